@@ -1,0 +1,30 @@
+//! Domain types of TIS Status and the pure rules that both the browser app and the
+//! server apply: status derivation, dependency propagation, uptime maths, incident
+//! key times and validation. No I/O lives here, so everything is unit-testable.
+
+pub mod account;
+pub mod deps;
+pub mod export;
+pub mod incident;
+pub mod keytimes;
+pub mod notice;
+pub mod service;
+pub mod status;
+pub mod time;
+pub mod uptime;
+pub mod validate;
+pub mod wire;
+
+pub use account::Role;
+pub use deps::DependencyError;
+pub use incident::{
+    ActionItem, ActionStatus, Impact, Incident, IncidentStatus, IncidentUpdate, Report,
+    ReportStatus, Revision, TimelineEntry, TimelineKind, TimelineWhen,
+};
+pub use keytimes::KeyTimes;
+pub use notice::{Audience, Notice, NoticeKind, NoticeSeverity};
+pub use service::{ErrorKind, Probe, ProbeKind, ProbeResult, Service};
+pub use status::{ProbeHealth, ProbeRules};
+pub use status::{ServiceState, Status};
+pub use uptime::DailyUptime;
+pub use validate::FieldError;

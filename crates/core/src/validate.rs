@@ -1,0 +1,1015 @@
+//! Validation rules shared by the browser app and the server, so a form shows the same
+//! problems the server would refuse. Every problem is reported at once, each against the
+//! field to fix, in words that say how to fix it.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::incident::{Incident, IncidentStatus, Report, ReportStatus, TimelineKind, TimelineWhen};
+use crate::keytimes;
+use crate::notice::Notice;
+use crate::service::Service;
+use crate::time::uk_date_time;
+
+/// Most characters in a notice or incident title, after trimming.
+pub const TITLE_MAX: usize = 120;
+/// Most characters in a notice body, an incident update, or a report section.
+pub const BODY_MAX: usize = 10_000;
+/// Most characters in a service id.
+pub const SERVICE_ID_MAX: usize = 40;
+/// Most characters in a name: a service, its group, an action owner, a label.
+pub const NAME_MAX: usize = 60;
+/// Most characters in a service description.
+pub const DESCRIPTION_MAX: usize = 200;
+/// Most characters in a timeline entry, a root cause or a lesson.
+pub const TIMELINE_TEXT_MAX: usize = 1_000;
+/// Most characters in an action item.
+pub const ACTION_TEXT_MAX: usize = 500;
+
+/// One problem, against the field to fix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// Where the problem is, as a path people and forms can follow: `title`,
+    /// `timeline[3].to`, `action_items[0].owner`.
+    pub field: String,
+    /// What to fix, in plain English.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The same problem seen from a larger thing: `title` under `service[2]` is
+    /// `service[2].title`.
+    pub fn under(self, parent: &str) -> Self {
+        FieldError {
+            field: format!("{parent}.{}", self.field),
+            message: self.message,
+        }
+    }
+}
+
+/// Every problem found, or none.
+pub type Validation = Result<(), Vec<FieldError>>;
+
+/// Whether `id` is a service id: lower-case letters and digits in words joined by single
+/// hyphens, like `bulk-upload`. Length is checked separately.
+pub fn is_slug(id: &str) -> bool {
+    id.split('-').all(|word| {
+        !word.is_empty()
+            && word
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    })
+}
+
+/// Checks a notice before it is saved. `known_services` are the ids of the services on
+/// the page.
+pub fn validate_notice(n: &Notice, known_services: &[&str]) -> Validation {
+    let mut p = Problems::default();
+    p.text(
+        "title",
+        &n.title,
+        TITLE_MAX,
+        "The title",
+        "Give the notice a title.",
+    );
+    p.text(
+        "body",
+        &n.body,
+        BODY_MAX,
+        "The notice",
+        "Write the notice: say what users need to know.",
+    );
+    if let Some(ends_at) = n.ends_at
+        && ends_at <= n.starts_at
+    {
+        p.add("ends_at", "The end time must be after the start time.");
+    }
+    p.services(
+        n.services
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (format!("services[{i}]"), id.as_str())),
+        known_services,
+    );
+    p.finish()
+}
+
+/// Checks an incident, its updates and its report before it is saved.
+pub fn validate_incident(i: &Incident, known_services: &[&str]) -> Validation {
+    let mut p = Problems::default();
+    p.text(
+        "title",
+        &i.title,
+        TITLE_MAX,
+        "The title",
+        "Give the incident a title.",
+    );
+    if i.affected.is_empty() {
+        p.add("affected", "Choose at least one affected service.");
+    }
+    p.services(
+        i.affected
+            .iter()
+            .enumerate()
+            .map(|(k, a)| (format!("affected[{k}].service"), a.service.as_str())),
+        known_services,
+    );
+    if let Some(detected_at) = i.detected_at
+        && detected_at < i.started_at
+    {
+        p.add(
+            "detected_at",
+            "The time the problem was found must not be before the time the incident started.",
+        );
+    }
+    match (i.status == IncidentStatus::Resolved, i.resolved_at) {
+        (true, None) => p.add("resolved_at", "Give the time the incident was resolved."),
+        (false, Some(_)) => p.add(
+            "resolved_at",
+            "Remove the resolved time, or set the status to resolved: an incident that is still open has not been resolved.",
+        ),
+        _ => {}
+    }
+    if let Some(resolved_at) = i.resolved_at {
+        if resolved_at < i.started_at {
+            p.add(
+                "resolved_at",
+                "The resolved time must not be before the time the incident started.",
+            );
+        } else if i.detected_at.is_some_and(|d| resolved_at < d) {
+            p.add(
+                "resolved_at",
+                "The resolved time must not be before the time the problem was found.",
+            );
+        }
+    }
+    for (k, update) in i.updates.iter().enumerate() {
+        p.text(
+            &format!("updates[{k}].body"),
+            &update.body,
+            BODY_MAX,
+            "The update",
+            "Write the update: say what is happening, in plain words.",
+        );
+        if update.at < i.started_at {
+            p.add(
+                format!("updates[{k}].at"),
+                format!(
+                    "This update is dated before the incident started, at {}. Check the time.",
+                    uk_date_time(i.started_at)
+                ),
+            );
+        }
+    }
+    if let (Some(next), Some(latest)) = (i.next_update_at, i.latest_update())
+        && next < latest.at
+    {
+        p.add(
+            "next_update_at",
+            format!(
+                "The next update must not be before the latest one, posted at {}.",
+                uk_date_time(latest.at)
+            ),
+        );
+    }
+    if let Some(report) = &i.report {
+        p.extend_under("report", report_problems(report, Some(i.started_at)));
+    }
+    p.finish()
+}
+
+/// Checks an incident report on its own. A timeline without a cause has nothing to be
+/// measured from here; [`validate_incident`] measures it from the incident's start.
+pub fn validate_report(r: &Report) -> Validation {
+    report_problems(r, None).finish()
+}
+
+fn report_problems(r: &Report, started_at: Option<DateTime<Utc>>) -> Problems {
+    let mut p = Problems::default();
+    let summary_needed = match r.status {
+        ReportStatus::Draft => None,
+        ReportStatus::InReview => Some("Write a summary before the report goes for review."),
+        ReportStatus::Published => Some("Write a summary before the report is published."),
+    };
+    match summary_needed {
+        Some(missing) => p.text("summary", &r.summary, BODY_MAX, "The summary", missing),
+        None => p.at_most("summary", &r.summary, BODY_MAX, "The summary"),
+    }
+    for (field, value, what) in [
+        ("impact", &r.impact, "The impact"),
+        (
+            "non_technical",
+            &r.non_technical,
+            "The description for people who are not technical",
+        ),
+        ("trigger", &r.trigger, "The trigger"),
+        ("detection", &r.detection, "The detection"),
+        ("resolution", &r.resolution, "The resolution"),
+    ] {
+        p.at_most(field, value, BODY_MAX, what);
+    }
+
+    for (k, entry) in r.timeline.iter().enumerate() {
+        p.text(
+            &format!("timeline[{k}].text"),
+            &entry.text,
+            TIMELINE_TEXT_MAX,
+            "The entry",
+            "Say what happened at this time.",
+        );
+        if let TimelineWhen::Range { from, to } = entry.when
+            && to < from
+        {
+            p.add(
+                format!("timeline[{k}].to"),
+                "The end time must not be before the start time.",
+            );
+        }
+    }
+    timeline_order(&mut p, r, started_at);
+
+    for (k, cause) in r.root_causes.iter().enumerate() {
+        p.text(
+            &format!("root_causes[{k}]"),
+            cause,
+            TIMELINE_TEXT_MAX,
+            "The root cause",
+            "Write the root cause, or remove it.",
+        );
+    }
+    for (k, item) in r.action_items.iter().enumerate() {
+        p.text(
+            &format!("action_items[{k}].text"),
+            &item.text,
+            ACTION_TEXT_MAX,
+            "The action",
+            "Say what will be done.",
+        );
+        p.text(
+            &format!("action_items[{k}].owner"),
+            &item.owner,
+            NAME_MAX,
+            "The owner",
+            "Say who will do this: a person or a team.",
+        );
+    }
+    for (k, lesson) in r.lessons.iter().enumerate() {
+        p.text(
+            &format!("lessons[{k}]"),
+            lesson,
+            TIMELINE_TEXT_MAX,
+            "The lesson",
+            "Write the lesson, or remove it.",
+        );
+    }
+    for (k, label) in r.labels.iter().enumerate() {
+        p.text(
+            &format!("labels[{k}]"),
+            label,
+            NAME_MAX,
+            "The label",
+            "Write the label, or remove it.",
+        );
+    }
+    p
+}
+
+/// Reports entries marked as finding, telling, mitigating or resolving that certainly
+/// happened before the incident started, since the key times cannot be right until
+/// they are fixed.
+fn timeline_order(p: &mut Problems, r: &Report, started_at: Option<DateTime<Utc>>) {
+    let Some(start) = keytimes::start(&r.timeline, started_at) else {
+        return;
+    };
+    let has_cause = r.timeline.iter().any(|e| e.kind == TimelineKind::Cause);
+    let before = if has_cause {
+        "the cause"
+    } else {
+        "the incident started"
+    };
+    for (k, entry) in r.timeline.iter().enumerate() {
+        let says = match entry.kind {
+            TimelineKind::Event | TimelineKind::Cause => continue,
+            TimelineKind::Detected => "when the problem was found",
+            TimelineKind::UsersInformed => "when users were told",
+            TimelineKind::Mitigated => "when the harm was reduced",
+            TimelineKind::Resolved => "when the problem was fixed",
+        };
+        if keytimes::span(entry).latest < start.earliest {
+            let field = match entry.when {
+                TimelineWhen::At { .. } => format!("timeline[{k}].at"),
+                TimelineWhen::Range { .. } => format!("timeline[{k}].from"),
+            };
+            p.add(
+                field,
+                format!(
+                    "This entry says {says}, but it is before {before}. Check the time, or what kind of entry it is."
+                ),
+            );
+        }
+    }
+}
+
+/// Checks a service as defined in the config file.
+pub fn validate_service(s: &Service) -> Validation {
+    let mut p = Problems::default();
+    if s.id.is_empty() {
+        p.add("id", "Give the service an id, like bulk-upload.");
+    } else if s.id.chars().count() > SERVICE_ID_MAX {
+        p.too_long("id", &s.id, SERVICE_ID_MAX, "The id");
+    } else if !is_slug(&s.id) {
+        p.add(
+            "id",
+            format!(
+                "The id \"{}\" can only have lower-case letters and numbers, with single hyphens between words, like bulk-upload.",
+                s.id
+            ),
+        );
+    }
+    p.text(
+        "name",
+        &s.name,
+        NAME_MAX,
+        "The name",
+        "Give the service a name, like Bulk upload.",
+    );
+    p.text(
+        "description",
+        &s.description,
+        DESCRIPTION_MAX,
+        "The description",
+        "Describe the service in one sentence: what users do with it.",
+    );
+    p.text(
+        "group",
+        &s.group,
+        NAME_MAX,
+        "The group",
+        "Give the service a group, like For admins.",
+    );
+    let mut seen: Vec<&str> = Vec::new();
+    for (k, dep) in s.depends_on.iter().enumerate() {
+        let field = format!("depends_on[{k}]");
+        if *dep == s.id {
+            p.add(field, "A service cannot depend on itself.");
+        } else if seen.contains(&dep.as_str()) {
+            p.add(field, repeated(dep));
+        }
+        seen.push(dep);
+    }
+    p.finish()
+}
+
+/// Collects every problem, so people can fix them all in one go.
+#[derive(Default)]
+struct Problems(Vec<FieldError>);
+
+impl Problems {
+    fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, message));
+    }
+
+    fn extend_under(&mut self, parent: &str, inner: Problems) {
+        self.0.extend(inner.0.into_iter().map(|e| e.under(parent)));
+    }
+
+    /// Text that must be given, counted after trimming, and at most `max` characters.
+    fn text(&mut self, field: &str, value: &str, max: usize, what: &str, missing: &str) {
+        if value.trim().is_empty() {
+            self.add(field, missing);
+        } else {
+            self.at_most(field, value, max, what);
+        }
+    }
+
+    fn at_most(&mut self, field: &str, value: &str, max: usize, what: &str) {
+        if value.trim().chars().count() > max {
+            self.too_long(field, value.trim(), max, what);
+        }
+    }
+
+    fn too_long(&mut self, field: &str, value: &str, max: usize, what: &str) {
+        self.add(
+            field,
+            format!(
+                "{what} must be {} characters or less. It has {}.",
+                thousands(max),
+                thousands(value.chars().count())
+            ),
+        );
+    }
+
+    /// Service ids a notice or incident refers to: each must exist, and once only.
+    fn services<'a>(&mut self, ids: impl Iterator<Item = (String, &'a str)>, known: &[&str]) {
+        let mut seen: Vec<&str> = Vec::new();
+        for (field, id) in ids {
+            if !known.contains(&id) {
+                self.add(field, unknown_service(id, known));
+            } else if seen.contains(&id) {
+                self.add(field, repeated(id));
+            }
+            seen.push(id);
+        }
+    }
+
+    fn finish(self) -> Validation {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(self.0)
+        }
+    }
+}
+
+fn repeated(id: &str) -> String {
+    format!("\"{id}\" is listed more than once. Remove the repeat.")
+}
+
+fn unknown_service(id: &str, known: &[&str]) -> String {
+    if known.is_empty() {
+        return format!("There is no service called \"{id}\". No services are set up yet.");
+    }
+    let mut message = format!("There is no service called \"{id}\".");
+    if let Some(close) = closest(id, known) {
+        message.push_str(&format!(" Did you mean {close}?"));
+    }
+    message.push_str(&format!(" Use one of: {}.", known.join(", ")));
+    message
+}
+
+/// The known id a typo most likely meant: within two edits, ignoring case.
+fn closest<'a>(id: &str, known: &[&'a str]) -> Option<&'a str> {
+    let id = id.to_lowercase();
+    known
+        .iter()
+        .map(|k| (edits(&id, &k.to_lowercase()), *k))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+/// Levenshtein distance: letters added, removed or changed to turn `a` into `b`.
+fn edits(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// "10,000", as GOV.UK writes numbers of four digits and more.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::incident::{
+        ActionItem, ActionStatus, AffectedService, Impact, IncidentUpdate, TimelineEntry,
+    };
+    use crate::notice::{Audience, NoticeKind, NoticeSeverity};
+    use crate::status::Status;
+    use crate::time::parse_timeline_time;
+    use chrono::NaiveDate;
+    use proptest::prelude::*;
+
+    const KNOWN: &[&str] = &["bulk-upload", "sign-in", "esr"];
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn fields(v: Validation) -> Vec<String> {
+        v.err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.field)
+            .collect()
+    }
+
+    fn message(v: &Validation, field: &str) -> String {
+        v.as_ref()
+            .err()
+            .and_then(|errors| errors.iter().find(|e| e.field == field))
+            .map(|e| e.message.clone())
+            .unwrap_or_else(|| panic!("no problem reported for {field}: {v:?}"))
+    }
+
+    fn notice() -> Notice {
+        Notice {
+            id: 1,
+            title: "Bulk upload is not working".into(),
+            body: "You cannot upload spreadsheets at the moment. We are fixing it.".into(),
+            kind: NoticeKind::KnownProblem,
+            severity: NoticeSeverity::High,
+            services: vec!["bulk-upload".into()],
+            starts_at: utc("2026-10-14T09:47:00Z"),
+            ends_at: Some(utc("2026-10-14T18:00:00Z")),
+            audience: Audience::Admins,
+            published: true,
+            author: "support".into(),
+            created_at: utc("2026-10-14T09:47:00Z"),
+            updated_at: utc("2026-10-14T09:47:00Z"),
+        }
+    }
+
+    fn entry(day: NaiveDate, time: &str, kind: TimelineKind, text: &str) -> TimelineEntry {
+        let (when, approximate) = parse_timeline_time(day, time).unwrap();
+        TimelineEntry {
+            when,
+            approximate,
+            text: text.into(),
+            kind,
+        }
+    }
+
+    fn report() -> Report {
+        let tuesday = NaiveDate::from_ymd_opt(2026, 10, 13).unwrap();
+        let wednesday = NaiveDate::from_ymd_opt(2026, 10, 14).unwrap();
+        Report {
+            status: ReportStatus::Published,
+            authors: vec!["A Developer".into()],
+            summary: "Bulk upload and ESR stopped working after a server upgrade.".into(),
+            impact: "Admins could not upload spreadsheets for a day.".into(),
+            non_technical: "Services could not sign in to each other.".into(),
+            timeline: vec![
+                entry(tuesday, "19:xx", TimelineKind::Cause, "Servers upgraded"),
+                entry(
+                    wednesday,
+                    "09:44",
+                    TimelineKind::Detected,
+                    "Admin reports it",
+                ),
+                entry(
+                    wednesday,
+                    "17:06 to 18:40",
+                    TimelineKind::Resolved,
+                    "ESR re-enabled",
+                ),
+            ],
+            root_causes: vec!["Keycloak's address resolved to loopback.".into()],
+            action_items: vec![ActionItem {
+                text: "Add a sign-in probe for each service.".into(),
+                owner: "Platform team".into(),
+                status: ActionStatus::Open,
+                due: None,
+            }],
+            lessons: vec!["Service dependencies need watching.".into()],
+            ..Report::default()
+        }
+    }
+
+    fn incident() -> Incident {
+        Incident {
+            id: 7,
+            title: "Bulk upload and ESR not working".into(),
+            status: IncidentStatus::Resolved,
+            impact: Impact::Major,
+            affected: vec![AffectedService {
+                service: "bulk-upload".into(),
+                status: Status::MajorOutage,
+            }],
+            started_at: utc("2026-10-13T18:00:00Z"),
+            detected_at: Some(utc("2026-10-14T08:44:00Z")),
+            resolved_at: Some(utc("2026-10-14T17:40:00Z")),
+            next_update_at: None,
+            updates: vec![IncidentUpdate {
+                at: utc("2026-10-14T09:47:00Z"),
+                status: IncidentStatus::Investigating,
+                body: "Bulk upload is not working. We are looking into it.".into(),
+                author: "support".into(),
+            }],
+            report: Some(report()),
+        }
+    }
+
+    fn service() -> Service {
+        Service {
+            id: "bulk-upload".into(),
+            name: "Bulk upload".into(),
+            description: "Upload spreadsheets to create or update people.".into(),
+            group: "For admins".into(),
+            depends_on: vec!["sign-in".into()],
+            position: 0,
+            probes: vec![],
+        }
+    }
+
+    #[test]
+    fn good_things_pass() {
+        assert_eq!(validate_notice(&notice(), KNOWN), Ok(()));
+        assert_eq!(validate_incident(&incident(), KNOWN), Ok(()));
+        assert_eq!(validate_report(&report()), Ok(()));
+        assert_eq!(validate_service(&service()), Ok(()));
+    }
+
+    #[test]
+    fn a_notice_with_many_problems_reports_them_all() {
+        let mut n = notice();
+        n.title = "   ".into();
+        n.body = String::new();
+        n.ends_at = Some(n.starts_at);
+        n.services = vec!["buk-upload".into(), "esr".into(), "esr".into()];
+        let v = validate_notice(&n, KNOWN);
+        assert_eq!(
+            fields(v.clone()),
+            ["title", "body", "ends_at", "services[0]", "services[2]"]
+        );
+        assert_eq!(message(&v, "title"), "Give the notice a title.");
+        assert_eq!(
+            message(&v, "ends_at"),
+            "The end time must be after the start time."
+        );
+        assert_eq!(
+            message(&v, "services[0]"),
+            "There is no service called \"buk-upload\". Did you mean bulk-upload? \
+             Use one of: bulk-upload, sign-in, esr."
+        );
+        assert_eq!(
+            message(&v, "services[2]"),
+            "\"esr\" is listed more than once. Remove the repeat."
+        );
+    }
+
+    #[test]
+    fn an_unknown_service_far_from_any_is_not_guessed() {
+        let mut n = notice();
+        n.services = vec!["revalidation".into()];
+        let v = validate_notice(&n, KNOWN);
+        assert_eq!(
+            message(&v, "services[0]"),
+            "There is no service called \"revalidation\". Use one of: bulk-upload, sign-in, esr."
+        );
+        let v = validate_notice(&n, &[]);
+        assert_eq!(
+            message(&v, "services[0]"),
+            "There is no service called \"revalidation\". No services are set up yet."
+        );
+    }
+
+    #[test]
+    fn an_open_ended_notice_is_fine() {
+        let mut n = notice();
+        n.ends_at = None;
+        n.services.clear();
+        assert_eq!(validate_notice(&n, KNOWN), Ok(()));
+    }
+
+    #[test]
+    fn titles_are_counted_in_characters_after_trimming() {
+        let mut n = notice();
+        n.title = format!("  {}  ", "é".repeat(TITLE_MAX));
+        assert_eq!(validate_notice(&n, KNOWN), Ok(()));
+        n.title = "é".repeat(TITLE_MAX + 1);
+        let v = validate_notice(&n, KNOWN);
+        assert_eq!(
+            message(&v, "title"),
+            "The title must be 120 characters or less. It has 121."
+        );
+    }
+
+    #[test]
+    fn long_bodies_give_the_limit_with_commas() {
+        let mut n = notice();
+        n.body = "a".repeat(BODY_MAX + 5);
+        let v = validate_notice(&n, KNOWN);
+        assert_eq!(
+            message(&v, "body"),
+            "The notice must be 10,000 characters or less. It has 10,005."
+        );
+    }
+
+    #[test]
+    fn a_resolved_incident_needs_its_resolved_time_and_an_open_one_must_not_have_one() {
+        let mut i = incident();
+        i.resolved_at = None;
+        let v = validate_incident(&i, KNOWN);
+        assert_eq!(fields(v.clone()), ["resolved_at"]);
+        assert_eq!(
+            message(&v, "resolved_at"),
+            "Give the time the incident was resolved."
+        );
+
+        let mut i = incident();
+        i.status = IncidentStatus::Monitoring;
+        let v = validate_incident(&i, KNOWN);
+        assert_eq!(fields(v.clone()), ["resolved_at"]);
+        assert!(message(&v, "resolved_at").starts_with("Remove the resolved time"));
+    }
+
+    #[test]
+    fn incident_times_must_follow_its_start() {
+        let mut i = incident();
+        i.detected_at = Some(utc("2026-10-13T17:00:00Z"));
+        i.resolved_at = Some(utc("2026-10-13T17:30:00Z"));
+        i.updates[0].at = utc("2026-10-13T17:59:00Z");
+        let v = validate_incident(&i, KNOWN);
+        assert_eq!(
+            fields(v.clone()),
+            ["detected_at", "resolved_at", "updates[0].at"]
+        );
+        assert_eq!(
+            message(&v, "updates[0].at"),
+            "This update is dated before the incident started, at 7pm BST on Tuesday 13 October 2026. Check the time."
+        );
+    }
+
+    #[test]
+    fn resolving_before_detecting_is_reported() {
+        let mut i = incident();
+        i.resolved_at = Some(utc("2026-10-14T08:00:00Z"));
+        let v = validate_incident(&i, KNOWN);
+        assert_eq!(
+            message(&v, "resolved_at"),
+            "The resolved time must not be before the time the problem was found."
+        );
+    }
+
+    #[test]
+    fn the_next_update_is_promised_after_the_latest_one() {
+        let mut i = incident();
+        i.next_update_at = Some(utc("2026-10-14T09:30:00Z"));
+        let v = validate_incident(&i, KNOWN);
+        assert_eq!(
+            message(&v, "next_update_at"),
+            "The next update must not be before the latest one, posted at 10:47am BST on Wednesday 14 October 2026."
+        );
+        i.next_update_at = Some(utc("2026-10-14T10:47:00Z"));
+        assert_eq!(validate_incident(&i, KNOWN), Ok(()));
+    }
+
+    #[test]
+    fn an_incident_needs_known_affected_services_and_written_updates() {
+        let mut i = incident();
+        i.title = String::new();
+        i.affected.clear();
+        i.updates[0].body = " \n ".into();
+        let v = validate_incident(&i, KNOWN);
+        assert_eq!(fields(v.clone()), ["title", "affected", "updates[0].body"]);
+        assert_eq!(message(&v, "title"), "Give the incident a title.");
+        assert_eq!(
+            message(&v, "affected"),
+            "Choose at least one affected service."
+        );
+
+        let mut i = incident();
+        i.affected[0].service = "sign-on".into();
+        let v = validate_incident(&i, KNOWN);
+        assert_eq!(
+            message(&v, "affected[0].service"),
+            "There is no service called \"sign-on\". Did you mean sign-in? Use one of: bulk-upload, sign-in, esr."
+        );
+    }
+
+    #[test]
+    fn report_problems_are_reported_under_the_incident() {
+        let mut i = incident();
+        if let Some(r) = i.report.as_mut() {
+            r.action_items[0].owner = String::new();
+        }
+        let v = validate_incident(&i, KNOWN);
+        assert_eq!(fields(v.clone()), ["report.action_items[0].owner"]);
+        assert_eq!(
+            message(&v, "report.action_items[0].owner"),
+            "Say who will do this: a person or a team."
+        );
+    }
+
+    #[test]
+    fn a_summary_is_needed_once_a_report_leaves_draft() {
+        let mut r = report();
+        r.summary = String::new();
+        r.status = ReportStatus::Draft;
+        assert_eq!(validate_report(&r), Ok(()));
+        r.status = ReportStatus::InReview;
+        assert_eq!(
+            message(&validate_report(&r), "summary"),
+            "Write a summary before the report goes for review."
+        );
+        r.status = ReportStatus::Published;
+        assert_eq!(
+            message(&validate_report(&r), "summary"),
+            "Write a summary before the report is published."
+        );
+    }
+
+    #[test]
+    fn every_timeline_and_action_problem_is_named() {
+        let mut r = report();
+        r.timeline[1].text = String::new();
+        r.timeline[2].when = TimelineWhen::Range {
+            from: utc("2026-10-14T17:40:00Z"),
+            to: utc("2026-10-14T16:06:00Z"),
+        };
+        r.action_items[0].text = String::new();
+        r.action_items[0].owner = "x".repeat(NAME_MAX + 1);
+        r.root_causes.push(String::new());
+        r.lessons.push("   ".into());
+        r.labels.push(String::new());
+        let v = validate_report(&r);
+        assert_eq!(
+            fields(v.clone()),
+            [
+                "timeline[1].text",
+                "timeline[2].to",
+                "root_causes[1]",
+                "action_items[0].text",
+                "action_items[0].owner",
+                "lessons[1]",
+                "labels[0]",
+            ]
+        );
+        assert_eq!(
+            message(&v, "timeline[2].to"),
+            "The end time must not be before the start time."
+        );
+        assert_eq!(
+            message(&v, "action_items[0].owner"),
+            "The owner must be 60 characters or less. It has 61."
+        );
+    }
+
+    #[test]
+    fn a_fix_before_the_cause_is_reported() {
+        let mut r = report();
+        let tuesday = NaiveDate::from_ymd_opt(2026, 10, 13).unwrap();
+        r.timeline.push(entry(
+            tuesday,
+            "17:00",
+            TimelineKind::Mitigated,
+            "Hotfix deployed",
+        ));
+        // Within the hour of an approximate cause it might be after it, so it stands.
+        r.timeline
+            .push(entry(tuesday, "19:30", TimelineKind::Detected, "Alert"));
+        let v = validate_report(&r);
+        assert_eq!(fields(v.clone()), ["timeline[3].at"]);
+        assert_eq!(
+            message(&v, "timeline[3].at"),
+            "This entry says when the harm was reduced, but it is before the cause. \
+             Check the time, or what kind of entry it is."
+        );
+    }
+
+    #[test]
+    fn without_a_cause_the_incident_start_is_the_measure() {
+        let mut i = incident();
+        if let Some(r) = i.report.as_mut() {
+            r.timeline.remove(0);
+            r.timeline[0].when = TimelineWhen::At {
+                at: utc("2026-10-13T17:00:00Z"),
+            };
+        }
+        let v = validate_incident(&i, KNOWN);
+        assert_eq!(
+            message(&v, "report.timeline[0].at"),
+            "This entry says when the problem was found, but it is before the incident started. \
+             Check the time, or what kind of entry it is."
+        );
+    }
+
+    #[test]
+    fn service_ids_are_slugs() {
+        for good in ["bulk-upload", "sign-in", "esr", "tis2", "a-1-b"] {
+            assert!(is_slug(good), "{good}");
+        }
+        for bad in [
+            "",
+            "Bulk-upload",
+            "bulk upload",
+            "bulk--upload",
+            "-esr",
+            "esr-",
+            "bulk_upload",
+        ] {
+            assert!(!is_slug(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_service_with_many_problems_reports_them_all() {
+        let mut s = service();
+        s.id = "Bulk Upload".into();
+        s.name = String::new();
+        s.description = "d".repeat(DESCRIPTION_MAX + 1);
+        s.group = String::new();
+        s.depends_on = vec!["sign-in".into(), "sign-in".into()];
+        let v = validate_service(&s);
+        assert_eq!(
+            fields(v.clone()),
+            ["id", "name", "description", "group", "depends_on[1]"]
+        );
+        assert_eq!(
+            message(&v, "id"),
+            "The id \"Bulk Upload\" can only have lower-case letters and numbers, \
+             with single hyphens between words, like bulk-upload."
+        );
+        assert_eq!(
+            message(&v, "name"),
+            "Give the service a name, like Bulk upload."
+        );
+    }
+
+    #[test]
+    fn a_service_cannot_depend_on_itself() {
+        let mut s = service();
+        s.depends_on.push("bulk-upload".into());
+        assert_eq!(
+            message(&validate_service(&s), "depends_on[1]"),
+            "A service cannot depend on itself."
+        );
+        s.depends_on.clear();
+        s.id = "a".repeat(SERVICE_ID_MAX + 1);
+        assert_eq!(
+            message(&validate_service(&s), "id"),
+            "The id must be 40 characters or less. It has 41."
+        );
+    }
+
+    #[test]
+    fn problems_travel_as_json_the_form_can_read() {
+        let err = FieldError::new("owner", "Say who.").under("action_items[0]");
+        assert_eq!(
+            serde_json::to_value(&err).unwrap(),
+            serde_json::json!({"field": "action_items[0].owner", "message": "Say who."})
+        );
+    }
+
+    fn slug_word() -> impl Strategy<Value = String> {
+        "[a-z0-9]{1,6}"
+    }
+
+    proptest! {
+        #[test]
+        fn words_joined_by_single_hyphens_are_slugs(
+            words in proptest::collection::vec(slug_word(), 1..5),
+        ) {
+            prop_assert!(is_slug(&words.join("-")));
+        }
+
+        #[test]
+        fn a_slug_with_anything_else_is_not(
+            words in proptest::collection::vec(slug_word(), 1..5),
+            bad in "[^a-z0-9]",
+            at in any::<proptest::sample::Index>(),
+        ) {
+            let slug = words.join("-");
+            let cut = at.index(slug.len() + 1);
+            let spoilt = format!("{}{}{}", &slug[..cut], if bad == "-" { "--" } else { &bad }, &slug[cut..]);
+            prop_assert!(!is_slug(&spoilt), "{}", spoilt);
+        }
+
+        #[test]
+        fn titles_within_the_limit_pass_and_longer_ones_fail(
+            length in 0usize..200,
+            padding in 0usize..4,
+        ) {
+            let mut n = notice();
+            n.title = format!("{}{}{}", " ".repeat(padding), "t".repeat(length), " ".repeat(padding));
+            let ok = validate_notice(&n, KNOWN).is_ok();
+            prop_assert_eq!(ok, (1..=TITLE_MAX).contains(&length));
+        }
+
+        #[test]
+        fn every_problem_is_reported_not_just_the_first(
+            no_title in any::<bool>(),
+            no_body in any::<bool>(),
+            ends_early in any::<bool>(),
+            unknown in 0usize..4,
+        ) {
+            let mut n = notice();
+            if no_title { n.title.clear(); }
+            if no_body { n.body = "\t".into(); }
+            if ends_early { n.ends_at = Some(n.starts_at - chrono::TimeDelta::minutes(1)); }
+            n.services = (0..unknown).map(|k| format!("nope-{k}")).collect();
+            let expected = usize::from(no_title) + usize::from(no_body) + usize::from(ends_early) + unknown;
+            let found = validate_notice(&n, KNOWN).err().map_or(0, |e| e.len());
+            prop_assert_eq!(found, expected);
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! Shapes of API answers that the browser app reads, and the sentences built from them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::status::{ServiceState, Status};
+
+/// `GET /api/v1/services`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceList {
+    /// True when this is the built-in demo, so the page can say the data is not real.
+    pub demo: bool,
+    pub generated_at: DateTime<Utc>,
+    pub services: Vec<ServiceState>,
+}
+
+/// One sentence for the whole of TIS, worst news first.
+pub fn headline(services: &[ServiceState]) -> &'static str {
+    let any = |s: Status| services.iter().any(|x| x.status == s);
+    if services.is_empty() || services.iter().all(|s| s.status == Status::Unknown) {
+        "We cannot check TIS services at the moment"
+    } else if any(Status::MajorOutage) || any(Status::PartialOutage) {
+        "Some services are not working"
+    } else if any(Status::Degraded) {
+        "Some services are slow"
+    } else if any(Status::Maintenance) {
+        "Some services have planned maintenance"
+    } else if any(Status::Unknown) {
+        "We cannot check some services at the moment"
+    } else {
+        "All services are working"
+    }
+}
+
+/// Services grouped under their headings, groups in the order of their first service.
+pub fn by_group(services: &[ServiceState]) -> Vec<(String, Vec<ServiceState>)> {
+    let mut sorted = services.to_vec();
+    sorted.sort_by_key(|s| s.position);
+    let mut groups: Vec<(String, Vec<ServiceState>)> = Vec::new();
+    for s in sorted {
+        match groups.iter_mut().find(|(g, _)| *g == s.group) {
+            Some((_, list)) => list.push(s),
+            None => groups.push((s.group.clone(), vec![s])),
+        }
+    }
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(id: &str, group: &str, position: i32, status: Status) -> ServiceState {
+        ServiceState {
+            id: id.into(),
+            name: id.into(),
+            description: String::new(),
+            group: group.into(),
+            position,
+            depends_on: vec![],
+            status,
+            reason: None,
+            last_checked: None,
+        }
+    }
+
+    #[test]
+    fn the_headline_gives_the_worst_news() {
+        let ok = state("a", "G", 1, Status::Operational);
+        assert_eq!(
+            headline(std::slice::from_ref(&ok)),
+            "All services are working"
+        );
+        let down = state("b", "G", 2, Status::MajorOutage);
+        let slow = state("c", "G", 3, Status::Degraded);
+        assert_eq!(
+            headline(&[ok.clone(), slow.clone(), down]),
+            "Some services are not working"
+        );
+        assert_eq!(headline(&[ok.clone(), slow]), "Some services are slow");
+        let unknown = state("d", "G", 4, Status::Unknown);
+        assert_eq!(
+            headline(&[ok, unknown.clone()]),
+            "We cannot check some services at the moment"
+        );
+        assert_eq!(
+            headline(&[unknown]),
+            "We cannot check TIS services at the moment"
+        );
+    }
+
+    #[test]
+    fn groups_keep_the_order_of_positions() {
+        let list = [
+            state("x", "For admins", 2, Status::Operational),
+            state("s", "Sign-in", 1, Status::Operational),
+            state("y", "For admins", 3, Status::Operational),
+        ];
+        let groups = by_group(&list);
+        let names: Vec<_> = groups.iter().map(|(g, _)| g.as_str()).collect();
+        assert_eq!(names, ["Sign-in", "For admins"]);
+        assert_eq!(groups[1].1.len(), 2);
+    }
+}

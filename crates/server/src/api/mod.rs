@@ -1,0 +1,14 @@
+//! `/api/v1`: the project's own JSON API.
+
+mod services;
+
+use axum::Router;
+
+use crate::AppState;
+use crate::error::AppError;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(services::router())
+        .fallback(|| async { AppError::NotFound("such API address".into()) })
+}

@@ -1,0 +1,305 @@
+//! The `tis-status` command line (a contract: users and scripts rely on it).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use tokio::sync::{mpsc, watch};
+
+use crate::config::{Config, ConfigError};
+use crate::store::Store;
+use crate::{AppState, demo, import};
+
+#[derive(Parser)]
+#[command(
+    name = "tis-status",
+    version,
+    about = "The status page and incident record of TIS."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the config and the store are: every command accepts these.
+#[derive(clap::Args, Clone)]
+struct Place {
+    /// The config file (TOML). Without it: the built-in demo.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The directory that holds the SQLite store.
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        #[command(flatten)]
+        place: Place,
+        /// Address to listen on, e.g. 127.0.0.1:8080 (port 0 picks a free port).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<SocketAddr>,
+        /// The built browser app (Trunk's dist directory).
+        #[arg(long, value_name = "DIR", env = "TIS_STATUS_ASSETS")]
+        assets: Option<PathBuf>,
+    },
+    /// Check a config file; lists every problem and exits 1 if there are any.
+    Check {
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+    },
+    /// Write notices, incidents, reports and revisions as JSON.
+    Export {
+        #[command(flatten)]
+        place: Place,
+        /// The file to write; standard output if absent.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Load an export file. Everything is checked first: a bad file changes nothing.
+    Import {
+        /// The export file to read.
+        file: PathBuf,
+        #[command(flatten)]
+        place: Place,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("tis-status: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("tis-status: {}", message.trim_end());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(command: Command) -> Result<(), String> {
+    match command {
+        Command::Serve {
+            place,
+            listen,
+            assets,
+        } => serve(place, listen, assets).await,
+        Command::Check { config } => {
+            let config = Config::load(&config).map_err(|e| e.to_string())?;
+            println!(
+                "{} is valid: {} services, {} probes.",
+                config.source,
+                config.services.len(),
+                config
+                    .services
+                    .iter()
+                    .map(|s| s.probes.len())
+                    .sum::<usize>()
+            );
+            Ok(())
+        }
+        Command::Export { place, out } => {
+            let (config, _) = load_config(&place, None)?;
+            let store = open_store(&place, &config).await?;
+            let export = store.export().await.map_err(|e| e.to_string())?;
+            let text = serde_json::to_string_pretty(&export).map_err(|e| e.to_string())?;
+            match out {
+                Some(path) => std::fs::write(&path, text + "\n")
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+                None => println!("{text}"),
+            }
+            Ok(())
+        }
+        Command::Import { file, place } => {
+            let (config, _) = load_config(&place, None)?;
+            let store = open_store(&place, &config).await?;
+            let source = file.display().to_string();
+            let text =
+                std::fs::read_to_string(&file).map_err(|e| format!("cannot read {source}: {e}"))?;
+            let export = import::parse(&source, &text).map_err(|e| e.to_string())?;
+            import::import(&store, &source, &export, &service_ids(&config))
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "Imported {} notices, {} incidents and {} report revisions from {source}.",
+                export.notices.len(),
+                export.incidents.len(),
+                export.revisions.len()
+            );
+            Ok(())
+        }
+    }
+}
+
+/// The config named by `--config`, or the built-in demo probing `estate`.
+fn load_config(place: &Place, estate: Option<&str>) -> Result<(Config, bool), String> {
+    match &place.config {
+        Some(path) => Config::load(path)
+            .map(|c| (c, false))
+            .map_err(|e: ConfigError| e.to_string()),
+        None => Config::demo(estate.unwrap_or("http://127.0.0.1:9"))
+            .map(|c| (c, true))
+            .map_err(|e| e.to_string()),
+    }
+}
+
+/// `--data`, else the config's `data_dir` (relative to the config file), else `./data`.
+fn data_dir(place: &Place, config: &Config) -> PathBuf {
+    if let Some(dir) = &place.data {
+        return dir.clone();
+    }
+    match &place.config {
+        Some(file) if config.server.data_dir.is_relative() => file
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join(&config.server.data_dir),
+        _ => config.server.data_dir.clone(),
+    }
+}
+
+async fn open_store(place: &Place, config: &Config) -> Result<Store, String> {
+    let dir = data_dir(place, config);
+    Store::open(&dir)
+        .await
+        .map_err(|e| format!("cannot open the store in {}: {e}", dir.display()))
+}
+
+fn service_ids(config: &Config) -> Vec<&str> {
+    config.services.iter().map(|s| s.id.as_str()).collect()
+}
+
+async fn serve(
+    place: Place,
+    listen: Option<SocketAddr>,
+    assets: Option<PathBuf>,
+) -> Result<(), String> {
+    let estate = match place.config {
+        None => Some(
+            demo::start()
+                .await
+                .map_err(|e| format!("cannot start the demo estate: {e}"))?,
+        ),
+        Some(_) => None,
+    };
+    let (config, is_demo) = load_config(&place, estate.as_ref().map(|e| e.base_url.as_str()))?;
+    let store = open_store(&place, &config).await?;
+    if is_demo && store.is_empty().await.map_err(|e| e.to_string())? {
+        let export = import::parse(demo::DEMO_RECORDS_NAME, demo::DEMO_RECORDS)
+            .map_err(|e| e.to_string())?;
+        import::import(
+            &store,
+            demo::DEMO_RECORDS_NAME,
+            &export,
+            &service_ids(&config),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        tracing::info!(
+            notices = export.notices.len(),
+            incidents = export.incidents.len(),
+            "loaded the demo records"
+        );
+    }
+
+    let listen = listen.unwrap_or(config.server.listen);
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let (results_tx, mut results_rx) = mpsc::channel(1024);
+    let checker = match estate {
+        Some(estate) => {
+            let secret = estate.secret;
+            tis_prober::Checker::with_secrets(move |name| {
+                if name == demo::DEMO_SECRET_ENV {
+                    Some(secret.clone())
+                } else {
+                    std::env::var(name).ok()
+                }
+            })
+        }
+        None => tis_prober::Checker::new(),
+    };
+    let probes = tis_prober::schedule(&config.services);
+    let prober = tokio::spawn(tis_prober::run(
+        probes,
+        checker,
+        results_tx,
+        shutdown_rx.clone(),
+    ));
+    let writer_store = store.clone();
+    let writer = tokio::spawn(async move {
+        while let Some(result) = results_rx.recv().await {
+            if let Err(e) = writer_store.add_probe_result(&result).await {
+                tracing::error!(error = %e, probe = %result.probe, "could not store a probe result");
+            }
+        }
+    });
+
+    let state = AppState {
+        store,
+        config: Arc::new(config),
+        demo: is_demo,
+    };
+    let app = crate::app(state, assets.clone());
+    if assets.is_none() {
+        tracing::warn!("no --assets given: only the API is served");
+    }
+    println!("TIS Status is running at http://{addr}/ (press Ctrl+C to stop)");
+    let mut server_shutdown = shutdown_rx.clone();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        let _ = server_shutdown.wait_for(|stop| *stop).await;
+    });
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing requests in progress");
+        let _ = shutdown_tx.send(true);
+    });
+    server
+        .await
+        .map_err(|e| format!("the server stopped: {e}"))?;
+    let _ = prober.await;
+    // The prober's end drops the last sender, so the writer drains what is queued.
+    let _ = writer.await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,217 @@
+//! Installs what building and testing need, skipping whatever is already there, and
+//! says what it installs. See ../shared/TOOLCHAIN.md for why each pin is what it is.
+
+use std::env;
+use std::ffi::OsString;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use crate::{Result, describe, status};
+
+pub const TRUNK_VERSION: &str = "0.21.14";
+pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+#[derive(Clone, Copy, PartialEq)]
+pub enum Needs {
+    /// Enough to build the app and the server.
+    Build,
+    /// Also the browser and test tools.
+    Everything,
+}
+
+pub fn ensure(root: &Path, needs: Needs) -> Result {
+    let started = Instant::now();
+    wasm_target()?;
+    trunk()?;
+    wasm_bindgen_cli(root)?;
+    node_modules(root)?;
+    if needs == Needs::Everything {
+        chromium()?;
+    }
+    println!(
+        "xtask: toolchain ready ({:.1?} spent checking and installing)",
+        started.elapsed()
+    );
+    Ok(())
+}
+
+/// Where `cargo install` puts binaries.
+pub fn cargo_bin(name: &str) -> PathBuf {
+    let home = env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .unwrap_or_else(|| PathBuf::from("/root/.cargo"));
+    home.join("bin").join(name)
+}
+
+/// PATH with the project's node_modules/.bin and cargo's bin first, so Trunk finds the
+/// pinned wasm-opt and wasm-bindgen rather than anything else on the machine.
+pub fn path_with_node_bin(root: &Path) -> OsString {
+    let mut parts = vec![
+        root.join("node_modules").join(".bin"),
+        cargo_bin("").to_path_buf(),
+    ];
+    if let Some(path) = env::var_os("PATH") {
+        parts.extend(env::split_paths(&path));
+    }
+    env::join_paths(parts).unwrap_or_default()
+}
+
+fn wasm_target() -> Result {
+    let installed = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    if installed.lines().any(|l| l.trim() == WASM_TARGET) {
+        return Ok(());
+    }
+    install(&format!("the {WASM_TARGET} Rust target"), || {
+        let mut cmd = Command::new("rustup");
+        cmd.args(["target", "add", WASM_TARGET]);
+        status(cmd)
+    })
+}
+
+fn trunk() -> Result {
+    let bin = cargo_bin("trunk");
+    if version_of(&bin).is_some_and(|v| v.contains(TRUNK_VERSION)) {
+        return Ok(());
+    }
+    install(
+        &format!("Trunk {TRUNK_VERSION} (about 6 minutes on 2 cores)"),
+        || {
+            let mut cmd = Command::new("cargo");
+            cmd.args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"]);
+            status(cmd)
+        },
+    )
+}
+
+/// The wasm-bindgen CLI must be exactly the version of the wasm-bindgen crate in
+/// Cargo.lock, or the generated JS and the wasm disagree.
+fn wasm_bindgen_cli(root: &Path) -> Result {
+    let version = locked_version(root, "wasm-bindgen")?;
+    let bin = cargo_bin("wasm-bindgen");
+    if version_of(&bin).is_some_and(|v| v.split_whitespace().any(|w| w == version)) {
+        return Ok(());
+    }
+    install(
+        &format!("wasm-bindgen-cli {version} (about 3 minutes)"),
+        || {
+            // Not --locked: its lock file names a crate version the registry no longer
+            // serves (see TOOLCHAIN.md).
+            let mut cmd = Command::new("cargo");
+            cmd.args(["install", "wasm-bindgen-cli", "--version", &version]);
+            status(cmd)
+        },
+    )
+}
+
+/// wasm-opt from npm's binaryen and Playwright, as locked in package-lock.json.
+fn node_modules(root: &Path) -> Result {
+    let lock = root.join("package-lock.json");
+    let stamp = root.join("node_modules").join(".xtask-lock");
+    let wanted = fs::read(&lock).map_err(|e| format!("cannot read {}: {e}", lock.display()))?;
+    if fs::read(&stamp).is_ok_and(|have| have == wanted) {
+        return Ok(());
+    }
+    if which("npm").is_none() {
+        apt_install(&["nodejs", "npm"])?;
+    }
+    install(
+        "wasm-opt (npm binaryen) and playwright-core into ./node_modules",
+        || {
+            let mut cmd = Command::new("npm");
+            cmd.current_dir(root)
+                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]);
+            status(cmd)
+        },
+    )?;
+    fs::write(&stamp, wanted).map_err(|e| format!("cannot write {}: {e}", stamp.display()))
+}
+
+fn chromium() -> Result {
+    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+        return Ok(());
+    }
+    apt_install(&["chromium", "chromium-driver"])
+}
+
+fn apt_install(packages: &[&str]) -> Result {
+    let list = packages.join(" ");
+    if !is_root() {
+        return Err(format!(
+            "{list} must be installed first. Run this as root, then try again:\n  \
+             apt-get update && apt-get install -y {list}"
+        ));
+    }
+    install(&format!("{list} (Debian packages)"), || {
+        let mut update = Command::new("apt-get");
+        update.args(["update", "-q"]);
+        status(update)?;
+        let mut cmd = Command::new("apt-get");
+        cmd.args(["install", "-y", "-q", "--no-install-recommends"])
+            .args(packages)
+            .env("DEBIAN_FRONTEND", "noninteractive");
+        status(cmd)
+    })
+}
+
+fn install(what: &str, f: impl FnOnce() -> Result) -> Result {
+    println!("xtask: installing {what}");
+    let started = Instant::now();
+    f().map_err(|e| format!("installing {what} failed: {e}"))?;
+    println!("xtask: installed {what} in {:.0?}", started.elapsed());
+    Ok(())
+}
+
+/// The version of `package` recorded in Cargo.lock.
+fn locked_version(root: &Path, package: &str) -> Result<String> {
+    let lock_path = root.join("Cargo.lock");
+    let lock = fs::read_to_string(&lock_path)
+        .map_err(|e| format!("cannot read {}: {e}", lock_path.display()))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == format!("name = \"{package}\"") {
+            if let Some(version) = lines
+                .next()
+                .and_then(|l| l.trim().strip_prefix("version = \""))
+                .and_then(|v| v.strip_suffix('"'))
+            {
+                return Ok(version.to_string());
+            }
+        }
+    }
+    Err(format!("{package} is not in {}", lock_path.display()))
+}
+
+fn version_of(bin: &Path) -> Option<String> {
+    let out = Command::new(bin).arg("--version").output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn output(program: &str, args: &[&str]) -> Option<String> {
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    let out = cmd.output().ok()?;
+    if !out.status.success() {
+        eprintln!("xtask: {} failed", describe(&cmd));
+        return None;
+    }
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn which(program: &str) -> Option<PathBuf> {
+    env::var_os("PATH").and_then(|path| {
+        env::split_paths(&path)
+            .map(|dir| dir.join(program))
+            .find(|p| p.is_file())
+    })
+}
+
+fn is_root() -> bool {
+    output("id", &["-u"]).is_some_and(|id| id.trim() == "0")
+}

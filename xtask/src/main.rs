@@ -1,0 +1,215 @@
+//! `cargo xtask run | test | bench | build`: one command to set up this machine, build
+//! the browser app and the server, and run either the product or every test.
+//!
+//! Std only, so that it compiles in seconds on a fresh machine before anything else.
+
+mod bootstrap;
+
+use std::env;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use bootstrap::Needs;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  run [-- ARGS]   install what is missing, build the app and the server, then start
+                  `tis-status serve` with the built-in demo (ARGS are passed to serve,
+                  e.g. -- --listen 127.0.0.1:9000 --data /tmp/x --config my.toml)
+  test            install what is missing, then run every test: unit, integration and
+                  browser tests in headless Chromium
+  build           install what is missing and build the app and the server
+  bootstrap       only install what is missing
+";
+
+fn main() -> ExitCode {
+    let mut args = env::args_os().skip(1);
+    let command = args.next().and_then(|a| a.into_string().ok());
+    let rest: Vec<OsString> = args.collect();
+    let result = match command.as_deref() {
+        Some("run") => run(&rest),
+        Some("test") => test(),
+        Some("build") => build_all(Profile::Release).map(|_| ()),
+        Some("bootstrap") => bootstrap::ensure(&root(), Needs::Everything),
+        Some("help" | "--help" | "-h") => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        _ => {
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+/// The workspace root, wherever `cargo xtask` was started from.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Profile {
+    Debug,
+    Release,
+}
+
+struct Built {
+    server: PathBuf,
+    assets: PathBuf,
+}
+
+fn run(args: &[OsString]) -> Result {
+    let root = root();
+    bootstrap::ensure(&root, Needs::Build)?;
+    let built = build_all(Profile::Release)?;
+    let args: Vec<OsString> = args
+        .iter()
+        .skip_while(|a| a.as_os_str() == "--")
+        .cloned()
+        .collect();
+    let mut serve = Command::new(&built.server);
+    serve.arg("serve");
+    if !has_flag(&args, "--assets") {
+        serve.arg("--assets").arg(&built.assets);
+    }
+    if !has_flag(&args, "--data") && !has_flag(&args, "--config") {
+        serve.arg("--data").arg(root.join("data"));
+    }
+    serve.args(&args);
+    println!("xtask: starting {}", describe(&serve));
+    exec(serve)
+}
+
+fn has_flag(args: &[OsString], flag: &str) -> bool {
+    args.iter().any(|a| {
+        a.to_str()
+            .is_some_and(|a| a == flag || a.starts_with(&format!("{flag}=")))
+    })
+}
+
+/// Replaces this process with the server, so Ctrl+C and exit codes reach it directly.
+fn exec(mut command: Command) -> Result {
+    use std::os::unix::process::CommandExt;
+    let error = command.exec();
+    Err(format!("could not start {}: {error}", describe(&command)))
+}
+
+fn test() -> Result {
+    let root = root();
+    let started = Instant::now();
+    bootstrap::ensure(&root, Needs::Everything)?;
+    let bootstrap_done = started.elapsed();
+
+    step("unit and integration tests", || {
+        cargo(&root, &["test", "--workspace", "--all-targets", "--locked"])
+    })?;
+    let built = build_all(Profile::Debug)?;
+
+    step("browser tests in headless Chromium", || {
+        let mut node = Command::new("node");
+        node.current_dir(&root)
+            .arg("--test")
+            .arg("--test-reporter=spec")
+            .arg("tests/browser/")
+            .env("TIS_STATUS_BIN", &built.server)
+            .env("TIS_STATUS_ASSETS", &built.assets)
+            .env("CHROMIUM", bootstrap::CHROMIUM);
+        status(node)
+    })?;
+    println!(
+        "xtask: all tests passed in {:.0?} (bootstrap {:.1?})",
+        started.elapsed(),
+        bootstrap_done
+    );
+    Ok(())
+}
+
+/// Builds the app with Trunk (always size-optimised) and the server in `profile`.
+fn build_all(profile: Profile) -> Result<Built> {
+    let root = root();
+    bootstrap::ensure(&root, Needs::Build)?;
+    let assets = root.join("dist");
+    step("browser app (trunk build --release)", || {
+        let mut trunk = Command::new(bootstrap::cargo_bin("trunk"));
+        trunk
+            .current_dir(&root)
+            .args(["build", "--release", "--dist"])
+            .arg(&assets)
+            .env("PATH", bootstrap::path_with_node_bin(&root))
+            .env("TRUNK_OFFLINE", "true")
+            // The app gets the size-tuned profile; the server keeps the fast one.
+            .args(["--cargo-profile", "wasm-release"]);
+        status(trunk)
+    })?;
+    let server = step("server (tis-status)", || {
+        let mut args = vec!["build", "--package", "tis-status-server", "--locked"];
+        if profile == Profile::Release {
+            args.push("--release");
+        }
+        cargo(&root, &args)?;
+        let dir = if profile == Profile::Release {
+            "release"
+        } else {
+            "debug"
+        };
+        Ok(target_dir(&root).join(dir).join("tis-status"))
+    })?;
+    Ok(Built { server, assets })
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
+fn step<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    println!("xtask: ── {name}");
+    let started = Instant::now();
+    let out = f().map_err(|e| format!("{name} failed: {e}"))?;
+    println!("xtask: ── {name}: done in {:.1?}", started.elapsed());
+    Ok(out)
+}
+
+fn cargo(root: &Path, args: &[&str]) -> Result {
+    let mut cmd = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.current_dir(root).args(args);
+    status(cmd)
+}
+
+fn status(mut command: Command) -> Result {
+    let shown = describe(&command);
+    let status = command
+        .status()
+        .map_err(|e| format!("could not start {shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} exited with {status}"))
+    }
+}
+
+fn describe(command: &Command) -> String {
+    let mut s = command.get_program().to_string_lossy().into_owned();
+    for arg in command.get_args() {
+        s.push(' ');
+        s.push_str(&arg.to_string_lossy());
+    }
+    s
+}
