@@ -1,10 +1,12 @@
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 use tis_core::ServiceState;
 use tis_core::time::uk_date_time;
-use tis_core::wire::{ServiceList, by_group, headline};
+use tis_core::wire::{ServiceList, by_group, headline, last_checked_text};
 
 use crate::api;
 use crate::components::StatusMarker;
@@ -62,7 +64,7 @@ fn ServiceBoard(
             <section class="group" aria-labelledby=group_id(&group)>
                 <h2 id=group_id(&group)>{group.clone()}</h2>
                 <ul class="services">
-                    {services.into_iter().map(|s| view! { <ServiceRow service=s /> }).collect_view()}
+                    {services.into_iter().map(|s| view! { <ServiceRow service=s now=list.generated_at /> }).collect_view()}
                 </ul>
             </section>
         }).collect_view()}
@@ -88,6 +90,8 @@ fn group_id(group: &str) -> String {
 fn ServiceRow(
     /// The service and its live status.
     service: ServiceState,
+    /// When the server produced the list, so "today" is the server's today.
+    now: DateTime<Utc>,
 ) -> impl IntoView {
     view! {
         <li class="service" data-service=service.id.clone()>
@@ -95,12 +99,7 @@ fn ServiceRow(
                 <h3 class="service-name">{service.name.clone()}</h3>
                 <p class="service-description">{service.description.clone()}</p>
                 {service.reason.clone().map(|r| view! { <p class="service-reason">{r}</p> })}
-                <p class="service-checked">
-                    {match service.last_checked {
-                        Some(at) => format!("Last checked {}", uk_date_time(at)),
-                        None => "Not checked yet".to_string(),
-                    }}
-                </p>
+                <p class="service-checked">{last_checked_text(service.last_checked, now)}</p>
             </div>
             <StatusMarker status=service.status />
         </li>

@@ -46,20 +46,18 @@ export async function startServer(extraArgs = []) {
 
 export async function startBrowser() {
   mkdirSync(artifacts, { recursive: true });
-  const profile = mkdtempSync(join(tmpdir(), 'tis-status-chromium-'));
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      `--user-data-dir=${profile}`,
     ],
+    // Playwright gives each launch a fresh, empty profile of its own.
   });
   return {
     browser,
     async stop() {
       await browser.close();
-      rmSync(profile, { recursive: true, force: true });
     },
   };
 }

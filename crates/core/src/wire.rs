@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::status::{ServiceState, Status};
+use crate::time::{uk_date_time, uk_time, zone_label};
+use crate::uptime::uk_date_of;
 
 /// `GET /api/v1/services`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,9 +48,43 @@ pub fn by_group(services: &[ServiceState]) -> Vec<(String, Vec<ServiceState>)> {
     groups
 }
 
+/// When a service was last checked, short when it was today (UK time).
+pub fn last_checked_text(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    match at {
+        None => "Not checked yet".to_string(),
+        Some(at) if uk_date_of(at) == uk_date_of(now) => {
+            format!("Last checked {} {}", uk_time(at), zone_label(at))
+        }
+        Some(at) => format!("Last checked {}", uk_date_time(at)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn last_checked_names_the_day_only_when_it_was_not_today() {
+        let now: DateTime<Utc> = "2026-11-24T19:30:00Z".parse().unwrap();
+        let today: DateTime<Utc> = "2026-11-24T19:29:10Z".parse().unwrap();
+        assert_eq!(
+            last_checked_text(Some(today), now),
+            "Last checked 7:29pm GMT"
+        );
+        let before: DateTime<Utc> = "2026-11-23T19:29:00Z".parse().unwrap();
+        assert_eq!(
+            last_checked_text(Some(before), now),
+            "Last checked 7:29pm GMT on Monday 23 November 2026"
+        );
+        assert_eq!(last_checked_text(None, now), "Not checked yet");
+        // A summer evening is BST, and just after midnight BST is still "today" in the UK.
+        let summer_now: DateTime<Utc> = "2026-07-01T23:30:00Z".parse().unwrap();
+        let summer: DateTime<Utc> = "2026-07-01T23:10:00Z".parse().unwrap();
+        assert_eq!(
+            last_checked_text(Some(summer), summer_now),
+            "Last checked 12:10am BST"
+        );
+    }
 
     fn state(id: &str, group: &str, position: i32, status: Status) -> ServiceState {
         ServiceState {
