@@ -173,14 +173,13 @@ fn locked_version(root: &Path, package: &str) -> Result<String> {
         .map_err(|e| format!("cannot read {}: {e}", lock_path.display()))?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
-        if line.trim() == format!("name = \"{package}\"") {
-            if let Some(version) = lines
+        if line.trim() == format!("name = \"{package}\"")
+            && let Some(version) = lines
                 .next()
                 .and_then(|l| l.trim().strip_prefix("version = \""))
                 .and_then(|v| v.strip_suffix('"'))
-            {
-                return Ok(version.to_string());
-            }
+        {
+            return Ok(version.to_string());
         }
     }
     Err(format!("{package} is not in {}", lock_path.display()))

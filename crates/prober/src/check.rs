@@ -26,10 +26,13 @@ impl Outcome {
     }
 }
 
+/// Looks up a secret by the name of the environment variable the config gives.
+type SecretLookup = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
 /// Runs checks. Holds one HTTP client so connections are reused between runs.
 pub struct Checker {
     http: reqwest::Client,
-    secret: Box<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    secret: SecretLookup,
 }
 
 impl Checker {
@@ -207,13 +210,13 @@ async fn http_check(
         Ok(b) => b,
         Err(e) => return transport_failure(&e, "the service"),
     };
-    if let Some(needle) = body_contains {
-        if !body.contains(needle) {
-            return Outcome::failed(
-                ErrorKind::Body,
-                format!("the answer does not contain \"{needle}\""),
-            );
-        }
+    if let Some(needle) = body_contains
+        && !body.contains(needle)
+    {
+        return Outcome::failed(
+            ErrorKind::Body,
+            format!("the answer does not contain \"{needle}\""),
+        );
     }
     if let Some((pointer, expected)) = pointer {
         let json: serde_json::Value = match serde_json::from_str(&body) {
@@ -225,7 +228,8 @@ async fn http_check(
         let found = json.pointer(pointer);
         let matches = match found {
             Some(serde_json::Value::String(s)) => s == expected,
-            Some(other) => other.to_string() == expected,
+            // Numbers and booleans compare by their JSON text, so `true` matches "true".
+            Some(other) => serde_json::to_string(other).is_ok_and(|text| text == expected),
             None => false,
         };
         if !matches {
