@@ -116,8 +116,12 @@ fn test() -> Result {
     bootstrap::ensure(&root, Needs::Everything)?;
     let bootstrap_done = started.elapsed();
 
+    let mut tally = Tally::default();
     step("unit and integration tests", || {
-        cargo(&root, &["test", "--workspace", "--all-targets", "--locked"])
+        let mut cmd = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        cmd.current_dir(&root)
+            .args(["test", "--workspace", "--all-targets", "--locked"]);
+        tally.run(cmd)
     })?;
     let built = build_all(Profile::Debug)?;
 
@@ -130,14 +134,77 @@ fn test() -> Result {
             .env("TIS_STATUS_BIN", &built.server)
             .env("TIS_STATUS_ASSETS", &built.assets)
             .env("CHROMIUM", bootstrap::CHROMIUM);
-        status(node)
+        tally.run(node)
     })?;
     println!(
         "xtask: all tests passed in {:.0?} (bootstrap {:.1?})",
         started.elapsed(),
         bootstrap_done
     );
+    println!("tests: {} passed, {} failed", tally.passed, tally.failed);
     Ok(())
+}
+
+/// Test counts read from the runners' own summary lines, for one closing line.
+#[derive(Default)]
+struct Tally {
+    passed: u64,
+    failed: u64,
+}
+
+impl Tally {
+    /// Runs `command`, echoing its output as it comes, and adds up its summaries:
+    /// cargo's "test result: ok. N passed; M failed" and node's "ℹ pass N" / "ℹ fail N".
+    fn run(&mut self, mut command: Command) -> Result {
+        use std::io::{BufRead, BufReader};
+        let shown = describe(&command);
+        let mut child = command
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("could not start {shown}: {e}"))?;
+        if let Some(out) = child.stdout.take() {
+            for line in BufReader::new(out)
+                .lines()
+                .map_while(std::result::Result::ok)
+            {
+                println!("{line}");
+                self.read(&line);
+            }
+        }
+        let status = child.wait().map_err(|e| format!("{shown}: {e}"))?;
+        if status.success() {
+            Ok(())
+        } else {
+            println!(
+                "tests: {} passed, {} failed",
+                self.passed,
+                self.failed.max(1)
+            );
+            Err(format!("{shown} exited with {status}"))
+        }
+    }
+
+    fn read(&mut self, line: &str) {
+        let number_before = |word: &str| {
+            line.split([';', ',']).find_map(|part| {
+                part.trim()
+                    .strip_suffix(word)?
+                    .trim()
+                    .rsplit(' ')
+                    .next()?
+                    .parse::<u64>()
+                    .ok()
+            })
+        };
+        if line.starts_with("test result:") {
+            self.passed += number_before(" passed").unwrap_or(0);
+            self.failed += number_before(" failed").unwrap_or(0);
+        } else if let Some(n) = line.strip_prefix("ℹ pass ") {
+            self.passed += n.trim().parse::<u64>().unwrap_or(0);
+        } else if let Some(n) = line.strip_prefix("ℹ fail ") {
+            self.failed += n.trim().parse::<u64>().unwrap_or(0);
+        }
+    }
 }
 
 /// Builds the app with Trunk (always size-optimised) and the server in `profile`.
@@ -212,4 +279,25 @@ fn describe(command: &Command) -> String {
         s.push_str(&arg.to_string_lossy());
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Tally;
+
+    #[test]
+    fn the_tally_adds_up_cargo_and_node_summaries() {
+        let mut tally = Tally::default();
+        for line in [
+            "test result: ok. 128 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out",
+            "test result: FAILED. 4 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out",
+            "ℹ tests 3",
+            "ℹ pass 3",
+            "ℹ fail 1",
+            "some other line with 5 passed in it",
+        ] {
+            tally.read(line);
+        }
+        assert_eq!((tally.passed, tally.failed), (135, 3));
+    }
 }
