@@ -33,7 +33,9 @@ fn main() -> ExitCode {
     let result = match command.as_deref() {
         Some("run") => run(&rest),
         Some("test") => test(),
-        Some("build") => build_all(Profile::Release).map(|_| ()),
+        Some("build") => bootstrap::ensure(&root(), Needs::Build)
+            .and_then(|()| build_all(Profile::Release))
+            .map(|_| ()),
         Some("bootstrap") => bootstrap::ensure(&root(), Needs::Everything),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");
@@ -208,9 +210,9 @@ impl Tally {
 }
 
 /// Builds the app with Trunk (always size-optimised) and the server in `profile`.
+/// The caller has run the bootstrap.
 fn build_all(profile: Profile) -> Result<Built> {
     let root = root();
-    bootstrap::ensure(&root, Needs::Build)?;
     let assets = root.join("dist");
     step("browser app (trunk build --release)", || {
         let mut trunk = Command::new(bootstrap::cargo_bin("trunk"));

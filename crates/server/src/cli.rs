@@ -3,7 +3,6 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use tokio::sync::{mpsc, watch};
@@ -246,20 +245,24 @@ async fn serve(
         results_tx,
         shutdown_rx.clone(),
     ));
-    let writer_store = store.clone();
+    let state = AppState::new(store, config, is_demo)
+        .await
+        .map_err(|e| format!("cannot load the stored data: {e}"))?;
+    let writer_state = state.clone();
     let writer = tokio::spawn(async move {
         while let Some(result) = results_rx.recv().await {
-            if let Err(e) = writer_store.add_probe_result(&result).await {
-                tracing::error!(error = %e, probe = %result.probe, "could not store a probe result");
+            match writer_state.store.add_probe_result(&result).await {
+                Ok(()) => writer_state.changed(),
+                Err(e) => {
+                    tracing::error!(error = %e, probe = %result.probe, "could not store a probe result")
+                }
             }
         }
     });
-
-    let state = AppState {
-        store,
-        config: Arc::new(config),
-        demo: is_demo,
-    };
+    tokio::spawn(crate::snapshot::keep_fresh(
+        state.clone(),
+        shutdown_rx.clone(),
+    ));
     let app = crate::app(state, assets.clone());
     if assets.is_none() {
         tracing::warn!("no --assets given: only the API is served");

@@ -9,6 +9,8 @@ pub mod demo;
 pub mod error;
 pub mod import;
 pub mod live;
+pub mod model;
+pub mod snapshot;
 pub mod store;
 
 use std::path::PathBuf;
@@ -17,6 +19,7 @@ use std::sync::Arc;
 use axum::Router;
 
 use crate::config::Config;
+use crate::snapshot::Snapshots;
 use crate::store::Store;
 
 /// What every request handler can reach.
@@ -26,6 +29,35 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Whether this is the built-in demo, so the page can say its data is not real.
     pub demo: bool,
+    /// What public reads are served from.
+    pub snapshots: Snapshots,
+    /// Woken whenever stored data changes, so the snapshot is rebuilt.
+    pub changes: Arc<tokio::sync::Notify>,
+}
+
+impl AppState {
+    /// Builds the state and its first snapshot.
+    pub async fn new(
+        store: Store,
+        config: Config,
+        demo: bool,
+    ) -> Result<AppState, error::AppError> {
+        let mut state = AppState {
+            store,
+            config: Arc::new(config),
+            demo,
+            snapshots: Snapshots::new(model::Model::empty()),
+            changes: Arc::new(tokio::sync::Notify::new()),
+        };
+        let model = model::Model::load(&state, chrono::Utc::now()).await?;
+        state.snapshots = Snapshots::new(model);
+        Ok(state)
+    }
+
+    /// Says that stored data changed: the snapshot is rebuilt shortly.
+    pub fn changed(&self) {
+        self.changes.notify_one();
+    }
 }
 
 /// The whole HTTP surface: the API, then the app's files for everything else.
