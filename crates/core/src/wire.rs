@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::incident::{AffectedService, Impact, IncidentStatus, Report};
+use crate::notice::{Audience, NoticeKind, NoticeSeverity};
 use crate::status::{ServiceState, Status};
 use crate::time::{uk_date_time, uk_time, zone_label};
 use crate::uptime::uk_date_of;
@@ -14,6 +16,63 @@ pub struct ServiceList {
     pub demo: bool,
     pub generated_at: DateTime<Utc>,
     pub services: Vec<ServiceState>,
+}
+
+/// A notice as support staff write it (`POST /api/v1/notices`, `PUT /api/v1/notices/{id}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeInput {
+    pub title: String,
+    pub body: String,
+    pub kind: NoticeKind,
+    pub severity: NoticeSeverity,
+    #[serde(default)]
+    pub services: Vec<String>,
+    pub starts_at: DateTime<Utc>,
+    #[serde(default)]
+    pub ends_at: Option<DateTime<Utc>>,
+    pub audience: Audience,
+    /// False keeps it as a draft that only staff see.
+    pub published: bool,
+}
+
+/// An incident as editors open or change it (`POST /api/v1/incidents`, `PUT …/{id}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentInput {
+    pub title: String,
+    pub status: IncidentStatus,
+    pub impact: Impact,
+    pub affected: Vec<AffectedService>,
+    pub started_at: DateTime<Utc>,
+    #[serde(default)]
+    pub detected_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub resolved_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub next_update_at: Option<DateTime<Utc>>,
+}
+
+/// An update for users during an incident (`POST /api/v1/incidents/{id}/updates`). It
+/// moves the incident to `status`; resolving it sets the resolved time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateInput {
+    pub status: IncidentStatus,
+    pub body: String,
+    /// When users will hear next; absent once resolved.
+    #[serde(default)]
+    pub next_update_at: Option<DateTime<Utc>>,
+}
+
+/// A save of an incident report (`PUT /api/v1/incidents/{id}/report`). `base_revision`
+/// is the revision the editor started from (0 for a first save): if someone saved in
+/// between, the save is refused with 409 Conflict rather than overwriting their work.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSave {
+    pub base_revision: u32,
+    pub report: Report,
 }
 
 /// One sentence for the whole of TIS, worst news first.

@@ -8,7 +8,9 @@ use clap::{Parser, Subcommand};
 use tokio::sync::{mpsc, watch};
 
 use crate::config::{Config, ConfigError};
-use crate::store::Store;
+use std::sync::Arc;
+
+use crate::store::{Change, SqliteStore, Store};
 use crate::{AppState, demo, import};
 
 #[derive(Parser)]
@@ -133,9 +135,15 @@ async fn dispatch(command: Command) -> Result<(), String> {
             let text =
                 std::fs::read_to_string(&file).map_err(|e| format!("cannot read {source}: {e}"))?;
             let export = import::parse(&source, &text).map_err(|e| e.to_string())?;
-            import::import(&store, &source, &export, &service_ids(&config))
-                .await
-                .map_err(|e| e.to_string())?;
+            import::import(
+                &store,
+                &source,
+                &export,
+                &service_ids(&config),
+                cli_change(),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
             println!(
                 "Imported {} notices, {} incidents and {} report revisions from {source}.",
                 export.notices.len(),
@@ -173,11 +181,24 @@ fn data_dir(place: &Place, config: &Config) -> PathBuf {
     }
 }
 
-async fn open_store(place: &Place, config: &Config) -> Result<Store, String> {
+async fn open_store(place: &Place, config: &Config) -> Result<SqliteStore, String> {
     let dir = data_dir(place, config);
-    Store::open(&dir)
+    SqliteStore::open(&dir)
         .await
         .map_err(|e| format!("cannot open the store in {}: {e}", dir.display()))
+}
+
+/// Changes made from the command line are recorded as the operating system user's.
+fn cli_change() -> Change<'static> {
+    static ACTOR: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let actor = ACTOR.get_or_init(|| {
+        let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+        format!("command line ({user})")
+    });
+    Change {
+        actor,
+        at: chrono::Utc::now(),
+    }
 }
 
 fn service_ids(config: &Config) -> Vec<&str> {
@@ -202,11 +223,16 @@ async fn serve(
     if is_demo && store.is_empty().await.map_err(|e| e.to_string())? {
         let export = import::parse(demo::DEMO_RECORDS_NAME, demo::DEMO_RECORDS)
             .map_err(|e| e.to_string())?;
+        let change = Change {
+            actor: "demo",
+            at: chrono::Utc::now(),
+        };
         import::import(
             &store,
             demo::DEMO_RECORDS_NAME,
             &export,
             &service_ids(&config),
+            change,
         )
         .await
         .map_err(|e| e.to_string())?;
@@ -245,18 +271,21 @@ async fn serve(
         results_tx,
         shutdown_rx.clone(),
     ));
-    let state = AppState::new(store, config, is_demo)
+    let state = AppState::new(Arc::new(store), config, is_demo)
         .await
         .map_err(|e| format!("cannot load the stored data: {e}"))?;
     let writer_state = state.clone();
     let writer = tokio::spawn(async move {
-        while let Some(result) = results_rx.recv().await {
-            match writer_state.store.add_probe_result(&result).await {
+        // Results that arrive together are written in one transaction.
+        let mut batch = Vec::new();
+        while results_rx.recv_many(&mut batch, 256).await > 0 {
+            match writer_state.store.add_probe_results(&batch).await {
                 Ok(()) => writer_state.changed(),
                 Err(e) => {
-                    tracing::error!(error = %e, probe = %result.probe, "could not store a probe result")
+                    tracing::error!(error = %e, results = batch.len(), "could not store probe results")
                 }
             }
+            batch.clear();
         }
     });
     tokio::spawn(crate::snapshot::keep_fresh(

@@ -6,7 +6,7 @@ use std::fmt;
 use tis_core::export::{EXPORT_VERSION, Export};
 use tis_core::validate::{validate_incident, validate_notice};
 
-use crate::store::{Store, StoreError};
+use crate::store::{Change, Store, StoreError};
 
 #[derive(Debug)]
 pub enum ImportError {
@@ -120,10 +120,11 @@ pub fn check(export: &Export, known_services: &[&str]) -> Vec<String> {
 
 /// Checks all of `export`, then writes it in one transaction.
 pub async fn import(
-    store: &Store,
+    store: &dyn Store,
     source: &str,
     export: &Export,
     known_services: &[&str],
+    change: Change<'_>,
 ) -> Result<(), ImportError> {
     let problems = check(export, known_services);
     if !problems.is_empty() {
@@ -132,5 +133,8 @@ pub async fn import(
             problems,
         });
     }
-    store.import(export).await.map_err(ImportError::Store)
+    store
+        .import(export, change)
+        .await
+        .map_err(ImportError::Store)
 }

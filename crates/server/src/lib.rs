@@ -22,10 +22,13 @@ use crate::config::Config;
 use crate::snapshot::Snapshots;
 use crate::store::Store;
 
+/// The store as handlers see it: any backend.
+pub type SharedStore = Arc<dyn Store>;
+
 /// What every request handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Store,
+    pub store: SharedStore,
     pub config: Arc<Config>,
     /// Whether this is the built-in demo, so the page can say its data is not real.
     pub demo: bool,
@@ -38,7 +41,7 @@ pub struct AppState {
 impl AppState {
     /// Builds the state and its first snapshot.
     pub async fn new(
-        store: Store,
+        store: SharedStore,
         config: Config,
         demo: bool,
     ) -> Result<AppState, error::AppError> {

@@ -1,0 +1,128 @@
+//! The store: where everything lasting is kept. A trait, so that a PostgreSQL backend can
+//! sit beside the embedded SQLite one; every write is one transaction.
+
+mod sqlite;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use tis_core::export::Export;
+use tis_core::wire::{IncidentInput, NoticeInput, UpdateInput};
+use tis_core::{DailyUptime, Incident, Notice, ProbeResult, Report, Revision};
+
+pub use sqlite::{DB_FILE, SqliteStore};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the data directory {dir} cannot be used: {source}")]
+    DataDir { dir: String, source: std::io::Error },
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data could not be read: {0}")]
+    Corrupt(String),
+    #[error("there is no {0}")]
+    NotFound(String),
+    /// Someone saved the report after the revision the editor started from.
+    #[error("the report was saved by someone else: it is now at revision {current}")]
+    Conflict { current: u32 },
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct AuditEntry {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub detail: String,
+}
+
+/// Who is writing and when, recorded with every change.
+#[derive(Debug, Clone)]
+pub struct Change<'a> {
+    pub actor: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Whether anyone has written notices or incidents yet.
+    async fn is_empty(&self) -> Result<bool>;
+    /// Whether the store answers at all (for readiness checks).
+    async fn ping(&self) -> Result<()>;
+
+    async fn add_probe_results(&self, results: &[ProbeResult]) -> Result<()>;
+    /// Results of every probe since `since`, oldest first.
+    async fn probe_results_since(&self, since: DateTime<Utc>) -> Result<Vec<ProbeResult>>;
+    /// One service's results in `[from, to)`, oldest first.
+    async fn service_results(
+        &self,
+        service: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<ProbeResult>>;
+    /// One service's results before `before`, newest first, at most `limit`.
+    async fn service_results_page(
+        &self,
+        service: &str,
+        before: Option<DateTime<Utc>>,
+        limit: u32,
+    ) -> Result<Vec<ProbeResult>>;
+    /// Deletes raw results older than `before`; returns how many went.
+    async fn prune_probe_results(&self, before: DateTime<Utc>) -> Result<u64>;
+
+    async fn save_rollups(&self, days: &[DailyUptime]) -> Result<()>;
+    /// Stored rollups of `service` for days in `[from, to]`, oldest first.
+    async fn rollups(
+        &self,
+        service: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<DailyUptime>>;
+
+    async fn notices(&self) -> Result<Vec<Notice>>;
+    async fn create_notice(&self, input: &NoticeInput, change: Change<'_>) -> Result<Notice>;
+    async fn update_notice(
+        &self,
+        id: i64,
+        input: &NoticeInput,
+        change: Change<'_>,
+    ) -> Result<Notice>;
+
+    /// Every incident with its updates and current report, newest first.
+    async fn incidents(&self) -> Result<Vec<Incident>>;
+    async fn create_incident(&self, input: &IncidentInput, change: Change<'_>) -> Result<Incident>;
+    async fn update_incident(
+        &self,
+        id: i64,
+        input: &IncidentInput,
+        change: Change<'_>,
+    ) -> Result<Incident>;
+    async fn add_incident_update(
+        &self,
+        id: i64,
+        input: &UpdateInput,
+        change: Change<'_>,
+    ) -> Result<Incident>;
+    /// Saves a new revision of the report, if `base_revision` is still the latest.
+    async fn save_report(
+        &self,
+        id: i64,
+        report: &Report,
+        base_revision: u32,
+        change: Change<'_>,
+    ) -> Result<Revision>;
+    /// Every save of every report, oldest first; the last of an incident's is its current
+    /// report.
+    async fn revisions(&self) -> Result<Vec<Revision>>;
+
+    async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>>;
+
+    /// Everything people wrote, in the export file's shape.
+    async fn export(&self) -> Result<Export>;
+    /// Writes an already checked export in one transaction: all of it, or none.
+    async fn import(&self, export: &Export, change: Change<'_>) -> Result<()>;
+}

@@ -1,0 +1,785 @@
+//! The embedded SQLite store: one file in the data directory, WAL mode, migrations
+//! checked at start-up.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+};
+use sqlx::{Row, Sqlite, Transaction};
+use tis_core::export::{EXPORT_VERSION, Export};
+use tis_core::wire::{IncidentInput, NoticeInput, UpdateInput};
+use tis_core::{
+    DailyUptime, Incident, IncidentStatus, IncidentUpdate, Notice, ProbeResult, Report, Revision,
+};
+
+use super::{AuditEntry, Change, Result, Store, StoreError};
+
+/// The file name of the database inside the data directory.
+pub const DB_FILE: &str = "tis-status.db";
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store in `data_dir` and brings its schema up to date.
+    pub async fn open(data_dir: &Path) -> Result<SqliteStore> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
+            dir: data_dir.display().to_string(),
+            source,
+        })?;
+        let options = SqliteConnectOptions::new()
+            .filename(data_dir.join(DB_FILE))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true)
+            .busy_timeout(std::time::Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(SqliteStore { pool })
+    }
+
+    /// The underlying pool, for modules that keep their own tables (accounts, sessions).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    async fn notice(&self, id: i64) -> Result<Notice> {
+        let row = sqlx::query("SELECT * FROM notices WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("notice {id}")))?;
+        notice_from(&row)
+    }
+
+    async fn incident(&self, id: i64) -> Result<Incident> {
+        let row = sqlx::query("SELECT * FROM incidents WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("incident {id}")))?;
+        let mut incident = incident_from(&row)?;
+        let updates =
+            sqlx::query("SELECT * FROM incident_updates WHERE incident = ? ORDER BY at, id")
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+        incident.updates = updates.iter().map(update_from).collect::<Result<_>>()?;
+        Ok(incident)
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn is_empty(&self) -> Result<bool> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM notices) + (SELECT COUNT(*) FROM incidents) AS n",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.get::<i64, _>("n") == 0)
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn add_probe_results(&self, results: &[ProbeResult]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for r in results {
+            sqlx::query(
+                "INSERT INTO probe_results (probe, service, at, ok, latency_ms, error_kind, detail)
+                 VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&r.probe)
+            .bind(&r.service)
+            .bind(ts(r.at))
+            .bind(r.ok)
+            .bind(r.latency_ms)
+            .bind(r.error_kind.map(|k| enum_text(&k)))
+            .bind(&r.detail)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn probe_results_since(&self, since: DateTime<Utc>) -> Result<Vec<ProbeResult>> {
+        let rows = sqlx::query("SELECT * FROM probe_results WHERE at >= ? ORDER BY at, id")
+            .bind(ts(since))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(result_from).collect()
+    }
+
+    async fn service_results(
+        &self,
+        service: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<ProbeResult>> {
+        let rows = sqlx::query(
+            "SELECT * FROM probe_results WHERE service = ? AND at >= ? AND at < ? ORDER BY at, id",
+        )
+        .bind(service)
+        .bind(ts(from))
+        .bind(ts(to))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(result_from).collect()
+    }
+
+    async fn service_results_page(
+        &self,
+        service: &str,
+        before: Option<DateTime<Utc>>,
+        limit: u32,
+    ) -> Result<Vec<ProbeResult>> {
+        let before = before.map_or_else(|| "9999".to_string(), ts);
+        let rows = sqlx::query(
+            "SELECT * FROM probe_results WHERE service = ? AND at < ?
+             ORDER BY at DESC, id DESC LIMIT ?",
+        )
+        .bind(service)
+        .bind(before)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(result_from).collect()
+    }
+
+    async fn prune_probe_results(&self, before: DateTime<Utc>) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM probe_results WHERE at < ?")
+            .bind(ts(before))
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn save_rollups(&self, days: &[DailyUptime]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for d in days {
+            sqlx::query(
+                "INSERT OR REPLACE INTO daily_uptime
+                 (service, date, checks, failed_checks, minutes, minutes_down, minutes_degraded,
+                  minutes_no_data, median_latency_ms, p95_latency_ms)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&d.service)
+            .bind(d.date.to_string())
+            .bind(d.checks)
+            .bind(d.failed_checks)
+            .bind(d.minutes)
+            .bind(d.minutes_down)
+            .bind(d.minutes_degraded)
+            .bind(d.minutes_no_data)
+            .bind(d.median_latency_ms)
+            .bind(d.p95_latency_ms)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn rollups(
+        &self,
+        service: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<DailyUptime>> {
+        let rows = sqlx::query(
+            "SELECT * FROM daily_uptime WHERE service = ? AND date >= ? AND date <= ? ORDER BY date",
+        )
+        .bind(service)
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let date: String = row.get("date");
+                Ok(DailyUptime {
+                    service: row.get("service"),
+                    date: date
+                        .parse()
+                        .map_err(|e| StoreError::Corrupt(format!("date \"{date}\": {e}")))?,
+                    checks: row.get("checks"),
+                    failed_checks: row.get("failed_checks"),
+                    minutes: row.get("minutes"),
+                    minutes_down: row.get("minutes_down"),
+                    minutes_degraded: row.get("minutes_degraded"),
+                    minutes_no_data: row.get("minutes_no_data"),
+                    median_latency_ms: row.get("median_latency_ms"),
+                    p95_latency_ms: row.get("p95_latency_ms"),
+                })
+            })
+            .collect()
+    }
+
+    async fn notices(&self) -> Result<Vec<Notice>> {
+        let rows = sqlx::query("SELECT * FROM notices ORDER BY starts_at DESC, id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(notice_from).collect()
+    }
+
+    async fn create_notice(&self, input: &NoticeInput, change: Change<'_>) -> Result<Notice> {
+        let mut tx = self.pool.begin().await?;
+        let id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS id FROM notices")
+            .fetch_one(&mut *tx)
+            .await?
+            .get("id");
+        let notice = notice_of(id, input, change.actor, change.at, change.at);
+        insert_notice(&mut tx, &notice).await?;
+        audit(
+            &mut tx,
+            &change,
+            "notice.create",
+            &format!("notice/{id}"),
+            &notice.title,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(notice)
+    }
+
+    async fn update_notice(
+        &self,
+        id: i64,
+        input: &NoticeInput,
+        change: Change<'_>,
+    ) -> Result<Notice> {
+        let old = self.notice(id).await?;
+        let notice = notice_of(id, input, &old.author, old.created_at, change.at);
+        let mut tx = self.pool.begin().await?;
+        insert_notice(&mut tx, &notice).await?;
+        audit(
+            &mut tx,
+            &change,
+            "notice.update",
+            &format!("notice/{id}"),
+            &notice.title,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(notice)
+    }
+
+    async fn incidents(&self) -> Result<Vec<Incident>> {
+        let rows = sqlx::query("SELECT * FROM incidents ORDER BY started_at DESC, id DESC")
+            .fetch_all(&self.pool)
+            .await?;
+        let update_rows = sqlx::query("SELECT * FROM incident_updates ORDER BY at, id")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut incidents = rows.iter().map(incident_from).collect::<Result<Vec<_>>>()?;
+        for row in &update_rows {
+            let incident: i64 = row.get("incident");
+            if let Some(i) = incidents.iter_mut().find(|i| i.id == incident) {
+                i.updates.push(update_from(row)?);
+            }
+        }
+        Ok(incidents)
+    }
+
+    async fn create_incident(&self, input: &IncidentInput, change: Change<'_>) -> Result<Incident> {
+        let mut tx = self.pool.begin().await?;
+        let id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS id FROM incidents")
+            .fetch_one(&mut *tx)
+            .await?
+            .get("id");
+        let incident = incident_of(id, input, Vec::new(), None);
+        write_incident_row(&mut tx, &incident, false).await?;
+        audit(
+            &mut tx,
+            &change,
+            "incident.create",
+            &format!("incident/{id}"),
+            &incident.title,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(incident)
+    }
+
+    async fn update_incident(
+        &self,
+        id: i64,
+        input: &IncidentInput,
+        change: Change<'_>,
+    ) -> Result<Incident> {
+        let old = self.incident(id).await?;
+        let incident = incident_of(id, input, old.updates, old.report);
+        let mut tx = self.pool.begin().await?;
+        write_incident_row(&mut tx, &incident, true).await?;
+        audit(
+            &mut tx,
+            &change,
+            "incident.update",
+            &format!("incident/{id}"),
+            &incident.title,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(incident)
+    }
+
+    async fn add_incident_update(
+        &self,
+        id: i64,
+        input: &UpdateInput,
+        change: Change<'_>,
+    ) -> Result<Incident> {
+        let mut incident = self.incident(id).await?;
+        let update = IncidentUpdate {
+            at: change.at,
+            status: input.status,
+            body: input.body.clone(),
+            author: change.actor.to_string(),
+        };
+        incident.status = input.status;
+        incident.next_update_at = input.next_update_at;
+        incident.resolved_at = match input.status {
+            IncidentStatus::Resolved => incident.resolved_at.or(Some(change.at)),
+            _ => None,
+        };
+        let mut tx = self.pool.begin().await?;
+        write_incident_row(&mut tx, &incident, true).await?;
+        insert_update(&mut tx, id, &update).await?;
+        audit(
+            &mut tx,
+            &change,
+            "incident.update.post",
+            &format!("incident/{id}"),
+            enum_text(&input.status).as_str(),
+        )
+        .await?;
+        tx.commit().await?;
+        incident.updates.push(update);
+        Ok(incident)
+    }
+
+    async fn save_report(
+        &self,
+        id: i64,
+        report: &Report,
+        base_revision: u32,
+        change: Change<'_>,
+    ) -> Result<Revision> {
+        let mut tx = self.pool.begin().await?;
+        // Checked and written in one transaction, so two saves from the same base
+        // cannot both succeed.
+        let exists = sqlx::query("SELECT id FROM incidents WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound(format!("incident {id}")));
+        }
+        let current: u32 =
+            sqlx::query("SELECT COALESCE(MAX(number), 0) AS n FROM revisions WHERE incident = ?")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?
+                .get("n");
+        if current != base_revision {
+            return Err(StoreError::Conflict { current });
+        }
+        let revision = Revision {
+            incident: id,
+            number: current + 1,
+            author: change.actor.to_string(),
+            at: change.at,
+            report: report.clone(),
+        };
+        insert_revision(&mut tx, &revision).await?;
+        sqlx::query("UPDATE incidents SET report = ? WHERE id = ?")
+            .bind(to_json(report))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        audit(
+            &mut tx,
+            &change,
+            "report.save",
+            &format!("incident/{id}"),
+            &format!(
+                "revision {}, {}",
+                revision.number,
+                enum_text(&report.status)
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(revision)
+    }
+
+    async fn revisions(&self) -> Result<Vec<Revision>> {
+        let rows = sqlx::query("SELECT * FROM revisions ORDER BY incident, number")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Revision {
+                    incident: row.get("incident"),
+                    number: row.get("number"),
+                    author: row.get("author"),
+                    at: time(row.get("at"))?,
+                    report: json(row.get("report"))?,
+                })
+            })
+            .collect()
+    }
+
+    async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query("SELECT * FROM audit_log ORDER BY at DESC, id DESC LIMIT ?")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AuditEntry {
+                    at: time(row.get("at"))?,
+                    actor: row.get("actor"),
+                    action: row.get("action"),
+                    target: row.get("target"),
+                    detail: row.get("detail"),
+                })
+            })
+            .collect()
+    }
+
+    async fn export(&self) -> Result<Export> {
+        Ok(Export {
+            version: EXPORT_VERSION,
+            notices: self.notices().await?,
+            incidents: self.incidents().await?,
+            revisions: self.revisions().await?,
+        })
+    }
+
+    async fn import(&self, export: &Export, change: Change<'_>) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for n in &export.notices {
+            insert_notice(&mut tx, n).await?;
+        }
+        for i in &export.incidents {
+            sqlx::query("DELETE FROM incidents WHERE id = ?")
+                .bind(i.id)
+                .execute(&mut *tx)
+                .await?;
+            write_incident_row(&mut tx, i, false).await?;
+            for u in &i.updates {
+                insert_update(&mut tx, i.id, u).await?;
+            }
+        }
+        for r in &export.revisions {
+            insert_revision(&mut tx, r).await?;
+        }
+        // Every save is a revision, and the latest is the current report. A file whose
+        // current report is not its latest revision (hand-written, or from elsewhere) gets
+        // one more revision, so that later edits have a base to start from.
+        for i in &export.incidents {
+            let Some(report) = &i.report else { continue };
+            let latest = export
+                .revisions
+                .iter()
+                .filter(|r| r.incident == i.id)
+                .max_by_key(|r| r.number);
+            if latest.is_some_and(|r| &r.report == report) {
+                continue;
+            }
+            let revision = Revision {
+                incident: i.id,
+                number: latest.map_or(1, |r| r.number + 1),
+                author: report
+                    .authors
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| change.actor.to_string()),
+                at: change.at,
+                report: report.clone(),
+            };
+            insert_revision(&mut tx, &revision).await?;
+        }
+        audit(
+            &mut tx,
+            &change,
+            "import",
+            "store",
+            &format!(
+                "{} notices, {} incidents, {} revisions",
+                export.notices.len(),
+                export.incidents.len(),
+                export.revisions.len()
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn notice_of(
+    id: i64,
+    input: &NoticeInput,
+    author: &str,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+) -> Notice {
+    Notice {
+        id,
+        title: input.title.trim().to_string(),
+        body: input.body.trim().to_string(),
+        kind: input.kind,
+        severity: input.severity,
+        services: input.services.clone(),
+        starts_at: input.starts_at,
+        ends_at: input.ends_at,
+        audience: input.audience,
+        published: input.published,
+        author: author.to_string(),
+        created_at,
+        updated_at,
+    }
+}
+
+fn incident_of(
+    id: i64,
+    input: &IncidentInput,
+    updates: Vec<IncidentUpdate>,
+    report: Option<Report>,
+) -> Incident {
+    Incident {
+        id,
+        title: input.title.trim().to_string(),
+        status: input.status,
+        impact: input.impact,
+        affected: input.affected.clone(),
+        started_at: input.started_at,
+        detected_at: input.detected_at,
+        resolved_at: input.resolved_at,
+        next_update_at: input.next_update_at,
+        updates,
+        report,
+    }
+}
+
+async fn audit(
+    tx: &mut Transaction<'_, Sqlite>,
+    change: &Change<'_>,
+    action: &str,
+    target: &str,
+    detail: &str,
+) -> Result<()> {
+    sqlx::query("INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)")
+        .bind(ts(change.at))
+        .bind(change.actor)
+        .bind(action)
+        .bind(target)
+        .bind(detail)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn insert_notice(tx: &mut Transaction<'_, Sqlite>, n: &Notice) -> Result<()> {
+    sqlx::query(
+        "INSERT OR REPLACE INTO notices
+         (id, title, body, kind, severity, services, starts_at, ends_at, audience, published,
+          author, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(n.id)
+    .bind(&n.title)
+    .bind(&n.body)
+    .bind(enum_text(&n.kind))
+    .bind(enum_text(&n.severity))
+    .bind(to_json(&n.services))
+    .bind(ts(n.starts_at))
+    .bind(n.ends_at.map(ts))
+    .bind(enum_text(&n.audience))
+    .bind(n.published)
+    .bind(&n.author)
+    .bind(ts(n.created_at))
+    .bind(ts(n.updated_at))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Writes the incident's own row (not its updates or revisions).
+async fn write_incident_row(
+    tx: &mut Transaction<'_, Sqlite>,
+    i: &Incident,
+    replace: bool,
+) -> Result<()> {
+    let sql = if replace {
+        "UPDATE incidents SET title = ?2, status = ?3, impact = ?4, affected = ?5,
+         started_at = ?6, detected_at = ?7, resolved_at = ?8, next_update_at = ?9, report = ?10
+         WHERE id = ?1"
+    } else {
+        "INSERT INTO incidents
+         (id, title, status, impact, affected, started_at, detected_at, resolved_at,
+          next_update_at, report)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+    };
+    sqlx::query(sql)
+        .bind(i.id)
+        .bind(&i.title)
+        .bind(enum_text(&i.status))
+        .bind(enum_text(&i.impact))
+        .bind(to_json(&i.affected))
+        .bind(ts(i.started_at))
+        .bind(i.detected_at.map(ts))
+        .bind(i.resolved_at.map(ts))
+        .bind(i.next_update_at.map(ts))
+        .bind(i.report.as_ref().map(to_json))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn insert_update(
+    tx: &mut Transaction<'_, Sqlite>,
+    incident: i64,
+    u: &IncidentUpdate,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO incident_updates (incident, at, status, body, author) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(incident)
+    .bind(ts(u.at))
+    .bind(enum_text(&u.status))
+    .bind(&u.body)
+    .bind(&u.author)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn insert_revision(tx: &mut Transaction<'_, Sqlite>, r: &Revision) -> Result<()> {
+    sqlx::query(
+        "INSERT OR REPLACE INTO revisions (incident, number, author, at, report)
+         VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(r.incident)
+    .bind(r.number)
+    .bind(&r.author)
+    .bind(ts(r.at))
+    .bind(to_json(&r.report))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+fn result_from(row: &SqliteRow) -> Result<ProbeResult> {
+    Ok(ProbeResult {
+        probe: row.get("probe"),
+        service: row.get("service"),
+        at: time(row.get("at"))?,
+        ok: row.get("ok"),
+        latency_ms: row.get("latency_ms"),
+        error_kind: row
+            .get::<Option<String>, _>("error_kind")
+            .map(|k| from_text(&k))
+            .transpose()?,
+        detail: row.get("detail"),
+    })
+}
+
+fn notice_from(row: &SqliteRow) -> Result<Notice> {
+    Ok(Notice {
+        id: row.get("id"),
+        title: row.get("title"),
+        body: row.get("body"),
+        kind: from_text(row.get("kind"))?,
+        severity: from_text(row.get("severity"))?,
+        services: json(row.get("services"))?,
+        starts_at: time(row.get("starts_at"))?,
+        ends_at: opt_time(row.get("ends_at"))?,
+        audience: from_text(row.get("audience"))?,
+        published: row.get("published"),
+        author: row.get("author"),
+        created_at: time(row.get("created_at"))?,
+        updated_at: time(row.get("updated_at"))?,
+    })
+}
+
+fn incident_from(row: &SqliteRow) -> Result<Incident> {
+    Ok(Incident {
+        id: row.get("id"),
+        title: row.get("title"),
+        status: from_text(row.get("status"))?,
+        impact: from_text(row.get("impact"))?,
+        affected: json(row.get("affected"))?,
+        started_at: time(row.get("started_at"))?,
+        detected_at: opt_time(row.get("detected_at"))?,
+        resolved_at: opt_time(row.get("resolved_at"))?,
+        next_update_at: opt_time(row.get("next_update_at"))?,
+        updates: Vec::new(),
+        report: row
+            .get::<Option<String>, _>("report")
+            .map(|r| json(&r))
+            .transpose()?,
+    })
+}
+
+fn update_from(row: &SqliteRow) -> Result<IncidentUpdate> {
+    Ok(IncidentUpdate {
+        at: time(row.get("at"))?,
+        status: from_text(row.get("status"))?,
+        body: row.get("body"),
+        author: row.get("author"),
+    })
+}
+
+/// The snake_case name serde gives a unit enum variant.
+fn enum_text<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        other => unreachable!("enum_text is only for unit enum variants, got {other:?}"),
+    }
+}
+
+fn from_text<T: DeserializeOwned>(text: &str) -> Result<T> {
+    serde_json::from_value(serde_json::Value::String(text.to_string()))
+        .map_err(|e| StoreError::Corrupt(format!("\"{text}\": {e}")))
+}
+
+fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|e| unreachable!("domain types serialize: {e}"))
+}
+
+fn json<T: DeserializeOwned>(text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn time(text: String) -> Result<DateTime<Utc>> {
+    DateTime::from_str(&text)
+        .map(|t: DateTime<chrono::FixedOffset>| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Corrupt(format!("time \"{text}\": {e}")))
+}
+
+fn opt_time(text: Option<String>) -> Result<Option<DateTime<Utc>>> {
+    text.map(time).transpose()
+}
+
+/// Fixed-width UTC text, so that times compare correctly as strings in SQL.
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
