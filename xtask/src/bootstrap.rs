@@ -138,7 +138,7 @@ fn chromium() -> Result {
     apt_install(&["chromium", "chromium-driver"])
 }
 
-fn apt_install(packages: &[&str]) -> Result {
+pub(crate) fn apt_install(packages: &[&str]) -> Result {
     let list = packages.join(" ");
     if !is_root() {
         return Err(format!(

@@ -3,6 +3,7 @@
 //!
 //! Std only, so that it compiles in seconds on a fresh machine before anything else.
 
+mod bench;
 mod bootstrap;
 
 use std::env;
@@ -23,6 +24,8 @@ commands:
   test            install what is missing, then run every test: unit, integration and
                   browser tests in headless Chromium
   build           install what is missing and build the app and the server
+  bench           the summary endpoint against nginx serving the same bytes (wrk,
+                  127.0.0.1 only), and the app's wasm and JS sizes as served
   bootstrap       only install what is missing
 ";
 
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
         Some("build") => bootstrap::ensure(&root(), Needs::Build)
             .and_then(|()| build_all(Profile::Release))
             .map(|_| ()),
+        Some("bench") => bench::bench(),
         Some("bootstrap") => bootstrap::ensure(&root(), Needs::Everything),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");

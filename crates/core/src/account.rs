@@ -1,28 +1,62 @@
-//! Who may do what. Anonymous readers see public data only; each role can do what the
-//! roles before it can.
+//! Who may do what, and the shapes of accounts, sessions and API tokens on the wire.
+//! Anonymous readers see public data only; of the staff roles each can do what the roles
+//! before it can; the prober role can only push probe results.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::validate::FieldError;
+
 /// A role held by an account or API token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
+    /// Pushes probe results from a standalone prober, and nothing else: a token kept on a
+    /// machine in another network should not be able to post notices if it leaks.
+    Prober,
     /// Posts and ends notices, posts incident updates.
     Support,
     /// Creates and edits incidents and reports, and publishes them.
     Editor,
-    /// Manages accounts and tokens.
+    /// Manages accounts and tokens, and may do everything else.
     Admin,
 }
 
 impl Role {
+    /// Every role, in the order they are listed to people.
+    pub const ALL: [Role; 4] = [Role::Support, Role::Editor, Role::Admin, Role::Prober];
+
     /// Whether holding `self` allows an action that needs `needed`.
     pub fn allows(self, needed: Role) -> bool {
-        self >= needed
+        match (self, needed) {
+            (Role::Admin, _) => true,
+            // The prober role sits outside the staff ladder: it grants only itself, and no
+            // staff role but admin grants it.
+            (Role::Prober, needed) => needed == Role::Prober,
+            (_, Role::Prober) => false,
+            (held, needed) => held.rank() >= needed.rank(),
+        }
+    }
+
+    /// Place on the support < editor < admin ladder.
+    fn rank(self) -> u8 {
+        match self {
+            Role::Prober => 0,
+            Role::Support => 1,
+            Role::Editor => 2,
+            Role::Admin => 3,
+        }
+    }
+
+    /// Whether a person's account may hold this role (the prober role is for tokens).
+    pub fn is_for_people(self) -> bool {
+        self != Role::Prober
     }
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Role::Prober => "prober",
             Role::Support => "support",
             Role::Editor => "editor",
             Role::Admin => "admin",
@@ -30,18 +64,205 @@ impl Role {
     }
 }
 
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl std::str::FromStr for Role {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
+            "prober" => Ok(Role::Prober),
             "support" => Ok(Role::Support),
             "editor" => Ok(Role::Editor),
             "admin" => Ok(Role::Admin),
             other => Err(format!(
-                "unknown role \"{other}\": use one of support, editor, admin"
+                "unknown role \"{other}\": use one of support, editor, admin, or prober (for \
+                 tokens that only push probe results)"
             )),
         }
     }
+}
+
+/// Passwords shorter than this are refused: long passphrases beat complex short ones.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+/// Longer than any passphrase a person types; keeps hashing cost bounded.
+pub const MAX_PASSWORD_CHARS: usize = 256;
+/// The longest account or token name.
+pub const MAX_NAME_CHARS: usize = 64;
+
+/// Checks an account or token name: a login name like `jo.bloggs` or `prober-eu-west`.
+pub fn check_name(field: &str, name: &str) -> Result<(), FieldError> {
+    let first_ok = name
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    let rest_ok = name.bytes().all(|b| {
+        b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'_'
+    });
+    if name.is_empty() {
+        Err(FieldError::new(field, "give a name, like jo.bloggs"))
+    } else if name.chars().count() > MAX_NAME_CHARS {
+        Err(FieldError::new(
+            field,
+            format!("use at most {MAX_NAME_CHARS} characters"),
+        ))
+    } else if !first_ok || !rest_ok {
+        Err(FieldError::new(
+            field,
+            format!(
+                "\"{name}\" is not a login name: use lower-case letters, digits, '.', '-' and \
+                 '_', starting with a letter or digit, like jo.bloggs"
+            ),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks a new password's length (the only rule: see NCSC password guidance).
+pub fn check_password(field: &str, password: &str) -> Result<(), FieldError> {
+    let n = password.chars().count();
+    if n < MIN_PASSWORD_CHARS {
+        Err(FieldError::new(
+            field,
+            format!(
+                "use at least {MIN_PASSWORD_CHARS} characters (this has {n}); three random \
+                 words make a good one"
+            ),
+        ))
+    } else if n > MAX_PASSWORD_CHARS {
+        Err(FieldError::new(
+            field,
+            format!("use at most {MAX_PASSWORD_CHARS} characters"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks the role of a person's account.
+pub fn check_account_role(field: &str, role: Role) -> Result<(), FieldError> {
+    if role.is_for_people() {
+        Ok(())
+    } else {
+        Err(FieldError::new(
+            field,
+            "the prober role is for API tokens; give an account support, editor or admin",
+        ))
+    }
+}
+
+/// A person who can sign in. The password hash never leaves the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Account {
+    pub name: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+    /// Set when an admin disabled it: it can no longer sign in.
+    #[serde(default)]
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+/// An API token as listed; the token itself is shown only once, when created.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApiToken {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+    #[serde(default)]
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// Set when an admin revoked it: it no longer works.
+    #[serde(default)]
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// `POST /api/v1/session`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SignIn {
+    pub name: String,
+    pub password: String,
+}
+
+/// `POST /api/v1/session` and `GET /api/v1/session`: who is signed in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionInfo {
+    pub name: String,
+    pub role: Role,
+    /// Send this as the `X-CSRF-Token` header with every write made with the session
+    /// cookie. Absent when the request was made with an API token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csrf_token: Option<String>,
+}
+
+/// `POST /api/v1/accounts`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AccountInput {
+    pub name: String,
+    pub role: Role,
+    pub password: String,
+}
+
+impl AccountInput {
+    /// Every problem with the input, or none.
+    pub fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let errors: Vec<FieldError> = [
+            check_name("name", &self.name),
+            check_account_role("role", self.role),
+            check_password("password", &self.password),
+        ]
+        .into_iter()
+        .filter_map(Result::err)
+        .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// `POST /api/v1/tokens`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TokenInput {
+    pub name: String,
+    pub role: Role,
+}
+
+/// The answer to `POST /api/v1/tokens`: the only time the token is shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewToken {
+    /// Send as `Authorization: Bearer <token>`. Only its hash is kept.
+    pub token: String,
+    #[serde(flatten)]
+    pub info: ApiToken,
+}
+
+/// `GET /api/v1/accounts`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccountList {
+    pub accounts: Vec<Account>,
+}
+
+/// `GET /api/v1/tokens`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TokenList {
+    pub tokens: Vec<ApiToken>,
 }
 
 #[cfg(test)]
@@ -49,16 +270,79 @@ mod tests {
     use super::*;
 
     #[test]
-    fn higher_roles_can_do_what_lower_roles_can() {
+    fn higher_staff_roles_can_do_what_lower_ones_can() {
         assert!(Role::Admin.allows(Role::Support));
+        assert!(Role::Admin.allows(Role::Editor));
         assert!(Role::Editor.allows(Role::Support));
+        assert!(Role::Support.allows(Role::Support));
         assert!(!Role::Support.allows(Role::Editor));
         assert!(!Role::Editor.allows(Role::Admin));
     }
 
     #[test]
+    fn the_prober_role_only_pushes_results() {
+        assert!(Role::Prober.allows(Role::Prober));
+        for needed in [Role::Support, Role::Editor, Role::Admin] {
+            assert!(
+                !Role::Prober.allows(needed),
+                "prober must not allow {needed}"
+            );
+        }
+        assert!(!Role::Support.allows(Role::Prober));
+        assert!(!Role::Editor.allows(Role::Prober));
+        assert!(Role::Admin.allows(Role::Prober));
+    }
+
+    #[test]
+    fn roles_read_back_from_their_names() {
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>(), Ok(role));
+            assert_eq!(
+                serde_json::to_value(role).unwrap(),
+                serde_json::json!(role.as_str())
+            );
+        }
+    }
+
+    #[test]
     fn unknown_role_names_the_allowed_ones() {
         let err = "owner".parse::<Role>().unwrap_err();
-        assert!(err.contains("support, editor, admin"), "{err}");
+        assert!(err.contains("support, editor, admin, or prober"), "{err}");
+    }
+
+    #[test]
+    fn login_names_are_slug_like() {
+        for good in ["jo.bloggs", "admin", "prober-eu-west", "a_b", "7up"] {
+            assert!(check_name("name", good).is_ok(), "{good}");
+        }
+        for bad in ["", "Jo", "jo bloggs", "-jo", ".jo", "jo@nhs.net", "jö"] {
+            let err = check_name("name", bad).unwrap_err();
+            assert_eq!(err.field, "name");
+        }
+        assert!(check_name("name", &"a".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn a_short_password_says_how_long_it_must_be() {
+        let err = check_password("password", "short-pass1").unwrap_err();
+        assert!(err.message.contains("at least 12"), "{}", err.message);
+        assert!(check_password("password", "twelve chars").is_ok());
+        assert!(check_password("password", &"x".repeat(257)).is_err());
+    }
+
+    #[test]
+    fn an_account_input_lists_every_problem() {
+        let input = AccountInput {
+            name: "Jo Bloggs".into(),
+            role: Role::Prober,
+            password: "short".into(),
+        };
+        let fields: Vec<String> = input
+            .validate()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["name", "role", "password"]);
     }
 }

@@ -127,6 +127,7 @@ fn last(
 /// How long something took, in whole minutes: at least `min_minutes` and at most
 /// `max_minutes`. Both are the same when every time it depends on is exact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KeyTime {
     pub min_minutes: i64,
     pub max_minutes: i64,
@@ -161,6 +162,7 @@ impl KeyTime {
 /// The key times of an incident, each measured from its start. Absent when the timeline
 /// does not say, or when there is no start to measure from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KeyTimes {
     pub to_detect: Option<KeyTime>,
     pub to_inform: Option<KeyTime>,

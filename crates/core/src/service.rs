@@ -8,6 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A TIS service as users know it, defined in the server's config file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Service {
     /// A short slug, e.g. `bulk-upload`, used in URLs.
@@ -31,6 +32,7 @@ pub struct Service {
 
 /// One check of a service, run on its own schedule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Probe {
     #[serde(flatten)]
     pub kind: ProbeKind,
@@ -76,6 +78,7 @@ mod defaults {
 
 /// What a probe does.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ProbeKind {
     /// An HTTP request whose answer is checked.
@@ -128,6 +131,7 @@ impl ProbeKind {
 
 /// Why a check failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     Timeout,
@@ -142,6 +146,7 @@ pub enum ErrorKind {
 
 /// The outcome of one run of one probe.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ProbeResult {
     /// Id of the probe, unique within its service, e.g. `bulk-upload/2` (see [`crate::status::probe_id`]).
@@ -240,6 +245,25 @@ impl<'de> Deserialize<'de> for HumanDuration {
         s.parse().map_err(serde::de::Error::custom)
     }
 }
+
+/// Written as text on the wire, like in config.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for HumanDuration {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some("^[0-9]+(ms|s|m|h)$"))
+            .description(Some(
+                "A length of time as people write it: 500ms, 30s, 5m or 1h.",
+            ))
+            .examples(["30s"])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for HumanDuration {}
 
 #[cfg(test)]
 mod tests {

@@ -7,6 +7,7 @@ use crate::service::{Probe, ProbeResult};
 
 /// What users are told about a service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Operational,
@@ -78,6 +79,7 @@ impl Status {
 
 /// A service as the overview shows it: its status now, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceState {
     pub id: String,
     pub name: String,

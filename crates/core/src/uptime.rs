@@ -12,6 +12,7 @@ use crate::status::{ProbeHealth, ProbeRules, Status, health_timeline, probe_id, 
 
 /// How one service did over one UK calendar day.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DailyUptime {
     pub service: String,
     /// The calendar day in UK time (Europe/London).

@@ -28,6 +28,7 @@ pub const ACTION_TEXT_MAX: usize = 500;
 
 /// One problem, against the field to fix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     /// Where the problem is, as a path people and forms can follow: `title`,
     /// `timeline[3].to`, `action_items[0].owner`.

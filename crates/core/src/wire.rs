@@ -3,14 +3,21 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::incident::{AffectedService, Impact, IncidentStatus, Report};
-use crate::notice::{Audience, NoticeKind, NoticeSeverity};
+use crate::incident::{
+    AffectedService, Impact, Incident, IncidentStatus, IncidentUpdate, Report, ReportStatus,
+    TimelineEntry,
+};
+use crate::keytimes::KeyTimes;
+use crate::notice::{Audience, Notice, NoticeKind, NoticeSeverity};
+use crate::service::{Probe, ProbeKind};
 use crate::status::{ServiceState, Status};
 use crate::time::{uk_date_time, uk_time, zone_label};
+use crate::uptime::DailyUptime;
 use crate::uptime::uk_date_of;
 
 /// `GET /api/v1/services`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceList {
     /// True when this is the built-in demo, so the page can say the data is not real.
     pub demo: bool,
@@ -18,8 +25,231 @@ pub struct ServiceList {
     pub services: Vec<ServiceState>,
 }
 
+/// `GET /api/v1/summary`: everything the overview shows, in one request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Summary {
+    pub demo: bool,
+    pub generated_at: DateTime<Utc>,
+    /// One sentence for the whole of TIS.
+    pub headline: String,
+    pub services: Vec<ServiceState>,
+    /// Published notices in their window now; readers filter by audience.
+    pub notices: Vec<Notice>,
+    /// Published notices that start later.
+    pub upcoming: Vec<Notice>,
+    /// Unresolved incidents, newest first, with their updates.
+    pub incidents: Vec<Incident>,
+}
+
+/// One probe of a service, described for people.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProbeInfo {
+    pub kind: String,
+    pub interval_seconds: u64,
+    /// "We sign in the way Bulk upload does, then call it, every 30 seconds."
+    pub description: String,
+}
+
+/// `GET /api/v1/services/{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ServiceDetail {
+    pub service: ServiceState,
+    /// Names of the services it needs, in the order of `depends_on`.
+    pub depends_on_names: Vec<String>,
+    pub probes: Vec<ProbeInfo>,
+}
+
+/// How a probe checks a service, in plain words.
+pub fn probe_in_words(service_name: &str, probe: &Probe) -> ProbeInfo {
+    let what = match &probe.kind {
+        ProbeKind::Http { .. } => format!("We ask {service_name} whether it is healthy"),
+        ProbeKind::Tcp { .. } => format!("We check that {service_name} accepts connections"),
+        ProbeKind::Tls { warn_days, .. } => format!(
+            "We check that {service_name}'s security certificate is valid for at least {warn_days} more days"
+        ),
+        ProbeKind::Oidc {
+            then_url: Some(_), ..
+        } => {
+            format!("We sign in the way {service_name} does, then call it")
+        }
+        ProbeKind::Oidc { then_url: None, .. } => {
+            format!("We sign in the way {service_name} does")
+        }
+    };
+    let every = every(probe.interval.as_millis() / 1000);
+    ProbeInfo {
+        kind: probe.kind.name().to_string(),
+        interval_seconds: probe.interval.as_millis() / 1000,
+        description: format!("{what}, {every}."),
+    }
+}
+
+fn every(seconds: u64) -> String {
+    match seconds {
+        0 | 1 => "every second".into(),
+        60 => "every minute".into(),
+        s if s % 60 == 0 => format!("every {} minutes", s / 60),
+        s => format!("every {s} seconds"),
+    }
+}
+
+/// `GET /api/v1/services/{id}/uptime`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UptimeHistory {
+    pub service: String,
+    /// Oldest first; a day with no row had no data.
+    pub days: Vec<DailyUptime>,
+    /// Over the days with data, degraded counted as up; `None` when there was no data.
+    pub uptime_percent: Option<f64>,
+}
+
+impl UptimeHistory {
+    pub fn new(service: &str, days: Vec<DailyUptime>) -> UptimeHistory {
+        let with_data: u64 = days
+            .iter()
+            .map(|d| u64::from(d.minutes.saturating_sub(d.minutes_no_data)))
+            .sum();
+        let down: u64 = days.iter().map(|d| u64::from(d.minutes_down)).sum();
+        UptimeHistory {
+            service: service.to_string(),
+            uptime_percent: (with_data > 0)
+                .then(|| (with_data.saturating_sub(down)) as f64 / with_data as f64 * 100.0),
+            days,
+        }
+    }
+}
+
+/// One point of a latency chart: the checks that started in `[at, at + bucket)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LatencyPoint {
+    pub at: DateTime<Utc>,
+    pub checks: u32,
+    pub failed: u32,
+    pub median_ms: Option<u32>,
+    pub p95_ms: Option<u32>,
+}
+
+/// `GET /api/v1/services/{id}/latency`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LatencySeries {
+    pub service: String,
+    pub bucket_minutes: u32,
+    pub points: Vec<LatencyPoint>,
+}
+
+/// `GET /api/v1/incidents`: one page of history, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IncidentPage {
+    pub incidents: Vec<IncidentSummary>,
+    pub page: u32,
+    pub per_page: u32,
+    pub total: u32,
+}
+
+/// An incident in a list: no report, only its latest update.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IncidentSummary {
+    pub id: i64,
+    pub title: String,
+    pub status: IncidentStatus,
+    pub impact: Impact,
+    pub affected: Vec<AffectedService>,
+    pub started_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub next_update_at: Option<DateTime<Utc>>,
+    pub latest_update: Option<IncidentUpdate>,
+    /// Whether a published report can be read.
+    pub has_report: bool,
+}
+
+impl From<&Incident> for IncidentSummary {
+    fn from(i: &Incident) -> Self {
+        IncidentSummary {
+            id: i.id,
+            title: i.title.clone(),
+            status: i.status,
+            impact: i.impact,
+            affected: i.affected.clone(),
+            started_at: i.started_at,
+            resolved_at: i.resolved_at,
+            next_update_at: i.next_update_at,
+            latest_update: i.latest_update().cloned(),
+            has_report: i
+                .report
+                .as_ref()
+                .is_some_and(|r| r.status == ReportStatus::Published),
+        }
+    }
+}
+
+/// `GET /api/v1/incidents/{id}`: what the reader may see of an incident.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IncidentView {
+    pub incident: Incident,
+    /// The report's plain-language parts, for everyone once published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_report: Option<PublicReport>,
+    /// Worked out from the report's timeline (published, or for staff any report).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_times: Option<KeyTimes>,
+    /// The current revision number, for staff (the base of the next save).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_revision: Option<u32>,
+}
+
+/// The parts of a report that everyone may read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PublicReport {
+    pub summary: String,
+    pub impact: String,
+    pub non_technical: String,
+    pub resolution: String,
+    pub timeline: Vec<TimelineEntry>,
+    /// What we are doing so it does not happen again: the action items' text and status,
+    /// without owners.
+    pub actions: Vec<PublicAction>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PublicAction {
+    pub text: String,
+    pub done: bool,
+}
+
+impl From<&Report> for PublicReport {
+    fn from(r: &Report) -> Self {
+        PublicReport {
+            summary: r.summary.clone(),
+            impact: r.impact.clone(),
+            non_technical: r.non_technical.clone(),
+            resolution: r.resolution.clone(),
+            timeline: r.timeline.clone(),
+            actions: r
+                .action_items
+                .iter()
+                .map(|a| PublicAction {
+                    text: a.text.clone(),
+                    done: a.status == crate::incident::ActionStatus::Done,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// A notice as support staff write it (`POST /api/v1/notices`, `PUT /api/v1/notices/{id}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NoticeInput {
     pub title: String,
@@ -38,6 +268,7 @@ pub struct NoticeInput {
 
 /// An incident as editors open or change it (`POST /api/v1/incidents`, `PUT …/{id}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct IncidentInput {
     pub title: String,
@@ -56,6 +287,7 @@ pub struct IncidentInput {
 /// An update for users during an incident (`POST /api/v1/incidents/{id}/updates`). It
 /// moves the incident to `status`; resolving it sets the resolved time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateInput {
     pub status: IncidentStatus,
@@ -69,6 +301,7 @@ pub struct UpdateInput {
 /// is the revision the editor started from (0 for a first save): if someone saved in
 /// between, the save is refused with 409 Conflict rather than overwriting their work.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReportSave {
     pub base_revision: u32,

@@ -1,37 +1,477 @@
-//! The browser app's files. Client-side routes get `index.html`, so a link to
-//! `/incidents/3` works when opened directly.
+//! The browser app's files, held in memory and compressed once (brotli and gzip) in the
+//! background after start-up, so a surge of first visits during an outage costs no disk
+//! reads and no compression. Nothing is written, so a read-only assets directory works.
+//!
+//! Client-side routes get `index.html`, so a link to `/incidents/3` works when opened
+//! directly; `/api/…` never does, so a mistyped API address gets a JSON 404.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use tower::ServiceExt;
 use tower::util::BoxCloneSyncService;
-use tower_http::services::{ServeDir, ServeFile};
+
+use crate::error::AppError;
 
 pub type AssetService = BoxCloneSyncService<Request<Body>, Response, Infallible>;
 
-pub fn service(dir: Option<PathBuf>) -> AssetService {
-    match dir.filter(|d| d.join("index.html").is_file()) {
-        Some(dir) => {
-            let index = ServeFile::new(dir.join("index.html"));
-            let files = ServeDir::new(dir).fallback(index);
-            BoxCloneSyncService::new(ServiceExt::<Request<Body>>::map_response(files, |r| {
-                r.map(Body::new)
-            }))
+/// Trunk's hashed names never change content, so browsers and CDNs may keep them a year.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// Anything else may change with a deploy: reuse it only after asking (a 304 with the ETag).
+const REVALIDATE: &str = "no-cache";
+/// Files this large are served as they are: the app's files are far smaller, and holding
+/// a stray large file three times over in memory is not worth it.
+const COMPRESS_UP_TO: usize = 16 * 1024 * 1024;
+
+/// The app's files, or nothing when the app has not been built.
+#[derive(Clone)]
+pub struct Assets {
+    inner: Option<Arc<Files>>,
+}
+
+struct Files {
+    /// Keyed by URL path, e.g. `/main-96d16a5c70743e01.css`.
+    by_path: HashMap<String, Arc<Asset>>,
+    index: Arc<Asset>,
+}
+
+struct Asset {
+    body: Bytes,
+    content_type: HeaderValue,
+    cache_control: &'static str,
+    /// A hash of the uncompressed bytes; each encoding gets its own tag from it.
+    tag: String,
+    compressible: bool,
+    brotli: OnceLock<Option<Bytes>>,
+    gzip: OnceLock<Option<Bytes>>,
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Encoding {
+    Brotli,
+    Gzip,
+    Identity,
+}
+
+impl Assets {
+    /// Reads every file under `dir` (which must hold `index.html`) and starts compressing
+    /// them on a background thread. Without a usable `dir`, only the API is served.
+    pub fn load(dir: Option<&Path>) -> Assets {
+        let Some(dir) = dir else {
+            return Assets { inner: None };
+        };
+        let mut by_path = HashMap::new();
+        if let Err(e) = read_dir(dir, dir, &mut by_path) {
+            tracing::error!(error = %e, dir = %dir.display(), "cannot read the app's files");
+            return Assets { inner: None };
         }
-        None => BoxCloneSyncService::new(tower::service_fn(|_req| async {
-            Ok::<_, Infallible>(
-                (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-                    "The TIS Status app has not been built, so only the API is available.\n\
-                     Build and start everything with: cargo xtask run\n",
-                )
-                    .into_response(),
+        let Some(index) = by_path.get("/index.html").cloned() else {
+            tracing::error!(dir = %dir.display(), "the app's directory has no index.html");
+            return Assets { inner: None };
+        };
+        let files = Arc::new(Files { by_path, index });
+        let background = files.clone();
+        // A plain thread: compressing is CPU work that must not hold up request handling,
+        // and `load` may run outside a Tokio runtime.
+        let spawned = std::thread::Builder::new()
+            .name("compress-assets".into())
+            .spawn(move || background.compress_all());
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "cannot compress the app's files; they are sent as they are");
+        }
+        Assets { inner: Some(files) }
+    }
+
+    /// The text of `index.html`, for the CSP hashes of its inline scripts.
+    pub fn index_html(&self) -> Option<&str> {
+        let files = self.inner.as_ref()?;
+        std::str::from_utf8(&files.index.body).ok()
+    }
+
+    /// A tower service answering requests from these files.
+    pub fn service(&self) -> AssetService {
+        let assets = self.clone();
+        BoxCloneSyncService::new(tower::service_fn(move |request: Request<Body>| {
+            let response =
+                assets.respond(request.method(), request.uri().path(), request.headers());
+            async move { Ok::<_, Infallible>(response) }
+        }))
+    }
+
+    fn respond(&self, method: &Method, path: &str, request: &HeaderMap) -> Response {
+        if path == "/api" || path.starts_with("/api/") {
+            return AppError::NotFound("such API address".into()).into_response();
+        }
+        let Some(files) = &self.inner else {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                "The TIS Status app has not been built, so only the API is available.\n\
+                 Build and start everything with: cargo xtask run\n",
             )
-        })),
+                .into_response();
+        };
+        if method != Method::GET && method != Method::HEAD {
+            return (
+                StatusCode::METHOD_NOT_ALLOWED,
+                [(header::ALLOW, "GET, HEAD")],
+                "Only GET and HEAD are allowed here.\n",
+            )
+                .into_response();
+        }
+        let asset = match percent_decode(path).and_then(|p| files.by_path.get(&p)) {
+            Some(asset) => asset,
+            // A missing file (the last part has an extension) is a 404: answering a script
+            // or stylesheet request with the page would only hide the broken link.
+            None if path
+                .rsplit('/')
+                .next()
+                .is_some_and(|last| last.contains('.')) =>
+            {
+                return (
+                    StatusCode::NOT_FOUND,
+                    [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                    "There is no such file. Check the address.\n",
+                )
+                    .into_response();
+            }
+            // A client-side route such as `/incidents/3`: the app decides what it shows.
+            None => &files.index,
+        };
+        asset.respond(method == Method::HEAD, request)
+    }
+}
+
+impl Files {
+    /// Smallest first, so the page itself and its stylesheet are ready almost at once.
+    fn compress_all(&self) {
+        let started = std::time::Instant::now();
+        let mut assets: Vec<&Arc<Asset>> = self.by_path.values().collect();
+        assets.sort_by_key(|a| a.body.len());
+        for asset in assets {
+            asset.compress();
+        }
+        tracing::debug!(elapsed = ?started.elapsed(), "compressed the app's files");
+    }
+}
+
+impl Asset {
+    fn new(path: &str, body: Vec<u8>) -> Asset {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let mime = mime_guess::from_path(name).first_or_octet_stream();
+        let essence = mime.essence_str();
+        let textual = mime.type_() == mime_guess::mime::TEXT
+            || matches!(
+                essence,
+                "application/javascript" | "application/json" | "image/svg+xml"
+            );
+        let content_type = if textual {
+            format!("{essence}; charset=utf-8")
+        } else {
+            essence.to_string()
+        };
+        let compressible = body.len() <= COMPRESS_UP_TO
+            && (textual
+                || matches!(
+                    essence,
+                    "application/wasm" | "application/xml" | "image/x-icon" | "font/ttf"
+                ));
+        Asset {
+            tag: format!("{:016x}", fnv1a(&body)),
+            body: Bytes::from(body),
+            content_type: HeaderValue::from_str(&content_type)
+                .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+            cache_control: if is_hashed(name) {
+                IMMUTABLE
+            } else {
+                REVALIDATE
+            },
+            compressible,
+            brotli: OnceLock::new(),
+            gzip: OnceLock::new(),
+        }
+    }
+
+    fn compress(&self) {
+        if !self.compressible {
+            return;
+        }
+        // A compressed copy is kept only when it is smaller.
+        let smaller = |out: Vec<u8>| (out.len() < self.body.len()).then(|| Bytes::from(out));
+        self.gzip.get_or_init(|| {
+            let mut encoder =
+                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            let out = encoder
+                .write_all(&self.body)
+                .and_then(|()| encoder.finish());
+            out.ok().and_then(smaller)
+        });
+        self.brotli.get_or_init(|| {
+            let params = brotli::enc::BrotliEncoderParams {
+                quality: 11,
+                lgwin: 22,
+                ..Default::default()
+            };
+            let mut out = Vec::new();
+            let done = brotli::BrotliCompress(&mut &self.body[..], &mut out, &params);
+            done.ok().and_then(|_| smaller(out))
+        });
+    }
+
+    /// The best encoding the reader accepts that is ready now.
+    fn choose(&self, request: &HeaderMap) -> (Encoding, Bytes) {
+        let ready = |slot: &OnceLock<Option<Bytes>>| slot.get().cloned().flatten();
+        let accepted = accepted_encodings(request);
+        if accepted.brotli
+            && let Some(bytes) = ready(&self.brotli)
+        {
+            return (Encoding::Brotli, bytes);
+        }
+        if accepted.gzip
+            && let Some(bytes) = ready(&self.gzip)
+        {
+            return (Encoding::Gzip, bytes);
+        }
+        (Encoding::Identity, self.body.clone())
+    }
+
+    fn respond(&self, head: bool, request: &HeaderMap) -> Response {
+        let (encoding, body) = self.choose(request);
+        let etag = match encoding {
+            Encoding::Brotli => format!("\"{}-br\"", self.tag),
+            Encoding::Gzip => format!("\"{}-gz\"", self.tag),
+            Encoding::Identity => format!("\"{}\"", self.tag),
+        };
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONTENT_TYPE, self.content_type.clone());
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(self.cache_control),
+        );
+        if let Ok(etag) = HeaderValue::from_str(&etag) {
+            headers.insert(header::ETAG, etag);
+        }
+        if self.compressible {
+            // Caches must keep one copy per encoding.
+            headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        }
+        match encoding {
+            Encoding::Brotli => {
+                headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("br"));
+            }
+            Encoding::Gzip => {
+                headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            }
+            Encoding::Identity => {}
+        }
+        let fresh = request
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|tags| {
+                tags.split(',')
+                    .any(|t| t.trim() == "*" || t.trim().trim_start_matches("W/") == etag)
+            });
+        if fresh {
+            return (StatusCode::NOT_MODIFIED, headers).into_response();
+        }
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+        let body = if head {
+            Body::empty()
+        } else {
+            Body::from(body)
+        };
+        (headers, body).into_response()
+    }
+}
+
+#[derive(Default, Debug, PartialEq)]
+struct Accepted {
+    brotli: bool,
+    gzip: bool,
+}
+
+/// Which of brotli and gzip `Accept-Encoding` allows (`q=0` refuses one; `*` allows both).
+fn accepted_encodings(request: &HeaderMap) -> Accepted {
+    let mut accepted = Accepted::default();
+    let mut star = None;
+    let (mut brotli, mut gzip) = (None, None);
+    for value in request.get_all(header::ACCEPT_ENCODING) {
+        let Ok(value) = value.to_str() else { continue };
+        for item in value.split(',') {
+            let mut parts = item.split(';');
+            let name = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let allowed = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .next_back()
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .is_none_or(|q| q > 0.0);
+            match name.as_str() {
+                "br" => brotli = Some(allowed),
+                "gzip" | "x-gzip" => gzip = Some(allowed),
+                "*" => star = Some(allowed),
+                _ => {}
+            }
+        }
+    }
+    accepted.brotli = brotli.or(star).unwrap_or(false);
+    accepted.gzip = gzip.or(star).unwrap_or(false);
+    accepted
+}
+
+/// Whether `name` carries Trunk's content hash: `name-<16 hex digits>` then `.ext` or
+/// `_bg.wasm`, e.g. `tis-status-app-fca4227aadd078fd_bg.wasm`.
+fn is_hashed(name: &str) -> bool {
+    name.match_indices('-').any(|(i, _)| {
+        let rest = &name[i + 1..];
+        rest.len() > 16
+            && rest.as_bytes()[..16].iter().all(u8::is_ascii_hexdigit)
+            && matches!(rest.as_bytes()[16], b'.' | b'_')
+    })
+}
+
+fn read_dir(root: &Path, dir: &Path, out: &mut HashMap<String, Arc<Asset>>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        // Trunk stages builds in `.stage`; dot files are never part of the app.
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path: PathBuf = entry.path();
+        let kind = std::fs::metadata(&path)?;
+        if kind.is_dir() {
+            read_dir(root, &path, out)?;
+        } else if kind.is_file() {
+            let Ok(relative) = path.strip_prefix(root) else {
+                continue;
+            };
+            let url = relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .fold(String::new(), |url, part| url + "/" + &part);
+            let body = std::fs::read(&path)?;
+            out.insert(url.clone(), Arc::new(Asset::new(&url, body)));
+        }
+    }
+    Ok(())
+}
+
+/// `%20` and the like in a request path, or `None` when the result is not UTF-8.
+fn percent_decode(path: &str) -> Option<String> {
+    if !path.contains('%') {
+        return Some(path.to_string());
+    }
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// FNV-1a, 64 bit: a fast content hash for ETags (not for security).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
+        (hash ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_str(value).unwrap(),
+        );
+        headers
+    }
+
+    #[test]
+    fn trunk_hashed_names_are_recognised() {
+        assert!(is_hashed("main-96d16a5c70743e01.css"));
+        assert!(is_hashed("tis-status-app-fca4227aadd078fd_bg.wasm"));
+        assert!(is_hashed("tis-status-app-fca4227aadd078fd.js"));
+        assert!(!is_hashed("index.html"));
+        assert!(!is_hashed("robots.txt"));
+        assert!(!is_hashed("my-favicon.svg"));
+        assert!(!is_hashed("main-96d16a5c70743e0.css"), "15 digits");
+        assert!(!is_hashed("main-96d16a5c70743e0g.css"), "not hex");
+    }
+
+    #[test]
+    fn accept_encoding_is_read_with_q_values() {
+        assert_eq!(
+            accepted_encodings(&accept("gzip, deflate, br, zstd")),
+            Accepted {
+                brotli: true,
+                gzip: true
+            }
+        );
+        assert_eq!(
+            accepted_encodings(&accept("br;q=0, gzip;q=0.5")),
+            Accepted {
+                brotli: false,
+                gzip: true
+            }
+        );
+        assert_eq!(
+            accepted_encodings(&accept("*")),
+            Accepted {
+                brotli: true,
+                gzip: true
+            }
+        );
+        assert_eq!(
+            accepted_encodings(&accept("*;q=0, gzip")),
+            Accepted {
+                brotli: false,
+                gzip: true
+            }
+        );
+        assert_eq!(accepted_encodings(&HeaderMap::new()), Accepted::default());
+    }
+
+    #[test]
+    fn percent_escapes_are_decoded_and_bad_ones_kept() {
+        assert_eq!(percent_decode("/a%20b.txt").as_deref(), Some("/a b.txt"));
+        assert_eq!(percent_decode("/100%").as_deref(), Some("/100%"));
+        assert_eq!(percent_decode("/%ff"), None);
+    }
+
+    #[test]
+    fn a_compressed_copy_is_served_only_when_accepted_and_smaller() {
+        let asset = Asset::new("/app-0123456789abcdef.js", b"let a = 1;\n".repeat(200));
+        asset.compress();
+        assert_eq!(asset.choose(&accept("gzip, br")).0, Encoding::Brotli);
+        assert_eq!(asset.choose(&accept("gzip")).0, Encoding::Gzip);
+        assert_eq!(asset.choose(&HeaderMap::new()).0, Encoding::Identity);
+        let tiny = Asset::new("/x.js", b"1".to_vec());
+        tiny.compress();
+        assert_eq!(tiny.choose(&accept("gzip, br")).0, Encoding::Identity);
+        let png = Asset::new("/logo.png", vec![0; 4096]);
+        png.compress();
+        assert_eq!(png.choose(&accept("gzip, br")).0, Encoding::Identity);
     }
 }

@@ -68,6 +68,45 @@ enum Command {
         #[command(flatten)]
         place: Place,
     },
+    /// Manage accounts of people who sign in.
+    Account {
+        #[command(subcommand)]
+        command: AccountCommand,
+    },
+    /// Manage API tokens for scripts and standalone probers.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AccountCommand {
+    /// Add an account; its password is read from standard input (one line).
+    Add {
+        /// The login name, e.g. jo.bloggs.
+        name: String,
+        /// support, editor or admin.
+        #[arg(long, value_name = "ROLE")]
+        role: String,
+        #[command(flatten)]
+        place: Place,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token and print it once; only its hash is kept.
+    Create {
+        /// What the token is for, e.g. prober-eu-west.
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        /// prober, support, editor or admin.
+        #[arg(long, value_name = "ROLE")]
+        role: String,
+        #[command(flatten)]
+        place: Place,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -102,6 +141,12 @@ async fn dispatch(command: Command) -> Result<(), String> {
             listen,
             assets,
         } => serve(place, listen, assets).await,
+        Command::Account {
+            command: AccountCommand::Add { name, role, place },
+        } => account_add(place, name, &role).await,
+        Command::Token {
+            command: TokenCommand::Create { name, role, place },
+        } => token_create(place, name, &role).await,
         Command::Check { config } => {
             let config = Config::load(&config).map_err(|e| e.to_string())?;
             println!(
@@ -288,6 +333,10 @@ async fn serve(
             batch.clear();
         }
     });
+    tokio::spawn(crate::aggregates::keep_fresh(
+        state.clone(),
+        shutdown_rx.clone(),
+    ));
     tokio::spawn(crate::snapshot::keep_fresh(
         state.clone(),
         shutdown_rx.clone(),
@@ -298,6 +347,8 @@ async fn serve(
     }
     println!("TIS Status is running at http://{addr}/ (press Ctrl+C to stop)");
     let mut server_shutdown = shutdown_rx.clone();
+    // With the peer address, so that sign-in attempts are counted per client.
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         let _ = server_shutdown.wait_for(|stop| *stop).await;
     });
@@ -334,4 +385,93 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+/// `account add NAME --role ROLE`: the password comes from standard input, never from the
+/// command line, where other users could see it in the process list.
+async fn account_add(place: Place, name: String, role: &str) -> Result<(), String> {
+    let role: tis_core::Role = role.parse().map_err(|e| format!("--role: {e}"))?;
+    let password = read_password(&name)?;
+    let (config, _) = load_config(&place, None)?;
+    let store = open_store(&place, &config).await?;
+    let input = tis_core::account::AccountInput {
+        name,
+        role,
+        password,
+    };
+    let account = crate::auth::add_account(&store, &input, cli_change())
+        .await
+        .map_err(|e| format!("cannot add account \"{}\": {}", input.name, cli_error(e)))?;
+    println!(
+        "Added account \"{}\" with role {}. They can sign in now.",
+        account.name, account.role
+    );
+    Ok(())
+}
+
+/// `token create --name NAME --role ROLE`: the token goes to standard output alone, so
+/// scripts can capture it; the note about it to standard error.
+async fn token_create(place: Place, name: String, role: &str) -> Result<(), String> {
+    let role: tis_core::Role = role.parse().map_err(|e| format!("--role: {e}"))?;
+    let (config, _) = load_config(&place, None)?;
+    let store = open_store(&place, &config).await?;
+    let input = tis_core::account::TokenInput { name, role };
+    let (token, info) = crate::auth::create_token(&store, &input, cli_change())
+        .await
+        .map_err(|e| format!("cannot create token \"{}\": {}", input.name, cli_error(e)))?;
+    println!("{token}");
+    eprintln!(
+        "Created token \"{}\" (id {}, role {}). Copy it now: it is not shown again, as only \
+         its hash is kept. Send it as the header Authorization: Bearer <token>.",
+        info.name, info.id, info.role
+    );
+    Ok(())
+}
+
+/// One line from standard input; asked for twice, without echo, at a terminal.
+fn read_password(name: &str) -> Result<String, String> {
+    use std::io::{BufRead, IsTerminal};
+    if std::io::stdin().is_terminal() {
+        let ask = |prompt: &str| {
+            rpassword::prompt_password(prompt).map_err(|e| format!("cannot read the password: {e}"))
+        };
+        let first = ask(&format!(
+            "Password for {name} (at least {} characters): ",
+            tis_core::account::MIN_PASSWORD_CHARS
+        ))?;
+        if ask("The same password again: ")? != first {
+            return Err("the two passwords differ; nothing was changed. Try again.".into());
+        }
+        return Ok(first);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+    let password = line
+        .strip_suffix('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .unwrap_or(&line);
+    if password.is_empty() {
+        return Err(format!(
+            "no password on standard input: pipe it in as one line, e.g. \
+             printf '%s\\n' \"$PASSWORD\" | tis-status account add {name} --role ROLE"
+        ));
+    }
+    Ok(password.to_string())
+}
+
+/// An API error as a line for the terminal: each field and what to fix.
+fn cli_error(e: crate::error::AppError) -> String {
+    use crate::error::AppError;
+    match e {
+        AppError::Invalid(errors) => errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        AppError::Conflict(detail) | AppError::BadRequest(detail) => detail,
+        other => other.to_string(),
+    }
 }

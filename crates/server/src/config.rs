@@ -29,6 +29,9 @@ pub struct ServerConfig {
     pub data_dir: PathBuf,
     #[serde(default)]
     pub public_url: Option<String>,
+    /// Days of raw probe results to keep; daily uptime is kept for ever.
+    #[serde(default = "default_retention_days")]
+    pub retention_days: u32,
 }
 
 impl Default for ServerConfig {
@@ -37,12 +40,17 @@ impl Default for ServerConfig {
             listen: default_listen(),
             data_dir: default_data_dir(),
             public_url: None,
+            retention_days: default_retention_days(),
         }
     }
 }
 
 fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+
+fn default_retention_days() -> u32 {
+    30
 }
 
 fn default_data_dir() -> PathBuf {
@@ -129,6 +137,15 @@ impl Config {
             })
             .map_err(fail)?;
         let mut problems = Vec::new();
+        if file.server.retention_days < 2 {
+            problems.push(Problem {
+                line: text.lines().position(|l| l.trim_start().starts_with("retention_days")).map(|n| n + 1),
+                message: format!(
+                    "[server] retention_days = {} is too short: keep at least 2 days, so each day's uptime can be worked out before its results go",
+                    file.server.retention_days
+                ),
+            });
+        }
         for (i, service) in file.service.iter().enumerate() {
             let line = service_line(text, &service.id, i);
             if let Err(errors) = tis_core::validate::validate_service(service) {

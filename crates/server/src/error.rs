@@ -1,7 +1,7 @@
 //! Errors of the HTTP API, sent as `application/problem+json` (RFC 9457) with a message a
 //! person can act on. Internal details are logged, never sent.
 
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -23,6 +23,13 @@ pub enum AppError {
     TooLarge,
     #[error("sign in required")]
     Unauthorized,
+    /// Sign-in with a name and password that match no active account. One message for
+    /// an unknown name and a wrong password, so that names cannot be discovered.
+    #[error("wrong name or password")]
+    SignInFailed,
+    /// A write made with the session cookie did not carry its CSRF token.
+    #[error("CSRF token missing or wrong")]
+    CsrfToken,
     #[error("role {needed} required")]
     Forbidden { needed: &'static str },
     #[error("conflict: {0}")]
@@ -31,6 +38,9 @@ pub enum AppError {
     TooManyAttempts { retry_after_secs: u64 },
     #[error(transparent)]
     Store(StoreError),
+    /// Something on our side failed that is not the store (e.g. the OS random source).
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl From<StoreError> for AppError {
@@ -58,14 +68,38 @@ impl From<JsonRejection> for AppError {
     }
 }
 
-#[derive(Serialize)]
-struct Problem<'a> {
+impl From<QueryRejection> for AppError {
+    fn from(rejection: QueryRejection) -> Self {
+        AppError::BadRequest(format!(
+            "The address has a query this endpoint cannot read: {}",
+            rejection.body_text()
+        ))
+    }
+}
+
+impl From<PathRejection> for AppError {
+    fn from(rejection: PathRejection) -> Self {
+        AppError::BadRequest(rejection.body_text())
+    }
+}
+
+/// An error answer (RFC 9457 problem details), sent as `application/problem+json`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Problem<'a> {
+    /// Always `about:blank`: the status code says what kind of problem it is.
     #[serde(rename = "type")]
+    #[schema(example = "about:blank")]
     kind: &'a str,
+    /// A short, fixed summary of the kind of problem.
+    #[schema(example = "Some details need fixing")]
     title: &'a str,
+    /// The HTTP status code.
+    #[schema(example = 422)]
     status: u16,
+    /// What went wrong and what to do about it, for a person to read.
+    #[schema(example = "title: give the notice a title")]
     detail: String,
-    /// For `Invalid`: each field and what to fix.
+    /// For 422 answers: every field that needs fixing and how.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     errors: Vec<FieldError>,
 }
@@ -110,6 +144,28 @@ impl IntoResponse for AppError {
                 "Sign in required",
                 "Sign in, or send a valid API token as Authorization: Bearer <token>.".into(),
             ),
+            AppError::SignInFailed => (
+                StatusCode::UNAUTHORIZED,
+                "Sign-in failed",
+                "That name and password do not match an active account. Check both and try \
+                 again."
+                    .into(),
+            ),
+            AppError::CsrfToken => (
+                StatusCode::FORBIDDEN,
+                "Not allowed",
+                "Writes made with the sign-in cookie must send the header X-CSRF-Token with the \
+                 csrf_token given at sign-in (GET /api/v1/session gives it again)."
+                    .into(),
+            ),
+            AppError::Internal(e) => {
+                tracing::error!(error = %e, "internal error while answering a request");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong on our side",
+                    "The request could not be completed. Try again in a minute.".to_string(),
+                )
+            }
             AppError::Forbidden { needed } => (
                 StatusCode::FORBIDDEN,
                 "Not allowed",

@@ -1,16 +1,24 @@
 //! The `tis-status` server: reads its config, keeps the store, runs the probes and
 //! serves the JSON API and the browser app.
 
+pub mod aggregates;
 pub mod api;
 pub mod assets;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod diff;
 pub mod error;
+pub mod events;
+pub mod feeds;
+pub mod headers;
 pub mod import;
 pub mod live;
 pub mod model;
+pub mod ops;
 pub mod snapshot;
+pub mod statuspage;
 pub mod store;
 
 use std::path::PathBuf;
@@ -36,6 +44,10 @@ pub struct AppState {
     pub snapshots: Snapshots,
     /// Woken whenever stored data changes, so the snapshot is rebuilt.
     pub changes: Arc<tokio::sync::Notify>,
+    /// Tells open pages when something they show has changed.
+    pub events: events::Events,
+    /// Uptime rollups and latency series, recomputed once a minute.
+    pub aggregates: aggregates::Aggregates,
 }
 
 impl AppState {
@@ -51,6 +63,8 @@ impl AppState {
             demo,
             snapshots: Snapshots::new(model::Model::empty()),
             changes: Arc::new(tokio::sync::Notify::new()),
+            events: events::Events::new(),
+            aggregates: aggregates::Aggregates::default(),
         };
         let model = model::Model::load(&state, chrono::Utc::now()).await?;
         state.snapshots = Snapshots::new(model);
@@ -65,8 +79,18 @@ impl AppState {
 
 /// The whole HTTP surface: the API, then the app's files for everything else.
 pub fn app(state: AppState, assets: Option<PathBuf>) -> Router {
+    let assets = assets::Assets::load(assets.as_deref());
+    let inline_scripts = assets
+        .index_html()
+        .map(headers::inline_script_hashes)
+        .unwrap_or_default();
     Router::new()
+        .merge(ops::router())
         .nest("/api/v1", api::router())
+        .nest("/api/v2", statuspage::router())
+        .merge(feeds::router())
         .with_state(state)
-        .fallback_service(assets::service(assets))
+        .fallback_service(assets.service())
+        // Last, so that every response gets the headers: routes, fallbacks and errors.
+        .layer(headers::layer(&inline_scripts))
 }

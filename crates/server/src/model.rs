@@ -1,10 +1,13 @@
 //! Everything the public pages and feeds show, loaded from the store in one go. Public
 //! reads are built from a `Model` (see `snapshot`), never by querying per reader.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use tis_core::{Incident, Notice, Revision, ServiceState};
 
 use crate::AppState;
+use crate::aggregates::Figures;
 use crate::error::AppError;
 use crate::live::service_states;
 
@@ -32,8 +35,10 @@ pub struct Model {
     pub notices: Vec<Notice>,
     /// All incidents, newest first, with updates and reports.
     pub incidents: Vec<Incident>,
-    /// Earlier saves of reports, oldest first.
+    /// Every save of every report, oldest first; an incident's last is its current report.
     pub revisions: Vec<Revision>,
+    /// Uptime and latency, recomputed once a minute.
+    pub figures: Arc<Figures>,
 }
 
 impl Model {
@@ -52,7 +57,18 @@ impl Model {
             notices: Vec::new(),
             incidents: Vec::new(),
             revisions: Vec::new(),
+            figures: Arc::default(),
         }
+    }
+
+    /// The number of the latest saved revision of an incident's report (0 when none).
+    pub fn report_revision(&self, incident: i64) -> u32 {
+        self.revisions
+            .iter()
+            .filter(|r| r.incident == incident)
+            .map(|r| r.number)
+            .max()
+            .unwrap_or(0)
     }
 
     pub async fn load(state: &AppState, now: DateTime<Utc>) -> Result<Model, AppError> {
@@ -75,6 +91,7 @@ impl Model {
             notices: state.store.notices().await?,
             incidents: state.store.incidents().await?,
             revisions: state.store.revisions().await?,
+            figures: state.aggregates.current(),
         })
     }
 

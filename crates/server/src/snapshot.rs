@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::AppState;
+use crate::events::{Change, Fingerprint};
 use crate::model::Model;
 
 /// Status goes stale by time alone (no result within 3 intervals), so the snapshot is
@@ -20,15 +21,31 @@ const REBUILD_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 const SETTLE: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// Rebuilds the snapshot whenever data changes, until `shutdown` turns true.
+/// After each rebuild that changed something readers see, open pages are told (see
+/// `events`); on shutdown their streams are ended, so they do not hold the server up.
 pub async fn keep_fresh(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let mut seen = Fingerprint::of(&state.snapshots.current().model);
     loop {
         tokio::select! {
             _ = state.changes.notified() => tokio::time::sleep(SETTLE).await,
             _ = tokio::time::sleep(REBUILD_EVERY) => {}
-            _ = shutdown.changed() => return,
+            // wait_for would hold a non-Send guard across the select.
+            _ = shutdown.changed() => {
+                state.events.close();
+                return;
+            }
         }
         match Model::load(&state, chrono::Utc::now()).await {
-            Ok(model) => state.snapshots.replace(model),
+            Ok(model) => {
+                let now = Fingerprint::of(&model);
+                state.snapshots.replace(model);
+                let parts = seen.changed(&now);
+                if !parts.is_empty() {
+                    let generation = state.snapshots.current().generation;
+                    state.events.publish(Change { generation, parts });
+                }
+                seen = now;
+            }
             // Readers keep the last good snapshot; the next change or beat tries again.
             Err(e) => tracing::error!(error = %e, "could not rebuild the snapshot"),
         }

@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use tis_core::export::Export;
 use tis_core::wire::{IncidentInput, NoticeInput, UpdateInput};
 use tis_core::{DailyUptime, Incident, Notice, ProbeResult, Report, Revision};
+use tis_core::{Role, account::Account, account::ApiToken};
 
 pub use sqlite::{DB_FILE, SqliteStore};
 
@@ -46,6 +47,36 @@ pub struct Change<'a> {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A sign-in session to keep. Only the hash of its id is stored, so a copy of the database
+/// cannot be used to take over a session.
+#[derive(Debug, Clone)]
+pub struct NewSession<'a> {
+    /// SHA-256 (hex) of the id in the cookie.
+    pub id_hash: &'a str,
+    pub account: &'a str,
+    pub csrf_token: &'a str,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A live session: whose it is, and the CSRF token its writes must carry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionRecord {
+    pub account: String,
+    pub role: Role,
+    pub csrf_token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What disabling an account did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Disabled {
+    /// It is disabled (now, or already before) and has no sessions left.
+    Done(Account),
+    /// Refused: it is the last active admin, and without one nobody could manage accounts.
+    LastAdmin,
+}
 
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -120,6 +151,45 @@ pub trait Store: Send + Sync + 'static {
     async fn revisions(&self) -> Result<Vec<Revision>>;
 
     async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>>;
+
+    // ---- accounts, sessions and tokens ----
+    // Every change of an account or token writes an audit log line in the same transaction.
+
+    /// Adds an account; `None` when the name is taken, by an active or a disabled account.
+    async fn create_account(
+        &self,
+        name: &str,
+        role: Role,
+        password_hash: &str,
+        change: Change<'_>,
+    ) -> Result<Option<Account>>;
+    /// Every account, disabled ones too, by name.
+    async fn accounts(&self) -> Result<Vec<Account>>;
+    /// An active account and its password hash, for signing in; `None` if there is no
+    /// active account of that name.
+    async fn account_for_sign_in(&self, name: &str) -> Result<Option<(Account, String)>>;
+    /// Disables an account and ends its sessions, unless it is the last active admin.
+    async fn disable_account(&self, name: &str, change: Change<'_>) -> Result<Disabled>;
+    /// Keeps a new session, and forgets expired ones.
+    async fn create_session(&self, session: &NewSession<'_>) -> Result<()>;
+    /// The session with this id hash, if it has not expired and its account is active.
+    async fn session(&self, id_hash: &str, now: DateTime<Utc>) -> Result<Option<SessionRecord>>;
+    /// Ends a session (signing out); no error if it is already gone.
+    async fn delete_session(&self, id_hash: &str) -> Result<()>;
+    /// Adds an API token by its hash; `None` when the name is taken.
+    async fn create_token(
+        &self,
+        name: &str,
+        role: Role,
+        token_hash: &str,
+        change: Change<'_>,
+    ) -> Result<Option<ApiToken>>;
+    /// Every token, revoked ones too, by id.
+    async fn tokens(&self) -> Result<Vec<ApiToken>>;
+    /// Revokes a token (again is fine); `NotFound` if there is no such token.
+    async fn revoke_token(&self, id: i64, change: Change<'_>) -> Result<ApiToken>;
+    /// The unrevoked token with this hash, noting that it was used at `at`.
+    async fn use_token(&self, token_hash: &str, at: DateTime<Utc>) -> Result<Option<ApiToken>>;
 
     /// Everything people wrote, in the export file's shape.
     async fn export(&self) -> Result<Export>;

@@ -20,6 +20,10 @@ use tis_core::{
 
 use super::{AuditEntry, Change, Result, Store, StoreError};
 
+// Accounts, sessions and tokens live beside, to keep this file about the records.
+#[path = "sqlite_accounts.rs"]
+mod accounts;
+
 /// The file name of the database inside the data directory.
 pub const DB_FILE: &str = "tis-status.db";
 
@@ -461,6 +465,77 @@ impl Store for SqliteStore {
                 })
             })
             .collect()
+    }
+
+    async fn create_account(
+        &self,
+        name: &str,
+        role: tis_core::Role,
+        password_hash: &str,
+        change: Change<'_>,
+    ) -> Result<Option<tis_core::account::Account>> {
+        self.insert_account(name, role, password_hash, change).await
+    }
+
+    async fn accounts(&self) -> Result<Vec<tis_core::account::Account>> {
+        self.all_accounts().await
+    }
+
+    async fn account_for_sign_in(
+        &self,
+        name: &str,
+    ) -> Result<Option<(tis_core::account::Account, String)>> {
+        self.active_account_with_hash(name).await
+    }
+
+    async fn disable_account(&self, name: &str, change: Change<'_>) -> Result<super::Disabled> {
+        self.disable_account_and_sessions(name, change).await
+    }
+
+    async fn create_session(&self, session: &super::NewSession<'_>) -> Result<()> {
+        self.insert_session(session).await
+    }
+
+    async fn session(
+        &self,
+        id_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<super::SessionRecord>> {
+        self.live_session(id_hash, now).await
+    }
+
+    async fn delete_session(&self, id_hash: &str) -> Result<()> {
+        self.remove_session(id_hash).await
+    }
+
+    async fn create_token(
+        &self,
+        name: &str,
+        role: tis_core::Role,
+        token_hash: &str,
+        change: Change<'_>,
+    ) -> Result<Option<tis_core::account::ApiToken>> {
+        self.insert_token(name, role, token_hash, change).await
+    }
+
+    async fn tokens(&self) -> Result<Vec<tis_core::account::ApiToken>> {
+        self.all_tokens().await
+    }
+
+    async fn revoke_token(
+        &self,
+        id: i64,
+        change: Change<'_>,
+    ) -> Result<tis_core::account::ApiToken> {
+        self.revoke_token_by_id(id, change).await
+    }
+
+    async fn use_token(
+        &self,
+        token_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<tis_core::account::ApiToken>> {
+        self.active_token(token_hash, at).await
     }
 
     async fn export(&self) -> Result<Export> {

@@ -121,3 +121,185 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+impl Server {
+    /// `serve` with extra arguments, e.g. `["--assets", dir]`; no `--config` means the demo.
+    pub async fn start_with(extra: &[&str], data: &Path) -> Server {
+        Self::spawn(extra, data)
+    }
+
+    /// Sends SIGTERM, as an orchestrator does, and waits up to `limit` for the exit.
+    /// Returns the exit status (`None` if it did not exit in time) and how long it took.
+    pub fn terminate(mut self, limit: Duration) -> (Option<std::process::ExitStatus>, Duration) {
+        let started = Instant::now();
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let status = loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => break Some(status),
+                Ok(None) if started.elapsed() < limit => {
+                    std::thread::sleep(Duration::from_millis(20))
+                }
+                _ => break None,
+            }
+        };
+        let took = started.elapsed();
+        if status.is_some() {
+            // Reaped: `Drop` would signal a process id the system may already have reused.
+            std::mem::forget(self);
+        }
+        (status, took)
+    }
+}
+
+/// A directory shaped like Trunk's `dist/`: an `index.html` with an inline module loader,
+/// hashed script and wasm files large enough to compress, and an unhashed file.
+pub fn fake_app(dir: &Path) -> PathBuf {
+    let dist = dir.join("dist");
+    std::fs::create_dir_all(&dist).expect("temp dir is writable");
+    write(&dist, "index.html", FAKE_INDEX);
+    write(&dist, "app-0123456789abcdef.js", &FAKE_SCRIPT.repeat(400));
+    let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+    for i in 0..40_000u32 {
+        wasm.extend_from_slice(&(i % 251).to_le_bytes());
+    }
+    std::fs::write(dist.join("app-0123456789abcdef_bg.wasm"), wasm).expect("writable");
+    write(&dist, "robots.txt", "User-agent: *\nAllow: /\n");
+    dist
+}
+
+/// The text between `<script type="module">` and `</script>` in [`FAKE_INDEX`].
+pub const FAKE_LOADER: &str = "\nimport init from '/app-0123456789abcdef.js';\nawait init({ module_or_path: '/app-0123456789abcdef_bg.wasm' });\n";
+pub const FAKE_INDEX: &str = concat!(
+    "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<title>TIS Status</title>\n",
+    "<script type=\"module\">",
+    "\nimport init from '/app-0123456789abcdef.js';\nawait init({ module_or_path: '/app-0123456789abcdef_bg.wasm' });\n",
+    "</script>\n</head>\n<body></body>\n</html>\n"
+);
+const FAKE_SCRIPT: &str = "export function render(status) { return `<p>${status}</p>`; }\n";
+
+/// Runs `tis-status` with `stdin` piped in, as a script or an operator at a pipe would.
+pub fn tis_status_with_stdin(args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tis-status"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the tis-status binary runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(stdin.as_bytes())
+        .expect("stdin takes the input");
+    child.wait_with_output().expect("tis-status finishes")
+}
+
+/// Adds an account with `tis-status account add`, the password on stdin.
+pub fn add_account(data: &Path, name: &str, role: &str, password: &str) {
+    let out = tis_status_with_stdin(
+        &[
+            "account",
+            "add",
+            name,
+            "--role",
+            role,
+            "--data",
+            data.to_str().unwrap(),
+        ],
+        &format!("{password}\n"),
+    );
+    assert!(out.status.success(), "account add: {}", out.stderr_text());
+}
+
+/// Creates a token with `tis-status token create` and returns it.
+pub fn create_token(data: &Path, name: &str, role: &str) -> String {
+    let out = tis_status(&[
+        "token",
+        "create",
+        "--name",
+        name,
+        "--role",
+        role,
+        "--data",
+        data.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "token create: {}", out.stderr_text());
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A config with no services, served at `public_url`.
+pub fn config_at(dir: &Path, public_url: &str) -> PathBuf {
+    write(
+        dir,
+        "tis.toml",
+        &format!("[server]\npublic_url = \"{public_url}\"\n"),
+    )
+}
+
+/// A browser's sign-in: the cookie to send back and the CSRF token for writes.
+pub struct SignedIn {
+    /// `tis_session=…`, as a `Cookie` header sends it.
+    pub cookie: String,
+    pub csrf_token: String,
+    /// The whole `Set-Cookie` header, attributes and all.
+    pub set_cookie: String,
+}
+
+/// `POST /api/v1/session` with a name and password.
+pub async fn post_session(url: &str, name: &str, password: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{url}/api/v1/session"))
+        .json(&json!({"name": name, "password": password}))
+        .send()
+        .await
+        .expect("the server answers")
+}
+
+/// Signs in over HTTP as a browser would, failing the test if it is refused.
+pub async fn sign_in(url: &str, name: &str, password: &str) -> SignedIn {
+    let response = post_session(url, name, password).await;
+    assert_eq!(response.status(), 200, "sign-in of {name} refused");
+    let set_cookie = response
+        .headers()
+        .get("set-cookie")
+        .expect("sign-in sets a cookie")
+        .to_str()
+        .expect("the cookie is text")
+        .to_string();
+    let body: Value = response.json().await.expect("sign-in answers JSON");
+    SignedIn {
+        cookie: set_cookie.split(';').next().unwrap_or_default().to_string(),
+        csrf_token: body["csrf_token"]
+            .as_str()
+            .expect("sign-in gives a CSRF token")
+            .to_string(),
+        set_cookie,
+    }
+}
+
+/// Every byte of the store: the database file and its write-ahead log.
+pub fn store_bytes(data: &Path) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for entry in std::fs::read_dir(data).expect("the data directory exists") {
+        let path = entry.expect("a directory entry").path();
+        if path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("tis-status.db"))
+        {
+            bytes.extend(std::fs::read(&path).expect("the store file is readable"));
+        }
+    }
+    bytes
+}
+
+/// Whether `needle` occurs in `haystack`.
+pub fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}

@@ -2,6 +2,8 @@
 //! temporary directory, and real HTTP between the prober and targets on 127.0.0.1.
 
 mod helpers;
+mod http;
+mod ops;
 
 use helpers::{OutputText, Server, tis_status, write};
 use serde_json::Value;

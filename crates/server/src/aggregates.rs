@@ -1,0 +1,234 @@
+//! Daily uptime rollups and latency series, worked out once a minute from raw probe
+//! results, so that readers never wait on that arithmetic. Rollups are kept for ever;
+//! raw results only for the configured retention period.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use tis_core::uptime::{daily_uptime, uk_date_of, uk_day_bounds};
+use tis_core::wire::LatencyPoint;
+use tis_core::{DailyUptime, ProbeResult};
+
+use crate::AppState;
+use crate::store::StoreError;
+
+/// How far back uptime can be asked for.
+pub const MAX_DAYS: u32 = 365;
+/// Latency charts cover this much time, in buckets of `BUCKET`.
+pub const LATENCY_WINDOW: Duration = Duration::hours(24);
+pub const BUCKET_MINUTES: u32 = 5;
+const EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The latest figures, swapped whole.
+#[derive(Clone, Default)]
+pub struct Aggregates {
+    current: Arc<RwLock<Arc<Figures>>>,
+}
+
+#[derive(Debug, Default)]
+pub struct Figures {
+    pub computed_at: Option<DateTime<Utc>>,
+    /// Per service, the last `MAX_DAYS` UK days, oldest first (days without a row had no
+    /// data at all).
+    pub uptime: HashMap<String, Vec<DailyUptime>>,
+    /// Per service, the last 24 hours in 5-minute buckets, oldest first.
+    pub latency: HashMap<String, Vec<LatencyPoint>>,
+}
+
+impl Aggregates {
+    pub fn current(&self) -> Arc<Figures> {
+        match self.current.read() {
+            Ok(f) => f.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn replace(&self, figures: Figures) {
+        let mut slot = match self.current.write() {
+            Ok(s) => s,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *slot = Arc::new(figures);
+    }
+}
+
+/// Recomputes now, then once a minute, until `shutdown` turns true.
+pub async fn keep_fresh(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let mut first = true;
+    loop {
+        match refresh(&state, Utc::now(), first).await {
+            Ok(()) => {
+                first = false;
+                state.changed();
+            }
+            Err(e) => tracing::error!(error = %e, "could not work out uptime and latency"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(EVERY) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// Rolls up yesterday and today (and, on the first run, any day still held in raw
+/// results that has no rollup yet), reloads the figures and prunes old raw results.
+pub async fn refresh(
+    state: &AppState,
+    now: DateTime<Utc>,
+    backfill: bool,
+) -> Result<(), StoreError> {
+    let retention = i64::from(state.config.server.retention_days);
+    let today = uk_date_of(now);
+    let first_day = today - Duration::days(i64::from(MAX_DAYS) - 1);
+    let mut figures = Figures {
+        computed_at: Some(now),
+        ..Figures::default()
+    };
+    for service in &state.config.services {
+        let stored = state.store.rollups(&service.id, first_day, today).await?;
+        let mut days: Vec<NaiveDate> = vec![today - Duration::days(1), today];
+        if backfill {
+            // The oldest retained day may be partly pruned already, so it is left alone.
+            let mut day = today - Duration::days(retention - 1);
+            while day < today - Duration::days(1) {
+                if !stored.iter().any(|d| d.date == day) {
+                    days.push(day);
+                }
+                day += Duration::days(1);
+            }
+        }
+        days.sort();
+        let from = uk_day_bounds(days[0]).0;
+        let results = state.store.service_results(&service.id, from, now).await?;
+        let mut rolled = Vec::new();
+        for day in &days {
+            rolled.extend(daily_uptime(service, &results, *day..=*day, now));
+        }
+        state.store.save_rollups(&rolled).await?;
+
+        let latency_from = now - LATENCY_WINDOW;
+        let recent: Vec<&ProbeResult> = results.iter().filter(|r| r.at >= latency_from).collect();
+        let recent = if from <= latency_from {
+            recent.into_iter().cloned().collect()
+        } else {
+            state
+                .store
+                .service_results(&service.id, latency_from, now)
+                .await?
+        };
+        figures.latency.insert(
+            service.id.clone(),
+            latency_series(&recent, latency_from, now),
+        );
+        figures.uptime.insert(
+            service.id.clone(),
+            state.store.rollups(&service.id, first_day, today).await?,
+        );
+    }
+    let pruned = state
+        .store
+        .prune_probe_results(now - Duration::days(retention))
+        .await?;
+    if pruned > 0 {
+        tracing::info!(
+            pruned,
+            "removed raw probe results past the retention period"
+        );
+    }
+    state.aggregates.replace(figures);
+    Ok(())
+}
+
+/// Buckets of `BUCKET_MINUTES` from `from` to `now`, each with the median and 95th
+/// percentile latency of its successful checks.
+pub fn latency_series(
+    results: &[ProbeResult],
+    from: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Vec<LatencyPoint> {
+    let bucket = Duration::minutes(i64::from(BUCKET_MINUTES));
+    // Buckets start on whole multiples of the bucket length, so charts line up over time.
+    let step = bucket.num_seconds();
+    let start = DateTime::from_timestamp(from.timestamp() - from.timestamp().rem_euclid(step), 0)
+        .unwrap_or(from);
+    let count = ((now - start).num_seconds() / step + 1).max(0) as usize;
+    let mut buckets: Vec<(u32, u32, Vec<u32>)> = vec![(0, 0, Vec::new()); count];
+    for r in results {
+        let index = (r.at - start).num_seconds().div_euclid(step);
+        let Some(b) = usize::try_from(index).ok().and_then(|i| buckets.get_mut(i)) else {
+            continue;
+        };
+        b.0 += 1;
+        if r.ok {
+            b.2.push(r.latency_ms);
+        } else {
+            b.1 += 1;
+        }
+    }
+    buckets
+        .into_iter()
+        .enumerate()
+        .map(|(i, (checks, failed, mut latencies))| {
+            latencies.sort_unstable();
+            LatencyPoint {
+                at: start + bucket * i as i32,
+                checks,
+                failed,
+                median_ms: percentile(&latencies, 50),
+                p95_ms: percentile(&latencies, 95),
+            }
+        })
+        .collect()
+}
+
+/// Nearest-rank percentile of sorted values.
+fn percentile(sorted: &[u32], p: usize) -> Option<u32> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (p * sorted.len()).div_ceil(100).max(1);
+    sorted.get(rank - 1).copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(at: &str, ok: bool, latency_ms: u32) -> ProbeResult {
+        ProbeResult {
+            probe: "a/1".into(),
+            service: "a".into(),
+            at: at.parse().unwrap(),
+            ok,
+            latency_ms,
+            error_kind: None,
+            detail: String::new(),
+        }
+    }
+
+    #[test]
+    fn latency_buckets_hold_their_checks_and_ignore_failed_ones_for_timing() {
+        let from: DateTime<Utc> = "2026-11-24T10:00:00Z".parse().unwrap();
+        let now: DateTime<Utc> = "2026-11-24T10:14:00Z".parse().unwrap();
+        let results = [
+            result("2026-11-24T10:01:00Z", true, 100),
+            result("2026-11-24T10:02:00Z", true, 300),
+            result("2026-11-24T10:03:00Z", false, 5000),
+            result("2026-11-24T10:11:00Z", true, 50),
+        ];
+        let points = latency_series(&results, from, now);
+        assert_eq!(points.len(), 3);
+        assert_eq!(points[0].checks, 3);
+        assert_eq!(points[0].failed, 1);
+        assert_eq!(points[0].median_ms, Some(100));
+        assert_eq!(points[0].p95_ms, Some(300));
+        assert_eq!(points[1].checks, 0);
+        assert_eq!(points[1].median_ms, None);
+        assert_eq!(points[2].median_ms, Some(50));
+        assert_eq!(
+            points[2].at,
+            "2026-11-24T10:10:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
+    }
+}

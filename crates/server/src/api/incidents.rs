@@ -1,0 +1,418 @@
+//! Incidents: history and updates for everyone, the full report and its revisions for
+//! staff; opened and edited by editors, updated by support.
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use chrono::{Datelike, Utc};
+use serde::{Deserialize, Serialize};
+use tis_core::keytimes::key_times;
+use tis_core::time::to_uk;
+use tis_core::validate::{validate_incident, validate_report};
+use tis_core::wire::{
+    IncidentInput, IncidentPage, IncidentSummary, IncidentView, PublicReport, ReportSave,
+    UpdateInput,
+};
+use tis_core::{Incident, IncidentUpdate, ReportStatus, Revision, Role};
+
+use crate::AppState;
+use crate::api::{private, public_incident, refresh};
+use crate::auth::{Actor, MaybeActor};
+use crate::error::AppError;
+use crate::model::Model;
+use crate::store::Change;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/incidents", get(list).post(create))
+        .route("/incidents/{id}", get(one).put(update))
+        .route("/incidents/{id}/updates", post(post_update))
+        .route("/incidents/{id}/report", put(save_report))
+        .route("/incidents/{id}/report/revisions", get(revisions))
+        .route("/incidents/{id}/report/revisions/{number}", get(revision))
+        .route("/incidents/{id}/report/diff", get(diff))
+}
+
+const PER_PAGE_MAX: u32 = 100;
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Debug)]
+#[serde(rename_all = "snake_case")]
+enum Which {
+    Active,
+    Resolved,
+    All,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    page: Option<u32>,
+    per_page: Option<u32>,
+    /// Only incidents that affected this service.
+    service: Option<String>,
+    /// Only incidents that started in this UK calendar year.
+    year: Option<i32>,
+    state: Option<Which>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let Query(q) = query?;
+    let page = q.page.unwrap_or(1);
+    let per_page = q.per_page.unwrap_or(20);
+    if page == 0 {
+        return Err(AppError::BadRequest("page starts at 1.".into()));
+    }
+    if !(1..=PER_PAGE_MAX).contains(&per_page) {
+        return Err(AppError::BadRequest(format!(
+            "per_page must be a whole number from 1 to {PER_PAGE_MAX}; you sent {per_page}."
+        )));
+    }
+    if let Some(service) = &q.service
+        && !state.config.services.iter().any(|s| &s.id == service)
+    {
+        return Err(AppError::NotFound(format!("service called \"{service}\"")));
+    }
+    let which = q.state.unwrap_or(Which::All);
+    let key = format!(
+        "/api/v1/incidents?page={page}&per_page={per_page}&service={}&year={}&state={which:?}",
+        q.service.as_deref().unwrap_or(""),
+        q.year.map(|y| y.to_string()).unwrap_or_default(),
+    );
+    Ok(state
+        .snapshots
+        .current()
+        .json(&key, |model| {
+            let matching: Vec<&Incident> = model
+                .incidents
+                .iter()
+                .filter(|i| match which {
+                    Which::Active => i.is_active(),
+                    Which::Resolved => !i.is_active(),
+                    Which::All => true,
+                })
+                .filter(|i| {
+                    q.service
+                        .as_ref()
+                        .is_none_or(|s| i.affected.iter().any(|a| &a.service == s))
+                })
+                .filter(|i| q.year.is_none_or(|y| to_uk(i.started_at).year() == y))
+                .collect();
+            let start = ((page - 1) * per_page) as usize;
+            IncidentPage {
+                total: matching.len() as u32,
+                incidents: matching
+                    .into_iter()
+                    .skip(start)
+                    .take(per_page as usize)
+                    .map(IncidentSummary::from)
+                    .collect(),
+                page,
+                per_page,
+            }
+        })
+        .respond(&headers))
+}
+
+fn find(model: &Model, id: i64) -> Result<&Incident, AppError> {
+    model
+        .incidents
+        .iter()
+        .find(|i| i.id == id)
+        .ok_or_else(|| AppError::NotFound(format!("incident {id}")))
+}
+
+fn is_staff(actor: &Option<crate::auth::Actor>) -> bool {
+    actor.as_ref().is_some_and(|a| a.role.allows(Role::Support))
+}
+
+/// Everyone sees the updates and, once published, the report's plain-language parts;
+/// staff see the whole report in any state, and its revision number.
+async fn one(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    MaybeActor(actor): MaybeActor,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let snapshot = state.snapshots.current();
+    let incident = find(&snapshot.model, id)?.clone();
+    if is_staff(&actor) {
+        let key_times = incident
+            .report
+            .as_ref()
+            .map(|r| key_times(&r.timeline, Some(incident.started_at)));
+        let view = IncidentView {
+            report_revision: Some(snapshot.model.report_revision(id)),
+            public_report: incident.report.as_ref().map(PublicReport::from),
+            key_times,
+            incident,
+        };
+        return Ok(private(Json(view)));
+    }
+    Ok(snapshot
+        .json(&format!("/api/v1/incidents/{id}"), |_| {
+            let published = incident
+                .report
+                .as_ref()
+                .filter(|r| r.status == ReportStatus::Published);
+            IncidentView {
+                public_report: published.map(PublicReport::from),
+                key_times: published.map(|r| key_times(&r.timeline, Some(incident.started_at))),
+                report_revision: None,
+                incident: public_incident(&incident),
+            }
+        })
+        .respond(&headers))
+}
+
+fn known_services(state: &AppState) -> Vec<&str> {
+    state
+        .config
+        .services
+        .iter()
+        .map(|s| s.id.as_str())
+        .collect()
+}
+
+fn incident_from(id: i64, input: &IncidentInput, old: Option<&Incident>) -> Incident {
+    Incident {
+        id,
+        title: input.title.trim().to_string(),
+        status: input.status,
+        impact: input.impact,
+        affected: input.affected.clone(),
+        started_at: input.started_at,
+        detected_at: input.detected_at,
+        resolved_at: input.resolved_at,
+        next_update_at: input.next_update_at,
+        updates: old.map(|o| o.updates.clone()).unwrap_or_default(),
+        report: old.and_then(|o| o.report.clone()),
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    actor: Actor,
+    body: Result<Json<IncidentInput>, JsonRejection>,
+) -> Result<Response, AppError> {
+    actor.require(Role::Editor)?;
+    let Json(input) = body?;
+    validate_incident(&incident_from(0, &input, None), &known_services(&state))
+        .map_err(AppError::Invalid)?;
+    let incident = state
+        .store
+        .create_incident(
+            &input,
+            Change {
+                actor: &actor.name,
+                at: Utc::now(),
+            },
+        )
+        .await?;
+    refresh(&state).await;
+    Ok((StatusCode::CREATED, Json(incident)).into_response())
+}
+
+async fn update(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    body: Result<Json<IncidentInput>, JsonRejection>,
+) -> Result<Response, AppError> {
+    actor.require(Role::Editor)?;
+    let Json(input) = body?;
+    let snapshot = state.snapshots.current();
+    let old = find(&snapshot.model, id)?;
+    validate_incident(
+        &incident_from(id, &input, Some(old)),
+        &known_services(&state),
+    )
+    .map_err(AppError::Invalid)?;
+    let incident = state
+        .store
+        .update_incident(
+            id,
+            &input,
+            Change {
+                actor: &actor.name,
+                at: Utc::now(),
+            },
+        )
+        .await?;
+    refresh(&state).await;
+    Ok(Json(incident).into_response())
+}
+
+/// Tells users what is happening. Moves the incident to the update's status.
+async fn post_update(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    body: Result<Json<UpdateInput>, JsonRejection>,
+) -> Result<Response, AppError> {
+    actor.require(Role::Support)?;
+    let Json(input) = body?;
+    let now = Utc::now();
+    let snapshot = state.snapshots.current();
+    let mut candidate = find(&snapshot.model, id)?.clone();
+    candidate.status = input.status;
+    candidate.next_update_at = input.next_update_at;
+    candidate.resolved_at = match input.status {
+        tis_core::IncidentStatus::Resolved => candidate.resolved_at.or(Some(now)),
+        _ => None,
+    };
+    candidate.updates.push(IncidentUpdate {
+        at: now,
+        status: input.status,
+        body: input.body.trim().to_string(),
+        author: actor.name.clone(),
+    });
+    validate_incident(&candidate, &known_services(&state)).map_err(|errors| {
+        // Problems with the new update are reported against the request's own fields.
+        let last = format!("updates[{}].", candidate.updates.len() - 1);
+        AppError::Invalid(
+            errors
+                .into_iter()
+                .map(|mut e| {
+                    if let Some(field) = e.field.strip_prefix(&last) {
+                        e.field = field.to_string();
+                    }
+                    e
+                })
+                .collect(),
+        )
+    })?;
+    let input = UpdateInput {
+        body: input.body.trim().to_string(),
+        ..input
+    };
+    let incident = state
+        .store
+        .add_incident_update(
+            id,
+            &input,
+            Change {
+                actor: &actor.name,
+                at: now,
+            },
+        )
+        .await?;
+    refresh(&state).await;
+    Ok((StatusCode::CREATED, Json(incident)).into_response())
+}
+
+/// Saves the report as a new revision; refused with 409 if someone saved since the
+/// revision the editor started from.
+async fn save_report(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    body: Result<Json<ReportSave>, JsonRejection>,
+) -> Result<Response, AppError> {
+    actor.require(Role::Editor)?;
+    let Json(save) = body?;
+    find(&state.snapshots.current().model, id)?;
+    validate_report(&save.report).map_err(|errors| {
+        AppError::Invalid(errors.into_iter().map(|e| e.under("report")).collect())
+    })?;
+    let revision = state
+        .store
+        .save_report(
+            id,
+            &save.report,
+            save.base_revision,
+            Change {
+                actor: &actor.name,
+                at: Utc::now(),
+            },
+        )
+        .await?;
+    refresh(&state).await;
+    Ok(Json(revision).into_response())
+}
+
+/// A revision in a list: who saved it, when, and in what state.
+#[derive(Serialize)]
+struct RevisionInfo {
+    number: u32,
+    author: String,
+    at: chrono::DateTime<Utc>,
+    status: ReportStatus,
+    current: bool,
+}
+
+async fn revisions(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    actor.require(Role::Support)?;
+    let snapshot = state.snapshots.current();
+    find(&snapshot.model, id)?;
+    let current = snapshot.model.report_revision(id);
+    let list: Vec<RevisionInfo> = snapshot
+        .model
+        .revisions
+        .iter()
+        .filter(|r| r.incident == id)
+        .rev()
+        .map(|r| RevisionInfo {
+            number: r.number,
+            author: r.author.clone(),
+            at: r.at,
+            status: r.report.status,
+            current: r.number == current,
+        })
+        .collect();
+    Ok(private(Json(list)))
+}
+
+fn revision_of(model: &Model, id: i64, number: u32) -> Result<Revision, AppError> {
+    find(model, id)?;
+    model
+        .revisions
+        .iter()
+        .find(|r| r.incident == id && r.number == number)
+        .cloned()
+        .ok_or_else(|| AppError::NotFound(format!("revision {number} of incident {id}'s report")))
+}
+
+async fn revision(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((id, number)): Path<(i64, u32)>,
+) -> Result<Response, AppError> {
+    actor.require(Role::Support)?;
+    let revision = revision_of(&state.snapshots.current().model, id, number)?;
+    Ok(private(Json(revision)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DiffQuery {
+    from: u32,
+    /// A revision number; the current revision when absent.
+    to: Option<u32>,
+}
+
+async fn diff(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    query: Result<Query<DiffQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    actor.require(Role::Support)?;
+    let Query(q) = query?;
+    let snapshot = state.snapshots.current();
+    let model = &snapshot.model;
+    let to = q.to.unwrap_or_else(|| model.report_revision(id));
+    let before = revision_of(model, id, q.from)?;
+    let after = revision_of(model, id, to)?;
+    Ok(private(Json(crate::diff::report_diff(&before, &after))))
+}

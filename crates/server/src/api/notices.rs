@@ -1,0 +1,220 @@
+//! Notices: read by everyone; posted, edited and ended by support staff.
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Utc;
+use serde::Deserialize;
+use tis_core::validate::validate_notice;
+use tis_core::wire::NoticeInput;
+use tis_core::{Notice, Role};
+
+use crate::AppState;
+use crate::api::{private, refresh};
+use crate::auth::{Actor, MaybeActor};
+use crate::error::AppError;
+use crate::store::Change;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/notices", get(list).post(create))
+        .route("/notices/{id}", get(one).put(update))
+        .route("/notices/{id}/end", post(end))
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq)]
+#[serde(rename_all = "snake_case")]
+enum When {
+    /// Published and in their window now.
+    Active,
+    /// Published, starting later.
+    Upcoming,
+    /// Published and over.
+    Past,
+    /// Everything, drafts included: staff only.
+    All,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    state: Option<When>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+    MaybeActor(actor): MaybeActor,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let Query(query) = query?;
+    let when = query.state.unwrap_or(When::Active);
+    let snapshot = state.snapshots.current();
+    if when == When::All {
+        let actor = actor.ok_or(AppError::Unauthorized)?;
+        actor.require(Role::Support)?;
+        return Ok(private(Json(snapshot.model.notices.clone())));
+    }
+    let key = match when {
+        When::Active => "/api/v1/notices?state=active",
+        When::Upcoming => "/api/v1/notices?state=upcoming",
+        _ => "/api/v1/notices?state=past",
+    };
+    Ok(snapshot
+        .json(key, |model| {
+            let now = model.generated_at;
+            let notices: Vec<&Notice> = match when {
+                When::Active => model.active_notices().collect(),
+                When::Upcoming => model.upcoming_notices().collect(),
+                _ => model
+                    .notices
+                    .iter()
+                    .filter(|n| n.published && n.ends_at.is_some_and(|end| end <= now))
+                    .collect(),
+            };
+            notices.into_iter().cloned().collect::<Vec<_>>()
+        })
+        .respond(&headers))
+}
+
+async fn one(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    MaybeActor(actor): MaybeActor,
+) -> Result<Response, AppError> {
+    let snapshot = state.snapshots.current();
+    let staff = actor.is_some_and(|a| a.role.allows(Role::Support));
+    let notice = snapshot
+        .model
+        .notices
+        .iter()
+        .find(|n| n.id == id && (n.published || staff))
+        .cloned()
+        .ok_or_else(|| AppError::NotFound(format!("notice {id}")))?;
+    Ok(Json(notice).into_response())
+}
+
+/// Checks a notice as it would be stored, listing every problem.
+fn check(state: &AppState, input: &NoticeInput, author: &str) -> Result<(), AppError> {
+    let now = Utc::now();
+    let candidate = Notice {
+        id: 0,
+        title: input.title.trim().to_string(),
+        body: input.body.trim().to_string(),
+        kind: input.kind,
+        severity: input.severity,
+        services: input.services.clone(),
+        starts_at: input.starts_at,
+        ends_at: input.ends_at,
+        audience: input.audience,
+        published: input.published,
+        author: author.to_string(),
+        created_at: now,
+        updated_at: now,
+    };
+    let known: Vec<&str> = state
+        .config
+        .services
+        .iter()
+        .map(|s| s.id.as_str())
+        .collect();
+    validate_notice(&candidate, &known).map_err(AppError::Invalid)
+}
+
+async fn create(
+    State(state): State<AppState>,
+    actor: Actor,
+    body: Result<Json<NoticeInput>, JsonRejection>,
+) -> Result<Response, AppError> {
+    actor.require(Role::Support)?;
+    let Json(input) = body?;
+    check(&state, &input, &actor.name)?;
+    let notice = state
+        .store
+        .create_notice(
+            &input,
+            Change {
+                actor: &actor.name,
+                at: Utc::now(),
+            },
+        )
+        .await?;
+    refresh(&state).await;
+    Ok((StatusCode::CREATED, Json(notice)).into_response())
+}
+
+async fn update(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    body: Result<Json<NoticeInput>, JsonRejection>,
+) -> Result<Response, AppError> {
+    actor.require(Role::Support)?;
+    let Json(input) = body?;
+    check(&state, &input, &actor.name)?;
+    let notice = state
+        .store
+        .update_notice(
+            id,
+            &input,
+            Change {
+                actor: &actor.name,
+                at: Utc::now(),
+            },
+        )
+        .await?;
+    refresh(&state).await;
+    Ok(Json(notice).into_response())
+}
+
+/// Ends a notice now: it stops being shown, and stays in the record.
+async fn end(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    actor.require(Role::Support)?;
+    let now = Utc::now();
+    let notice = state
+        .snapshots
+        .current()
+        .model
+        .notices
+        .iter()
+        .find(|n| n.id == id)
+        .cloned()
+        .ok_or_else(|| AppError::NotFound(format!("notice {id}")))?;
+    if notice.ends_at.is_some_and(|end| end <= now) {
+        return Err(AppError::Conflict(format!(
+            "Notice {id} has already ended. Nothing was changed."
+        )));
+    }
+    let input = NoticeInput {
+        title: notice.title,
+        body: notice.body,
+        kind: notice.kind,
+        severity: notice.severity,
+        services: notice.services,
+        // A notice that has not started yet ends as soon as it would start.
+        starts_at: notice.starts_at.min(now),
+        ends_at: Some(now),
+        audience: notice.audience,
+        published: notice.published,
+    };
+    let notice = state
+        .store
+        .update_notice(
+            id,
+            &input,
+            Change {
+                actor: &actor.name,
+                at: now,
+            },
+        )
+        .await?;
+    refresh(&state).await;
+    Ok(Json(notice).into_response())
+}

@@ -1,0 +1,189 @@
+//! Signing in and out: `/api/v1/session`. A sign-in sets an HttpOnly, SameSite=Strict
+//! cookie and answers with the CSRF token that writes made with the cookie must carry.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Json, Router};
+use chrono::Utc;
+use tis_core::account::{SessionInfo, SignIn};
+
+use crate::AppState;
+use crate::auth::{self, Credentials, SignInLimiter};
+use crate::error::AppError;
+use crate::store::NewSession;
+
+pub fn router() -> Router<AppState> {
+    // One limiter per app, so each test app (and each server) counts its own failures.
+    let limiter = Arc::new(SignInLimiter::default());
+    Router::new()
+        .route("/session", get(who).post(sign_in).delete(sign_out))
+        .layer(Extension(limiter))
+}
+
+/// `POST /api/v1/session`: checks the name and password and starts a session.
+async fn sign_in(
+    State(state): State<AppState>,
+    Extension(limiter): Extension<Arc<SignInLimiter>>,
+    // Absent when the app is called without a socket (tests with `oneshot`): then all
+    // such callers share one count.
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    body: Result<Json<SignIn>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let Json(input) = body?;
+    let ip = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
+    // Names are lower case; people type them as they like.
+    let name = input.name.trim().to_lowercase();
+    let account = {
+        limiter
+            .attempt(ip, &name, Instant::now())
+            .map_err(|retry_after_secs| AppError::TooManyAttempts { retry_after_secs })?;
+        let _permit = limiter
+            .hashing
+            .acquire()
+            .await
+            .map_err(|e| AppError::Internal(format!("sign-in queue closed: {e}")))?;
+        let account = auth::check_sign_in(state.store.as_ref(), &name, &input.password).await?;
+        if account.is_some() {
+            limiter.succeeded(ip, &name);
+        }
+        account
+    };
+    let Some(account) = account else {
+        tracing::info!(name = %name, ip = ?ip, "sign-in refused");
+        return Err(AppError::SignInFailed);
+    };
+
+    let id = auth::random_id()?;
+    let csrf_token = auth::random_id()?;
+    let now = Utc::now();
+    state
+        .store
+        .create_session(&NewSession {
+            id_hash: &auth::sha256_hex(&id),
+            account: &account.name,
+            csrf_token: &csrf_token,
+            created_at: now,
+            expires_at: now + auth::SESSION_TTL,
+        })
+        .await?;
+    tracing::info!(name = %account.name, role = %account.role, "signed in");
+    let cookie = auth::session_cookie(&id, auth::secure_cookies(&state));
+    Ok(with_cookie(
+        Json(SessionInfo {
+            name: account.name,
+            role: account.role,
+            csrf_token: Some(csrf_token),
+        })
+        .into_response(),
+        &cookie,
+    ))
+}
+
+/// `GET /api/v1/session`: who is signed in, and the CSRF token again (the page cannot
+/// read the cookie, so after a reload it asks here). 401 if nobody.
+async fn who(credentials: Credentials) -> Json<SessionInfo> {
+    Json(SessionInfo {
+        name: credentials.actor.name,
+        role: credentials.actor.role,
+        csrf_token: credentials.session.map(|(_, s)| s.csrf_token),
+    })
+}
+
+/// `DELETE /api/v1/session`: signs out. The cookie is cleared even if the session had
+/// already ended, so the browser is left signed out either way.
+async fn sign_out(
+    State(state): State<AppState>,
+    credentials: Result<Credentials, AppError>,
+) -> Result<Response, AppError> {
+    match credentials {
+        Ok(Credentials {
+            session: Some((id_hash, _)),
+            actor,
+        }) => {
+            state.store.delete_session(&id_hash).await?;
+            tracing::info!(name = %actor.name, "signed out");
+        }
+        // A bearer token has no session to end; nor has an expired cookie.
+        Ok(Credentials { session: None, .. }) | Err(AppError::Unauthorized) => {}
+        // A live session without its CSRF token: another site must not sign people out.
+        Err(other) => return Err(other),
+    }
+    let cookie = auth::clear_session_cookie(auth::secure_cookies(&state));
+    Ok(with_cookie(StatusCode::NO_CONTENT.into_response(), &cookie))
+}
+
+fn with_cookie(mut response: Response, cookie: &str) -> Response {
+    if let Ok(value) = HeaderValue::from_str(cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    // Answers that set or show session secrets must never be kept by a cache.
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    use crate::config::Config;
+    use crate::store::SqliteStore;
+
+    /// Without a socket there is no client address; sign-in must still work and count.
+    #[tokio::test]
+    async fn sign_in_works_without_a_client_address() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        let config = Config::parse("test.toml", "").unwrap();
+        let state = crate::AppState::new(std::sync::Arc::new(store), config, false)
+            .await
+            .unwrap();
+        crate::auth::add_account(
+            state.store.as_ref(),
+            &tis_core::account::AccountInput {
+                name: "jo".into(),
+                role: tis_core::Role::Editor,
+                password: "a long enough password".into(),
+            },
+            crate::store::Change {
+                actor: "test",
+                at: chrono::Utc::now(),
+            },
+        )
+        .await
+        .unwrap();
+        let app = crate::app(state, None);
+        let post = |password: &str| {
+            Request::post("/api/v1/session")
+                .header("content-type", "application/json")
+                .body(Body::from(
+                    serde_json::json!({"name": "Jo", "password": password}).to_string(),
+                ))
+                .unwrap()
+        };
+        let ok = app
+            .clone()
+            .oneshot(post("a long enough password"))
+            .await
+            .unwrap();
+        assert_eq!(ok.status(), 200);
+        let cookie = ok.headers()["set-cookie"].to_str().unwrap();
+        assert!(cookie.starts_with("tis_session="), "{cookie}");
+        assert!(!cookie.contains("Secure"), "no https public_url: {cookie}");
+        assert_eq!(ok.headers()["cache-control"], "no-store");
+
+        let wrong = app.clone().oneshot(post("not the password")).await.unwrap();
+        assert_eq!(wrong.status(), 401);
+        assert_eq!(wrong.headers()["content-type"], "application/problem+json");
+    }
+}

@@ -1,0 +1,601 @@
+//! Who is asking. Passwords are kept as argon2id hashes; session ids and API tokens only as
+//! SHA-256 hashes, so a copy of the database lets no one in. [`Actor`] is what every write
+//! handler extracts; [`MaybeActor`] is for public reads that show more to staff.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::Utc;
+use sha2::{Digest, Sha256};
+use tis_core::Role;
+use tis_core::account::{Account, ApiToken};
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::store::{Change, SessionRecord, Store};
+
+/// The cookie that carries the session id.
+pub const SESSION_COOKIE: &str = "tis_session";
+/// The header a cookie-authenticated write must carry, holding the session's CSRF token.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// Every API token starts with this, so a leaked one is easy to recognise in logs and by
+/// secret scanners.
+pub const TOKEN_PREFIX: &str = "tis_";
+/// How long a sign-in lasts: a working day, so nobody signs in twice a shift, and a
+/// forgotten browser is not signed in the next morning.
+pub const SESSION_TTL: chrono::TimeDelta = chrono::TimeDelta::hours(12);
+
+/// Failed sign-ins allowed per client address and name in [`FAILURE_WINDOW`].
+pub const MAX_FAILURES: usize = 5;
+/// The window over which failed sign-ins are counted.
+pub const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// A secret could not be made or hashed; never caused by the request.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("the system's random number source failed: {0}")]
+    Random(getrandom::Error),
+    #[error("password hashing failed: {0}")]
+    Hash(argon2::password_hash::Error),
+}
+
+impl From<SecretError> for AppError {
+    fn from(e: SecretError) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+/// 32 random bytes from the operating system, URL-safe base64 (43 characters).
+pub fn random_id() -> Result<String, SecretError> {
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes).map_err(SecretError::Random)?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// A new API token: `tis_` and 32 random bytes.
+pub fn new_token() -> Result<String, SecretError> {
+    Ok(format!("{TOKEN_PREFIX}{}", random_id()?))
+}
+
+/// SHA-256 in hex: how session ids and tokens are stored. A fast hash is enough, as they
+/// are 256 random bits, not guessable like passwords.
+pub fn sha256_hex(secret: &str) -> String {
+    let digest = Sha256::digest(secret.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// An argon2id hash of `password` with a random salt, in PHC string form. Slow on purpose
+/// (tens of milliseconds): run it off the async threads.
+pub fn hash_password(password: &str) -> Result<String, SecretError> {
+    let mut salt = [0u8; 16];
+    getrandom::getrandom(&mut salt).map_err(SecretError::Random)?;
+    let salt = SaltString::encode_b64(&salt).map_err(SecretError::Hash)?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(SecretError::Hash)
+}
+
+/// Whether `password` matches the PHC string `hash`. A hash that cannot be read matches
+/// nothing.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    match PasswordHash::new(hash) {
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        Err(e) => {
+            tracing::warn!(error = %e, "a stored password hash cannot be read");
+            false
+        }
+    }
+}
+
+/// A hash to check passwords against when the name is unknown, so that a wrong name takes
+/// as long to refuse as a wrong password and names cannot be found by timing.
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| hash_password("no account has this password").unwrap_or_default())
+}
+
+/// Checks a sign-in off the async threads: the account if `password` is its password.
+pub async fn check_sign_in(
+    store: &dyn Store,
+    name: &str,
+    password: &str,
+) -> Result<Option<Account>, AppError> {
+    let found = store.account_for_sign_in(name).await?;
+    let hash = found.as_ref().map(|(_, hash)| hash.clone());
+    let password = password.to_string();
+    let matches = tokio::task::spawn_blocking(move || {
+        let hash: &str = match &hash {
+            Some(hash) => hash,
+            None => dummy_hash(),
+        };
+        verify_password(&password, hash)
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("password check stopped: {e}")))?;
+    Ok(found.filter(|_| matches).map(|(account, _)| account))
+}
+
+/// Adds an account, checking its name, role and password first; for the command line
+/// and the accounts API alike. The error says what to fix.
+pub async fn add_account(
+    store: &dyn Store,
+    input: &tis_core::account::AccountInput,
+    change: Change<'_>,
+) -> Result<Account, AppError> {
+    input.validate().map_err(AppError::Invalid)?;
+    let password = input.password.clone();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| AppError::Internal(format!("password hashing stopped: {e}")))??;
+    store
+        .create_account(&input.name, input.role, &hash, change)
+        .await?
+        .ok_or_else(|| {
+            AppError::Conflict(format!(
+                "There is already an account named \"{}\" (it may be disabled). Choose \
+                 another name.",
+                input.name
+            ))
+        })
+}
+
+/// Creates an API token; for the command line and the tokens API alike. Returns the
+/// token, which is not kept, and what is kept about it.
+pub async fn create_token(
+    store: &dyn Store,
+    input: &tis_core::account::TokenInput,
+    change: Change<'_>,
+) -> Result<(String, ApiToken), AppError> {
+    tis_core::account::check_name("name", &input.name).map_err(|e| AppError::Invalid(vec![e]))?;
+    let token = new_token()?;
+    let info = store
+        .create_token(&input.name, input.role, &sha256_hex(&token), change)
+        .await?
+        .ok_or_else(|| {
+            AppError::Conflict(format!(
+                "There is already a token named \"{}\" (it may be revoked). Choose another \
+                 name.",
+                input.name
+            ))
+        })?;
+    Ok((token, info))
+}
+
+/// Compares in time that does not depend on where the inputs differ, so a CSRF token
+/// cannot be guessed byte by byte.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The session id from the request's cookies, if any.
+pub fn session_id(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.trim_matches('"'))
+        .filter(|value| !value.is_empty())
+}
+
+/// The `Set-Cookie` value that starts a session; `Secure` when the page is served over
+/// https, where browsers then never send it in clear.
+pub fn session_cookie(id: &str, secure: bool) -> String {
+    format!(
+        "{SESSION_COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
+        SESSION_TTL.num_seconds(),
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The `Set-Cookie` value that makes the browser forget the session.
+pub fn clear_session_cookie(secure: bool) -> String {
+    format!(
+        "{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// Whether cookies should be marked `Secure`: when the configured public address is https.
+pub fn secure_cookies(state: &AppState) -> bool {
+    state
+        .config
+        .server
+        .public_url
+        .as_deref()
+        .is_some_and(|url| url.trim_start().to_ascii_lowercase().starts_with("https:"))
+}
+
+/// Who made a request: an account signed in with the session cookie, or an API token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Actor {
+    /// The account name, or `token NAME` for an API token, as the audit log records it.
+    pub name: String,
+    pub role: Role,
+}
+
+impl Actor {
+    /// Refuses with 403 unless this actor's role allows what `needed` allows.
+    pub fn require(&self, needed: Role) -> Result<(), AppError> {
+        if self.role.allows(needed) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden {
+                needed: needed.as_str(),
+            })
+        }
+    }
+
+    /// This actor making a change now, for the store.
+    pub fn change(&self) -> Change<'_> {
+        Change {
+            actor: &self.name,
+            at: Utc::now(),
+        }
+    }
+}
+
+/// The actor and, when signed in with the cookie, the session and its id hash.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub actor: Actor,
+    pub session: Option<(String, SessionRecord)>,
+}
+
+/// Methods that change nothing; anything else made with the cookie needs the CSRF token.
+fn is_safe(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    )
+}
+
+/// Finds who made the request. `Ok(None)` when it carries no credentials at all.
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Credentials>, AppError> {
+    let now = Utc::now();
+    // A bearer token wins over a cookie; a bad one is refused rather than ignored, so a
+    // script with a revoked token learns so instead of quietly acting as someone else.
+    if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
+            // Junk is refused without a database look-up.
+            .filter(|t| t.starts_with(TOKEN_PREFIX) && t.len() <= 128)
+            .ok_or(AppError::Unauthorized)?;
+        let token = state
+            .store
+            .use_token(&sha256_hex(token), now)
+            .await?
+            .ok_or(AppError::Unauthorized)?;
+        return Ok(Some(Credentials {
+            actor: Actor {
+                name: format!("token {}", token.name),
+                role: token.role,
+            },
+            session: None,
+        }));
+    }
+    let Some(id) = session_id(&parts.headers) else {
+        return Ok(None);
+    };
+    let id_hash = sha256_hex(id);
+    let session = state
+        .store
+        .session(&id_hash, now)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    // The cookie is sent by the browser on its own; the header only by our page, which
+    // alone can read the token. SameSite=Strict already stops most cross-site writes; this
+    // stops the rest (older browsers, sibling sites).
+    if !is_safe(&parts.method) {
+        let sent = parts
+            .headers
+            .get(CSRF_HEADER)
+            .map(|v| v.as_bytes())
+            .unwrap_or_default();
+        if !constant_time_eq(sent, session.csrf_token.as_bytes()) {
+            return Err(AppError::CsrfToken);
+        }
+    }
+    Ok(Some(Credentials {
+        actor: Actor {
+            name: session.account.clone(),
+            role: session.role,
+        },
+        session: Some((id_hash, session)),
+    }))
+}
+
+impl FromRequestParts<AppState> for Credentials {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        if let Some(found) = parts.extensions.get::<Credentials>() {
+            return Ok(found.clone());
+        }
+        let found = authenticate(parts, state)
+            .await?
+            .ok_or(AppError::Unauthorized)?;
+        parts.extensions.insert(found.clone());
+        Ok(found)
+    }
+}
+
+impl FromRequestParts<AppState> for Actor {
+    type Rejection = AppError;
+
+    /// 401 without valid credentials; 403 for a cookie write without its CSRF token.
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        Credentials::from_request_parts(parts, state)
+            .await
+            .map(|c| c.actor)
+    }
+}
+
+impl OptionalFromRequestParts<AppState> for Actor {
+    type Rejection = AppError;
+
+    /// Like [`MaybeActor`]: `None` for anonymous or stale credentials.
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, AppError> {
+        MaybeActor::from_request_parts(parts, state)
+            .await
+            .map(|m| m.0)
+    }
+}
+
+/// For public reads that show more to staff: the actor if the request carries valid
+/// credentials, else `None`. An expired cookie or revoked token reads as anonymous rather
+/// than failing, so a public page never breaks because of an old sign-in. A cookie write
+/// without its CSRF token is still refused.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MaybeActor(pub Option<Actor>);
+
+impl FromRequestParts<AppState> for MaybeActor {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        match Credentials::from_request_parts(parts, state).await {
+            Ok(found) => Ok(MaybeActor(Some(found.actor))),
+            Err(AppError::Unauthorized) => Ok(MaybeActor(None)),
+            Err(other) => Err(other),
+        }
+    }
+}
+
+/// Counts failed sign-ins per client address and name, in memory: at most
+/// [`MAX_FAILURES`] in [`FAILURE_WINDOW`]. Keyed by name too, so one person's typos do not
+/// lock out everyone behind the same NHS proxy; keyed by address too, so an attacker cannot
+/// lock a person out from elsewhere. The forwarded-for header is not trusted, as any
+/// client can set it.
+pub struct SignInLimiter {
+    failures: Mutex<HashMap<AttemptKey, VecDeque<Instant>>>,
+    /// Bounds concurrent argon2 checks, so a flood of sign-ins cannot starve the readers
+    /// of the status page of CPU and memory (each check takes 19 MiB).
+    pub hashing: tokio::sync::Semaphore,
+}
+
+/// Who tried: the client's address and the name they typed.
+type AttemptKey = (Option<IpAddr>, String);
+
+/// Keys kept before the map is swept of stale ones, bounding its memory.
+const MAX_KEYS: usize = 10_000;
+
+impl Default for SignInLimiter {
+    fn default() -> Self {
+        SignInLimiter {
+            failures: Mutex::new(HashMap::new()),
+            hashing: tokio::sync::Semaphore::new(2),
+        }
+    }
+}
+
+impl SignInLimiter {
+    fn key(ip: Option<IpAddr>, name: &str) -> (Option<IpAddr>, String) {
+        // Bounded, so that long made-up names cannot fill memory.
+        (ip, name.chars().take(80).collect())
+    }
+
+    /// Counts a sign-in attempt as failed until [`SignInLimiter::succeeded`] says
+    /// otherwise, or refuses it with `Err(seconds to wait)` when this client has failed
+    /// too often for this name. Checking and counting in one step means attempts sent all
+    /// at once cannot slip past the limit before the first of them fails.
+    pub fn attempt(&self, ip: Option<IpAddr>, name: &str, now: Instant) -> Result<(), u64> {
+        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        if failures.len() >= MAX_KEYS {
+            failures.retain(|_, times| {
+                times
+                    .back()
+                    .is_some_and(|t| now.duration_since(*t) < FAILURE_WINDOW)
+            });
+        }
+        let times = failures.entry(Self::key(ip, name)).or_default();
+        while times
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= FAILURE_WINDOW)
+        {
+            times.pop_front();
+        }
+        match times.front() {
+            Some(oldest) if times.len() >= MAX_FAILURES => {
+                let wait = FAILURE_WINDOW.saturating_sub(now.duration_since(*oldest));
+                Err(wait.as_secs().max(1))
+            }
+            _ => {
+                times.push_back(now);
+                Ok(())
+            }
+        }
+    }
+
+    /// A successful sign-in forgets the earlier typos.
+    pub fn succeeded(&self, ip: Option<IpAddr>, name: &str) {
+        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        failures.remove(&Self::key(ip, name));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_verifies_against_its_hash_and_nothing_else() {
+        let hash = hash_password("correct horse battery").unwrap();
+        assert!(hash.starts_with("$argon2id$"), "{hash}");
+        assert!(
+            !hash.contains("correct horse"),
+            "the hash holds no clear text"
+        );
+        assert!(verify_password("correct horse battery", &hash));
+        assert!(!verify_password("correct horse batterx", &hash));
+        assert!(!verify_password("", &hash));
+    }
+
+    #[test]
+    fn the_same_password_hashes_differently_each_time() {
+        let a = hash_password("twelve chars!").unwrap();
+        let b = hash_password("twelve chars!").unwrap();
+        assert_ne!(a, b, "salts are random");
+        assert!(verify_password("twelve chars!", &a) && verify_password("twelve chars!", &b));
+    }
+
+    #[test]
+    fn an_unreadable_hash_matches_no_password() {
+        assert!(!verify_password("anything at all", "not a hash"));
+        assert!(!verify_password("anything at all", ""));
+    }
+
+    #[test]
+    fn the_dummy_hash_costs_what_a_real_one_does() {
+        let dummy = PasswordHash::new(dummy_hash()).unwrap();
+        let real_hash = hash_password("another password").unwrap();
+        let real = PasswordHash::new(&real_hash).unwrap();
+        assert_eq!(dummy.algorithm, real.algorithm);
+        assert_eq!(dummy.params, real.params);
+    }
+
+    #[test]
+    fn tokens_are_random_prefixed_and_stored_as_sha256() {
+        let a = new_token().unwrap();
+        let b = new_token().unwrap();
+        assert_ne!(a, b);
+        assert!(a.starts_with("tis_") && a.len() == 4 + 43, "{a}");
+        assert!(
+            a[4..]
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'),
+            "URL-safe: {a}"
+        );
+        let hash = sha256_hex(&a);
+        assert_eq!(hash.len(), 64);
+        assert_eq!(hash, sha256_hex(&a));
+        assert_ne!(hash, sha256_hex(&b));
+        // The well-known SHA-256 of "abc", so the hex is the standard one.
+        assert_eq!(
+            sha256_hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn the_session_id_is_found_among_other_cookies() {
+        let mut headers = HeaderMap::new();
+        headers.append(
+            header::COOKIE,
+            "theme=dark; tis_session=abc123".parse().unwrap(),
+        );
+        assert_eq!(session_id(&headers), Some("abc123"));
+        let mut headers = HeaderMap::new();
+        headers.append(
+            header::COOKIE,
+            "tis_session_old=x; other=y".parse().unwrap(),
+        );
+        assert_eq!(session_id(&headers), None);
+        headers.append(header::COOKIE, "tis_session=".parse().unwrap());
+        assert_eq!(session_id(&headers), None, "an empty cookie is no session");
+    }
+
+    #[test]
+    fn cookies_are_http_only_strict_and_secure_only_over_https() {
+        let plain = session_cookie("id", false);
+        assert!(plain.contains("HttpOnly") && plain.contains("SameSite=Strict"));
+        assert!(plain.contains("Path=/") && plain.contains("Max-Age=43200"));
+        assert!(!plain.contains("Secure"));
+        assert!(session_cookie("id", true).ends_with("; Secure"));
+        assert!(clear_session_cookie(false).contains("Max-Age=0"));
+    }
+
+    #[test]
+    fn only_equal_csrf_tokens_compare_equal() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+        assert!(!constant_time_eq(b"", b"abc"));
+    }
+
+    #[test]
+    fn roles_are_required_with_a_forbidden_naming_the_role() {
+        let support = Actor {
+            name: "jo".into(),
+            role: Role::Support,
+        };
+        assert!(support.require(Role::Support).is_ok());
+        assert!(matches!(
+            support.require(Role::Admin),
+            Err(AppError::Forbidden { needed: "admin" })
+        ));
+        let prober = Actor {
+            name: "token eu".into(),
+            role: Role::Prober,
+        };
+        assert!(prober.require(Role::Prober).is_ok());
+        assert!(prober.require(Role::Support).is_err());
+    }
+
+    #[test]
+    fn the_sixth_failure_in_the_window_is_refused_until_the_oldest_ages_out() {
+        let limiter = SignInLimiter::default();
+        let ip = Some(IpAddr::from([10, 0, 0, 1]));
+        let start = Instant::now();
+        for i in 0..MAX_FAILURES as u64 {
+            let at = start + Duration::from_secs(i * 60);
+            assert_eq!(limiter.attempt(ip, "jo", at), Ok(()));
+        }
+        let sixth = start + Duration::from_secs(5 * 60);
+        assert_eq!(limiter.attempt(ip, "jo", sixth), Err(10 * 60));
+        assert_eq!(
+            limiter.attempt(ip, "jo", sixth),
+            Err(10 * 60),
+            "a refused attempt does not extend the wait"
+        );
+        // Another name, or the same name from another address, is not affected.
+        assert_eq!(limiter.attempt(ip, "ann", sixth), Ok(()));
+        assert_eq!(limiter.attempt(None, "jo", sixth), Ok(()));
+        // Fifteen minutes after the first failure, one more try is allowed.
+        assert_eq!(limiter.attempt(ip, "jo", start + FAILURE_WINDOW), Ok(()));
+        assert!(limiter.attempt(ip, "jo", start + FAILURE_WINDOW).is_err());
+        // Signing in forgets the earlier typos.
+        limiter.succeeded(ip, "jo");
+        assert_eq!(limiter.attempt(ip, "jo", sixth), Ok(()));
+    }
+}

@@ -1,0 +1,739 @@
+//! Atom 1.0 feeds (RFC 4287) of incidents and published notices: `/feed.atom` for all of
+//! TIS and `/services/{id}/feed.atom` for one service, newest first, so people and tools
+//! can follow the page without polling it by eye.
+//!
+//! The XML is written by hand: the format is small and fixed, and every piece of text
+//! goes through [`escape`], so what people type is always text, never markup.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::{DateTime, SecondsFormat, Utc};
+use tis_core::time::uk_date_time;
+use tis_core::{Impact, Incident, Notice, NoticeKind};
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::model::Model;
+use crate::snapshot::Snapshots;
+
+/// The media type of the feeds.
+pub const CONTENT_TYPE: &str = "application/atom+xml; charset=utf-8";
+
+/// The date in our `tag:` ids (RFC 4151). It must stay fixed, or every id would change
+/// and readers would show every entry again as new.
+const TAG_DATE: &str = "2026";
+
+/// The feed of everything: every incident and every published notice.
+pub fn site_feed(model: &Model) -> String {
+    let entries = entries(model, |_| true, |_| true);
+    render(
+        model,
+        &Head {
+            id: tag(model, "feed"),
+            title: model.page.name.clone(),
+            subtitle: "Incidents and notices about TIS".into(),
+            self_url: format!("{}/feed.atom", model.page.url),
+            page_url: format!("{}/", model.page.url),
+        },
+        entries,
+    )
+}
+
+/// The feed of one service: incidents that affect it, and published notices about it or
+/// about TIS as a whole (a notice with no services concerns every service). `None` when
+/// there is no such service.
+pub fn service_feed(model: &Model, service_id: &str) -> Option<String> {
+    let service = model.services.iter().find(|s| s.id == service_id)?;
+    let entries = entries(
+        model,
+        |i| i.affected.iter().any(|a| a.service == service.id),
+        |n| n.services.is_empty() || n.services.contains(&service.id),
+    );
+    Some(render(
+        model,
+        &Head {
+            id: tag(model, &format!("feed/services/{}", service.id)),
+            title: format!("{}: {}", model.page.name, service.name),
+            subtitle: format!("Incidents and notices about {}", service.name),
+            self_url: format!("{}/services/{}/feed.atom", model.page.url, service.id),
+            page_url: format!("{}/services/{}", model.page.url, service.id),
+        },
+        entries,
+    ))
+}
+
+/// The feeds' routes, merged at the root.
+pub fn router() -> Router<AppState> {
+    routes(|state: &AppState| &state.snapshots)
+}
+
+/// The routes over any state that holds the snapshots, so tests can serve them from a
+/// hand-built model without a store.
+pub(crate) fn routes<S: Clone + Send + Sync + 'static>(
+    snapshots_of: fn(&S) -> &Snapshots,
+) -> Router<S> {
+    Router::new()
+        .route(
+            "/feed.atom",
+            get(move |State(state): State<S>, headers: HeaderMap| async move {
+                snapshots_of(&state)
+                    .current()
+                    .get("/feed.atom", CONTENT_TYPE, |m| site_feed(m).into_bytes())
+                    .respond(&headers)
+            }),
+        )
+        .route(
+            "/services/{id}/feed.atom",
+            get(
+                move |State(state): State<S>, Path(id): Path<String>, headers: HeaderMap| async move {
+                    service_response(snapshots_of(&state), &id, &headers)
+                },
+            ),
+        )
+}
+
+fn service_response(snapshots: &Snapshots, id: &str, headers: &HeaderMap) -> Response {
+    let snapshot = snapshots.current();
+    // Checked before the cache is touched, so made-up ids cannot fill it.
+    if !snapshot.model.services.iter().any(|s| s.id == id) {
+        let what = if id.chars().count() <= 64 {
+            format!("service with the id \"{id}\"")
+        } else {
+            "service with that id".to_string()
+        };
+        return AppError::NotFound(what).into_response();
+    }
+    snapshot
+        .get(&format!("/services/{id}/feed.atom"), CONTENT_TYPE, |m| {
+            service_feed(m, id).unwrap_or_default().into_bytes()
+        })
+        .respond(headers)
+}
+
+/// Text made safe for XML content and attribute values: the five special characters are
+/// escaped, and characters XML 1.0 forbids (most control characters, which a paste can
+/// carry) become U+FFFD, since a single one would make the whole feed unreadable.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if allowed_in_xml(c) => out.push(c),
+            _ => out.push('\u{FFFD}'),
+        }
+    }
+    out
+}
+
+/// XML 1.0's `Char` production, less what `escape` handles itself.
+fn allowed_in_xml(c: char) -> bool {
+    matches!(c, '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+}
+
+/// A `tag:` URI (RFC 4151) under the host of the page's address.
+fn tag(model: &Model, specific: &str) -> String {
+    let host = model
+        .page
+        .url
+        .split_once("://")
+        .map_or(model.page.url.as_str(), |(_, rest)| rest)
+        .split(['/', ':', '?', '#'])
+        .next()
+        .unwrap_or_default();
+    let host = if host.is_empty() { "localhost" } else { host };
+    format!("tag:{host},{TAG_DATE}:{specific}")
+}
+
+fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+struct Head {
+    id: String,
+    title: String,
+    subtitle: String,
+    self_url: String,
+    page_url: String,
+}
+
+struct Entry {
+    id: String,
+    title: String,
+    updated: DateTime<Utc>,
+    published: DateTime<Utc>,
+    link: String,
+    category: &'static str,
+    content: String,
+}
+
+/// The entries the two filters keep, newest change first.
+fn entries(
+    model: &Model,
+    incident_wanted: impl Fn(&Incident) -> bool,
+    notice_wanted: impl Fn(&Notice) -> bool,
+) -> Vec<Entry> {
+    let mut entries: Vec<Entry> = model
+        .incidents
+        .iter()
+        .filter(|i| incident_wanted(i))
+        .map(|i| incident_entry(model, i))
+        .chain(
+            model
+                .notices
+                .iter()
+                // Drafts are seen only by staff.
+                .filter(|n| n.published && notice_wanted(n))
+                .map(|n| notice_entry(model, n)),
+        )
+        .collect();
+    entries.sort_by(|a, b| b.updated.cmp(&a.updated).then(b.id.cmp(&a.id)));
+    entries
+}
+
+fn incident_entry(model: &Model, incident: &Incident) -> Entry {
+    let mut updates: Vec<_> = incident.updates.iter().collect();
+    updates.sort_by_key(|u| std::cmp::Reverse(u.at));
+    let published = updates.last().map_or(incident.started_at, |u| u.at);
+    let updated = updates
+        .iter()
+        .map(|u| u.at)
+        .chain(incident.resolved_at)
+        .chain([published])
+        .max()
+        .unwrap_or(published);
+    let affects: Vec<&str> = incident
+        .affected
+        .iter()
+        .map(|a| model.service_name(&a.service))
+        .collect();
+    let impact = match incident.impact {
+        Impact::Minor => "Minor",
+        Impact::Major => "Major",
+        Impact::Critical => "Critical",
+    };
+    let mut content = format!(
+        "Status: {}\nImpact: {impact}\nAffects: {}\nStarted: {}\n",
+        incident.status.label(),
+        affects.join(", "),
+        uk_date_time(incident.started_at),
+    );
+    if let Some(at) = incident.resolved_at {
+        content.push_str(&format!("Resolved: {}\n", uk_date_time(at)));
+    }
+    if let Some(at) = incident.next_update_at.filter(|_| incident.is_active()) {
+        content.push_str(&format!("Next update by: {}\n", uk_date_time(at)));
+    }
+    for u in &updates {
+        content.push_str(&format!(
+            "\n{} at {}\n{}\n",
+            u.status.label(),
+            uk_date_time(u.at),
+            u.body
+        ));
+    }
+    Entry {
+        id: tag(model, &format!("incidents/{}", incident.id)),
+        title: incident.title.clone(),
+        updated,
+        published,
+        link: format!("{}/incidents/{}", model.page.url, incident.id),
+        category: "incident",
+        content,
+    }
+}
+
+fn notice_entry(model: &Model, notice: &Notice) -> Entry {
+    let kind = match notice.kind {
+        NoticeKind::Information => "Information",
+        NoticeKind::PlannedMaintenance => "Planned maintenance",
+        NoticeKind::KnownProblem => "Known problem",
+    };
+    let affects = if notice.services.is_empty() {
+        "All of TIS".to_string()
+    } else {
+        notice
+            .services
+            .iter()
+            .map(|s| model.service_name(s))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let when = match notice.ends_at {
+        Some(end) => format!(
+            "From {} until {}",
+            uk_date_time(notice.starts_at),
+            uk_date_time(end)
+        ),
+        None => format!("From {}", uk_date_time(notice.starts_at)),
+    };
+    Entry {
+        id: tag(model, &format!("notices/{}", notice.id)),
+        title: notice.title.clone(),
+        updated: notice.updated_at,
+        published: notice.created_at,
+        link: format!("{}/notices", model.page.url),
+        category: "notice",
+        content: format!("{kind}\nAffects: {affects}\n{when}\n\n{}", notice.body),
+    }
+}
+
+fn render(model: &Model, head: &Head, entries: Vec<Entry>) -> String {
+    // A feed with no entries was last changed when the page last was; that time moves,
+    // but an empty feed has nothing better to say.
+    let updated = entries
+        .iter()
+        .map(|e| e.updated)
+        .max()
+        .unwrap_or(model.generated_at);
+    let author = escape(&model.page.name);
+    let mut xml = String::with_capacity(1024 + entries.len() * 1024);
+    xml.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+    xml.push_str("<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"en-GB\">\n");
+    xml.push_str(&format!("  <id>{}</id>\n", escape(&head.id)));
+    xml.push_str(&format!(
+        "  <title type=\"text\">{}</title>\n",
+        escape(&head.title)
+    ));
+    xml.push_str(&format!(
+        "  <subtitle type=\"text\">{}</subtitle>\n",
+        escape(&head.subtitle)
+    ));
+    xml.push_str(&format!("  <updated>{}</updated>\n", timestamp(updated)));
+    xml.push_str(&format!(
+        "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n",
+        escape(&head.self_url)
+    ));
+    xml.push_str(&format!(
+        "  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
+        escape(&head.page_url)
+    ));
+    xml.push_str(&format!("  <author><name>{author}</name></author>\n"));
+    xml.push_str("  <generator>tis-status</generator>\n");
+    for e in entries {
+        xml.push_str("  <entry>\n");
+        xml.push_str(&format!("    <id>{}</id>\n", escape(&e.id)));
+        xml.push_str(&format!(
+            "    <title type=\"text\">{}</title>\n",
+            escape(&e.title)
+        ));
+        xml.push_str(&format!(
+            "    <updated>{}</updated>\n",
+            timestamp(e.updated)
+        ));
+        xml.push_str(&format!(
+            "    <published>{}</published>\n",
+            timestamp(e.published)
+        ));
+        // Staff names stay off the public feed: the page speaks for the team.
+        xml.push_str(&format!("    <author><name>{author}</name></author>\n"));
+        xml.push_str(&format!(
+            "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
+            escape(&e.link)
+        ));
+        xml.push_str(&format!("    <category term=\"{}\"/>\n", e.category));
+        xml.push_str(&format!(
+            "    <content type=\"text\">{}</content>\n",
+            escape(&e.content)
+        ));
+        xml.push_str("  </entry>\n");
+    }
+    xml.push_str("</feed>\n");
+    xml
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode, header};
+    use tis_core::incident::AffectedService;
+    use tis_core::{
+        Audience, IncidentStatus, IncidentUpdate, NoticeSeverity, ServiceState, Status,
+    };
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::model::PageInfo;
+
+    const ATOM: &str = "http://www.w3.org/2005/Atom";
+
+    fn at(text: &str) -> DateTime<Utc> {
+        text.parse().expect("a test time")
+    }
+
+    fn service(id: &str) -> ServiceState {
+        ServiceState {
+            id: id.into(),
+            name: format!("Service {id}"),
+            description: String::new(),
+            group: "G".into(),
+            position: 0,
+            depends_on: Vec::new(),
+            status: Status::Operational,
+            reason: None,
+            last_checked: None,
+        }
+    }
+
+    fn incident(id: i64, title: &str, services: &[&str], last_update: &str) -> Incident {
+        Incident {
+            id,
+            title: title.into(),
+            status: IncidentStatus::Monitoring,
+            impact: Impact::Major,
+            affected: services
+                .iter()
+                .map(|s| AffectedService {
+                    service: (*s).into(),
+                    status: Status::MajorOutage,
+                })
+                .collect(),
+            started_at: at("2026-10-13T18:00:00Z"),
+            detected_at: None,
+            resolved_at: None,
+            next_update_at: None,
+            updates: vec![
+                IncidentUpdate {
+                    at: at("2026-10-14T09:47:00Z"),
+                    status: IncidentStatus::Investigating,
+                    body: "Bulk upload shows \"Unknown Server Error\".".into(),
+                    author: "Priya".into(),
+                },
+                IncidentUpdate {
+                    at: at(last_update),
+                    status: IncidentStatus::Monitoring,
+                    body: "A fix is in place.".into(),
+                    author: "Priya".into(),
+                },
+            ],
+            report: None,
+        }
+    }
+
+    fn notice(id: i64, title: &str, services: &[&str], published: bool, updated: &str) -> Notice {
+        Notice {
+            id,
+            title: title.into(),
+            body: "Save your work first.".into(),
+            kind: NoticeKind::PlannedMaintenance,
+            severity: NoticeSeverity::Medium,
+            services: services.iter().map(|s| (*s).into()).collect(),
+            starts_at: at("2027-01-16T08:00:00Z"),
+            ends_at: Some(at("2027-01-16T11:00:00Z")),
+            audience: Audience::Everyone,
+            published,
+            author: "Tom".into(),
+            created_at: at("2026-11-01T10:00:00Z"),
+            updated_at: at(updated),
+        }
+    }
+
+    /// Two services, an incident on each, a notice on one, one on all of TIS, and a draft.
+    fn model() -> Model {
+        Model {
+            generated_at: at("2026-11-25T12:00:00Z"),
+            page: PageInfo {
+                id: "tis-status".into(),
+                name: "TIS Status".into(),
+                url: "https://status.example.nhs.uk".into(),
+                time_zone: "Europe/London".into(),
+            },
+            services: vec![service("bulk-upload"), service("form-r")],
+            incidents: vec![
+                incident(
+                    3,
+                    "Bulk upload stopped",
+                    &["bulk-upload"],
+                    "2026-10-14T12:16:00Z",
+                ),
+                incident(5, "Form R was slow", &["form-r"], "2026-11-02T10:00:00Z"),
+            ],
+            notices: vec![
+                notice(
+                    1,
+                    "Admin upgrade",
+                    &["bulk-upload"],
+                    true,
+                    "2026-11-20T09:00:00Z",
+                ),
+                notice(2, "TIS upgrade", &[], true, "2026-10-20T09:00:00Z"),
+                notice(
+                    4,
+                    "Secret draft about Form R",
+                    &["form-r"],
+                    false,
+                    "2026-11-24T09:00:00Z",
+                ),
+            ],
+            ..Model::empty()
+        }
+    }
+
+    fn parse(xml: &str) -> roxmltree::Document<'_> {
+        roxmltree::Document::parse(xml).unwrap_or_else(|e| panic!("not well-formed: {e}\n{xml}"))
+    }
+
+    fn child<'a, 'i>(node: roxmltree::Node<'a, 'i>, name: &str) -> roxmltree::Node<'a, 'i> {
+        node.children()
+            .find(|n| n.has_tag_name((ATOM, name)))
+            .unwrap_or_else(|| panic!("no <{name}> in <{}>", node.tag_name().name()))
+    }
+
+    fn text<'a>(node: roxmltree::Node<'a, '_>, name: &str) -> &'a str {
+        child(node, name).text().unwrap_or_default()
+    }
+
+    fn entries<'a, 'i>(doc: &'a roxmltree::Document<'i>) -> Vec<roxmltree::Node<'a, 'i>> {
+        doc.root_element()
+            .children()
+            .filter(|n| n.has_tag_name((ATOM, "entry")))
+            .collect()
+    }
+
+    fn titles(xml: &str) -> Vec<String> {
+        let doc = parse(xml);
+        entries(&doc)
+            .into_iter()
+            .map(|e| text(e, "title").to_string())
+            .collect()
+    }
+
+    #[test]
+    fn the_site_feed_is_well_formed_atom_with_every_required_element() {
+        let xml = site_feed(&model());
+        let doc = parse(&xml);
+        let feed = doc.root_element();
+        assert!(feed.has_tag_name((ATOM, "feed")));
+        assert_eq!(text(feed, "id"), "tag:status.example.nhs.uk,2026:feed");
+        assert_eq!(text(feed, "title"), "TIS Status");
+        // The newest entry's time, so readers can tell when anything changed.
+        assert_eq!(text(feed, "updated"), "2026-11-20T09:00:00Z");
+        let self_link = feed
+            .children()
+            .find(|n| n.has_tag_name((ATOM, "link")) && n.attribute("rel") == Some("self"))
+            .expect("a self link");
+        assert_eq!(
+            self_link.attribute("href"),
+            Some("https://status.example.nhs.uk/feed.atom")
+        );
+        let list = entries(&doc);
+        assert_eq!(list.len(), 4, "two incidents and two published notices");
+        let mut ids = std::collections::HashSet::new();
+        for e in &list {
+            let id = text(*e, "id");
+            assert!(id.starts_with("tag:status.example.nhs.uk,2026:"), "{id}");
+            assert!(ids.insert(id.to_string()), "ids are unique: {id}");
+            for name in ["updated", "published"] {
+                DateTime::parse_from_rfc3339(text(*e, name)).expect("an RFC 3339 time");
+            }
+            assert_eq!(text(child(*e, "author"), "name"), "TIS Status");
+            assert_eq!(child(*e, "content").attribute("type"), Some("text"));
+            assert_eq!(child(*e, "title").attribute("type"), Some("text"));
+            assert!(child(*e, "link").attribute("href").is_some());
+        }
+    }
+
+    #[test]
+    fn entries_are_newest_first_and_link_to_their_pages() {
+        let xml = site_feed(&model());
+        assert_eq!(
+            titles(&xml),
+            [
+                "Admin upgrade",
+                "Form R was slow",
+                "TIS upgrade",
+                "Bulk upload stopped"
+            ]
+        );
+        let doc = parse(&xml);
+        let links: Vec<&str> = entries(&doc)
+            .into_iter()
+            .filter_map(|e| child(e, "link").attribute("href"))
+            .collect();
+        assert_eq!(
+            links,
+            [
+                "https://status.example.nhs.uk/notices",
+                "https://status.example.nhs.uk/incidents/5",
+                "https://status.example.nhs.uk/notices",
+                "https://status.example.nhs.uk/incidents/3",
+            ]
+        );
+        let bulk = entries(&doc)[3];
+        assert_eq!(
+            text(bulk, "id"),
+            "tag:status.example.nhs.uk,2026:incidents/3"
+        );
+        assert_eq!(text(bulk, "published"), "2026-10-14T09:47:00Z");
+        assert_eq!(text(bulk, "updated"), "2026-10-14T12:16:00Z");
+        let content = text(bulk, "content");
+        assert!(
+            content.starts_with("Status: Fix in place, watching\n"),
+            "{content}"
+        );
+        assert!(
+            content.contains("Affects: Service bulk-upload"),
+            "{content}"
+        );
+        // Updates newest first, in UK time.
+        let fix = content.find("A fix is in place.").expect("latest update");
+        let first = content.find("Unknown Server Error").expect("first update");
+        assert!(fix < first, "{content}");
+        assert!(
+            content.contains("Investigating at 10:47am BST on Wednesday 14 October 2026"),
+            "{content}"
+        );
+    }
+
+    #[test]
+    fn user_text_is_always_text_never_markup() {
+        let mut m = model();
+        m.incidents[0].title = "<script>alert('x')</script> & \"friends\"".into();
+        m.incidents[0].updates[0].body = "Use <b>bold</b> & <a href=x>links</a>\u{0}\u{7}!".into();
+        m.notices[0].title = "]]> <![CDATA[ &amp; </title>".into();
+        let xml = site_feed(&m);
+        assert!(!xml.contains("<script>"), "{xml}");
+        assert!(!xml.contains("<b>"), "{xml}");
+        assert!(xml.contains(
+            "&lt;script&gt;alert(&apos;x&apos;)&lt;/script&gt; &amp; &quot;friends&quot;"
+        ));
+        let doc = parse(&xml);
+        let list = entries(&doc);
+        let by_title = |t: &str| list.iter().copied().find(|e| text(*e, "title") == t);
+        let script = by_title("<script>alert('x')</script> & \"friends\"").expect("title kept");
+        // The parsed text is exactly what was typed, with no elements made from it.
+        assert!(child(script, "title").children().all(|n| n.is_text()));
+        let content = text(script, "content");
+        assert!(content.contains("Use <b>bold</b> & <a href=x>links</a>\u{FFFD}\u{FFFD}!"));
+        assert!(by_title("]]> <![CDATA[ &amp; </title>").is_some());
+    }
+
+    #[test]
+    fn escape_handles_every_special_and_forbidden_character() {
+        assert_eq!(
+            escape("a<b>&\"c'\t\r\n\u{1}\u{FFFE}é😀"),
+            "a&lt;b&gt;&amp;&quot;c&apos;\t\r\n\u{FFFD}\u{FFFD}é😀"
+        );
+    }
+
+    #[test]
+    fn a_service_feed_holds_only_what_concerns_that_service() {
+        let m = model();
+        let bulk = service_feed(&m, "bulk-upload").expect("a known service");
+        assert_eq!(
+            titles(&bulk),
+            ["Admin upgrade", "TIS upgrade", "Bulk upload stopped"]
+        );
+        let doc = parse(&bulk);
+        assert_eq!(
+            text(doc.root_element(), "id"),
+            "tag:status.example.nhs.uk,2026:feed/services/bulk-upload"
+        );
+        assert_eq!(
+            text(doc.root_element(), "title"),
+            "TIS Status: Service bulk-upload"
+        );
+        let form = service_feed(&m, "form-r").expect("a known service");
+        assert_eq!(titles(&form), ["Form R was slow", "TIS upgrade"]);
+        assert_eq!(service_feed(&m, "no-such-service"), None);
+    }
+
+    #[test]
+    fn drafts_never_appear_in_any_feed() {
+        let m = model();
+        let feeds = [
+            site_feed(&m),
+            service_feed(&m, "form-r").unwrap_or_default(),
+            service_feed(&m, "bulk-upload").unwrap_or_default(),
+        ];
+        for xml in feeds {
+            assert!(!xml.contains("Secret draft"), "{xml}");
+            assert!(!xml.contains("notices/4"), "{xml}");
+        }
+    }
+
+    #[test]
+    fn ids_stay_the_same_as_the_page_changes() {
+        let mut m = model();
+        let before = site_feed(&m);
+        m.generated_at = at("2027-02-01T00:00:00Z");
+        m.incidents[0].updates[1].body = "Fixed for good.".into();
+        let after = site_feed(&m);
+        let ids = |xml: &str| -> Vec<String> {
+            let doc = parse(xml);
+            let mut ids: Vec<String> = entries(&doc)
+                .into_iter()
+                .map(|e| text(e, "id").to_string())
+                .collect();
+            ids.sort();
+            ids
+        };
+        assert_eq!(ids(&before), ids(&after));
+    }
+
+    #[test]
+    fn an_empty_page_still_gives_a_valid_feed() {
+        let xml = site_feed(&Model::empty());
+        let doc = parse(&xml);
+        assert_eq!(text(doc.root_element(), "id"), "tag:localhost,2026:feed");
+        assert!(entries(&doc).is_empty());
+    }
+
+    fn app() -> Router {
+        routes(|s: &Snapshots| s).with_state(Snapshots::new(model()))
+    }
+
+    async fn get(path: &str, etag: Option<&str>) -> (StatusCode, HeaderMap, String) {
+        let mut request = Request::get(path);
+        if let Some(etag) = etag {
+            request = request.header(header::IF_NONE_MATCH, etag);
+        }
+        let response = app()
+            .oneshot(request.body(Body::empty()).expect("request"))
+            .await
+            .expect("answered");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        (status, headers, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    #[tokio::test]
+    async fn the_feeds_are_served_as_atom_with_an_etag() {
+        for (path, expected) in [
+            ("/feed.atom", site_feed(&model())),
+            (
+                "/services/form-r/feed.atom",
+                service_feed(&model(), "form-r").unwrap_or_default(),
+            ),
+        ] {
+            let (status, headers, body) = get(path, None).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            assert_eq!(
+                headers[header::CONTENT_TYPE],
+                "application/atom+xml; charset=utf-8"
+            );
+            assert_eq!(body, expected);
+            let etag = headers[header::ETAG].to_str().expect("ascii").to_string();
+            let (again, _, _) = get(path, Some(&etag)).await;
+            assert_eq!(again, StatusCode::NOT_MODIFIED, "{path}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unknown_service_feed_is_a_404_problem() {
+        let (status, headers, body) = get("/services/nope/feed.atom", None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(headers[header::CONTENT_TYPE], "application/problem+json");
+        assert!(body.contains("service with the id \\\"nope\\\""), "{body}");
+    }
+}

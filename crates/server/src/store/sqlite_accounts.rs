@@ -1,0 +1,438 @@
+//! Accounts, sign-in sessions and API tokens in the SQLite store. Only hashes of secrets
+//! are written; every change of an account or token is audited in its own transaction.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+use tis_core::Role;
+use tis_core::account::{Account, ApiToken};
+
+use super::{SqliteStore, audit, opt_time, time, ts};
+use crate::store::{Change, Disabled, NewSession, Result, SessionRecord, StoreError};
+
+/// How stale `last_used_at` may get: recording every use would turn each pushed probe
+/// result into two writes, and a minute is precise enough to tell a token is in use.
+const LAST_USED_PRECISION: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
+
+impl SqliteStore {
+    pub(super) async fn insert_account(
+        &self,
+        name: &str,
+        role: Role,
+        password_hash: &str,
+        change: Change<'_>,
+    ) -> Result<Option<Account>> {
+        let mut tx = self.pool.begin().await?;
+        // ON CONFLICT rather than a look-up first, so two adds of one name cannot both win.
+        let done = sqlx::query(
+            "INSERT INTO accounts (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(role.as_str())
+        .bind(password_hash)
+        .bind(ts(change.at))
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Ok(None);
+        }
+        audit(
+            &mut tx,
+            &change,
+            "account.create",
+            &format!("account/{name}"),
+            role.as_str(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(Account {
+            name: name.to_string(),
+            role,
+            created_at: change.at,
+            disabled_at: None,
+        }))
+    }
+
+    pub(super) async fn all_accounts(&self) -> Result<Vec<Account>> {
+        let rows = sqlx::query("SELECT * FROM accounts ORDER BY name")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(account_from).collect()
+    }
+
+    pub(super) async fn active_account_with_hash(
+        &self,
+        name: &str,
+    ) -> Result<Option<(Account, String)>> {
+        let row = sqlx::query("SELECT * FROM accounts WHERE name = ? AND disabled_at IS NULL")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| Ok((account_from(&row)?, row.get("password_hash"))))
+            .transpose()
+    }
+
+    pub(super) async fn disable_account_and_sessions(
+        &self,
+        name: &str,
+        change: Change<'_>,
+    ) -> Result<Disabled> {
+        let mut tx = self.pool.begin().await?;
+        // One statement checks and writes, so two admins disabling each other at the same
+        // moment cannot leave no admin at all.
+        let done = sqlx::query(
+            "UPDATE accounts SET disabled_at = ?1
+             WHERE name = ?2 AND disabled_at IS NULL
+               AND (role <> 'admin'
+                    OR (SELECT COUNT(*) FROM accounts
+                        WHERE role = 'admin' AND disabled_at IS NULL) > 1)",
+        )
+        .bind(ts(change.at))
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
+        let row = sqlx::query("SELECT * FROM accounts WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("account \"{name}\"")))?;
+        let account = account_from(&row)?;
+        if done.rows_affected() == 0 {
+            return Ok(match account.disabled_at {
+                Some(_) => Disabled::Done(account),
+                None => Disabled::LastAdmin,
+            });
+        }
+        let id: i64 = row.get("id");
+        let ended = sqlx::query("DELETE FROM sessions WHERE account = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        audit(
+            &mut tx,
+            &change,
+            "account.disable",
+            &format!("account/{name}"),
+            &format!("{ended} sessions ended"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Disabled::Done(account))
+    }
+
+    pub(super) async fn insert_session(&self, session: &NewSession<'_>) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        // Expired sessions are forgotten here, as sign-ins are rare enough to pay for it.
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
+            .bind(ts(session.created_at))
+            .execute(&mut *tx)
+            .await?;
+        let done = sqlx::query(
+            "INSERT INTO sessions (id_hash, account, csrf_token, created_at, expires_at)
+             SELECT ?, id, ?, ?, ? FROM accounts WHERE name = ? AND disabled_at IS NULL",
+        )
+        .bind(session.id_hash)
+        .bind(session.csrf_token)
+        .bind(ts(session.created_at))
+        .bind(ts(session.expires_at))
+        .bind(session.account)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!(
+                "active account \"{}\"",
+                session.account
+            )));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(super) async fn live_session(
+        &self,
+        id_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SessionRecord>> {
+        let row = sqlx::query(
+            "SELECT a.name, a.role, s.csrf_token, s.expires_at
+             FROM sessions s JOIN accounts a ON a.id = s.account
+             WHERE s.id_hash = ? AND s.expires_at > ? AND a.disabled_at IS NULL",
+        )
+        .bind(id_hash)
+        .bind(ts(now))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(SessionRecord {
+                account: row.get("name"),
+                role: role(row.get("role"))?,
+                csrf_token: row.get("csrf_token"),
+                expires_at: time(row.get("expires_at"))?,
+            })
+        })
+        .transpose()
+    }
+
+    pub(super) async fn remove_session(&self, id_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = ?")
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub(super) async fn insert_token(
+        &self,
+        name: &str,
+        role: Role,
+        token_hash: &str,
+        change: Change<'_>,
+    ) -> Result<Option<ApiToken>> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "INSERT INTO api_tokens (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (name) DO NOTHING
+             RETURNING id",
+        )
+        .bind(name)
+        .bind(role.as_str())
+        .bind(token_hash)
+        .bind(ts(change.at))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let id: i64 = row.get("id");
+        audit(
+            &mut tx,
+            &change,
+            "token.create",
+            &format!("token/{id}"),
+            &format!("{name}, {role}"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(ApiToken {
+            id,
+            name: name.to_string(),
+            role,
+            created_at: change.at,
+            last_used_at: None,
+            revoked_at: None,
+        }))
+    }
+
+    pub(super) async fn all_tokens(&self) -> Result<Vec<ApiToken>> {
+        let rows = sqlx::query("SELECT * FROM api_tokens ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(token_from).collect()
+    }
+
+    pub(super) async fn revoke_token_by_id(&self, id: i64, change: Change<'_>) -> Result<ApiToken> {
+        let mut tx = self.pool.begin().await?;
+        let done =
+            sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+                .bind(ts(change.at))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        let row = sqlx::query("SELECT * FROM api_tokens WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("token {id}")))?;
+        let token = token_from(&row)?;
+        if done.rows_affected() > 0 {
+            audit(
+                &mut tx,
+                &change,
+                "token.revoke",
+                &format!("token/{id}"),
+                &token.name,
+            )
+            .await?;
+            tx.commit().await?;
+        }
+        Ok(token)
+    }
+
+    pub(super) async fn active_token(
+        &self,
+        token_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<ApiToken>> {
+        let row =
+            sqlx::query("SELECT * FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL")
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some(row) = row else { return Ok(None) };
+        let mut token = token_from(&row)?;
+        if token
+            .last_used_at
+            .is_none_or(|last| at - last >= LAST_USED_PRECISION)
+        {
+            sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
+                .bind(ts(at))
+                .bind(token.id)
+                .execute(&self.pool)
+                .await?;
+            token.last_used_at = Some(at);
+        }
+        Ok(Some(token))
+    }
+}
+
+fn role(text: String) -> Result<Role> {
+    text.parse()
+        .map_err(|e: String| StoreError::Corrupt(format!("role: {e}")))
+}
+
+fn account_from(row: &SqliteRow) -> Result<Account> {
+    Ok(Account {
+        name: row.get("name"),
+        role: role(row.get("role"))?,
+        created_at: time(row.get("created_at"))?,
+        disabled_at: opt_time(row.get("disabled_at"))?,
+    })
+}
+
+fn token_from(row: &SqliteRow) -> Result<ApiToken> {
+    Ok(ApiToken {
+        id: row.get("id"),
+        name: row.get("name"),
+        role: role(row.get("role"))?,
+        created_at: time(row.get("created_at"))?,
+        last_used_at: opt_time(row.get("last_used_at"))?,
+        revoked_at: opt_time(row.get("revoked_at"))?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    fn change(actor: &str) -> Change<'_> {
+        Change {
+            actor,
+            at: Utc::now(),
+        }
+    }
+
+    async fn store() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        (dir, store)
+    }
+
+    #[tokio::test]
+    async fn account_and_token_changes_are_audited_and_a_taken_name_changes_nothing() {
+        let (_dir, store) = store().await;
+        let jo = store
+            .create_account("jo", Role::Support, "$argon2id$fake", change("admin"))
+            .await
+            .unwrap();
+        assert!(jo.is_some());
+        let again = store
+            .create_account("jo", Role::Admin, "$argon2id$other", change("admin"))
+            .await
+            .unwrap();
+        assert_eq!(again, None);
+        let (account, hash) = store.account_for_sign_in("jo").await.unwrap().unwrap();
+        assert_eq!(
+            (account.role, hash.as_str()),
+            (Role::Support, "$argon2id$fake")
+        );
+
+        let token = store
+            .create_token("ci", Role::Prober, "ab12", change("admin"))
+            .await
+            .unwrap()
+            .unwrap();
+        store.revoke_token(token.id, change("admin")).await.unwrap();
+        // Revoking again is harmless and is not a second change.
+        store.revoke_token(token.id, change("admin")).await.unwrap();
+        assert_eq!(store.use_token("ab12", Utc::now()).await.unwrap(), None);
+
+        let actions: Vec<String> = store
+            .audit_log(10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| format!("{} {} by {}", e.action, e.target, e.actor))
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                format!("token.revoke token/{} by admin", token.id),
+                format!("token.create token/{} by admin", token.id),
+                "account.create account/jo by admin".to_string(),
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn the_last_active_admin_cannot_be_disabled() {
+        let (_dir, store) = store().await;
+        for name in ["ann", "bob"] {
+            store
+                .create_account(name, Role::Admin, "h", change("cli"))
+                .await
+                .unwrap();
+        }
+        let now = Utc::now();
+        store
+            .create_session(&NewSession {
+                id_hash: "s1",
+                account: "ann",
+                csrf_token: "c",
+                created_at: now,
+                expires_at: now + chrono::TimeDelta::hours(1),
+            })
+            .await
+            .unwrap();
+        assert!(store.session("s1", now).await.unwrap().is_some());
+
+        let ann = store.disable_account("ann", change("bob")).await.unwrap();
+        assert!(matches!(ann, Disabled::Done(a) if a.disabled_at.is_some()));
+        assert_eq!(
+            store.session("s1", now).await.unwrap(),
+            None,
+            "a disabled account's sessions end"
+        );
+        assert_eq!(
+            store.disable_account("bob", change("bob")).await.unwrap(),
+            Disabled::LastAdmin
+        );
+        assert!(store.account_for_sign_in("bob").await.unwrap().is_some());
+        assert!(matches!(
+            store.disable_account("nobody", change("bob")).await,
+            Err(StoreError::NotFound(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn an_expired_session_is_not_found() {
+        let (_dir, store) = store().await;
+        store
+            .create_account("jo", Role::Editor, "h", change("cli"))
+            .await
+            .unwrap();
+        let now = Utc::now();
+        store
+            .create_session(&NewSession {
+                id_hash: "s",
+                account: "jo",
+                csrf_token: "c",
+                created_at: now,
+                expires_at: now + chrono::TimeDelta::minutes(5),
+            })
+            .await
+            .unwrap();
+        let later = now + chrono::TimeDelta::minutes(6);
+        assert_eq!(store.session("s", later).await.unwrap(), None);
+    }
+}

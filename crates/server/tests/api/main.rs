@@ -1,0 +1,4 @@
+//! The JSON API through `oneshot`, over a real SQLite file.
+
+mod helpers;
+mod reads;

@@ -1,0 +1,640 @@
+//! `cargo xtask bench`: how fast the summary endpoint is against nginx serving the same
+//! bytes as a static file, measured with `wrk` on this machine in one run, and how big
+//! the app's files are on the wire.
+//!
+//! Everything listens on 127.0.0.1 only, every run is bounded in time, and both servers
+//! are stopped at the end, also when something fails half-way.
+
+use std::env;
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{Result, bootstrap, describe, root, status, step, target_dir};
+
+const WRK: &str = "/usr/bin/wrk";
+const NGINX: &str = "/usr/sbin/nginx";
+const THREADS: &str = "2";
+const CONNECTIONS: &str = "64";
+const DURATION: &str = "10s";
+/// A short run first, so neither server is measured cold.
+const WARM_UP: &str = "2s";
+/// wrk stops by itself after DURATION; this only guards against a hung run.
+const WRK_LIMIT: Duration = Duration::from_secs(40);
+/// The target from issue 3: at least this fraction of nginx's throughput.
+const TARGET_RATIO: f64 = 0.8;
+
+pub fn bench() -> Result {
+    let root = root();
+    tools()?;
+    let server_bin = step("server (release build)", || {
+        let mut cargo = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        cargo.current_dir(&root).args([
+            "build",
+            "--package",
+            "tis-status-server",
+            "--release",
+            "--locked",
+        ]);
+        status(cargo)?;
+        Ok(target_dir(&root).join("release").join("tis-status"))
+    })?;
+
+    let scratch = Scratch::new()?;
+    let dist = root.join("dist");
+    let assets = dist.join("index.html").is_file().then_some(dist.as_path());
+    let ours = Ours::start(&server_bin, &scratch.path.join("data"), assets)?;
+    let (path, body) = endpoint(&ours.addr)?;
+    println!(
+        "xtask: benchmarking GET {path} ({} bytes, the same bytes for both servers)",
+        body.len()
+    );
+    let nginx = Nginx::start(&scratch.path.join("nginx"), &path, &body)?;
+    let (nginx_status, nginx_body) =
+        http_get(&nginx.addr, &path, None).map(|r| (r.status, r.body))?;
+    if nginx_status != 200 || nginx_body != body {
+        return Err(format!(
+            "nginx does not serve the same bytes (status {nginx_status}, {} bytes)",
+            nginx_body.len()
+        ));
+    }
+
+    let ours_run = measure("tis-status", &ours.addr, &path)?;
+    let nginx_run = measure("nginx", &nginx.addr, &path)?;
+    let sizes = match assets {
+        Some(dist) => Some(app_sizes(&ours.addr, dist)?),
+        None => None,
+    };
+    drop(nginx);
+    drop(ours);
+
+    let ratio = ours_run.requests_per_sec / nginx_run.requests_per_sec;
+    println!();
+    println!("wrk -t{THREADS} -c{CONNECTIONS} -d{DURATION} --latency http://127.0.0.1:PORT{path}");
+    println!(
+        "{:<12} {:>12} {:>10} {:>10} {:>8}",
+        "server", "requests/s", "p50", "p99", "errors"
+    );
+    for run in [&ours_run, &nginx_run] {
+        println!(
+            "{:<12} {:>12.0} {:>10} {:>10} {:>8}",
+            run.name,
+            run.requests_per_sec,
+            millis(run.p50_ms),
+            millis(run.p99_ms),
+            run.errors
+        );
+    }
+    println!(
+        "ratio ours/nginx: {ratio:.2} (target ≥ {TARGET_RATIO}): {}",
+        if ratio >= TARGET_RATIO {
+            "met"
+        } else {
+            "NOT met"
+        }
+    );
+    println!(
+        "p99 latency: ours {} vs nginx {}",
+        millis(ours_run.p99_ms),
+        millis(nginx_run.p99_ms)
+    );
+    match sizes {
+        Some(sizes) => {
+            println!();
+            println!("the app's files as served (bytes on the wire):");
+            println!("{:<44} {:>9} {:>9} {:>9}", "file", "raw", "gzip", "brotli");
+            for s in sizes {
+                println!(
+                    "{:<44} {:>9} {:>9} {:>9}",
+                    s.name,
+                    kb(s.raw),
+                    kb(s.gzip),
+                    kb(s.brotli)
+                );
+            }
+        }
+        None => println!(
+            "\nno app in {}: run `cargo xtask build` first to see its sizes",
+            dist.display()
+        ),
+    }
+    if ours_run.errors > 0 || nginx_run.errors > 0 {
+        return Err("some requests failed: the figures above are not trustworthy".into());
+    }
+    Ok(())
+}
+
+/// wrk and nginx from Debian; skipped when already there.
+fn tools() -> Result {
+    let mut missing = Vec::new();
+    if !Path::new(WRK).is_file() {
+        missing.push("wrk");
+    }
+    if !Path::new(NGINX).is_file() {
+        missing.push("nginx-light");
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    bootstrap::apt_install(&missing)
+}
+
+/// A temporary directory for the store, nginx's prefix and its files; removed at the end.
+struct Scratch {
+    path: PathBuf,
+}
+
+impl Scratch {
+    fn new() -> Result<Scratch> {
+        let path = env::temp_dir().join(format!("tis-status-bench-{}", std::process::id()));
+        fs::create_dir_all(&path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        // nginx's workers run as an unprivileged user and must read the file.
+        set_mode(&path, 0o755)?;
+        Ok(Scratch { path })
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.path);
+    }
+}
+
+fn set_mode(path: &Path, mode: u32) -> Result {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode))
+        .map_err(|e| format!("cannot set permissions of {}: {e}", path.display()))
+}
+
+/// A child process stopped with SIGTERM (then SIGKILL) when dropped.
+struct Running {
+    child: Child,
+    name: &'static str,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(Some(_))) {
+            return;
+        }
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(10) {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                println!("xtask: stopped {}", self.name);
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        eprintln!("xtask: {} did not stop on SIGTERM; killing it", self.name);
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Ours {
+    _process: Running,
+    addr: String,
+}
+
+impl Ours {
+    fn start(bin: &Path, data: &Path, assets: Option<&Path>) -> Result<Ours> {
+        let mut serve = Command::new(bin);
+        serve
+            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        if let Some(assets) = assets {
+            serve.arg("--assets").arg(assets);
+        }
+        println!("xtask: starting {}", describe(&serve));
+        let mut child = serve
+            .spawn()
+            .map_err(|e| format!("could not start {}: {e}", describe(&serve)))?;
+        let stdout = child.stdout.take();
+        let process = Running {
+            child,
+            name: "tis-status",
+        };
+        let mut line = String::new();
+        if let Some(stdout) = stdout {
+            BufReader::new(stdout)
+                .read_line(&mut line)
+                .map_err(|e| format!("tis-status said nothing: {e}"))?;
+        }
+        let addr = line
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("http://"))
+            .map(|a| a.trim_end_matches('/').to_string())
+            .ok_or_else(|| format!("tis-status did not say where it listens: {line:?}"))?;
+        Ok(Ours {
+            _process: process,
+            addr,
+        })
+    }
+}
+
+/// The summary endpoint if this server has it, else the services list; and its bytes.
+fn endpoint(addr: &str) -> Result<(String, Vec<u8>)> {
+    for path in ["/api/v1/summary", "/api/v1/services"] {
+        let response = http_get(addr, path, None)?;
+        if response.status == 200 {
+            return Ok((path.to_string(), response.body));
+        }
+    }
+    Err("neither /api/v1/summary nor /api/v1/services answered 200".into())
+}
+
+struct Nginx {
+    _process: Running,
+    addr: String,
+}
+
+impl Nginx {
+    /// nginx with its own prefix, config, pid and log files under `dir`, serving `body` at
+    /// `path` from a file.
+    fn start(dir: &Path, path: &str, body: &[u8]) -> Result<Nginx> {
+        let www = dir.join("www");
+        let file = www.join(path.trim_start_matches('/'));
+        let parent = file.parent().unwrap_or(&www);
+        fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        fs::write(&file, body).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+        let mut d = parent;
+        loop {
+            set_mode(d, 0o755)?;
+            if d == dir {
+                break;
+            }
+            d = d.parent().unwrap_or(dir);
+        }
+        set_mode(&file, 0o644)?;
+        let port = free_port()?;
+        let addr = format!("127.0.0.1:{port}");
+        // One worker per core like our runtime; no access log, as ours keeps none either.
+        let conf = format!(
+            "daemon off;
+worker_processes auto;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 100000;
+    client_body_temp_path {dir}/client_body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    types {{ }}
+    default_type application/json;
+    server {{
+        listen {addr};
+        root {www};
+    }}
+}}
+",
+            dir = dir.display(),
+            www = www.display(),
+        );
+        let conf_path = dir.join("nginx.conf");
+        fs::write(&conf_path, conf)
+            .map_err(|e| format!("cannot write {}: {e}", conf_path.display()))?;
+        let mut nginx = Command::new(NGINX);
+        nginx
+            .arg("-p")
+            .arg(dir)
+            .arg("-c")
+            .arg(&conf_path)
+            .arg("-e")
+            .arg(dir.join("error.log"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        println!("xtask: starting {}", describe(&nginx));
+        let child = nginx
+            .spawn()
+            .map_err(|e| format!("could not start {}: {e}", describe(&nginx)))?;
+        let process = Running {
+            child,
+            name: "nginx",
+        };
+        let started = Instant::now();
+        while TcpStream::connect(&addr).is_err() {
+            if started.elapsed() > Duration::from_secs(10) {
+                let log = fs::read_to_string(dir.join("error.log")).unwrap_or_default();
+                return Err(format!("nginx did not start listening on {addr}:\n{log}"));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(Nginx {
+            _process: process,
+            addr,
+        })
+    }
+}
+
+fn free_port() -> Result<u16> {
+    let listener =
+        TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port on 127.0.0.1: {e}"))?;
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .map_err(|e| e.to_string())
+}
+
+struct Run {
+    name: &'static str,
+    requests_per_sec: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    errors: u64,
+}
+
+/// A warm-up, then the measured wrk run.
+fn measure(name: &'static str, addr: &str, path: &str) -> Result<Run> {
+    let url = format!("http://{addr}{path}");
+    wrk(&url, WARM_UP)?;
+    let out = step(&format!("wrk against {name}"), || wrk(&url, DURATION))?;
+    print!("{out}");
+    parse_wrk(name, &out)
+}
+
+fn wrk(url: &str, duration: &str) -> Result<String> {
+    let mut cmd = Command::new(WRK);
+    cmd.args([
+        "-t",
+        THREADS,
+        "-c",
+        CONNECTIONS,
+        "-d",
+        duration,
+        "--timeout",
+        "5s",
+        "--latency",
+        url,
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::inherit());
+    let shown = describe(&cmd);
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("could not start {shown}: {e}"))?;
+    let started = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if started.elapsed() < WRK_LIMIT => {
+                std::thread::sleep(Duration::from_millis(100))
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("{shown} did not finish in {WRK_LIMIT:?}"));
+            }
+        }
+    }
+    let mut out = String::new();
+    if let Some(mut stdout) = child.stdout.take() {
+        stdout
+            .read_to_string(&mut out)
+            .map_err(|e| format!("{shown}: {e}"))?;
+    }
+    let status = child.wait().map_err(|e| format!("{shown}: {e}"))?;
+    if !status.success() {
+        return Err(format!("{shown} exited with {status}:\n{out}"));
+    }
+    Ok(out)
+}
+
+fn parse_wrk(name: &'static str, out: &str) -> Result<Run> {
+    let field = |prefix: &str| {
+        out.lines()
+            .find_map(|l| l.trim().strip_prefix(prefix).map(str::trim))
+    };
+    let requests_per_sec = field("Requests/sec:")
+        .and_then(|v| v.parse::<f64>().ok())
+        .ok_or_else(|| format!("no Requests/sec in wrk's output:\n{out}"))?;
+    let percentile = |p: &str| {
+        field(p)
+            .and_then(parse_duration_ms)
+            .ok_or_else(|| format!("no {p} latency in wrk's output:\n{out}"))
+    };
+    // "Socket errors: connect 0, read 0, write 0, timeout 0" and "Non-2xx or 3xx responses: N"
+    let socket_errors: u64 = field("Socket errors:")
+        .map(|v| {
+            v.split(',')
+                .filter_map(|part| part.split_whitespace().last()?.parse::<u64>().ok())
+                .sum()
+        })
+        .unwrap_or(0);
+    let non_2xx = field("Non-2xx or 3xx responses:")
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0);
+    Ok(Run {
+        name,
+        requests_per_sec,
+        p50_ms: percentile("50%")?,
+        p99_ms: percentile("99%")?,
+        errors: socket_errors + non_2xx,
+    })
+}
+
+/// wrk's "512.00us", "1.23ms", "2.01s", "1.5m" in milliseconds.
+fn parse_duration_ms(text: &str) -> Option<f64> {
+    let (number, factor) = if let Some(n) = text.strip_suffix("us") {
+        (n, 0.001)
+    } else if let Some(n) = text.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1000.0)
+    } else if let Some(n) = text.strip_suffix('m') {
+        (n, 60_000.0)
+    } else {
+        return None;
+    };
+    number.trim().parse::<f64>().ok().map(|n| n * factor)
+}
+
+fn millis(ms: f64) -> String {
+    format!("{ms:.2} ms")
+}
+
+fn kb(bytes: Option<usize>) -> String {
+    match bytes {
+        Some(b) => format!("{:.1} KB", b as f64 / 1024.0),
+        None => "-".into(),
+    }
+}
+
+struct Size {
+    name: String,
+    raw: Option<usize>,
+    gzip: Option<usize>,
+    brotli: Option<usize>,
+}
+
+/// The app's wasm and JS files as our server sends them: as they are, gzip and brotli.
+/// The server compresses in the background after start-up, so this waits for it.
+fn app_sizes(addr: &str, dist: &Path) -> Result<Vec<Size>> {
+    let mut names: Vec<String> = fs::read_dir(dist)
+        .map_err(|e| format!("cannot read {}: {e}", dist.display()))?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".wasm") || n.ends_with(".js"))
+        .collect();
+    names.sort();
+    let mut sizes = Vec::new();
+    for name in names {
+        let path = format!("/{name}");
+        let raw = fs::metadata(dist.join(&name))
+            .ok()
+            .map(|m| m.len() as usize);
+        let encoded = |encoding: &str| -> Result<Option<usize>> {
+            let started = Instant::now();
+            loop {
+                let response = http_get(addr, &path, Some(encoding))?;
+                if response.header("content-encoding") == Some(encoding) {
+                    return Ok(Some(response.body.len()));
+                }
+                if started.elapsed() > Duration::from_secs(120) {
+                    return Ok(None);
+                }
+                std::thread::sleep(Duration::from_millis(250));
+            }
+        };
+        sizes.push(Size {
+            gzip: encoded("gzip")?,
+            brotli: encoded("br")?,
+            raw,
+            name,
+        });
+    }
+    Ok(sizes)
+}
+
+struct HttpResponse {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl HttpResponse {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A plain HTTP/1.1 GET: xtask stays std-only, and these answers are small and local.
+fn http_get(addr: &str, path: &str, accept_encoding: Option<&str>) -> Result<HttpResponse> {
+    let fail = |e: std::io::Error| format!("GET http://{addr}{path}: {e}");
+    let mut stream = TcpStream::connect(addr).map_err(fail)?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .map_err(fail)?;
+    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    if let Some(encoding) = accept_encoding {
+        request.push_str(&format!("Accept-Encoding: {encoding}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).map_err(fail)?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).map_err(fail)?;
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| format!("GET http://{addr}{path}: no end of headers"))?;
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse::<u16>().ok())
+        .ok_or_else(|| format!("GET http://{addr}{path}: no status line"))?;
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            Some((name.trim().to_string(), value.trim().to_string()))
+        })
+        .collect();
+    let mut response = HttpResponse {
+        status,
+        headers,
+        body: raw[split + 4..].to_vec(),
+    };
+    if response
+        .header("transfer-encoding")
+        .is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
+    {
+        response.body = dechunk(&response.body)
+            .ok_or_else(|| format!("GET http://{addr}{path}: bad chunked body"))?;
+    }
+    Ok(response)
+}
+
+fn dechunk(mut body: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = body.windows(2).position(|w| w == b"\r\n")?;
+        let size_text = std::str::from_utf8(&body[..line_end]).ok()?;
+        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
+        body = &body[line_end + 2..];
+        if size == 0 {
+            return Some(out);
+        }
+        out.extend_from_slice(body.get(..size)?);
+        body = body.get(size + 2..)?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WRK_OUTPUT: &str = "\
+Running 10s test @ http://127.0.0.1:8080/api/v1/summary
+  2 threads and 64 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   512.33us  201.10us  12.00ms   90.00%
+    Req/Sec    60.12k     2.10k   65.00k    70.00%
+  Latency Distribution
+     50%  480.00us
+     75%  600.00us
+     90%  700.00us
+     99%    1.25ms
+  1196000 requests in 10.00s, 2.00GB read
+  Socket errors: connect 0, read 2, write 0, timeout 1
+Requests/sec: 119600.12
+Transfer/sec:    204.80MB
+";
+
+    #[test]
+    fn wrk_output_is_read_with_its_units() {
+        let run = parse_wrk("x", WRK_OUTPUT).unwrap();
+        assert!((run.requests_per_sec - 119_600.12).abs() < 0.01);
+        assert!((run.p50_ms - 0.48).abs() < 1e-9);
+        assert!((run.p99_ms - 1.25).abs() < 1e-9);
+        assert_eq!(run.errors, 3);
+        assert_eq!(parse_duration_ms("2.5s"), Some(2500.0));
+        assert_eq!(parse_duration_ms("fast"), None);
+    }
+
+    #[test]
+    fn chunked_bodies_are_joined() {
+        assert_eq!(
+            dechunk(b"5\r\nhello\r\n6;x=y\r\n world\r\n0\r\n\r\n").as_deref(),
+            Some(&b"hello world"[..])
+        );
+        assert_eq!(dechunk(b"5\r\nhel"), None);
+    }
+}
