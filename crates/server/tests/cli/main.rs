@@ -1,6 +1,7 @@
 //! The `tis-status` binary as users run it: real processes, a real SQLite file in a
 //! temporary directory, and real HTTP between the prober and targets on 127.0.0.1.
 
+mod accounts;
 mod helpers;
 mod http;
 mod ops;

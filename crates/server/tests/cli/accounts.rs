@@ -1,0 +1,214 @@
+//! Accounts and tokens as an operator makes them with the CLI, then used over real HTTP:
+//! a browser signs in with a cookie, a script writes with a bearer token.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{
+    OutputText, Server, add_account, config_at, contains, create_token, post_session, sign_in,
+    store_bytes, tis_status, tis_status_with_stdin,
+};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// Maintenance next week, so it is listed as upcoming whatever today is.
+fn notice() -> Value {
+    let starts = chrono::Utc::now() + chrono::Duration::days(7);
+    let ends = starts + chrono::Duration::hours(2);
+    json!({
+        "title": "Planned maintenance on Sunday",
+        "body": "TIS will be unavailable from 8am to 10am.",
+        "kind": "planned_maintenance",
+        "severity": "low",
+        "services": [],
+        "audience": "everyone",
+        "starts_at": starts.to_rfc3339(),
+        "ends_at": ends.to_rfc3339(),
+        "published": true
+    })
+}
+
+#[tokio::test]
+async fn a_support_account_made_with_the_cli_signs_in_and_posts_a_notice() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    add_account(&data, "sam", "support", PASSWORD);
+    let config = config_at(dir.path(), "http://127.0.0.1");
+    let server = Server::start(&config, &data).await;
+
+    let signed_in = sign_in(&server.url, "Sam", PASSWORD).await;
+    let cookie = signed_in.set_cookie.to_lowercase();
+    assert!(cookie.contains("httponly"), "{cookie}");
+    assert!(cookie.contains("samesite=strict"), "{cookie}");
+    assert!(
+        !cookie.contains("secure"),
+        "plain http public URL: {cookie}"
+    );
+
+    let client = reqwest::Client::new();
+    let url = format!("{}/api/v1/notices", server.url);
+    // The cookie alone is not enough: another site could make the browser send it.
+    let without_csrf = client
+        .post(&url)
+        .header("cookie", &signed_in.cookie)
+        .json(&notice())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(without_csrf.status(), 403);
+    assert_eq!(
+        without_csrf.headers()["content-type"],
+        "application/problem+json"
+    );
+
+    let posted = client
+        .post(&url)
+        .header("cookie", &signed_in.cookie)
+        .header("x-csrf-token", &signed_in.csrf_token)
+        .json(&notice())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), 201, "{}", posted.text().await.unwrap());
+
+    let notices: Value = reqwest::get(format!("{url}?state=upcoming"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let text = notices.to_string();
+    assert!(text.contains("Planned maintenance on Sunday"), "{text}");
+    assert!(text.contains("\"author\":\"sam\""), "{text}");
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_secure_when_the_public_url_is_https() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    add_account(&data, "ed", "editor", PASSWORD);
+    let config = config_at(dir.path(), "https://status.example.nhs.uk");
+    let server = Server::start(&config, &data).await;
+    let signed_in = sign_in(&server.url, "ed", PASSWORD).await;
+    assert!(
+        signed_in.set_cookie.contains("; Secure"),
+        "{}",
+        signed_in.set_cookie
+    );
+}
+
+#[tokio::test]
+async fn a_token_is_printed_once_works_for_its_role_only_and_only_its_hash_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let token = create_token(&data, "notices-script", "support");
+    assert!(token.starts_with("tis_"), "{token}");
+    add_account(&data, "ann", "admin", PASSWORD);
+
+    let bytes = store_bytes(&data);
+    assert!(!contains(&bytes, &token), "the token is stored in clear");
+    assert!(
+        !contains(&bytes, PASSWORD),
+        "the password is stored in clear"
+    );
+
+    let config = config_at(dir.path(), "http://127.0.0.1");
+    let server = Server::start(&config, &data).await;
+    let client = reqwest::Client::new();
+    // A script needs no CSRF token: nothing a browser sends by itself carries a bearer.
+    let posted = client
+        .post(format!("{}/api/v1/notices", server.url))
+        .bearer_auth(&token)
+        .json(&notice())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), 201, "{}", posted.text().await.unwrap());
+
+    // Support may post notices but not manage accounts.
+    let refused = client
+        .get(format!("{}/api/v1/accounts", server.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    let problem: Value = refused.json().await.unwrap();
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("admin"),
+        "{problem}"
+    );
+
+    let wrong = client
+        .post(format!("{}/api/v1/notices", server.url))
+        .bearer_auth("tis_not-a-real-token")
+        .json(&notice())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+}
+
+#[tokio::test]
+async fn repeated_wrong_passwords_are_slowed_down_and_the_right_one_is_refused_meanwhile() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    add_account(&data, "sam", "support", PASSWORD);
+    let server = Server::start(&config_at(dir.path(), "http://127.0.0.1"), &data).await;
+    for _ in 0..5 {
+        let wrong = post_session(&server.url, "sam", "guess").await;
+        assert_eq!(wrong.status(), 401);
+    }
+    let limited = post_session(&server.url, "sam", PASSWORD).await;
+    assert_eq!(limited.status(), 429);
+    assert!(limited.headers().contains_key("retry-after"));
+    let problem: Value = limited.json().await.unwrap();
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Wait"),
+        "{problem}"
+    );
+}
+
+#[test]
+fn account_add_refuses_a_bad_role_or_a_short_password_and_saying_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+
+    let out = tis_status_with_stdin(
+        &["account", "add", "sam", "--role", "boss", "--data", data],
+        &format!("{PASSWORD}\n"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = out.stderr_text();
+    for role in ["support", "editor", "admin"] {
+        assert!(err.contains(role), "the allowed roles are named: {err}");
+    }
+
+    let out = tis_status_with_stdin(
+        &["account", "add", "sam", "--role", "support", "--data", data],
+        "short\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stderr_text().contains("password"),
+        "{}",
+        out.stderr_text()
+    );
+
+    // Neither attempt left an account behind: the name is still free.
+    let out = tis_status_with_stdin(
+        &["account", "add", "sam", "--role", "support", "--data", data],
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(out.status.success(), "{}", out.stderr_text());
+    let again = tis_status(&[
+        "token", "create", "--name", "x", "--role", "nobody", "--data", data,
+    ]);
+    assert_eq!(again.status.code(), Some(1));
+}
