@@ -8,6 +8,7 @@ pub mod export;
 pub mod incident;
 pub mod keytimes;
 pub mod notice;
+pub mod plain;
 pub mod service;
 pub mod status;
 pub mod time;
