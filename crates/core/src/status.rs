@@ -79,7 +79,9 @@ impl Status {
 
 /// A service as the overview shows it: its status now, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+// The API only ever sends services with their status, so its document calls this
+// `Service`; the config's `Service` never crosses the wire.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Service))]
 pub struct ServiceState {
     pub id: String,
     pub name: String,

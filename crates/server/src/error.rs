@@ -85,14 +85,14 @@ impl From<PathRejection> for AppError {
 
 /// An error answer (RFC 9457 problem details), sent as `application/problem+json`.
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct Problem<'a> {
+pub struct Problem {
     /// Always `about:blank`: the status code says what kind of problem it is.
     #[serde(rename = "type")]
     #[schema(example = "about:blank")]
-    kind: &'a str,
+    kind: String,
     /// A short, fixed summary of the kind of problem.
     #[schema(example = "Some details need fixing")]
-    title: &'a str,
+    title: String,
     /// The HTTP status code.
     #[schema(example = 422)]
     status: u16,
@@ -193,8 +193,8 @@ impl IntoResponse for AppError {
             }
         };
         let body = Problem {
-            kind: "about:blank",
-            title,
+            kind: "about:blank".into(),
+            title: title.into(),
             status: status.as_u16(),
             detail,
             errors,

@@ -16,6 +16,7 @@ pub mod headers;
 pub mod import;
 pub mod live;
 pub mod model;
+pub mod openapi;
 pub mod ops;
 pub mod snapshot;
 pub mod statuspage;
@@ -84,9 +85,10 @@ pub fn app(state: AppState, assets: Option<PathBuf>) -> Router {
         .index_html()
         .map(headers::inline_script_hashes)
         .unwrap_or_default();
+    let (api, _) = openapi::api_router();
     Router::new()
         .merge(ops::router())
-        .nest("/api/v1", api::router())
+        .merge(api)
         .nest("/api/v2", statuspage::router())
         .merge(feeds::router())
         .with_state(state)

@@ -8,11 +8,11 @@ mod services;
 mod session;
 mod summary;
 
-use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use tis_core::Incident;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
 use crate::error::AppError;
@@ -21,8 +21,9 @@ use crate::model::Model;
 /// The largest request body a write accepts.
 pub const BODY_LIMIT: usize = 256 * 1024;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+/// Every `/api/v1` route, each registered with its OpenAPI description (see `openapi`).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(services::router())
         .merge(session::router())
         .merge(accounts::router())

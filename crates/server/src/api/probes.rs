@@ -1,14 +1,16 @@
 //! `POST /api/v1/probe-results`: results pushed by standalone probers, with a token.
 
+use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Json, Router};
 use chrono::{Duration, Utc};
 use serde::Deserialize;
 use tis_core::status::probe_id;
 use tis_core::{FieldError, ProbeResult, Role};
+
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::auth::Actor;
@@ -17,16 +19,32 @@ use crate::error::AppError;
 /// Most results one push may carry.
 pub const PUSH_MAX: usize = 1000;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/probe-results", post(push))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(push))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Push {
     results: Vec<ProbeResult>,
 }
 
+/// Pushes probe results (prober role).
+///
+/// For standalone probers, with a token that has the prober role; at most 1000 results
+/// at a time. Status, uptime and latency take them into account at once.
+#[utoipa::path(
+    post,
+    path = "/probe-results",
+    operation_id = "push_probe_results",
+    tag = "probes",
+    request_body = Push,
+    security(("token" = []), ("session" = [], "csrf" = [])),
+    responses(
+        (status = 200, description = "All results were stored", body = crate::openapi::Accepted),
+        crate::openapi::WriteProblems,
+    )
+)]
 async fn push(
     State(state): State<AppState>,
     actor: Actor,

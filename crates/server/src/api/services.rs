@@ -1,30 +1,43 @@
 //! Services: live status, what each is for and how it is checked, uptime and latency.
 
-use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use chrono::{DateTime, Duration, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tis_core::uptime::{uk_date_of, uk_day_bounds};
 use tis_core::wire::{LatencySeries, ServiceDetail, ServiceList, UptimeHistory, probe_in_words};
-use tis_core::{DailyUptime, Service};
+use tis_core::{DailyUptime, ProbeResult, Service};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::aggregates::{BUCKET_MINUTES, MAX_DAYS};
 use crate::error::AppError;
+use crate::openapi::{BadQuery, NotFound, NotModified};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/services", get(list))
-        .route("/services/{id}", get(detail))
-        .route("/services/{id}/uptime", get(uptime))
-        .route("/services/{id}/latency", get(latency))
-        .route("/services/{id}/results", get(results))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(detail))
+        .routes(routes!(uptime))
+        .routes(routes!(latency))
+        .routes(routes!(results))
 }
 
+/// Every service in page order, with its live status and, when affected by another, why.
+#[utoipa::path(
+    get,
+    path = "/services",
+    operation_id = "list_services",
+    tag = "services",
+    responses(
+        (status = 200, description = "The services and their status", body = ServiceList),
+        NotModified,
+    )
+)]
 async fn list(State(state): State<AppState>, headers: HeaderMap) -> Response {
     state
         .snapshots
@@ -47,6 +60,19 @@ fn service<'a>(state: &'a AppState, id: &str) -> Result<&'a Service, AppError> {
         .ok_or_else(|| AppError::NotFound(format!("service called \"{id}\"")))
 }
 
+/// One service: its status, what it is for, what it depends on and how it is checked.
+#[utoipa::path(
+    get,
+    path = "/services/{id}",
+    operation_id = "get_service",
+    tag = "services",
+    params(("id" = String, Path, description = "The service id, e.g. `bulk-upload`")),
+    responses(
+        (status = 200, description = "The service", body = ServiceDetail),
+        NotModified,
+        NotFound,
+    )
+)]
 async fn detail(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -76,12 +102,32 @@ async fn detail(
         .respond(&headers))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct UptimeQuery {
+    /// How many UK calendar days, ending today: 1 to 365, 90 when left out.
+    #[param(minimum = 1, maximum = 365)]
     days: Option<u32>,
 }
 
+/// Uptime of a service per UK calendar day.
+///
+/// Oldest first: checks, failures, minutes down, degraded and without data, and
+/// latency. Days nobody measured count as no data, never as up.
+#[utoipa::path(
+    get,
+    path = "/services/{id}/uptime",
+    operation_id = "get_uptime",
+    tag = "services",
+    params(("id" = String, Path, description = "The service id"), UptimeQuery),
+    responses(
+        (status = 200, description = "One entry per day", body = UptimeHistory),
+        NotModified,
+        BadQuery,
+        NotFound,
+    )
+)]
 async fn uptime(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -148,6 +194,22 @@ fn every_day(
         .collect()
 }
 
+/// Latency of a service over the last 24 hours.
+///
+/// Median and 95th percentile latency of successful checks, in 5-minute buckets,
+/// oldest first.
+#[utoipa::path(
+    get,
+    path = "/services/{id}/latency",
+    operation_id = "get_latency",
+    tag = "services",
+    params(("id" = String, Path, description = "The service id")),
+    responses(
+        (status = 200, description = "The latency series", body = LatencySeries),
+        NotModified,
+        NotFound,
+    )
+)]
 async fn latency(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -166,18 +228,45 @@ async fn latency(
         .respond(&headers))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ResultsQuery {
-    /// Only results that started before this time (RFC 3339), for the next page.
+    /// Only results from before this time (RFC 3339): the `next_before` of the last page.
     before: Option<DateTime<Utc>>,
+    /// Results per page: 1 to 500, 100 when left out.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
 }
 
 const RESULTS_MAX: u32 = 500;
 
-/// Raw probe results, newest first, a page at a time. Unlike the other reads this one
-/// goes to the store: it is for staff looking into a failure, not for the crowd.
+/// A page of raw probe results.
+#[derive(Serialize, ToSchema)]
+struct ResultsPage {
+    service: String,
+    /// Newest first.
+    results: Vec<ProbeResult>,
+    /// Pass as `before` for the next page; absent on the last page.
+    next_before: Option<DateTime<Utc>>,
+}
+
+/// Raw probe results of a service, newest first.
+///
+/// A page at a time. Raw results are kept for the configured retention (30 days by
+/// default); daily uptime is kept for ever.
+#[utoipa::path(
+    get,
+    path = "/services/{id}/results",
+    operation_id = "list_probe_results",
+    tag = "services",
+    params(("id" = String, Path, description = "The service id"), ResultsQuery),
+    responses(
+        (status = 200, description = "A page of results", body = ResultsPage),
+        BadQuery,
+        NotFound,
+    )
+)]
 async fn results(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -198,10 +287,10 @@ async fn results(
     let next_before = (page.len() == limit as usize)
         .then(|| page.last().map(|r| r.at))
         .flatten();
-    Ok(axum::Json(serde_json::json!({
-        "service": id,
-        "results": page,
-        "next_before": next_before,
-    }))
+    Ok(axum::Json(ResultsPage {
+        service: id,
+        results: page,
+        next_before,
+    })
     .into_response())
 }

@@ -95,3 +95,97 @@ impl TestApp {
             .await
     }
 }
+
+/// How a request proves who sent it.
+#[derive(Clone, Debug)]
+pub enum Auth {
+    Anonymous,
+    /// An API token, as `Authorization: Bearer`.
+    Token(String),
+}
+
+impl TestApp {
+    /// An API token with `role`, made the way `tis-status token create` makes one.
+    pub async fn token(&self, name: &str, role: tis_core::Role) -> Auth {
+        let (token, _) = tis_status::auth::create_token(
+            self.state.store.as_ref(),
+            &tis_core::account::TokenInput {
+                name: name.into(),
+                role,
+            },
+            Change {
+                actor: "test",
+                at: chrono::Utc::now(),
+            },
+        )
+        .await
+        .expect("token created");
+        Auth::Token(token)
+    }
+
+    /// A request with `auth` and, if given, a JSON body.
+    pub async fn call(&self, method: &str, uri: &str, auth: &Auth, body: Option<Value>) -> Answer {
+        let body = body.map(|b| b.to_string());
+        self.call_raw(method, uri, auth, body.as_deref()).await
+    }
+
+    /// A request whose body is sent exactly as given, labelled as JSON.
+    pub async fn call_raw(
+        &self,
+        method: &str,
+        uri: &str,
+        auth: &Auth,
+        body: Option<&str>,
+    ) -> Answer {
+        let mut request = Request::builder().method(method).uri(uri);
+        match auth {
+            Auth::Anonymous => {}
+            Auth::Token(token) => {
+                request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+            }
+        }
+        let body = match body {
+            Some(text) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Body::from(text.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(request.body(body).expect("request")).await
+    }
+
+    /// Status and headers only, for answers that never end (the live-events stream).
+    pub async fn head_of(&self, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap) {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the app answers");
+        (response.status(), response.headers().clone())
+    }
+}
+
+impl Answer {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// Asserts a problem+json answer with `status`.
+    #[track_caller]
+    pub fn problem(&self, status: StatusCode) {
+        assert_eq!(self.status, status, "{}", self.text());
+        assert_eq!(
+            self.header(header::CONTENT_TYPE),
+            "application/problem+json",
+            "{}",
+            self.text()
+        );
+        let body = self.json();
+        assert_eq!(body["status"], status.as_u16(), "{body}");
+        assert!(
+            body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "a problem says what to fix: {body}"
+        );
+    }
+}

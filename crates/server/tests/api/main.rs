@@ -1,4 +1,5 @@
 //! The JSON API through `oneshot`, over a real SQLite file.
 
 mod helpers;
+mod openapi;
 mod reads;
