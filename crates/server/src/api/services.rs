@@ -9,7 +9,10 @@ use axum::routing::get;
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use tis_core::uptime::{uk_date_of, uk_day_bounds};
-use tis_core::wire::{LatencySeries, ServiceDetail, ServiceList, UptimeHistory, probe_in_words};
+use tis_core::wire::{
+    LatencySeries, ServiceDetail, ServiceList, ServiceTrend, StatusHistory, Trends, UptimeHistory,
+    probe_in_words, status_spans,
+};
 use tis_core::{DailyUptime, Service};
 
 use crate::AppState;
@@ -23,6 +26,43 @@ pub fn router() -> Router<AppState> {
         .route("/services/{id}/uptime", get(uptime))
         .route("/services/{id}/latency", get(latency))
         .route("/services/{id}/results", get(results))
+        .route("/services/{id}/history", get(history))
+        .route("/trends", get(trends))
+}
+
+/// Days in the overview's uptime strips.
+const TREND_DAYS: u32 = 90;
+
+/// The overview's strips and latency lines for every service in one small answer, so a
+/// first visit on a slow network does not make twenty requests.
+async fn trends(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    state
+        .snapshots
+        .current()
+        .json("/api/v1/trends", |model| Trends {
+            generated_at: model.generated_at,
+            services: model
+                .services
+                .iter()
+                .map(|s| {
+                    let stored = model
+                        .figures
+                        .uptime
+                        .get(&s.id)
+                        .map(Vec::as_slice)
+                        .unwrap_or(&[]);
+                    let days = every_day(&s.id, stored, TREND_DAYS, model.generated_at);
+                    let latency = model
+                        .figures
+                        .latency
+                        .get(&s.id)
+                        .map(Vec::as_slice)
+                        .unwrap_or(&[]);
+                    ServiceTrend::new(&s.id, &days, latency)
+                })
+                .collect(),
+        })
+        .respond(&headers)
 }
 
 async fn list(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -203,5 +243,58 @@ async fn results(
         "results": page,
         "next_before": next_before,
     }))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HistoryQuery {
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+}
+
+/// The longest stretch one history request may cover.
+const HISTORY_MAX_DAYS: i64 = 14;
+
+/// A service's own status over a stretch of time, from its probes' raw results: the probe
+/// history drawn under an incident's timeline.
+async fn history(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    query: Result<Query<HistoryQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let config = service(&state, &id)?.clone();
+    let Query(q) = query?;
+    if q.to <= q.from {
+        return Err(AppError::BadRequest(
+            "to must be later than from.".to_string(),
+        ));
+    }
+    if q.to - q.from > Duration::days(HISTORY_MAX_DAYS) {
+        return Err(AppError::BadRequest(format!(
+            "Ask for at most {HISTORY_MAX_DAYS} days at a time."
+        )));
+    }
+    // Results from a little earlier set the health the stretch starts with.
+    let lead = config
+        .probes
+        .iter()
+        .map(|p| tis_core::ProbeRules::from(p).stale_after())
+        .max()
+        .unwrap_or_default();
+    // Nothing is known about the future: the stretch ends now at the latest.
+    let to = q.to.min(Utc::now());
+    let from = q.from.min(to);
+    let results = state.store.service_results(&id, from - lead, to).await?;
+    let inside = results.iter().filter(|r| r.at >= from);
+    Ok(axum::Json(StatusHistory {
+        spans: status_spans(&config, &results, from, to),
+        checks: inside.clone().count() as u32,
+        failed_checks: inside.filter(|r| !r.ok).count() as u32,
+        kept_days: state.config.server.retention_days,
+        service: id,
+        from,
+        to,
+    })
     .into_response())
 }
