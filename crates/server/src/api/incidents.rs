@@ -133,7 +133,15 @@ async fn list(
                 .filter(|i| q.year.is_none_or(|y| to_uk(i.started_at).year() == y))
                 .collect();
             let start = ((page - 1) * per_page) as usize;
+            let mut years: Vec<i32> = model
+                .incidents
+                .iter()
+                .map(|i| to_uk(i.started_at).year())
+                .collect();
+            years.sort_unstable_by(|a, b| b.cmp(a));
+            years.dedup();
             IncidentPage {
+                years,
                 total: matching.len() as u32,
                 incidents: matching
                     .into_iter()

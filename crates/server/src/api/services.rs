@@ -7,7 +7,10 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use tis_core::uptime::{uk_date_of, uk_day_bounds};
-use tis_core::wire::{LatencySeries, ServiceDetail, ServiceList, UptimeHistory, probe_in_words};
+use tis_core::wire::{
+    LatencySeries, ServiceDetail, ServiceList, ServiceTrend, StatusHistory, Trends, UptimeHistory,
+    probe_in_words, status_spans,
+};
 use tis_core::{DailyUptime, ProbeResult, Service};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -25,6 +28,53 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(uptime))
         .routes(routes!(latency))
         .routes(routes!(results))
+        .routes(routes!(history))
+        .routes(routes!(trends))
+}
+
+/// Days in the overview's uptime strips.
+const TREND_DAYS: u32 = 90;
+
+/// The overview's strips and latency lines for every service in one small answer, so a
+/// first visit on a slow network does not make twenty requests.
+#[utoipa::path(
+    get,
+    path = "/trends",
+    operation_id = "get_trends",
+    tag = "services",
+    responses(
+        (status = 200, description = "Every service's uptime strip and latency line", body = Trends),
+        NotModified,
+    )
+)]
+async fn trends(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    state
+        .snapshots
+        .current()
+        .json("/api/v1/trends", |model| Trends {
+            generated_at: model.generated_at,
+            services: model
+                .services
+                .iter()
+                .map(|s| {
+                    let stored = model
+                        .figures
+                        .uptime
+                        .get(&s.id)
+                        .map(Vec::as_slice)
+                        .unwrap_or(&[]);
+                    let days = every_day(&s.id, stored, TREND_DAYS, model.generated_at);
+                    let latency = model
+                        .figures
+                        .latency
+                        .get(&s.id)
+                        .map(Vec::as_slice)
+                        .unwrap_or(&[]);
+                    ServiceTrend::new(&s.id, &days, latency)
+                })
+                .collect(),
+        })
+        .respond(&headers)
 }
 
 /// Every service in page order, with its live status and, when affected by another, why.
@@ -291,6 +341,72 @@ async fn results(
         service: id,
         results: page,
         next_before,
+    })
+    .into_response())
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct HistoryQuery {
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+}
+
+/// The longest stretch one history request may cover.
+const HISTORY_MAX_DAYS: i64 = 14;
+
+/// A service's own status over a stretch of time, from its probes' raw results: the probe
+/// history drawn under an incident's timeline.
+#[utoipa::path(
+    get,
+    path = "/services/{id}/history",
+    operation_id = "get_status_history",
+    tag = "services",
+    params(("id" = String, Path, description = "The service id"), HistoryQuery),
+    responses(
+        (status = 200, description = "The service's own status over the stretch", body = StatusHistory),
+        BadQuery,
+        NotFound,
+    )
+)]
+async fn history(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    query: Result<Query<HistoryQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let config = service(&state, &id)?.clone();
+    let Query(q) = query?;
+    if q.to <= q.from {
+        return Err(AppError::BadRequest(
+            "to must be later than from.".to_string(),
+        ));
+    }
+    if q.to - q.from > Duration::days(HISTORY_MAX_DAYS) {
+        return Err(AppError::BadRequest(format!(
+            "Ask for at most {HISTORY_MAX_DAYS} days at a time."
+        )));
+    }
+    // Results from a little earlier set the health the stretch starts with.
+    let lead = config
+        .probes
+        .iter()
+        .map(|p| tis_core::ProbeRules::from(p).stale_after())
+        .max()
+        .unwrap_or_default();
+    // Nothing is known about the future: the stretch ends now at the latest.
+    let to = q.to.min(Utc::now());
+    let from = q.from.min(to);
+    let results = state.store.service_results(&id, from - lead, to).await?;
+    let inside = results.iter().filter(|r| r.at >= from);
+    Ok(axum::Json(StatusHistory {
+        spans: status_spans(&config, &results, from, to),
+        checks: inside.clone().count() as u32,
+        failed_checks: inside.filter(|r| !r.ok).count() as u32,
+        kept_days: state.config.server.retention_days,
+        service: id,
+        from,
+        to,
     })
     .into_response())
 }
