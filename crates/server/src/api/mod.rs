@@ -1,6 +1,7 @@
 //! `/api/v1`: the project's own JSON API.
 
 mod accounts;
+mod glossary;
 mod incidents;
 mod notices;
 mod probes;
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .merge(summary::router())
         .merge(notices::router())
         .merge(incidents::router())
+        .merge(glossary::router())
         .merge(probes::router())
         .merge(crate::events::router())
         .fallback(|| async { AppError::NotFound("such API address".into()) })

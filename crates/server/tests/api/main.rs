@@ -1,4 +1,6 @@
 //! The JSON API through `oneshot`, over a real SQLite file.
 
+mod glossary;
 mod helpers;
+mod manage;
 mod reads;
