@@ -7,6 +7,7 @@ pub mod deps;
 pub mod export;
 pub mod incident;
 pub mod keytimes;
+pub mod manage;
 pub mod notice;
 pub mod plain;
 pub mod service;

@@ -1,6 +1,7 @@
 //! `/api/v1`: the project's own JSON API.
 
 mod accounts;
+mod glossary;
 mod incidents;
 mod notices;
 mod probes;
@@ -30,6 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(summary::router())
         .merge(notices::router())
         .merge(incidents::router())
+        .merge(glossary::router())
         .merge(probes::router())
         .merge(crate::events::router())
         .fallback(|| async { AppError::NotFound("such API address".into()) })

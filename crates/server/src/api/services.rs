@@ -35,8 +35,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Days in the overview's uptime strips.
 const TREND_DAYS: u32 = 90;
 
-/// The overview's strips and latency lines for every service in one small answer, so a
-/// first visit on a slow network does not make twenty requests.
+/// Every service's 90-day uptime strip and 24-hour latency line, in one answer.
+///
+/// One small answer, so a first visit on a slow network does not make twenty requests.
 #[utoipa::path(
     get,
     path = "/trends",
@@ -356,8 +357,9 @@ struct HistoryQuery {
 /// The longest stretch one history request may cover.
 const HISTORY_MAX_DAYS: i64 = 14;
 
-/// A service's own status over a stretch of time, from its probes' raw results: the probe
-/// history drawn under an incident's timeline.
+/// A service's own status over a stretch of time, from its probes' raw results.
+///
+/// This is the probe history drawn under an incident's timeline.
 #[utoipa::path(
     get,
     path = "/services/{id}/history",

@@ -191,6 +191,16 @@ pub trait Store: Send + Sync + 'static {
     /// The unrevoked token with this hash, noting that it was used at `at`.
     async fn use_token(&self, token_hash: &str, at: DateTime<Utc>) -> Result<Option<ApiToken>>;
 
+    /// The glossary behind the plain-language hints as last saved; `None` if nobody has
+    /// saved one yet (then the built-in terms apply).
+    async fn glossary(&self) -> Result<Option<Vec<tis_core::plain::GlossaryTerm>>>;
+    /// Replaces the glossary, with an audit log line.
+    async fn save_glossary(
+        &self,
+        terms: &[tis_core::plain::GlossaryTerm],
+        change: Change<'_>,
+    ) -> Result<()>;
+
     /// Everything people wrote, in the export file's shape.
     async fn export(&self) -> Result<Export>;
     /// Writes an already checked export in one transaction: all of it, or none.

@@ -23,6 +23,8 @@ use super::{AuditEntry, Change, Result, Store, StoreError};
 // Accounts, sessions and tokens live beside, to keep this file about the records.
 #[path = "sqlite_accounts.rs"]
 mod accounts;
+#[path = "sqlite_glossary.rs"]
+mod glossary;
 
 /// The file name of the database inside the data directory.
 pub const DB_FILE: &str = "tis-status.db";
@@ -536,6 +538,18 @@ impl Store for SqliteStore {
         at: DateTime<Utc>,
     ) -> Result<Option<tis_core::account::ApiToken>> {
         self.active_token(token_hash, at).await
+    }
+
+    async fn glossary(&self) -> Result<Option<Vec<tis_core::plain::GlossaryTerm>>> {
+        self.saved_glossary().await
+    }
+
+    async fn save_glossary(
+        &self,
+        terms: &[tis_core::plain::GlossaryTerm],
+        change: Change<'_>,
+    ) -> Result<()> {
+        self.replace_glossary(terms, change).await
     }
 
     async fn export(&self) -> Result<Export> {

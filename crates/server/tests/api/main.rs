@@ -1,5 +1,7 @@
 //! The JSON API through `oneshot`, over a real SQLite file.
 
+mod glossary;
 mod helpers;
+mod manage;
 mod openapi;
 mod reads;

@@ -193,8 +193,12 @@ fn fill_query(op: &Value) -> String {
         .filter(|p| p["in"] == "query" && p["required"] == true)
         .map(|p| {
             let name = p["name"].as_str().unwrap_or_default();
-            // Only the diff has one: the revision to compare with the current one.
-            format!("{name}=1")
+            // Times: a day of the demo's first incident. Numbers: the diff's revision.
+            match (name, p["schema"]["format"].as_str()) {
+                ("to", Some("date-time")) => format!("{name}=2025-10-02T00:00:00Z"),
+                (_, Some("date-time")) => format!("{name}=2025-10-01T00:00:00Z"),
+                _ => format!("{name}=1"),
+            }
         })
         .collect();
     if required.is_empty() {

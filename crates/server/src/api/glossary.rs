@@ -1,0 +1,85 @@
+//! The glossary behind the plain-language hints: read by anyone (the editor checks text
+//! as people type), changed by editors. Until an editor saves one, the built-in terms apply.
+
+use axum::Json;
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use tis_core::Role;
+use tis_core::manage::{Glossary, validate_glossary};
+use tis_core::plain::default_glossary;
+
+use crate::AppState;
+use crate::auth::Actor;
+use crate::error::AppError;
+use crate::openapi::WriteProblems;
+use crate::store::Change;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(read, save))
+}
+
+/// Small and changed rarely, but a change must reach every editor at once.
+fn fresh(glossary: Glossary) -> Response {
+    let mut response = Json(glossary).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// The terms the writing hints flag, each with plain words to use instead.
+#[utoipa::path(
+    get,
+    path = "/glossary",
+    operation_id = "get_glossary",
+    tag = "glossary",
+    responses((status = 200, description = "The glossary", body = Glossary))
+)]
+async fn read(State(state): State<AppState>) -> Result<Response, AppError> {
+    let terms = state
+        .store
+        .glossary()
+        .await?
+        .unwrap_or_else(default_glossary);
+    Ok(fresh(Glossary { terms }))
+}
+
+/// Replaces the whole list.
+#[utoipa::path(
+    put,
+    path = "/glossary",
+    operation_id = "save_glossary",
+    tag = "glossary",
+    request_body = Glossary,
+    security(("session" = [], "csrf" = []), ("token" = [])),
+    responses(
+        (status = 200, description = "The glossary as saved", body = Glossary),
+        WriteProblems,
+    )
+)]
+async fn save(
+    State(state): State<AppState>,
+    actor: Actor,
+    body: Result<Json<Glossary>, JsonRejection>,
+) -> Result<Response, AppError> {
+    actor.require(Role::Editor)?;
+    let Json(glossary) = body?;
+    validate_glossary(&glossary).map_err(AppError::Invalid)?;
+    let glossary = glossary.tidied();
+    state
+        .store
+        .save_glossary(
+            &glossary.terms,
+            Change {
+                actor: &actor.name,
+                at: Utc::now(),
+            },
+        )
+        .await?;
+    Ok(fresh(glossary))
+}
