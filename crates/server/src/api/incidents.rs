@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, Utc};
@@ -21,6 +21,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::api::ApiPath;
 use crate::api::{private, public_incident, refresh};
 use crate::auth::{Actor, MaybeActor};
 use crate::diff::ReportDiff;
@@ -179,7 +180,7 @@ fn is_staff(actor: &Option<crate::auth::Actor>) -> bool {
 )]
 async fn one(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     MaybeActor(actor): MaybeActor,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
@@ -293,7 +294,7 @@ async fn create(
 async fn update(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: Result<Json<IncidentInput>, JsonRejection>,
 ) -> Result<Response, AppError> {
     actor.require(Role::Editor)?;
@@ -341,7 +342,7 @@ async fn update(
 async fn post_update(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: Result<Json<UpdateInput>, JsonRejection>,
 ) -> Result<Response, AppError> {
     actor.require(Role::Support)?;
@@ -418,7 +419,7 @@ async fn post_update(
 async fn save_report(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: Result<Json<ReportSave>, JsonRejection>,
 ) -> Result<Response, AppError> {
     actor.require(Role::Editor)?;
@@ -470,7 +471,7 @@ struct RevisionInfo {
 async fn revisions(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, AppError> {
     actor.require(Role::Support)?;
     let snapshot = state.snapshots.current();
@@ -523,7 +524,7 @@ fn revision_of(model: &Model, id: i64, number: u32) -> Result<Revision, AppError
 async fn revision(
     State(state): State<AppState>,
     actor: Actor,
-    Path((id, number)): Path<(i64, u32)>,
+    ApiPath((id, number)): ApiPath<(i64, u32)>,
 ) -> Result<Response, AppError> {
     actor.require(Role::Support)?;
     let revision = revision_of(&state.snapshots.current().model, id, number)?;
@@ -558,7 +559,7 @@ struct DiffQuery {
 async fn diff(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     query: Result<Query<DiffQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     actor.require(Role::Support)?;

@@ -3,3 +3,4 @@
 mod helpers;
 mod openapi;
 mod reads;
+mod writes;
