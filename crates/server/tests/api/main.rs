@@ -3,4 +3,5 @@
 mod helpers;
 mod openapi;
 mod reads;
+mod retention;
 mod writes;
