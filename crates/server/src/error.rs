@@ -25,6 +25,9 @@ pub enum AppError {
     Invalid(Vec<FieldError>),
     #[error("request body too large")]
     TooLarge,
+    /// The address exists, but not for this method (e.g. DELETE on a read).
+    #[error("method {0} not allowed")]
+    MethodNotAllowed(String),
     #[error("sign in required")]
     Unauthorized,
     /// Sign-in with a name and password that match no active account. One message for
@@ -416,6 +419,14 @@ impl IntoResponse for AppError {
                 format!(
                     "Requests may be at most {} KB. Shorten the text and try again.",
                     crate::api::BODY_LIMIT / 1024
+                ),
+            ),
+            AppError::MethodNotAllowed(method) => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "Not allowed at this address",
+                format!(
+                    "This address does not take {method} requests. /api/v1/openapi.json lists \
+                     what each address takes."
                 ),
             ),
             AppError::Unauthorized => (
