@@ -413,7 +413,7 @@ async fn post_update(
         (status = 200, description = "The new revision", body = Revision),
         WriteProblems,
         NotFound,
-        (status = 409, description = "Someone saved the report after `base_revision`. Nothing was saved; the detail names the current revision, which can be read and compared with the one sent.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Someone saved the report after `base_revision`. Nothing was saved. `current_revision` is the revision now stored: read it, combine it with the text sent, and save again based on it.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn save_report(
