@@ -85,10 +85,9 @@ pub fn app(state: AppState, assets: Option<PathBuf>) -> Router {
         .index_html()
         .map(headers::inline_script_hashes)
         .unwrap_or_default();
-    let (api, _) = openapi::api_router();
     Router::new()
         .merge(ops::router())
-        .merge(api)
+        .merge(openapi::api_router())
         .nest("/api/v2", statuspage::router())
         .merge(feeds::router())
         .with_state(state)

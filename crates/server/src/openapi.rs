@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::Extension;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
@@ -164,7 +164,7 @@ async fn document(Extension(doc): Extension<Arc<Cached>>, headers: HeaderMap) ->
 
 /// `/api/v1` with its document: the routes, and the document served at
 /// `/api/v1/openapi.json`, both from the same annotations.
-pub fn api_router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+pub fn api_router() -> axum::Router<AppState> {
     let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", crate::api::router().routes(routes!(document)))
         .split_for_parts();
@@ -173,12 +173,11 @@ pub fn api_router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         "{}".into()
     });
     let cached = Arc::new(Cached::new(bytes.into_bytes(), "application/json"));
-    (router.layer(Extension(cached)), doc)
-}
-
-/// The document alone, e.g. for tools that check it without running a server.
-pub fn document_json() -> String {
-    api_router().1.to_pretty_json().unwrap_or_default()
+    router
+        .method_not_allowed_fallback(|method: Method| async move {
+            crate::error::AppError::MethodNotAllowed(method.to_string())
+        })
+        .layer(Extension(cached))
 }
 
 #[cfg(test)]

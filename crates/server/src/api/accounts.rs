@@ -1,8 +1,8 @@
 //! Accounts and API tokens, for admins: `/api/v1/accounts` and `/api/v1/tokens`.
 
 use axum::Json;
+use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tis_core::Role;
@@ -14,6 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::api::ApiPath;
 use crate::auth::{self, Actor};
 use crate::error::AppError;
 use crate::error::Problem;
@@ -96,7 +97,7 @@ async fn add_account(
 async fn disable_account(
     State(state): State<AppState>,
     actor: Actor,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
 ) -> Result<Json<Account>, AppError> {
     actor.require(Role::Admin)?;
     match state.store.disable_account(&name, actor.change()).await? {
@@ -179,7 +180,7 @@ async fn create_token(
 async fn revoke_token(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ApiToken>, AppError> {
     actor.require(Role::Admin)?;
     // Read as text and parsed here, so a wrong id gets a problem+json answer.

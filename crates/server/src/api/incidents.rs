@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, Utc};
@@ -21,6 +21,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::api::ApiPath;
 use crate::api::{private, public_incident, refresh};
 use crate::auth::{Actor, MaybeActor};
 use crate::diff::ReportDiff;
@@ -187,7 +188,7 @@ fn is_staff(actor: &Option<crate::auth::Actor>) -> bool {
 )]
 async fn one(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     MaybeActor(actor): MaybeActor,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
@@ -301,7 +302,7 @@ async fn create(
 async fn update(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: Result<Json<IncidentInput>, JsonRejection>,
 ) -> Result<Response, AppError> {
     actor.require(Role::Editor)?;
@@ -349,7 +350,7 @@ async fn update(
 async fn post_update(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: Result<Json<UpdateInput>, JsonRejection>,
 ) -> Result<Response, AppError> {
     actor.require(Role::Support)?;
@@ -420,13 +421,13 @@ async fn post_update(
         (status = 200, description = "The new revision", body = Revision),
         WriteProblems,
         NotFound,
-        (status = 409, description = "Someone saved the report after `base_revision`. Nothing was saved; the detail names the current revision, which can be read and compared with the one sent.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Someone saved the report after `base_revision`. Nothing was saved. `current_revision` is the revision now stored: read it, combine it with the text sent, and save again based on it.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn save_report(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: Result<Json<ReportSave>, JsonRejection>,
 ) -> Result<Response, AppError> {
     actor.require(Role::Editor)?;
@@ -478,7 +479,7 @@ struct RevisionInfo {
 async fn revisions(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, AppError> {
     actor.require(Role::Support)?;
     let snapshot = state.snapshots.current();
@@ -531,7 +532,7 @@ fn revision_of(model: &Model, id: i64, number: u32) -> Result<Revision, AppError
 async fn revision(
     State(state): State<AppState>,
     actor: Actor,
-    Path((id, number)): Path<(i64, u32)>,
+    ApiPath((id, number)): ApiPath<(i64, u32)>,
 ) -> Result<Response, AppError> {
     actor.require(Role::Support)?;
     let revision = revision_of(&state.snapshots.current().model, id, number)?;
@@ -566,7 +567,7 @@ struct DiffQuery {
 async fn diff(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     query: Result<Query<DiffQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     actor.require(Role::Support)?;

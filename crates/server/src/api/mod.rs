@@ -9,7 +9,8 @@ mod services;
 mod session;
 mod summary;
 
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, RawPathParams};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use tis_core::Incident;
@@ -36,6 +37,29 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::events::router())
         .fallback(|| async { AppError::NotFound("such API address".into()) })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+}
+
+/// Like axum's `Path`, but a part of the address that does not parse (`/notices/abc`) is
+/// answered with problem+json naming it, like every other refusal.
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(ApiPath(value)),
+            Err(rejection) => {
+                let raw = RawPathParams::from_request_parts(parts, state).await.ok();
+                let params: Vec<(&str, &str)> = raw.iter().flat_map(|r| r.iter()).collect();
+                Err(crate::error::path_problem(rejection, &params))
+            }
+        }
+    }
 }
 
 /// An answer meant for one signed-in person: never stored by shared caches.

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
@@ -15,6 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::api::ApiPath;
 use crate::api::{private, refresh};
 use crate::auth::{Actor, MaybeActor};
 use crate::error::AppError;
@@ -120,7 +121,7 @@ async fn list(
 )]
 async fn one(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     MaybeActor(actor): MaybeActor,
 ) -> Result<Response, AppError> {
     let snapshot = state.snapshots.current();
@@ -218,7 +219,7 @@ async fn create(
 async fn update(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: Result<Json<NoticeInput>, JsonRejection>,
 ) -> Result<Response, AppError> {
     actor.require(Role::Support)?;
@@ -257,7 +258,7 @@ async fn update(
 async fn end(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, AppError> {
     actor.require(Role::Support)?;
     let now = Utc::now();

@@ -1,7 +1,7 @@
 //! Services: live status, what each is for and how it is checked, uptime and latency.
 
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
@@ -18,6 +18,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::aggregates::{BUCKET_MINUTES, MAX_DAYS};
+use crate::api::ApiPath;
 use crate::error::AppError;
 use crate::openapi::{BadQuery, NotFound, NotModified};
 
@@ -126,7 +127,7 @@ fn service<'a>(state: &'a AppState, id: &str) -> Result<&'a Service, AppError> {
 )]
 async fn detail(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let config = service(&state, &id)?.clone();
@@ -181,7 +182,7 @@ struct UptimeQuery {
 )]
 async fn uptime(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     query: Result<Query<UptimeQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
@@ -263,7 +264,7 @@ fn every_day(
 )]
 async fn latency(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     service(&state, &id)?;
@@ -320,7 +321,7 @@ struct ResultsPage {
 )]
 async fn results(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     query: Result<Query<ResultsQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     service(&state, &id)?;

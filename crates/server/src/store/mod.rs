@@ -25,8 +25,15 @@ pub enum StoreError {
     #[error("there is no {0}")]
     NotFound(String),
     /// Someone saved the report after the revision the editor started from.
-    #[error("the report was saved by someone else: it is now at revision {current}")]
-    Conflict { current: u32 },
+    #[error(
+        "the report of incident {incident} was saved by someone else: it is at revision \
+         {current}, not {base}"
+    )]
+    Conflict {
+        incident: i64,
+        base: u32,
+        current: u32,
+    },
 }
 
 /// One line of the audit log.

@@ -403,7 +403,11 @@ impl Store for SqliteStore {
                 .await?
                 .get("n");
         if current != base_revision {
-            return Err(StoreError::Conflict { current });
+            return Err(StoreError::Conflict {
+                incident: id,
+                base: base_revision,
+                current,
+            });
         }
         let revision = Revision {
             incident: id,

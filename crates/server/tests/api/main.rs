@@ -5,3 +5,5 @@ mod helpers;
 mod manage;
 mod openapi;
 mod reads;
+mod retention;
+mod writes;

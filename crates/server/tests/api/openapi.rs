@@ -301,6 +301,33 @@ async fn a_bad_query_gets_the_documented_problem() {
     assert!(documented["application/problem+json"].is_object());
 }
 
+/// Addresses and methods the document does not list are refused as problems too, not
+/// answered with the app's page or an empty body.
+#[tokio::test]
+async fn what_the_document_does_not_list_is_a_problem() {
+    let app = spawn_app().await;
+    let doc = document(&app).await;
+    assert!(doc["paths"]["/api/v1/nothing-here"].is_null());
+    let answer = app.get("/api/v1/nothing-here").await;
+    let problem = answer.problem(StatusCode::NOT_FOUND);
+    assert!(
+        problem.detail.contains("Check the address"),
+        "{}",
+        problem.detail
+    );
+
+    assert!(doc["paths"]["/api/v1/summary"]["delete"].is_null());
+    let answer = app
+        .call("DELETE", "/api/v1/summary", &Auth::Anonymous, None)
+        .await;
+    let problem = answer.problem(StatusCode::METHOD_NOT_ALLOWED);
+    assert!(problem.detail.contains("DELETE"), "{}", problem.detail);
+    let answer = app
+        .call("PUT", "/api/v1/incidents/1/updates", &Auth::Anonymous, None)
+        .await;
+    answer.problem(StatusCode::METHOD_NOT_ALLOWED);
+}
+
 /// The document is built once, so readers can cache it and revalidate with its ETag.
 #[tokio::test]
 async fn the_document_is_cached_with_an_etag() {
