@@ -1,11 +1,13 @@
-//! `POST /api/v1/probe-results`: results pushed by standalone probers, with a token.
+//! `POST /api/v1/probe-results`: results pushed by standalone probers, with a token; and
+//! `GET /api/v1/status-changes`: when services went into or out of trouble, for incident
+//! timelines.
 
-use axum::extract::State;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use tis_core::status::probe_id;
 use tis_core::{FieldError, ProbeResult, Role};
@@ -18,7 +20,9 @@ use crate::error::AppError;
 pub const PUSH_MAX: usize = 1000;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/probe-results", post(push))
+    Router::new()
+        .route("/probe-results", post(push))
+        .route("/status-changes", get(status_changes))
 }
 
 #[derive(Deserialize)]
@@ -33,10 +37,18 @@ async fn push(
     body: Result<Json<Push>, JsonRejection>,
 ) -> Result<Response, AppError> {
     actor.require(Role::Prober)?;
-    let Json(push) = body?;
+    let Json(mut push) = body?;
     let problems = check(&state, &push.results, Utc::now());
     if !problems.is_empty() {
         return Err(AppError::Invalid(problems));
+    }
+    // A prober that does not say where it is is known by its token's name, so that two
+    // probers' results are never taken for one location's.
+    let token_name = actor.name.strip_prefix("token ").unwrap_or(&actor.name);
+    for r in &mut push.results {
+        if r.location.is_none() {
+            r.location = Some(token_name.to_string());
+        }
     }
     state.store.add_probe_results(&push.results).await?;
     state.changed();
@@ -91,6 +103,17 @@ fn check(state: &AppState, results: &[ProbeResult], now: chrono::DateTime<Utc>) 
                 "This time is in the future. Check the prober's clock.",
             ));
         }
+        if let Some(location) = &r.location
+            && let Err(e) = crate::config::check_location(location)
+        {
+            problems.push(FieldError::new(field("location"), e));
+        }
+        if r.degraded && !r.ok {
+            problems.push(FieldError::new(
+                field("degraded"),
+                "Only a successful result can be degraded.",
+            ));
+        }
         if r.ok && r.error_kind.is_some() {
             problems.push(FieldError::new(
                 field("error_kind"),
@@ -99,4 +122,59 @@ fn check(state: &AppState, results: &[ProbeResult], now: chrono::DateTime<Utc>) 
         }
     }
     problems
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChangesQuery {
+    /// One service's changes only.
+    service: Option<String>,
+    /// From this time (RFC 3339); a week ago if absent.
+    from: Option<DateTime<Utc>>,
+    /// Up to this time (RFC 3339); now if absent.
+    to: Option<DateTime<Utc>>,
+}
+
+/// The longest window one request may cover.
+const CHANGES_MAX_DAYS: i64 = 400;
+
+/// When services went down, recovered or changed how badly they were failing, oldest
+/// first: what the probes saw, to lay over an incident's timeline.
+async fn status_changes(
+    State(state): State<AppState>,
+    query: Result<Query<ChangesQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let Query(query) = query?;
+    let to = query.to.unwrap_or_else(Utc::now);
+    let from = query.from.unwrap_or(to - Duration::days(7));
+    let mut problems = Vec::new();
+    if let Some(id) = &query.service
+        && !state.config.services.iter().any(|s| &s.id == id)
+    {
+        problems.push(FieldError::new(
+            "service",
+            format!("There is no service called \"{id}\" in this server's config."),
+        ));
+    }
+    if from >= to {
+        problems.push(FieldError::new("from", "Make from earlier than to."));
+    } else if to - from > Duration::days(CHANGES_MAX_DAYS) {
+        problems.push(FieldError::new(
+            "from",
+            format!("Ask for at most {CHANGES_MAX_DAYS} days at a time."),
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(AppError::Invalid(problems));
+    }
+    let changes = state
+        .store
+        .status_changes(query.service.as_deref(), from, to)
+        .await?;
+    Ok(Json(serde_json::json!({
+        "from": from,
+        "to": to,
+        "changes": changes,
+    }))
+    .into_response())
 }
