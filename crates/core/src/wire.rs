@@ -1043,6 +1043,8 @@ mod tests {
             latency_ms: 10,
             error_kind: None,
             detail: String::new(),
+            degraded: false,
+            location: None,
         }
     }
 

@@ -375,7 +375,7 @@ const HISTORY_MAX_DAYS: i64 = 14;
 )]
 async fn history(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     query: Result<Query<HistoryQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let config = service(&state, &id)?.clone();

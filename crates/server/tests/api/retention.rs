@@ -17,6 +17,8 @@ fn result(at: DateTime<Utc>, ok: bool) -> ProbeResult {
         latency_ms: if ok { 90 } else { 5000 },
         error_kind: (!ok).then_some(tis_core::ErrorKind::Timeout),
         detail: String::new(),
+        degraded: false,
+        location: None,
     }
 }
 
