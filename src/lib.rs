@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod components;
+mod manage;
 pub mod pages;
 
 use leptos::prelude::*;
@@ -28,6 +29,8 @@ pub fn App() -> impl IntoView {
             <main id="main" class="width" tabindex="-1">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Overview />
+                    <Route path=path!("/sign-in") view=manage::SignInPage />
+                    <manage::ManageRoutes />
                 </Routes>
             </main>
             <footer class="site-footer">

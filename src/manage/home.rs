@@ -1,0 +1,54 @@
+//! `/manage`: what needs doing now: the quick actions, open incidents with when their next
+//! update is due, and the notices users can see.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use tis_core::Notice;
+
+use super::client::{self, ManageError};
+use super::form::now;
+use super::notices::window_words;
+
+/// The staff home page.
+#[component]
+pub fn ManageHome() -> impl IntoView {
+    let notices = RwSignal::new(None::<Result<Vec<Notice>, ManageError>>);
+    spawn_local(async move { notices.set(Some(client::notices().await)) });
+    view! {
+        <Title text="Staff home" />
+        <h1>"Staff home"</h1>
+        <div class="quick-actions">
+            <A href="/manage/notices/new" attr:class="button">"Post a notice"</A>
+        </div>
+        <section aria-labelledby="showing-now">
+            <h2 id="showing-now">"Notices users can see now"</h2>
+            {move || match notices.get() {
+                None => view! { <p class="loading">"Loading notices…"</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="load-problem" role="alert">{e.to_string()}</p> }.into_any(),
+                Some(Ok(list)) => {
+                    let now = now();
+                    let showing: Vec<Notice> = list.into_iter().filter(|n| n.is_active(now)).collect();
+                    if showing.is_empty() {
+                        view! { <p class="empty">"No notice is showing now."</p> }.into_any()
+                    } else {
+                        view! {
+                            <ul class="record-list">
+                                {showing.into_iter().map(|n| {
+                                    let title = n.title.clone();
+                                    view! {
+                                        <li class="record">
+                                            <h3 class="record-title"><A href=format!("/manage/notices/{}", n.id)>{title}</A></h3>
+                                            <p class="record-meta">{window_words(&n)}</p>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    }
+                }
+            }}
+        </section>
+    }
+}

@@ -1,0 +1,172 @@
+//! The staff pages under `/manage`, and `/sign-in`: support posts notices and incident
+//! updates; editors also run incidents and write their reports.
+
+// The report editor and revisions pages that use the rest come next.
+#[allow(dead_code)]
+mod client;
+#[allow(dead_code)]
+mod form;
+mod hints;
+mod home;
+mod incidents;
+mod notices;
+#[allow(dead_code)]
+mod report_draft;
+mod session;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::{A, Outlet, ParentRoute, Route};
+use leptos_router::hooks::use_location;
+use leptos_router::{MatchNestedRoutes, path};
+use tis_core::ServiceState;
+
+use session::{Session, SignInAgain, SignInForm, SignOutButton, role_words};
+
+pub use session::SignInPage;
+
+/// The routes under `/manage`, for the app's `<Routes>` (beside `/sign-in`, which is
+/// [`SignInPage`]). One parent route, so it works with erased component types too.
+#[component(transparent)]
+pub fn ManageRoutes() -> impl MatchNestedRoutes + Clone {
+    view! {
+        <ParentRoute path=path!("/manage") view=ManageFrame>
+            <Route path=path!("") view=home::ManageHome />
+            <Route path=path!("notices") view=notices::NoticeList />
+            <Route path=path!("notices/new") view=notices::NoticeEditor />
+            <Route path=path!("notices/:id") view=notices::NoticeEditor />
+            <Route path=path!("incidents") view=incidents::IncidentList />
+            <Route path=path!("incidents/new") view=incidents::OpenIncident />
+            <Route path=path!("incidents/:id") view=incidents::IncidentPage />
+            <Route path=path!("glossary") view=hints::GlossaryPage />
+        </ParentRoute>
+    }
+    .into_inner()
+}
+
+/// Every service, for the forms that name them; loaded once for all staff pages.
+#[derive(Clone, Copy)]
+pub struct Services(pub RwSignal<Vec<ServiceState>>);
+
+impl Services {
+    pub fn get() -> Services {
+        if let Some(s) = use_context::<Services>() {
+            return s;
+        }
+        let s = Services(RwSignal::new(Vec::new()));
+        provide_context(s);
+        spawn_local(async move {
+            if let Ok(list) = client::services().await {
+                let mut services = list.services;
+                services.sort_by_key(|s| s.position);
+                s.0.set(services);
+            }
+        });
+        s
+    }
+}
+
+/// A message about what was just done ("Published …"), shown on the next page.
+#[derive(Clone, Copy)]
+pub struct Flash {
+    message: RwSignal<Option<(String, String)>>,
+}
+
+impl Flash {
+    pub fn get() -> Flash {
+        if let Some(f) = use_context::<Flash>() {
+            return f;
+        }
+        let f = Flash {
+            message: RwSignal::new(None),
+        };
+        provide_context(f);
+        f
+    }
+
+    /// Shows `text` until the person moves on from the page after this one.
+    pub fn say(&self, text: impl Into<String>) {
+        self.message.set(Some((String::new(), text.into())));
+    }
+}
+
+/// A page's data could not be loaded: why, in words.
+#[component]
+fn LoadProblem(problem: RwSignal<Option<String>>) -> impl IntoView {
+    move || {
+        problem
+            .get()
+            .map(|p| view! { <p class="load-problem" role="alert">{p}</p> })
+    }
+}
+
+/// The frame of every staff page: who is signed in, the staff menu, and the page; or the
+/// sign-in form in place of the page when nobody is.
+#[component]
+fn ManageFrame() -> impl IntoView {
+    let session = Session::get();
+    let flash = Flash::get();
+    Services::get();
+    hints::Terms::get();
+    let location = use_location();
+    // The flash stays for the page it was said on and goes when the person moves on.
+    Effect::new(move |_| {
+        let path = location.pathname.get();
+        flash.message.update(|m| {
+            if let Some((shown_on, _)) = m {
+                if shown_on.is_empty() {
+                    *shown_on = path;
+                } else if *shown_on != path {
+                    *m = None;
+                }
+            }
+        });
+    });
+    let signed_in = Memo::new(move |_| session.who.with(Option::is_some));
+    view! {
+        <div class="manage">
+            {move || {
+                if !session.checked.get() {
+                    view! { <p class="loading">"Checking whether you are signed in…"</p> }.into_any()
+                } else if !signed_in.get() {
+                    view! {
+                        <h1>"Sign in to manage TIS Status"</h1>
+                        <p>"These pages are for TIS support staff and the TIS team."</p>
+                        <SignInForm button="Sign in" on_signed_in=move |info| session.who.set(Some(info)) />
+                    }.into_any()
+                } else {
+                    view! {
+                        <StaffBar />
+                        <SignInAgain />
+                        <div role="status" class="flash-region">
+                            {move || flash.message.get().map(|(_, m)| view! { <p class="flash">{m}</p> })}
+                        </div>
+                        <Outlet />
+                    }.into_any()
+                }
+            }}
+        </div>
+    }
+}
+
+/// Who is signed in, and the staff menu.
+#[component]
+fn StaffBar() -> impl IntoView {
+    let session = Session::get();
+    let who = move || {
+        session.who.get().map(|info| {
+            view! { "Signed in as " <strong>{info.name.clone()}</strong> " (" {role_words(info.role)} ")" }
+        })
+    };
+    view! {
+        <nav class="staff-bar" aria-label="Staff pages">
+            <ul class="staff-menu">
+                <li><A href="/manage" exact=true>"Staff home"</A></li>
+                <li><A href="/manage/notices">"Notices"</A></li>
+                <li><A href="/manage/incidents">"Incidents"</A></li>
+                <li><A href="/manage/glossary">"Glossary"</A></li>
+            </ul>
+            <p class="staff-who">{who} " " <SignOutButton /></p>
+        </nav>
+    }
+}

@@ -1,0 +1,694 @@
+//! Notices: support posts one from a short form with a live preview, edits it, ends it,
+//! and sees every notice by whether users see it now, later, or no more.
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use serde::{Deserialize, Serialize};
+use tis_core::time::uk_date_time;
+use tis_core::validate::validate_notice;
+use tis_core::wire::NoticeInput;
+use tis_core::{Audience, FieldError, Notice, NoticeKind, NoticeSeverity, ServiceState};
+
+use super::client::{self, ManageError, drafts};
+use super::form::{
+    ButtonRow, Choice, ProblemSummary, Problems, Radios, TextField, UkTimeField, focus_summary,
+    now, read_uk_input, uk_input_value,
+};
+use super::hints::PlainHints;
+use super::session::Session;
+use super::{Flash, LoadProblem, Services};
+
+pub fn kind_label(kind: NoticeKind) -> &'static str {
+    match kind {
+        NoticeKind::Information => "Information",
+        NoticeKind::PlannedMaintenance => "Planned maintenance",
+        NoticeKind::KnownProblem => "Known problem",
+    }
+}
+
+fn kind_value(kind: NoticeKind) -> &'static str {
+    match kind {
+        NoticeKind::Information => "information",
+        NoticeKind::PlannedMaintenance => "planned_maintenance",
+        NoticeKind::KnownProblem => "known_problem",
+    }
+}
+
+fn kind_of(value: &str) -> Option<NoticeKind> {
+    match value {
+        "information" => Some(NoticeKind::Information),
+        "planned_maintenance" => Some(NoticeKind::PlannedMaintenance),
+        "known_problem" => Some(NoticeKind::KnownProblem),
+        _ => None,
+    }
+}
+
+fn audience_value(a: Audience) -> &'static str {
+    match a {
+        Audience::Everyone => "everyone",
+        Audience::Trainees => "trainees",
+        Audience::Admins => "admins",
+    }
+}
+
+fn audience_of(value: &str) -> Audience {
+    match value {
+        "trainees" => Audience::Trainees,
+        "admins" => Audience::Admins,
+        _ => Audience::Everyone,
+    }
+}
+
+pub fn audience_words(a: Audience) -> &'static str {
+    match a {
+        Audience::Everyone => "Everyone",
+        Audience::Trainees => "Trainees",
+        Audience::Admins => "Admins in local offices",
+    }
+}
+
+/// How much a notice matters follows from its kind; support is not asked for it, to keep
+/// the form short. A severity set elsewhere is kept while the kind stays the same.
+fn severity_for(kind: NoticeKind) -> NoticeSeverity {
+    match kind {
+        NoticeKind::KnownProblem => NoticeSeverity::High,
+        NoticeKind::PlannedMaintenance => NoticeSeverity::Medium,
+        NoticeKind::Information => NoticeSeverity::Low,
+    }
+}
+
+/// The form as typed, kept in the browser until saved.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+struct NoticeDraft {
+    title: String,
+    body: String,
+    kind: String,
+    services: Vec<String>,
+    audience: String,
+    /// `datetime-local` text in UK time; empty means now.
+    starts: String,
+    /// Empty means until someone ends it.
+    ends: String,
+}
+
+impl NoticeDraft {
+    fn fresh() -> Self {
+        NoticeDraft {
+            kind: kind_value(NoticeKind::KnownProblem).into(),
+            audience: "everyone".into(),
+            ..Default::default()
+        }
+    }
+
+    fn of(n: &Notice) -> Self {
+        NoticeDraft {
+            title: n.title.clone(),
+            body: n.body.clone(),
+            kind: kind_value(n.kind).into(),
+            services: n.services.clone(),
+            audience: audience_value(n.audience).into(),
+            starts: uk_input_value(n.starts_at),
+            ends: n.ends_at.map(uk_input_value).unwrap_or_default(),
+        }
+    }
+
+    /// The notice this draft would make, or every problem with it, by the same rules as
+    /// the server's.
+    fn input(
+        &self,
+        published: bool,
+        old: Option<&Notice>,
+        now: DateTime<Utc>,
+        known: &[&str],
+    ) -> Result<NoticeInput, Vec<FieldError>> {
+        let mut problems = Vec::new();
+        let kind = kind_of(&self.kind);
+        if kind.is_none() {
+            problems.push(FieldError::new(
+                "kind",
+                "Choose what kind of notice this is.",
+            ));
+        }
+        let starts_at = match read_uk_input(&self.starts) {
+            Ok(at) => at.unwrap_or(now),
+            Err(e) => {
+                problems.push(FieldError::new("starts_at", e));
+                now
+            }
+        };
+        let ends_at = read_uk_input(&self.ends).unwrap_or_else(|e| {
+            problems.push(FieldError::new("ends_at", e));
+            None
+        });
+        let kind = kind.unwrap_or(NoticeKind::Information);
+        let severity = match old {
+            Some(o) if o.kind == kind => o.severity,
+            _ => severity_for(kind),
+        };
+        let input = NoticeInput {
+            title: self.title.trim().to_string(),
+            body: self.body.trim().to_string(),
+            kind,
+            severity,
+            services: self.services.clone(),
+            starts_at,
+            ends_at,
+            audience: audience_of(&self.audience),
+            published,
+        };
+        let candidate = notice_from(&input, old, now);
+        if let Err(found) = validate_notice(&candidate, known) {
+            // A time that could not be read is reported once, as unreadable.
+            let unreadable: Vec<String> = problems.iter().map(|p| p.field.clone()).collect();
+            problems.extend(found.into_iter().filter(|f| !unreadable.contains(&f.field)));
+        }
+        if problems.is_empty() {
+            Ok(input)
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+fn notice_from(input: &NoticeInput, old: Option<&Notice>, now: DateTime<Utc>) -> Notice {
+    Notice {
+        id: old.map_or(0, |o| o.id),
+        title: input.title.clone(),
+        body: input.body.clone(),
+        kind: input.kind,
+        severity: input.severity,
+        services: input.services.clone(),
+        starts_at: input.starts_at,
+        ends_at: input.ends_at,
+        audience: input.audience,
+        published: input.published,
+        author: old.map(|o| o.author.clone()).unwrap_or_default(),
+        created_at: old.map_or(now, |o| o.created_at),
+        updated_at: now,
+    }
+}
+
+/// When a notice is shown, in words.
+pub fn window_words(n: &Notice) -> String {
+    match n.ends_at {
+        Some(end) => format!(
+            "From {} until {}",
+            uk_date_time(n.starts_at),
+            uk_date_time(end)
+        ),
+        None => format!("From {}, until it is ended", uk_date_time(n.starts_at)),
+    }
+}
+
+/// The notice as users will see it on the status page.
+#[component]
+pub fn NoticeCard(
+    /// The notice to show.
+    notice: Notice,
+    /// Every service, for their names.
+    services: Vec<ServiceState>,
+    /// The heading level of the notice's title.
+    #[prop(optional)]
+    heading: Option<u8>,
+) -> impl IntoView {
+    let names: Vec<String> = notice
+        .services
+        .iter()
+        .map(|id| {
+            services
+                .iter()
+                .find(|s| &s.id == id)
+                .map_or_else(|| id.clone(), |s| s.name.clone())
+        })
+        .collect();
+    let paragraphs: Vec<String> = notice
+        .body
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect();
+    let title = notice.title.clone();
+    let title = match heading.unwrap_or(3) {
+        2 => view! { <h2 class="notice-title">{title}</h2> }.into_any(),
+        _ => view! { <h3 class="notice-title">{title}</h3> }.into_any(),
+    };
+    view! {
+        <div class=format!("notice notice-{}", kind_value(notice.kind))>
+            <p class="notice-kind">{kind_label(notice.kind)}</p>
+            {title}
+            {paragraphs.into_iter().map(|p| view! { <p class="notice-body">{p}</p> }).collect_view()}
+            {(!names.is_empty()).then(|| view! { <p class="notice-services">"Affects: " {names.join(", ")}</p> })}
+            <p class="notice-when">{window_words(&notice)}</p>
+            {(notice.audience != Audience::Everyone).then(|| view! {
+                <p class="notice-audience">"For " {audience_words(notice.audience).to_lowercase()}</p>
+            })}
+        </div>
+    }
+}
+
+/// `/manage/notices/new` and `/manage/notices/:id`: the short form, with its preview.
+#[component]
+pub fn NoticeEditor() -> impl IntoView {
+    let params = use_params_map();
+    let id = params
+        .read_untracked()
+        .get("id")
+        .and_then(|i| i.parse::<i64>().ok());
+    let draft_key = match id {
+        Some(id) => format!("notice:{id}"),
+        None => "notice:new".to_string(),
+    };
+    let session = Session::get();
+    let services = Services::get();
+    let flash = Flash::get();
+    let navigate = use_navigate();
+    let draft = RwSignal::new(None::<NoticeDraft>);
+    let old = RwSignal::new(None::<Notice>);
+    let restored = RwSignal::new(false);
+    let load_problem = RwSignal::new(None::<String>);
+    let problems = Problems::new();
+    let busy = RwSignal::new(false);
+
+    {
+        let draft_key = draft_key.clone();
+        spawn_local(async move {
+            let saved = drafts::load::<NoticeDraft>(&draft_key);
+            match id {
+                None => {
+                    restored.set(saved.is_some());
+                    draft.set(Some(saved.unwrap_or_else(NoticeDraft::fresh)));
+                }
+                Some(id) => match client::notices().await {
+                    Ok(list) => match list.into_iter().find(|n| n.id == id) {
+                        Some(n) => {
+                            let server = NoticeDraft::of(&n);
+                            let d = match saved {
+                                Some(s) if s != server => {
+                                    restored.set(true);
+                                    s
+                                }
+                                _ => server,
+                            };
+                            old.set(Some(n));
+                            draft.set(Some(d));
+                        }
+                        None => load_problem.set(Some(format!(
+                            "There is no notice {id}. It may have been removed. Go back to the list of notices."
+                        ))),
+                    },
+                    Err(e) => load_problem.set(Some(e.to_string())),
+                },
+            }
+        });
+    }
+    {
+        let draft_key = draft_key.clone();
+        Effect::new(move |_| {
+            if let Some(d) = draft.get() {
+                drafts::save(&draft_key, &d);
+            }
+        });
+    }
+
+    let set = move |f: fn(&mut NoticeDraft, String)| {
+        move |v: String| {
+            draft.update(|d| {
+                if let Some(d) = d.as_mut() {
+                    f(d, v)
+                }
+            })
+        }
+    };
+    let get = move |f: fn(&NoticeDraft) -> String| {
+        Signal::derive(move || draft.with(|d| d.as_ref().map(f).unwrap_or_default()))
+    };
+
+    let submit = {
+        let draft_key = draft_key.clone();
+        let navigate = navigate.clone();
+        Callback::new(move |publish: bool| {
+            let Some(d) = draft.get_untracked() else {
+                return;
+            };
+            problems.clear();
+            let list = services.0.get_untracked();
+            let known: Vec<&str> = list.iter().map(|s| s.id.as_str()).collect();
+            let old_notice = old.get_untracked();
+            let input = match d.input(publish, old_notice.as_ref(), now(), &known) {
+                Ok(input) => input,
+                Err(found) => {
+                    problems.set(found);
+                    focus_summary();
+                    return;
+                }
+            };
+            busy.set(true);
+            let draft_key = draft_key.clone();
+            let navigate = navigate.clone();
+            spawn_local(async move {
+                let result = match old_notice.as_ref() {
+                    Some(o) => client::update_notice(o.id, &input).await,
+                    None => client::create_notice(&input).await,
+                };
+                busy.set(false);
+                match result {
+                    Ok(n) => {
+                        drafts::clear(&draft_key);
+                        let now = now();
+                        flash.say(if !n.published {
+                            format!("Saved “{}” as a draft. Only staff can see it.", n.title)
+                        } else if n.starts_at > now {
+                            format!(
+                                "Published “{}”. Users will see it from {}.",
+                                n.title,
+                                uk_date_time(n.starts_at)
+                            )
+                        } else {
+                            format!("Published “{}”. Users can see it now.", n.title)
+                        });
+                        navigate("/manage/notices", Default::default());
+                    }
+                    Err(e) => {
+                        let retry_publish = publish;
+                        problems.show(e, session, move || {
+                            // Once signed in again, press the same button for them.
+                            let id = if retry_publish {
+                                "publish"
+                            } else {
+                                "save-draft"
+                            };
+                            super::form::click_id(id);
+                        })
+                    }
+                }
+            });
+        })
+    };
+    let end_now = Callback::new(move |()| {
+        let Some(n) = old.get_untracked() else {
+            return;
+        };
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match client::end_notice(n.id).await {
+                Ok(n) => {
+                    drafts::clear(&format!("notice:{}", n.id));
+                    flash.say(format!("Ended “{}”. Users no longer see it.", n.title));
+                    navigate("/manage/notices", Default::default());
+                }
+                Err(e) => problems.show(e, session, || super::form::click_id("end-now")),
+            }
+        });
+    });
+
+    let preview = Signal::derive(move || {
+        let d = draft.get()?;
+        let o = old.get();
+        let list = services.0.get();
+        let known: Vec<&str> = list.iter().map(|s| s.id.as_str()).collect();
+        let published = o.as_ref().is_none_or(|o| o.published);
+        let now = now();
+        // The preview shows what can be read even while something still needs fixing.
+        let input = d
+            .input(published, o.as_ref(), now, &known)
+            .unwrap_or_else(|_| {
+                let kind = kind_of(&d.kind).unwrap_or(NoticeKind::Information);
+                NoticeInput {
+                    title: d.title.trim().to_string(),
+                    body: d.body.trim().to_string(),
+                    kind,
+                    severity: severity_for(kind),
+                    services: d.services.clone(),
+                    starts_at: read_uk_input(&d.starts).ok().flatten().unwrap_or(now),
+                    ends_at: read_uk_input(&d.ends).ok().flatten(),
+                    audience: audience_of(&d.audience),
+                    published,
+                }
+            });
+        Some(notice_from(&input, o.as_ref(), now))
+    });
+
+    let heading = if id.is_some() {
+        "Change a notice"
+    } else {
+        "Post a notice"
+    };
+    view! {
+        <Title text=heading />
+        <p class="back"><A href="/manage/notices">"All notices"</A></p>
+        <h1>{heading}</h1>
+        <LoadProblem problem=load_problem />
+        {move || restored.get().then(|| view! {
+            <p class="draft-note" role="status">"We kept what you typed before it was saved. Carry on, or "
+                <button type="button" class="button-link" on:click=move |_| {
+                    restored.set(false);
+                    draft.set(Some(old.get_untracked().as_ref().map(NoticeDraft::of).unwrap_or_else(NoticeDraft::fresh)));
+                }>"start again"</button>"."</p>
+        })}
+        <Show when=move || draft.with(Option::is_some)>
+            <div class="form-and-preview">
+                <form class="notice-form" novalidate on:submit=move |ev| {
+                    ev.prevent_default();
+                    submit.run(old.with_untracked(|o| o.as_ref().is_none_or(|o| o.published)));
+                }>
+                    <ProblemSummary problems target=notice_target />
+                    <TextField field="title" label="Title" hint="What users will look for, in a few words: “Bulk upload is not working”."
+                        value=get(|d| d.title.clone()) on_input=set(|d, v| d.title = v) problems
+                        described_by_also="title-hints" class="input-wide" />
+                    <PlainHints id="title-hints" text=get(|d| d.title.clone()) />
+                    <TextField field="body" label="What users need to know" rows=5
+                        hint="What is affected, what users can do meanwhile, and when you will say more."
+                        value=get(|d| d.body.clone()) on_input=set(|d, v| d.body = v) problems
+                        described_by_also="body-hints" />
+                    <PlainHints id="body-hints" text=get(|d| d.body.clone()) />
+                    <Radios field="kind" legend="Kind of notice" inline=true
+                        choices=vec![
+                            Choice::new("known_problem", "Known problem"),
+                            Choice::new("planned_maintenance", "Planned maintenance"),
+                            Choice::new("information", "Information"),
+                        ]
+                        value=get(|d| d.kind.clone()) on_change=set(|d, v| d.kind = v) problems />
+                    <ServicePicker draft problems />
+                    <Radios field="audience" legend="Who needs to know" inline=true
+                        choices=vec![
+                            Choice::new("everyone", "Everyone"),
+                            Choice::new("trainees", "Trainees"),
+                            Choice::new("admins", "Admins"),
+                        ]
+                        value=get(|d| d.audience.clone()) on_change=set(|d, v| d.audience = v) problems />
+                    <div class="field-pair">
+                        <UkTimeField field="starts_at" label="Starts" value=get(|d| d.starts.clone())
+                            on_input=set(|d, v| d.starts = v) problems
+                            empty_means="Empty: from the moment you publish." />
+                        <UkTimeField field="ends_at" label="Ends" value=get(|d| d.ends.clone())
+                            on_input=set(|d, v| d.ends = v) problems
+                            empty_means="Empty: until you end it." />
+                    </div>
+                    <ButtonRow>
+                        {move || {
+                            match old.get() {
+                                Some(o) if o.published => view! {
+                                    <button type="submit" id="publish" class="button" disabled=move || busy.get()>"Save changes"</button>
+                                    <button type="button" id="end-now" class="button-warning" on:click=move |_| end_now.run(())>"End now"</button>
+                                }.into_any(),
+                                _ => view! {
+                                    <button type="button" id="publish" class="button" disabled=move || busy.get()
+                                        on:click=move |_| submit.run(true)>"Publish now"</button>
+                                    <button type="button" id="save-draft" class="button-secondary" disabled=move || busy.get()
+                                        on:click=move |_| submit.run(false)>"Save as draft"</button>
+                                }.into_any(),
+                            }
+                        }}
+                    </ButtonRow>
+                </form>
+                <section class="preview" aria-labelledby="preview-heading">
+                    <h2 id="preview-heading">"Preview"</h2>
+                    <p class="preview-where">{move || preview.get().map(|n| where_words(&n, now()))}</p>
+                    {move || preview.get().map(|n| view! { <NoticeCard notice=n services=services.0.get() /> })}
+                </section>
+            </div>
+        </Show>
+    }
+}
+
+/// Where and when the notice will be seen, above the preview.
+fn where_words(n: &Notice, now: DateTime<Utc>) -> String {
+    if !n.published {
+        "A draft: only staff can see it until it is published.".into()
+    } else if n.ends_at.is_some_and(|e| e <= now) {
+        "Ended: users no longer see it.".into()
+    } else if n.starts_at > now {
+        format!(
+            "Users will see this on the status page from {}.",
+            uk_date_time(n.starts_at)
+        )
+    } else {
+        "Users will see this on the status page as soon as it is saved.".into()
+    }
+}
+
+/// A problem with one of the listed services goes to the first box.
+fn notice_target(field: &str) -> String {
+    if field.starts_with("services") {
+        "f-services".into()
+    } else {
+        super::form::field_id(field)
+    }
+}
+
+/// Affected services, as boxes to tick, by group.
+#[component]
+fn ServicePicker(draft: RwSignal<Option<NoticeDraft>>, problems: Problems) -> impl IntoView {
+    let services = Services::get();
+    let error = Signal::derive(move || problems.within("services"));
+    view! {
+        <fieldset class="field" class:field-with-problem=move || error.get().is_some()
+            aria-describedby="f-services-hint">
+            <legend>"Affected services (optional)"</legend>
+            <p class="field-hint" id="f-services-hint">"Leave them all unticked if the notice is about TIS as a whole."</p>
+            <super::form::FieldProblem id="f-services" message=error />
+            <div class="choices choices-columns">
+                {move || services.0.get().into_iter().enumerate().map(|(k, s)| {
+                    let id = s.id.clone();
+                    let input_id = if k == 0 { "f-services".to_string() } else { format!("f-services-{}", s.id) };
+                    let checked = {
+                        let id = id.clone();
+                        move || draft.with(|d| d.as_ref().is_some_and(|d| d.services.contains(&id)))
+                    };
+                    view! {
+                        <div class="choice">
+                            <input type="checkbox" id=input_id.clone() name="services" value=s.id.clone()
+                                prop:checked=checked
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    let id = id.clone();
+                                    draft.update(|d| if let Some(d) = d.as_mut() {
+                                        d.services.retain(|x| x != &id);
+                                        if on { d.services.push(id); }
+                                    });
+                                } />
+                            <label for=input_id>{s.name.clone()}</label>
+                        </div>
+                    }
+                }).collect_view()}
+            </div>
+        </fieldset>
+    }
+}
+
+/// `/manage/notices`: every notice, by whether users see it now, later, or no more.
+#[component]
+pub fn NoticeList() -> impl IntoView {
+    let session = Session::get();
+    let services = Services::get();
+    let list = RwSignal::new(None::<Result<Vec<Notice>, ManageError>>);
+    let problems = Problems::new();
+    let flash = Flash::get();
+    let reload = move || {
+        spawn_local(async move { list.set(Some(client::notices().await)) });
+    };
+    reload();
+
+    let end = move |n: Notice| {
+        spawn_local(async move {
+            match client::end_notice(n.id).await {
+                Ok(ended) => {
+                    flash.say(format!("Ended “{}”. Users no longer see it.", ended.title));
+                    reload();
+                }
+                Err(e) => problems.show(e, session, reload),
+            }
+        });
+    };
+
+    view! {
+        <Title text="Notices" />
+        <h1>"Notices"</h1>
+        <p><A href="/manage/notices/new" attr:class="button">"Post a notice"</A></p>
+        <ProblemSummary problems />
+        {move || match list.get() {
+            None => view! { <p class="loading">"Loading notices…"</p> }.into_any(),
+            Some(Err(e)) => view! { <p class="load-problem" role="alert">{e.to_string()}</p> }.into_any(),
+            Some(Ok(all)) => {
+                let now = now();
+                let svc = services.0.get();
+                let group = |title: &'static str, empty: &'static str, f: &dyn Fn(&Notice) -> bool| {
+                    let items: Vec<Notice> = all.iter().filter(|n| f(n)).cloned().collect();
+                    let slug = title.to_lowercase().replace(' ', "-");
+                    let svc = svc.clone();
+                    view! {
+                        <section class="notice-group" aria-labelledby=slug.clone()>
+                            <h2 id=slug.clone()>{title} <span class="count">" (" {items.len()} ")"</span></h2>
+                            {if items.is_empty() {
+                                view! { <p class="empty">{empty}</p> }.into_any()
+                            } else {
+                                view! {
+                                    <ul class="record-list">
+                                        {items.into_iter().map(|n| view! { <NoticeRow notice=n services=svc.clone() now on_end=end /> }).collect_view()}
+                                    </ul>
+                                }.into_any()
+                            }}
+                        </section>
+                    }
+                };
+                view! {
+                    {group("Showing now", "No notice is showing now.", &|n| n.is_active(now))}
+                    {group("Starting later", "No notice is waiting to start.", &|n| n.published && n.starts_at > now && n.ends_at.is_none_or(|e| e > now))}
+                    {group("Drafts", "No drafts.", &|n| !n.published)}
+                    {group("Ended", "No notice has ended yet.", &|n| n.published && n.ends_at.is_some_and(|e| e <= now))}
+                }.into_any()
+            }
+        }}
+    }
+}
+
+/// A notice in the list, with what can be done to it.
+#[component]
+fn NoticeRow(
+    notice: Notice,
+    services: Vec<ServiceState>,
+    now: DateTime<Utc>,
+    /// Ends the notice now.
+    #[prop(into)]
+    on_end: Callback<Notice>,
+) -> impl IntoView {
+    let href = format!("/manage/notices/{}", notice.id);
+    let can_end = notice.published && notice.ends_at.is_none_or(|e| e > now);
+    let names: Vec<String> = notice
+        .services
+        .iter()
+        .filter_map(|id| {
+            services
+                .iter()
+                .find(|s| &s.id == id)
+                .map(|s| s.name.clone())
+        })
+        .collect();
+    let title = notice.title.clone();
+    let for_end = notice.clone();
+    let link_title = notice.title.clone();
+    let change_title = title.clone();
+    view! {
+        <li class="record" data-notice=notice.id>
+            <h3 class="record-title"><A href=href.clone()>{link_title.clone()}</A></h3>
+            <p class="record-meta">
+                {kind_label(notice.kind)} " · " {audience_words(notice.audience)}
+                {(!names.is_empty()).then(|| format!(" · {}", names.join(", ")))}
+            </p>
+            <p class="record-meta">{window_words(&notice)}</p>
+            <div class="record-actions">
+                <A href=href attr:class="button-secondary button-small">"Change" <span class="visually-hidden">" “" {change_title.clone()} "”"</span></A>
+                {can_end.then(|| view! {
+                    <button type="button" class="button-warning button-small" on:click=move |_| on_end.run(for_end.clone())>
+                        "End now" <span class="visually-hidden">" “" {title.clone()} "”"</span>
+                    </button>
+                })}
+            </div>
+        </li>
+    }
+}

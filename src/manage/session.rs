@@ -1,0 +1,241 @@
+//! Who is signed in, signing in (on its own page, or again in place when a sign-in ends
+//! mid-task, so nothing typed is lost) and signing out.
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use tis_core::Role;
+use tis_core::account::SessionInfo;
+
+use super::client::{self, ManageError};
+use super::form::{ButtonRow, ProblemSummary, Problems, TextField, focus_id};
+
+/// The signed-in person, shared by every staff page.
+#[derive(Clone, Copy)]
+pub struct Session {
+    pub who: RwSignal<Option<SessionInfo>>,
+    /// Whether the first check of the sign-in has answered.
+    pub checked: RwSignal<bool>,
+    /// The sign-in ended while the person was working; the page stays as it is.
+    pub expired: RwSignal<bool>,
+    /// What to do once signed in again: the action that found the sign-in had ended.
+    retry: StoredValue<Option<Rc<dyn Fn()>>, LocalStorage>,
+}
+
+impl Session {
+    /// The session of this page, made and checked with the server the first time.
+    pub fn get() -> Session {
+        if let Some(s) = use_context::<Session>() {
+            return s;
+        }
+        let s = Session {
+            who: RwSignal::new(None),
+            checked: RwSignal::new(false),
+            expired: RwSignal::new(false),
+            retry: StoredValue::new_local(None),
+        };
+        provide_context(s);
+        spawn_local(async move {
+            if let Ok(info) = client::session().await {
+                s.who.set(Some(info));
+            }
+            s.checked.set(true);
+        });
+        s
+    }
+
+    pub fn role(&self) -> Option<Role> {
+        self.who.with(|w| w.as_ref().map(|i| i.role))
+    }
+
+    /// Whether the person may do what needs `role`.
+    pub fn can(&self, role: Role) -> bool {
+        self.role().is_some_and(|r| r.allows(role))
+    }
+
+    /// The sign-in has ended: ask for it again in place, then run `retry`.
+    pub fn expire(&self, retry: impl Fn() + 'static) {
+        self.retry.set_value(Some(Rc::new(retry)));
+        self.expired.set(true);
+        request_animation_frame(|| focus_id("sign-in-again"));
+    }
+
+    fn signed_in(&self, info: SessionInfo) {
+        self.who.set(Some(info));
+        if self.expired.get_untracked() {
+            self.expired.set(false);
+            if let Some(retry) = self.retry.get_value() {
+                self.retry.set_value(None);
+                retry();
+            }
+        }
+    }
+}
+
+/// The sign-in form: name and password, with the server's answer shown in words.
+#[component]
+pub fn SignInForm(
+    /// Called once signed in.
+    #[prop(into)]
+    on_signed_in: Callback<SessionInfo>,
+    /// The name to start with (after an ended sign-in, the same person's).
+    #[prop(optional, into)]
+    name: Option<String>,
+    /// What the button says.
+    #[prop(into)]
+    button: String,
+) -> impl IntoView {
+    let name = RwSignal::new(name.unwrap_or_default());
+    let password = RwSignal::new(String::new());
+    let problems = Problems::new();
+    let busy = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        problems.clear();
+        let (n, p) = (name.get_untracked(), password.get_untracked());
+        let mut missing = Vec::new();
+        if n.trim().is_empty() {
+            missing.push(tis_core::FieldError::new("name", "Enter your name."));
+        }
+        if p.is_empty() {
+            missing.push(tis_core::FieldError::new(
+                "password",
+                "Enter your password.",
+            ));
+        }
+        if !missing.is_empty() {
+            problems.set(missing);
+            super::form::focus_summary();
+            return;
+        }
+        busy.set(true);
+        spawn_local(async move {
+            match client::sign_in(&n, &p).await {
+                Ok(info) => {
+                    password.set(String::new());
+                    on_signed_in.run(info);
+                }
+                Err(ManageError::SignInRefused(detail)) => {
+                    // The password is cleared: it was wrong or is about to be retyped.
+                    password.set(String::new());
+                    problems.general.set(Some(detail));
+                    super::form::focus_summary();
+                }
+                Err(other) => {
+                    problems.general.set(Some(other.to_string()));
+                    super::form::focus_summary();
+                }
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <form class="sign-in-form" on:submit=submit novalidate>
+            <ProblemSummary problems />
+            <TextField field="name" label="Name" value=name on_input=move |v| name.set(v)
+                problems autocomplete="username" class="input-medium" />
+            <TextField field="password" label="Password" kind="password" value=password
+                on_input=move |v| password.set(v) problems autocomplete="current-password"
+                class="input-medium" />
+            <ButtonRow>
+                <button type="submit" class="button" disabled=move || busy.get()>{button}</button>
+            </ButtonRow>
+        </form>
+    }
+}
+
+/// Shown over the page when the sign-in ends mid-task: sign in again without leaving it.
+#[component]
+pub fn SignInAgain() -> impl IntoView {
+    let session = Session::get();
+    move || {
+        session.expired.get().then(|| {
+            let name = session.who.with_untracked(|w| w.as_ref().map(|i| i.name.clone()));
+            view! {
+                <section class="sign-in-again" aria-labelledby="sign-in-again">
+                    <h2 id="sign-in-again" tabindex="-1">"Sign in again to carry on"</h2>
+                    <p>"Your sign-in has ended, so your last change was not saved. Everything you typed is still here. Sign in again and it will be saved."</p>
+                    <SignInForm name=name.unwrap_or_default() button="Sign in and save"
+                        on_signed_in=move |info| session.signed_in(info) />
+                </section>
+            }
+        })
+    }
+}
+
+/// `/sign-in`: the door to the staff pages.
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let session = Session::get();
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let next = move || {
+        query
+            .read()
+            .get("next")
+            // Only somewhere on this site.
+            .filter(|n| n.starts_with("/manage"))
+            .unwrap_or_else(|| "/manage".to_string())
+    };
+    let on_signed_in = move |info: SessionInfo| {
+        session.who.set(Some(info));
+        navigate(&next(), Default::default());
+    };
+    view! {
+        <Title text="Sign in" />
+        <div class="manage">
+            <h1>"Sign in"</h1>
+            {move || match session.who.get() {
+                Some(info) => view! {
+                    <p>"You are signed in as " <strong>{info.name.clone()}</strong> " (" {role_words(info.role)} ")."</p>
+                    <p><a href="/manage" class="button">"Go to the staff pages"</a></p>
+                    <SignOutButton />
+                }.into_any(),
+                None => view! {
+                    <p>"For TIS support staff and the TIS team: post notices, tell users about incidents and write incident reports."</p>
+                    <SignInForm button="Sign in" on_signed_in=on_signed_in.clone() />
+                    <p class="field-hint">"You do not need to sign in to see whether TIS is working. "
+                        <a href="/">"See the live status"</a>"."</p>
+                }.into_any(),
+            }}
+        </div>
+    }
+}
+
+/// What a role may do, in words.
+pub fn role_words(role: Role) -> &'static str {
+    match role {
+        Role::Support => "support: notices and incident updates",
+        Role::Editor => "editor: incidents, updates and reports",
+        Role::Admin => "admin: everything",
+        Role::Prober => "prober: probe results only",
+    }
+}
+
+/// Signs out and goes to the sign-in page.
+#[component]
+pub fn SignOutButton() -> impl IntoView {
+    let session = Session::get();
+    let problem = RwSignal::new(None::<String>);
+    let sign_out = move |_| {
+        spawn_local(async move {
+            match client::sign_out().await {
+                Ok(()) => {
+                    session.who.set(None);
+                    // A full load, so nothing of the signed-in pages stays in memory.
+                    if let Some(w) = web_sys::window() {
+                        let _ = w.location().set_href("/sign-in");
+                    }
+                }
+                Err(e) => problem.set(Some(e.to_string())),
+            }
+        });
+    };
+    view! {
+        <button type="button" class="button-link" on:click=sign_out>"Sign out"</button>
+        {move || problem.get().map(|p| view! { <p class="field-problem" role="alert">{p}</p> })}
+    }
+}
