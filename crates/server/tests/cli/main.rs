@@ -4,6 +4,7 @@
 mod helpers;
 mod http;
 mod ops;
+mod probes;
 
 use helpers::{OutputText, Server, tis_status, write};
 use serde_json::Value;
