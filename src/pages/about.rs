@@ -1,0 +1,5 @@
+use leptos::prelude::*;
+#[component]
+pub fn About() -> impl IntoView {
+    view! { <h1>"About"</h1> }
+}

@@ -1,0 +1,5 @@
+use leptos::prelude::*;
+#[component]
+pub fn Notices() -> impl IntoView {
+    view! { <h1>"Notices"</h1> }
+}
