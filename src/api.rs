@@ -137,40 +137,42 @@ async fn fetch(path: &str, init: &web_sys::RequestInit) -> Result<Answer, ApiErr
     Ok(Answer::Fresh { body, etag })
 }
 
-/// Data as the page has it: the value, and when the server last confirmed it.
-#[derive(Debug)]
-pub struct Fetched<T> {
-    pub value: Arc<T>,
+/// An answer as the page has it: the JSON text, and when the server last confirmed it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fetched {
+    pub body: Arc<str>,
     /// When this browser last heard from the server that this was current.
     pub as_of: DateTime<Utc>,
 }
 
-impl<T> Clone for Fetched<T> {
-    fn clone(&self) -> Self {
-        Fetched {
-            value: self.value.clone(),
-            as_of: self.as_of,
-        }
-    }
-}
-
 /// One piece of data from the API, kept current. See the module documentation.
-pub struct Live<T: Send + Sync + 'static> {
-    pub data: RwSignal<Option<Fetched<T>>>,
+///
+/// The fetching, caching and retrying here know nothing of the data's type: only
+/// [`Live::state`] parses it. Written generically, every kind of data would carry its
+/// own copy of all that code in the Wasm.
+#[derive(Clone, Copy)]
+pub struct Raw {
+    pub data: RwSignal<Option<Fetched>>,
     /// The latest failure; cleared by the next success.
     pub error: RwSignal<Option<ApiError>>,
 }
 
-impl<T: Send + Sync + 'static> Clone for Live<T> {
+/// A [`Raw`] answer that reads as `T`.
+pub struct Live<T> {
+    raw: Raw,
+    kind: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Live<T> {
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<T: Send + Sync + 'static> Copy for Live<T> {}
+impl<T> Copy for Live<T> {}
 
 /// What a page should show for a [`Live`] value.
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 pub enum Shown<T> {
     /// Waiting for the first answer, with nothing kept from before.
     Loading,
@@ -198,24 +200,45 @@ impl<T> Shown<T> {
     }
 }
 
-impl<T: PartialEq + Send + Sync + 'static> Live<T> {
-    /// What to show, changing only when the data itself changes (not when the server
-    /// only confirmed it), so pages are not redrawn for nothing.
+impl<T: DeserializeOwned + Send + Sync + 'static> Live<T> {
+    /// What to show, read from the latest answer. It changes only when the answer's text
+    /// does (not when the server only confirmed it), so pages are not redrawn for nothing.
     pub fn state(&self) -> Memo<Shown<T>> {
-        let live = *self;
-        Memo::new(move |_| match (live.data.get(), live.error.get()) {
-            // A missing thing is missing, even if an old copy says otherwise.
-            (_, Some(e @ ApiError::NotFound(_))) => Shown::Failed(e),
-            (Some(data), _) => Shown::Ready(data.value),
-            (None, Some(e)) => Shown::Failed(e),
-            (None, None) => Shown::Loading,
-        })
+        let body = self.raw.body();
+        let error = self.raw.error;
+        Memo::new_with_compare(
+            move |_| {
+                let parsed = body.with(|b| {
+                    b.as_ref()
+                        .map(|b| serde_json::from_str::<T>(b).map_err(|_| ApiError::Unreadable))
+                });
+                match (parsed, error.get()) {
+                    // A missing thing is missing, even if an old copy says otherwise.
+                    (_, Some(e @ ApiError::NotFound(_))) => Shown::Failed(e),
+                    (Some(Ok(value)), _) => Shown::Ready(Arc::new(value)),
+                    (Some(Err(e)), _) | (None, Some(e)) => Shown::Failed(e),
+                    (None, None) => Shown::Loading,
+                }
+            },
+            // A new parse is a new value; the text memo below already skips repeats.
+            |_, _| true,
+        )
     }
+}
 
+impl<T> Live<T> {
     /// When the data was last confirmed by the server.
     pub fn as_of(&self) -> Signal<Option<DateTime<Utc>>> {
-        let data = self.data;
+        let data = self.raw.data;
         Signal::derive(move || data.with(|d| d.as_ref().map(|d| d.as_of)))
+    }
+}
+
+impl Raw {
+    /// The answer's text alone, changing only when the text does.
+    fn body(&self) -> Memo<Option<Arc<str>>> {
+        let data = self.data;
+        Memo::new(move |_| data.with(|d| d.as_ref().map(|d| d.body.clone())))
     }
 }
 
@@ -233,11 +256,15 @@ struct Requests {
 /// Keeps the answer at `path` current. `path` may change (a filter, another incident);
 /// `None` means nothing to load yet. `parts` are the kinds of change (see [`Part`])
 /// that make it ask again.
-pub fn live<T>(path: impl Fn() -> Option<String> + 'static, parts: &'static [Part]) -> Live<T>
-where
-    T: DeserializeOwned + Send + Sync + 'static,
-{
-    let live = Live {
+pub fn live<T>(path: impl Fn() -> Option<String> + 'static, parts: &'static [Part]) -> Live<T> {
+    Live {
+        raw: raw(Box::new(path), parts),
+        kind: std::marker::PhantomData,
+    }
+}
+
+fn raw(path: Box<dyn Fn() -> Option<String>>, parts: &'static [Part]) -> Raw {
+    let raw = Raw {
         data: RwSignal::new(None),
         error: RwSignal::new(None),
     };
@@ -251,34 +278,26 @@ where
             .unwrap_or(false);
         let moved = previous.as_ref() != Some(&path);
         if moved {
+            let kept = path.as_deref().and_then(cache::read);
             state.update_value(|s| {
                 s.path = path.clone();
-                s.etag = None;
+                s.etag = kept.as_ref().and_then(|k| k.etag.clone());
             });
-            live.error.set(None);
-            let kept = path.as_deref().and_then(cache::read);
-            let parsed = kept.and_then(|k| {
-                let value = serde_json::from_str::<T>(&k.body).ok()?;
-                state.update_value(|s| s.etag = k.etag);
-                Some(Fetched {
-                    value: Arc::new(value),
-                    as_of: k.as_of,
-                })
-            });
-            live.data.set(parsed);
+            raw.error.set(None);
+            raw.data.set(kept.map(|k| Fetched {
+                body: k.body.into(),
+                as_of: k.as_of,
+            }));
         }
         if (moved || nudged) && path.is_some() {
-            load(live, state, conn);
+            load(raw, state, conn);
         }
         path
     });
-    live
+    raw
 }
 
-fn load<T>(live: Live<T>, state: StoredValue<Requests, LocalStorage>, conn: Conn)
-where
-    T: DeserializeOwned + Send + Sync + 'static,
-{
+fn load(raw: Raw, state: StoredValue<Requests, LocalStorage>, conn: Conn) {
     let Some((path, etag)) = state
         .try_update_value(|s| {
             if s.busy {
@@ -297,7 +316,7 @@ where
         let current = state.try_with_value(|s| s.path.as_deref() == Some(path.as_str()));
         // The page may have gone, or moved on to other data while we waited.
         if current == Some(true) {
-            settle(live, state, conn, &path, answer);
+            settle(raw, state, conn, &path, answer);
         }
         let again = state
             .try_update_value(|s| {
@@ -306,26 +325,24 @@ where
             })
             .unwrap_or(false);
         if again {
-            load(live, state, conn);
+            load(raw, state, conn);
         }
     });
 }
 
-fn settle<T>(
-    live: Live<T>,
+fn settle(
+    raw: Raw,
     state: StoredValue<Requests, LocalStorage>,
     conn: Conn,
     path: &str,
     answer: Result<Answer, ApiError>,
-) where
-    T: DeserializeOwned + Send + Sync + 'static,
-{
+) {
     let at = now();
     match answer {
         Ok(Answer::NotModified) => {
             conn.reached();
-            live.error.set(None);
-            live.data.update(|d| {
+            raw.error.set(None);
+            raw.data.update(|d| {
                 if let Some(d) = d {
                     d.as_of = at;
                 }
@@ -334,18 +351,13 @@ fn settle<T>(
         }
         Ok(Answer::Fresh { body, etag }) => {
             conn.reached();
-            match serde_json::from_str::<T>(&body) {
-                Ok(value) => {
-                    cache::write(path, etag.as_deref(), at, &body);
-                    state.update_value(|s| s.etag = etag);
-                    live.error.set(None);
-                    live.data.set(Some(Fetched {
-                        value: Arc::new(value),
-                        as_of: at,
-                    }));
-                }
-                Err(_) => live.error.set(Some(ApiError::Unreadable)),
-            }
+            cache::write(path, etag.as_deref(), at, &body);
+            state.update_value(|s| s.etag = etag);
+            raw.error.set(None);
+            raw.data.set(Some(Fetched {
+                body: body.into(),
+                as_of: at,
+            }));
         }
         Err(e) => {
             if e.is_passing() {
@@ -353,7 +365,7 @@ fn settle<T>(
             } else {
                 conn.reached();
             }
-            live.error.set(Some(e));
+            raw.error.set(Some(e));
         }
     }
 }

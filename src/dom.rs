@@ -208,8 +208,8 @@ fn create(node: &Node) -> web_sys::Node {
     }
 }
 
-/// Holds content built by `build`, and brings it up to date in place whenever the
-/// signals `build` reads change.
+/// Holds content built by `of`, and brings it up to date in place whenever the signals
+/// `of` reads change.
 #[component]
 pub fn Content(
     /// Builds the content; it is run again when anything it reads changes.
@@ -218,6 +218,11 @@ pub fn Content(
     #[prop(optional)]
     class: &'static str,
 ) -> impl IntoView {
+    holder(Box::new(of), class)
+}
+
+/// The body of [`Content`], written once for every kind of builder.
+fn holder(of: Box<dyn Fn() -> Vec<Node>>, class: &'static str) -> impl IntoView {
     let host = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
         let nodes = of();

@@ -156,7 +156,8 @@ pub fn navigate(href: &str) {
         return;
     }
     let (path, query) = current();
-    let changed_page = location.path.get_untracked() != path;
+    let changed_page =
+        location.path.get_untracked() != path || location.query.get_untracked() != query;
     location.path.set(path);
     location.query.set(query);
     let fragment = href.split_once('#').map(|(_, f)| f.to_string());

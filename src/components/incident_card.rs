@@ -37,7 +37,7 @@ pub fn incident_card(
             format!(
                 "{} ({})",
                 uk_date_time(resolved),
-                words::lasted(incident.started_at, Some(resolved)).to_lowercase()
+                words::lasted(incident.started_at, Some(resolved)).to_ascii_lowercase()
             ),
         ));
     }

@@ -3,7 +3,7 @@
 mod about;
 mod incident;
 mod incidents;
-mod not_found;
+pub(crate) mod not_found;
 mod notices;
 mod overview;
 mod service;

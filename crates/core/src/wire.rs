@@ -701,6 +701,19 @@ pub struct IncidentView {
     pub report_revision: Option<u32>,
 }
 
+/// `GET /api/v1/incidents/{id}/report/revisions` (staff): one saved version of a report
+/// in a list, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevisionInfo {
+    pub number: u32,
+    pub author: String,
+    pub at: DateTime<Utc>,
+    pub status: ReportStatus,
+    /// Whether this is the version shown now.
+    pub current: bool,
+}
+
 /// The parts of a report that everyone may read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
