@@ -377,6 +377,23 @@ async fn locations_must_agree_before_a_service_is_called_down() {
         service(body, "bulk-upload")["status"] == "major_outage"
     })
     .await;
+    let changes = wait_until(&server, "/api/v1/status-changes", wait, |body| {
+        body["changes"].as_array().is_some_and(|c| !c.is_empty())
+    })
+    .await;
+    assert_eq!(changes["changes"][0]["service"], "bulk-upload");
+    assert_eq!(changes["changes"][0]["to"], "major_outage");
+
+    // Asking about a service that does not exist says which field to fix.
+    let wrong = reqwest::get(format!(
+        "{}/api/v1/status-changes?service=bulk-uplaod",
+        server.url
+    ))
+    .await
+    .unwrap();
+    assert_eq!(wrong.status(), 422);
+    let problem: Value = wrong.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "service", "{problem:#}");
 }
 
 #[tokio::test]
