@@ -1,17 +1,15 @@
 //! The staff pages under `/manage`, and `/sign-in`: support posts notices and incident
 //! updates; editors also run incidents and write their reports.
 
-// The report editor and revisions pages that use the rest come next.
-#[allow(dead_code)]
 mod client;
-#[allow(dead_code)]
 mod form;
 mod hints;
 mod home;
 mod incidents;
 mod notices;
-#[allow(dead_code)]
+mod report;
 mod report_draft;
+mod revisions;
 mod session;
 
 use leptos::prelude::*;
@@ -38,6 +36,8 @@ pub fn ManageRoutes() -> impl MatchNestedRoutes + Clone {
             <Route path=path!("incidents") view=incidents::IncidentList />
             <Route path=path!("incidents/new") view=incidents::OpenIncident />
             <Route path=path!("incidents/:id") view=incidents::IncidentPage />
+            <Route path=path!("incidents/:id/report") view=report::ReportEditor />
+            <Route path=path!("incidents/:id/revisions") view=revisions::Revisions />
             <Route path=path!("glossary") view=hints::GlossaryPage />
         </ParentRoute>
     }

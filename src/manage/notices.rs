@@ -15,8 +15,8 @@ use tis_core::{Audience, FieldError, Notice, NoticeKind, NoticeSeverity, Service
 
 use super::client::{self, ManageError, drafts};
 use super::form::{
-    ButtonRow, Choice, ProblemSummary, Problems, Radios, TextField, UkTimeField, focus_summary,
-    now, read_uk_input, uk_input_value,
+    ButtonRow, Choice, ProblemSummary, Problems, Radios, TextField, UkTimeField, now,
+    read_uk_input, uk_input_value,
 };
 use super::hints::PlainHints;
 use super::session::Session;
@@ -343,7 +343,7 @@ pub fn NoticeEditor() -> impl IntoView {
                 Ok(input) => input,
                 Err(found) => {
                     problems.set(found);
-                    focus_summary();
+                    problems.focus();
                     return;
                 }
             };

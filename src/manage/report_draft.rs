@@ -579,27 +579,29 @@ mod tests {
 
     #[test]
     fn a_report_survives_a_round_trip_through_the_form() {
-        let mut d = ReportDraft::default();
-        d.summary = "Bulk upload failed.".into();
-        d.status = "published".into();
-        d.timeline = vec![
-            entry("2026-10-13", "18:xx", "cause", "Servers upgraded", 1),
-            entry("2026-10-14", "09:44", "detected", "An admin reported it", 2),
-            entry(
-                "2026-10-14",
-                "17:06 to 18:40",
-                "resolved",
-                "ESR re-enabled",
-                3,
-            ),
-        ];
-        d.actions = vec![ActionDraft {
-            key: 4,
-            text: "Probe sign-in".into(),
-            owner: "TIS team".into(),
-            status: "in_progress".into(),
-            due: "2026-11-30".into(),
-        }];
+        let d = ReportDraft {
+            summary: "Bulk upload failed.".into(),
+            status: "published".into(),
+            timeline: vec![
+                entry("2026-10-13", "18:xx", "cause", "Servers upgraded", 1),
+                entry("2026-10-14", "09:44", "detected", "An admin reported it", 2),
+                entry(
+                    "2026-10-14",
+                    "17:06 to 18:40",
+                    "resolved",
+                    "ESR re-enabled",
+                    3,
+                ),
+            ],
+            actions: vec![ActionDraft {
+                key: 4,
+                text: "Probe sign-in".into(),
+                owner: "TIS team".into(),
+                status: "in_progress".into(),
+                due: "2026-11-30".into(),
+            }],
+            ..Default::default()
+        };
         let report = d.report().unwrap();
         assert!(report.timeline[0].approximate);
         let again = ReportDraft::of(&report, 3).report().unwrap();
@@ -608,18 +610,20 @@ mod tests {
 
     #[test]
     fn the_timeline_is_put_in_time_order_and_the_move_is_told() {
-        let mut d = ReportDraft::default();
-        d.timeline = vec![
-            entry("2026-10-14", "09:44", "detected", "found", 1),
-            entry(
-                "2026-10-14",
-                "nonsense",
-                "event",
-                "unreadable stays after found",
-                2,
-            ),
-            entry("2026-10-13", "18:xx", "cause", "upgrade", 3),
-        ];
+        let mut d = ReportDraft {
+            timeline: vec![
+                entry("2026-10-14", "09:44", "detected", "found", 1),
+                entry(
+                    "2026-10-14",
+                    "nonsense",
+                    "event",
+                    "unreadable stays after found",
+                    2,
+                ),
+                entry("2026-10-13", "18:xx", "cause", "upgrade", 3),
+            ],
+            ..Default::default()
+        };
         assert_eq!(d.sort_timeline(3), Some(0));
         let keys: Vec<u32> = d.timeline.iter().map(|e| e.key).collect();
         assert_eq!(keys, [3, 1, 2]);
@@ -628,19 +632,21 @@ mod tests {
 
     #[test]
     fn unreadable_times_and_rule_breaks_are_named_at_their_fields() {
-        let mut d = ReportDraft::default();
-        d.status = "in_review".into();
-        d.timeline = vec![
-            entry("2026-10-14", "25:00", "event", "x", 1),
-            entry("2026-10-14", "10:00", "event", "", 2),
-        ];
-        d.actions = vec![ActionDraft {
-            key: 3,
-            text: "Do it".into(),
-            owner: String::new(),
-            status: "open".into(),
-            due: String::new(),
-        }];
+        let mut d = ReportDraft {
+            status: "in_review".into(),
+            timeline: vec![
+                entry("2026-10-14", "25:00", "event", "x", 1),
+                entry("2026-10-14", "10:00", "event", "", 2),
+            ],
+            actions: vec![ActionDraft {
+                key: 3,
+                text: "Do it".into(),
+                owner: String::new(),
+                status: "open".into(),
+                due: String::new(),
+            }],
+            ..Default::default()
+        };
         let fields: Vec<String> = d
             .report()
             .unwrap_err()
