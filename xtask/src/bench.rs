@@ -127,7 +127,8 @@ pub fn bench() -> Result {
     Ok(())
 }
 
-/// wrk and nginx from Debian; skipped when already there.
+/// wrk and nginx from Debian, installed for the benchmark only (nothing else needs them);
+/// skipped when already there. Says which versions it measures with.
 fn tools() -> Result {
     let mut missing = Vec::new();
     if !Path::new(WRK).is_file() {
@@ -136,10 +137,32 @@ fn tools() -> Result {
     if !Path::new(NGINX).is_file() {
         missing.push("nginx-light");
     }
-    if missing.is_empty() {
-        return Ok(());
+    if !missing.is_empty() {
+        bootstrap::apt_install(&missing)?;
     }
-    bootstrap::apt_install(&missing)
+    // wrk prints its version with a usage error; nginx prints it on stderr.
+    let first_line = |program: &str, arg: &str| {
+        Command::new(program)
+            .arg(arg)
+            .output()
+            .ok()
+            .map(|out| {
+                let text = [out.stdout, out.stderr].concat();
+                String::from_utf8_lossy(&text)
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string()
+            })
+            .unwrap_or_default()
+    };
+    println!(
+        "xtask: measuring with {} and {}",
+        first_line(WRK, "-v"),
+        first_line(NGINX, "-v")
+    );
+    Ok(())
 }
 
 /// A temporary directory for the store, nginx's prefix and its files; removed at the end.

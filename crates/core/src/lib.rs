@@ -25,8 +25,8 @@ pub use incident::{
 };
 pub use keytimes::KeyTimes;
 pub use notice::{Audience, Notice, NoticeKind, NoticeSeverity};
-pub use service::{ErrorKind, Probe, ProbeKind, ProbeResult, Service};
-pub use status::{ProbeHealth, ProbeRules};
+pub use service::{ErrorKind, ExpectStatus, Probe, ProbeKind, ProbeResult, Redirects, Service};
+pub use status::{ProbeHealth, ProbeRules, StatusChange};
 pub use status::{ServiceState, Status};
 pub use uptime::DailyUptime;
 pub use validate::FieldError;

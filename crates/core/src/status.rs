@@ -79,7 +79,9 @@ impl Status {
 
 /// A service as the overview shows it: its status now, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+// The API only ever sends services with their status, so its document calls this
+// `Service`; the config's `Service` never crosses the wire.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Service))]
 pub struct ServiceState {
     pub id: String,
     pub name: String,
@@ -153,7 +155,8 @@ impl ProbeRules {
 pub enum ProbeHealth {
     /// Answering as expected.
     Up,
-    /// Answering, but slower than `slow_ms` for a while.
+    /// Answering, but slower than `slow_ms` for a while, or with a warning such as a
+    /// certificate close to expiry.
     Slow,
     /// Failing `fail_after` times in a row, and not yet `recover_after` successes since.
     Down,
@@ -186,7 +189,8 @@ impl Judge {
     fn step(&mut self, result: &ProbeResult, rules: &ProbeRules) -> ProbeHealth {
         use ProbeHealth::*;
         if result.ok {
-            let is_slow = rules.slow_ms.is_some_and(|limit| result.latency_ms > limit);
+            let is_slow =
+                result.degraded || rules.slow_ms.is_some_and(|limit| result.latency_ms > limit);
             self.failures = 0;
             self.successes = self.successes.saturating_add(1);
             if is_slow {
@@ -259,6 +263,55 @@ pub fn probe_health(
     }
 }
 
+/// The health of one probe seen from several locations, when `quorum` of them must agree
+/// that it is down before it counts as down.
+///
+/// Each location's health is worked out alone, from its own results. Down needs `quorum`
+/// locations saying down; otherwise what the others say wins (slow before up), and if
+/// none says anything, too few agreeing on down is not known. With a quorum of 1 any one
+/// location saying down is enough, as with a single prober.
+pub fn agree(locations: &[ProbeHealth], quorum: u32) -> ProbeHealth {
+    let quorum = usize::try_from(quorum.max(1)).unwrap_or(usize::MAX);
+    let count = |h: ProbeHealth| locations.iter().filter(|l| **l == h).count();
+    if count(ProbeHealth::Down) >= quorum {
+        ProbeHealth::Down
+    } else if count(ProbeHealth::Slow) > 0 {
+        ProbeHealth::Slow
+    } else if count(ProbeHealth::Up) > 0 {
+        ProbeHealth::Up
+    } else {
+        ProbeHealth::Unknown
+    }
+}
+
+/// A moment when what users were shown about a service changed, kept so that an
+/// incident's timeline can show what the probes saw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StatusChange {
+    pub service: String,
+    /// When the result that made the change was taken (UTC).
+    pub at: DateTime<Utc>,
+    pub from: Status,
+    pub to: Status,
+    /// Why, when the cause lies elsewhere: "because Sign-in is down".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// What the failing check said, for staff, e.g. "the token endpoint refused the
+    /// credentials (401 Unauthorized)".
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+}
+
+impl StatusChange {
+    /// Whether a change from `from` to `to` is worth keeping: a service starting or
+    /// stopping failing, or failing differently. Moves between working, not known and
+    /// maintenance are not outages (maintenance is recorded by its notice).
+    pub fn worth_keeping(from: Status, to: Status) -> bool {
+        from != to && (from.is_failing() || to.is_failing())
+    }
+}
+
 /// The status of a service from the health of each of its probes.
 ///
 /// Every probe must have data before a service is called working; every probe with data
@@ -326,6 +379,8 @@ mod tests {
                 latency_ms: if c == 's' { 5000 } else { 100 },
                 error_kind: None,
                 detail: String::new(),
+                degraded: false,
+                location: None,
             })
             .collect()
     }
@@ -437,6 +492,47 @@ mod tests {
         assert_eq!(service_status(&[Slow, Down]), Status::PartialOutage);
         assert_eq!(service_status(&[Down, Down]), Status::MajorOutage);
         assert_eq!(service_status(&[Down, Unknown]), Status::MajorOutage);
+    }
+
+    #[test]
+    fn locations_must_agree_before_a_probe_is_down() {
+        assert_eq!(agree(&[Down], 1), Down);
+        assert_eq!(agree(&[Down, Up], 1), Down);
+        assert_eq!(agree(&[Down, Up], 2), Up);
+        assert_eq!(agree(&[Down, Down], 2), Down);
+        assert_eq!(agree(&[Down, Unknown], 2), Unknown);
+        assert_eq!(agree(&[Down, Slow, Up], 2), Slow);
+        assert_eq!(agree(&[], 1), Unknown);
+        assert_eq!(agree(&[Up], 0), Up, "a quorum of 0 means 1");
+    }
+
+    #[test]
+    fn a_degraded_result_counts_as_slow() {
+        let mut r = results("oooo");
+        for x in &mut r[1..] {
+            x.degraded = true;
+        }
+        let rules = ProbeRules {
+            slow_ms: None,
+            ..rules()
+        };
+        let got: Vec<_> = health_timeline(&r, &rules)
+            .into_iter()
+            .map(|(_, h)| h)
+            .collect();
+        assert_eq!(got, [Up, Up, Slow, Slow]);
+    }
+
+    #[test]
+    fn only_changes_into_or_out_of_trouble_are_kept() {
+        use Status::*;
+        assert!(StatusChange::worth_keeping(Operational, MajorOutage));
+        assert!(StatusChange::worth_keeping(MajorOutage, Operational));
+        assert!(StatusChange::worth_keeping(Degraded, MajorOutage));
+        assert!(StatusChange::worth_keeping(MajorOutage, Unknown));
+        assert!(!StatusChange::worth_keeping(Unknown, Operational));
+        assert!(!StatusChange::worth_keeping(Operational, Maintenance));
+        assert!(!StatusChange::worth_keeping(MajorOutage, MajorOutage));
     }
 
     #[test]

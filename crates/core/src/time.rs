@@ -111,6 +111,28 @@ pub fn uk_date_time(at: DateTime<Utc>) -> String {
     format!("{} {} on {}", uk_time(at), zone_label(at), uk_date(at))
 }
 
+/// How long ago, in words: "just now", "1 minute ago", "6 minutes ago", "2 hours ago",
+/// "3 days ago". A time a little in the future (clocks that disagree) reads "just now".
+pub fn ago(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let minutes = (now - at).num_minutes();
+    match minutes {
+        ..1 => "just now".into(),
+        1..60 => format!("{} ago", plural(minutes, "minute")),
+        60..1440 => format!("{} ago", plural(minutes / 60, "hour")),
+        _ => format!("{} ago", plural(minutes / 1440, "day")),
+    }
+}
+
+/// When data was last known good, for a reader deciding whether to trust it: "10:42am
+/// GMT, 6 minutes ago", naming the day when it was not today (UK time).
+pub fn as_of(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    if to_uk(at).date_naive() == to_uk(now).date_naive() {
+        format!("{} {}, {}", uk_time(at), zone_label(at), ago(at, now))
+    } else {
+        format!("{}, {}", uk_date_time(at), ago(at, now))
+    }
+}
+
 /// The instant at which UK clocks showed `time` on `date`.
 ///
 /// When the clocks go back in October, 1am to 1:59am happens twice, first in BST and then
@@ -552,7 +574,8 @@ fn weekday_name(day: Weekday) -> &'static str {
     WEEKDAYS[day.num_days_from_monday() as usize]
 }
 
-fn date_words(date: NaiveDate) -> String {
+/// "Tuesday 24 November 2026" for a UK calendar day.
+pub fn date_words(date: NaiveDate) -> String {
     format!(
         "{} {}",
         weekday_name(date.weekday()),
@@ -603,6 +626,30 @@ mod tests {
     // The Tuesday of the incident this product is built around, in BST.
     fn incident_day() -> NaiveDate {
         date(2026, 10, 13)
+    }
+
+    #[test]
+    fn ages_read_in_whole_units() {
+        let now = utc("2026-11-24T10:48:30Z");
+        assert_eq!(ago(utc("2026-11-24T10:48:00Z"), now), "just now");
+        assert_eq!(ago(utc("2026-11-24T10:49:00Z"), now), "just now");
+        assert_eq!(ago(utc("2026-11-24T10:47:00Z"), now), "1 minute ago");
+        assert_eq!(ago(utc("2026-11-24T10:42:00Z"), now), "6 minutes ago");
+        assert_eq!(ago(utc("2026-11-24T08:40:00Z"), now), "2 hours ago");
+        assert_eq!(ago(utc("2026-11-21T10:00:00Z"), now), "3 days ago");
+    }
+
+    #[test]
+    fn as_of_names_the_day_only_when_it_was_not_today() {
+        let now = utc("2026-11-24T10:48:00Z");
+        assert_eq!(
+            as_of(utc("2026-11-24T10:42:00Z"), now),
+            "10:42am GMT, 6 minutes ago"
+        );
+        assert_eq!(
+            as_of(utc("2026-11-23T22:00:00Z"), now),
+            "10pm GMT on Monday 23 November 2026, 12 hours ago"
+        );
     }
 
     #[test]

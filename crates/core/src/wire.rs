@@ -10,8 +10,10 @@ use crate::incident::{
 use crate::keytimes::KeyTimes;
 use crate::notice::{Audience, Notice, NoticeKind, NoticeSeverity};
 use crate::service::{Probe, ProbeKind};
+use crate::service::{ProbeResult, Service};
+use crate::status::{ProbeHealth, ProbeRules, health_timeline, probe_id, service_status};
 use crate::status::{ServiceState, Status};
-use crate::time::{uk_date_time, uk_time, zone_label};
+use crate::time::{format_duration, uk_date_time, uk_hour_start, uk_time, zone_label};
 use crate::uptime::DailyUptime;
 use crate::uptime::uk_date_of;
 
@@ -143,6 +145,492 @@ pub struct LatencySeries {
     pub points: Vec<LatencyPoint>,
 }
 
+/// `GET /api/v1/trends`: what the overview draws beside each service, in one small answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Trends {
+    pub generated_at: DateTime<Utc>,
+    pub services: Vec<ServiceTrend>,
+}
+
+/// One service's recent uptime, day by day, and its response times, hour by hour, in a
+/// compact form: a first visit on a slow network fetches this for every service. Read it
+/// through [`ServiceTrend::day_marks`] and [`ServiceTrend::hour_latencies`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ServiceTrend {
+    pub service: String,
+    /// The UK day that `days` starts with.
+    pub first_day: chrono::NaiveDate,
+    /// One letter a day, oldest first, ending today: see [`DayVerdict::letter`].
+    pub days: String,
+    /// The days with something to say beyond their letter (down, slow, or checked for
+    /// only part of the day), in full.
+    pub details: Vec<DayMark>,
+    /// Over the days with data, as [`UptimeHistory::uptime_percent`].
+    pub uptime_percent: Option<f64>,
+    /// The start of the first UK clock hour of the hourly lists.
+    pub first_hour: DateTime<Utc>,
+    /// Per hour, oldest first: see [`HourLatency`].
+    pub hourly_median_ms: Vec<Option<u32>>,
+    pub hourly_checks: Vec<u32>,
+    pub hourly_failed: Vec<u32>,
+}
+
+/// How a service did on one UK day, as the uptime strip shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DayMark {
+    pub date: chrono::NaiveDate,
+    /// Length of the day so far.
+    pub minutes: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub down_minutes: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub degraded_minutes: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub no_data_minutes: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+impl From<&DailyUptime> for DayMark {
+    fn from(d: &DailyUptime) -> Self {
+        DayMark {
+            date: d.date,
+            minutes: d.minutes,
+            down_minutes: d.minutes_down,
+            degraded_minutes: d.minutes_degraded,
+            no_data_minutes: d.minutes_no_data,
+        }
+    }
+}
+
+/// What one day of the uptime strip says, worst first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayVerdict {
+    Down,
+    Slow,
+    /// Checks ran for only part of the day, with no problems seen.
+    PartData,
+    NoData,
+    Good,
+}
+
+impl DayVerdict {
+    /// Words for a legend or a table cell.
+    pub fn label(self) -> &'static str {
+        match self {
+            DayVerdict::Down => "Down for some of the day",
+            DayVerdict::Slow => "Slow for some of the day",
+            DayVerdict::PartData => "No problems, not checked all day",
+            DayVerdict::NoData => "Not checked",
+            DayVerdict::Good => "No problems",
+        }
+    }
+
+    /// One letter for [`ServiceTrend::days`].
+    pub fn letter(self) -> char {
+        match self {
+            DayVerdict::Down => 'd',
+            DayVerdict::Slow => 's',
+            DayVerdict::PartData => 'p',
+            DayVerdict::NoData => 'n',
+            DayVerdict::Good => 'g',
+        }
+    }
+
+    fn from_letter(letter: char) -> Option<DayVerdict> {
+        [
+            DayVerdict::Down,
+            DayVerdict::Slow,
+            DayVerdict::PartData,
+            DayVerdict::NoData,
+            DayVerdict::Good,
+        ]
+        .into_iter()
+        .find(|v| v.letter() == letter)
+    }
+
+    /// For CSS classes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DayVerdict::Down => "down",
+            DayVerdict::Slow => "slow",
+            DayVerdict::PartData => "part",
+            DayVerdict::NoData => "none",
+            DayVerdict::Good => "good",
+        }
+    }
+}
+
+impl DayMark {
+    pub fn verdict(&self) -> DayVerdict {
+        if self.down_minutes > 0 {
+            DayVerdict::Down
+        } else if self.degraded_minutes > 0 {
+            DayVerdict::Slow
+        } else if self.minutes == 0 || self.no_data_minutes >= self.minutes {
+            DayVerdict::NoData
+        } else if self.no_data_minutes > 0 {
+            DayVerdict::PartData
+        } else {
+            DayVerdict::Good
+        }
+    }
+
+    /// Of the time with data, the share not down; `None` without data.
+    pub fn uptime_percent(&self) -> Option<f64> {
+        let with_data = self.minutes.saturating_sub(self.no_data_minutes);
+        (with_data > 0).then(|| {
+            f64::from(with_data.saturating_sub(self.down_minutes)) / f64::from(with_data) * 100.0
+        })
+    }
+
+    /// One cell of the table alternative: "Down for 45 minutes, slow for 10 minutes".
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if self.down_minutes > 0 {
+            parts.push(format!(
+                "down for {}",
+                format_duration(self.down_minutes.into())
+            ));
+        }
+        if self.degraded_minutes > 0 {
+            parts.push(format!(
+                "slow for {}",
+                format_duration(self.degraded_minutes.into())
+            ));
+        }
+        if self.no_data_minutes > 0 && self.no_data_minutes < self.minutes {
+            parts.push(format!(
+                "not checked for {}",
+                format_duration(self.no_data_minutes.into())
+            ));
+        }
+        let text = match (self.verdict(), parts.is_empty()) {
+            (DayVerdict::NoData, _) => return "Not checked".into(),
+            (_, true) => return "No problems".into(),
+            _ => parts.join(", "),
+        };
+        let mut chars = text.chars();
+        chars
+            .next()
+            .map(|c| c.to_uppercase().chain(chars).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Typical response time in one UK clock hour.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HourLatency {
+    /// The start of the hour.
+    pub at: DateTime<Utc>,
+    pub checks: u32,
+    pub failed: u32,
+    /// The middle of the typical (median) times of the hour's 5-minute spells; `None`
+    /// when no check succeeded.
+    pub median_ms: Option<u32>,
+}
+
+/// Latency points put together hour by hour (UK clock hours), oldest first.
+pub fn hourly(points: &[LatencyPoint]) -> Vec<HourLatency> {
+    let mut sorted: Vec<&LatencyPoint> = points.iter().collect();
+    sorted.sort_by_key(|p| p.at);
+    let mut hours: Vec<(HourLatency, Vec<u32>)> = Vec::new();
+    for p in sorted {
+        let at = uk_hour_start(p.at);
+        if hours.last().is_none_or(|(h, _)| h.at != at) {
+            hours.push((
+                HourLatency {
+                    at,
+                    checks: 0,
+                    failed: 0,
+                    median_ms: None,
+                },
+                Vec::new(),
+            ));
+        }
+        if let Some((hour, medians)) = hours.last_mut() {
+            hour.checks += p.checks;
+            hour.failed += p.failed;
+            medians.extend(p.median_ms);
+        }
+    }
+    hours
+        .into_iter()
+        .map(|(mut hour, mut medians)| {
+            medians.sort_unstable();
+            hour.median_ms = medians.get(medians.len().saturating_sub(1) / 2).copied();
+            hour
+        })
+        .collect()
+}
+
+impl ServiceTrend {
+    /// The overview's view of one service from its daily uptime (the strip's days, as
+    /// `/uptime` gives them, oldest first) and its latency points.
+    pub fn new(service: &str, days: &[DailyUptime], latency: &[LatencyPoint]) -> ServiceTrend {
+        let marks: Vec<DayMark> = days.iter().map(DayMark::from).collect();
+        let hours = hourly(latency);
+        ServiceTrend {
+            service: service.to_string(),
+            first_day: days
+                .first()
+                .map_or_else(chrono::NaiveDate::default, |d| d.date),
+            days: marks.iter().map(|d| d.verdict().letter()).collect(),
+            details: marks
+                .iter()
+                .filter(|d| !matches!(d.verdict(), DayVerdict::Good | DayVerdict::NoData))
+                .cloned()
+                .collect(),
+            uptime_percent: UptimeHistory::new(service, days.to_vec()).uptime_percent,
+            first_hour: hours.first().map_or(DateTime::<Utc>::UNIX_EPOCH, |h| h.at),
+            hourly_median_ms: hours.iter().map(|h| h.median_ms).collect(),
+            hourly_checks: hours.iter().map(|h| h.checks).collect(),
+            hourly_failed: hours.iter().map(|h| h.failed).collect(),
+        }
+    }
+
+    /// Every day of the strip, oldest first. Days without details were whole days (or
+    /// today so far) with no problems, or with no data at all.
+    pub fn day_marks(&self) -> Vec<DayMark> {
+        self.days
+            .chars()
+            .enumerate()
+            .map(|(i, letter)| {
+                let date = self.first_day + chrono::Duration::days(i as i64);
+                if let Some(d) = self.details.iter().find(|d| d.date == date) {
+                    return d.clone();
+                }
+                // The exact length of a plain day does not matter to anything shown.
+                let minutes = 1440;
+                let none = DayVerdict::from_letter(letter) == Some(DayVerdict::NoData);
+                DayMark {
+                    date,
+                    minutes,
+                    down_minutes: 0,
+                    degraded_minutes: 0,
+                    no_data_minutes: if none { minutes } else { 0 },
+                }
+            })
+            .collect()
+    }
+
+    /// The hourly response times, oldest first.
+    pub fn hour_latencies(&self) -> Vec<HourLatency> {
+        self.hourly_median_ms
+            .iter()
+            .enumerate()
+            .map(|(i, median)| HourLatency {
+                at: self.first_hour + chrono::Duration::hours(i as i64),
+                checks: self.hourly_checks.get(i).copied().unwrap_or(0),
+                failed: self.hourly_failed.get(i).copied().unwrap_or(0),
+                median_ms: *median,
+            })
+            .collect()
+    }
+}
+
+/// A percentage of uptime as people read it: never rounded up to 100% ("99.99%").
+pub fn percent_text(percent: f64) -> String {
+    let hundredths = (percent * 100.0).floor() / 100.0;
+    if hundredths >= 100.0 {
+        "100%".into()
+    } else {
+        let text = format!("{hundredths:.2}");
+        format!("{}%", text.trim_end_matches('0').trim_end_matches('.'))
+    }
+}
+
+/// The uptime strip in one or two sentences, for people who cannot see it.
+pub fn strip_summary(days: &[DayMark]) -> String {
+    let count = |v: DayVerdict| days.iter().filter(|d| d.verdict() == v).count();
+    let span = match days.len() {
+        1 => "today".to_string(),
+        n => format!("the last {n} days"),
+    };
+    let day_count = |n: usize| {
+        if n == 1 {
+            "1 day".to_string()
+        } else {
+            format!("{n} days")
+        }
+    };
+    let (down, slow, none) = (
+        count(DayVerdict::Down),
+        count(DayVerdict::Slow),
+        count(DayVerdict::NoData),
+    );
+    if none == days.len() {
+        return format!("Not checked in {span}.");
+    }
+    let mut parts = Vec::new();
+    if down > 0 {
+        parts.push(format!("down on {}", day_count(down)));
+    }
+    if slow > 0 {
+        parts.push(format!("slow on {}", day_count(slow)));
+    }
+    if none > 0 {
+        parts.push(format!("not checked on {}", day_count(none)));
+    }
+    let mut text = if parts.is_empty() {
+        format!("No problems in {span}.")
+    } else {
+        let last = parts.pop().unwrap_or_default();
+        let list = if parts.is_empty() {
+            last
+        } else {
+            format!("{} and {last}", parts.join(", "))
+        };
+        format!("In {span}: {list}.")
+    };
+    if let Some(worst) = days
+        .iter()
+        .filter(|d| d.down_minutes > 0)
+        .max_by_key(|d| (d.down_minutes, d.date))
+    {
+        text.push_str(&format!(
+            " The worst day was {}: down for {}.",
+            crate::time::date_words(worst.date),
+            format_duration(worst.down_minutes.into())
+        ));
+    }
+    text
+}
+
+/// The latency line in one sentence, for people who cannot see it.
+pub fn latency_summary(hours: &[HourLatency]) -> String {
+    let known: Vec<u32> = hours.iter().filter_map(|h| h.median_ms).collect();
+    let (Some(low), Some(high)) = (known.iter().min(), known.iter().max()) else {
+        return "No response times in the last 24 hours.".into();
+    };
+    let range = if low == high {
+        format!("{low} ms")
+    } else {
+        format!("between {low} ms and {high} ms")
+    };
+    let latest = hours
+        .iter()
+        .rev()
+        .find_map(|h| h.median_ms.map(|ms| (h.at, ms)));
+    let mut text = format!("Typical response time over the last 24 hours: {range}.");
+    if let Some((at, ms)) = latest {
+        text.push_str(&format!(
+            " In the hour from {} it was {ms} ms.",
+            uk_time(at)
+        ));
+    }
+    text
+}
+
+/// `GET /api/v1/services/{id}/history`: a service's own status over a stretch of time,
+/// worked out from its probes' results (dependencies and maintenance left out), for the
+/// probe history drawn under an incident's timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StatusHistory {
+    pub service: String,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// In order, touching, covering `from` to `to`.
+    pub spans: Vec<StatusSpan>,
+    pub checks: u32,
+    pub failed_checks: u32,
+    /// How long raw results are kept, so a reader knows why an old stretch has none.
+    pub kept_days: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StatusSpan {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub status: Status,
+}
+
+/// A probe's health from one moment until another.
+type HealthPiece = (DateTime<Utc>, DateTime<Utc>, ProbeHealth);
+
+/// The status of `service` from `from` to `to` by its probes alone, replayed with the
+/// live rules: a result holds until the next or until it goes stale. Pass results from a
+/// little before `from` too, so the first span starts with the right health.
+pub fn status_spans(
+    service: &Service,
+    results: &[ProbeResult],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<StatusSpan> {
+    if from >= to {
+        return Vec::new();
+    }
+    // Each probe's health as (start, end, health) pieces.
+    let probes: Vec<Vec<HealthPiece>> = service
+        .probes
+        .iter()
+        .enumerate()
+        .map(|(i, probe)| {
+            let id = probe_id(&service.id, i);
+            let own: Vec<ProbeResult> = results.iter().filter(|r| r.probe == id).cloned().collect();
+            let rules = ProbeRules::from(probe);
+            let timeline = health_timeline(&own, &rules);
+            timeline
+                .iter()
+                .enumerate()
+                .map(|(n, &(at, health))| {
+                    let stale = at
+                        .checked_add_signed(rules.stale_after())
+                        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+                    let end = timeline
+                        .get(n + 1)
+                        .map_or(stale, |&(next, _)| next.min(stale));
+                    (at, end, health)
+                })
+                .filter(|(a, b, _)| a < b && *b > from && *a < to)
+                .collect()
+        })
+        .collect();
+    let mut edges = vec![from, to];
+    for piece in probes.iter().flatten() {
+        edges.extend([piece.0.max(from), piece.1.min(to)]);
+    }
+    edges.sort_unstable();
+    edges.dedup();
+    let mut spans: Vec<StatusSpan> = Vec::new();
+    // Pieces of one probe are in order and apart, so one cursor each walks them once.
+    let mut next = vec![0usize; probes.len()];
+    for pair in edges.windows(2) {
+        let (start, end) = (pair[0], pair[1]);
+        let healths: Vec<ProbeHealth> = probes
+            .iter()
+            .zip(next.iter_mut())
+            .map(|(pieces, cursor)| {
+                while pieces.get(*cursor).is_some_and(|p| p.1 <= start) {
+                    *cursor += 1;
+                }
+                match pieces.get(*cursor) {
+                    Some(p) if p.0 <= start => p.2,
+                    _ => ProbeHealth::Unknown,
+                }
+            })
+            .collect();
+        let status = service_status(&healths);
+        match spans.last_mut() {
+            Some(last) if last.status == status && last.to == start => last.to = end,
+            _ => spans.push(StatusSpan {
+                from: start,
+                to: end,
+                status,
+            }),
+        }
+    }
+    spans
+}
+
 /// `GET /api/v1/incidents`: one page of history, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -151,6 +639,9 @@ pub struct IncidentPage {
     pub page: u32,
     pub per_page: u32,
     pub total: u32,
+    /// UK calendar years in which any incident started, newest first, to filter by.
+    #[serde(default)]
+    pub years: Vec<i32>,
 }
 
 /// An incident in a list: no report, only its latest update.
@@ -390,6 +881,205 @@ mod tests {
             reason: None,
             last_checked: None,
         }
+    }
+
+    fn day(date: &str, minutes: u32, down: u32, slow: u32, none: u32) -> DayMark {
+        DayMark {
+            date: date.parse().unwrap(),
+            minutes,
+            down_minutes: down,
+            degraded_minutes: slow,
+            no_data_minutes: none,
+        }
+    }
+
+    #[test]
+    fn the_strip_is_told_in_words() {
+        let good = day("2026-11-22", 1440, 0, 0, 0);
+        assert_eq!(
+            strip_summary(&[good.clone(), good.clone()]),
+            "No problems in the last 2 days."
+        );
+        let days = [
+            day("2026-10-13", 1440, 0, 0, 1440),
+            day("2026-10-14", 1440, 45, 0, 0),
+            day("2026-10-15", 1440, 842, 10, 0),
+            day("2026-10-16", 1440, 0, 30, 0),
+            good,
+        ];
+        assert_eq!(
+            strip_summary(&days),
+            "In the last 5 days: down on 2 days, slow on 1 day and not checked on 1 day. \
+             The worst day was Thursday 15 October 2026: down for 14 hours 2 minutes."
+        );
+        assert_eq!(
+            strip_summary(&[day("2026-11-24", 600, 0, 0, 600)]),
+            "Not checked in today."
+        );
+        assert_eq!(
+            days[2].describe(),
+            "Down for 14 hours 2 minutes, slow for 10 minutes"
+        );
+        assert_eq!(days[0].describe(), "Not checked");
+        assert_eq!(days[4].describe(), "No problems");
+        assert_eq!(days[0].verdict(), DayVerdict::NoData);
+        assert_eq!(
+            day("2026-11-24", 600, 0, 0, 30).verdict(),
+            DayVerdict::PartData
+        );
+    }
+
+    #[test]
+    fn a_trend_reads_back_the_days_and_hours_it_was_made_from() {
+        let daily = |date: &str, down: u32, none: u32| DailyUptime {
+            service: "sign-in".into(),
+            date: date.parse().unwrap(),
+            checks: 10,
+            failed_checks: 0,
+            minutes: 1440,
+            minutes_down: down,
+            minutes_degraded: 0,
+            minutes_no_data: none,
+            median_latency_ms: None,
+            p95_latency_ms: None,
+        };
+        let days = [
+            daily("2026-10-24", 0, 1440),
+            daily("2026-10-25", 0, 0),
+            daily("2026-10-26", 25, 0),
+            daily("2026-10-27", 0, 600),
+        ];
+        let points = [
+            point("2026-10-27T10:00:00Z", 10, 0, Some(20)),
+            point("2026-10-27T11:05:00Z", 10, 3, None),
+        ];
+        let trend = ServiceTrend::new("sign-in", &days, &points);
+        assert_eq!(trend.days, "ngdp");
+        assert_eq!(trend.details.len(), 2);
+        let expected: Vec<DayMark> = days.iter().map(DayMark::from).collect();
+        assert_eq!(trend.day_marks(), expected);
+        assert_eq!(trend.hour_latencies(), hourly(&points));
+        let json = serde_json::to_string(&trend).unwrap();
+        let back: ServiceTrend = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            (back.day_marks(), back.hour_latencies()),
+            (trend.day_marks(), trend.hour_latencies())
+        );
+    }
+
+    #[test]
+    fn percentages_are_never_rounded_up_to_100() {
+        assert_eq!(percent_text(100.0), "100%");
+        assert_eq!(percent_text(99.999), "99.99%");
+        assert_eq!(percent_text(99.5), "99.5%");
+        assert_eq!(percent_text(97.0), "97%");
+    }
+
+    fn point(at: &str, checks: u32, failed: u32, median: Option<u32>) -> LatencyPoint {
+        LatencyPoint {
+            at: at.parse().unwrap(),
+            checks,
+            failed,
+            median_ms: median,
+            p95_ms: median,
+        }
+    }
+
+    #[test]
+    fn latency_is_put_together_by_uk_clock_hour() {
+        let hours = hourly(&[
+            point("2026-11-24T10:05:00Z", 10, 0, Some(30)),
+            point("2026-11-24T09:55:00Z", 10, 1, Some(12)),
+            point("2026-11-24T10:00:00Z", 10, 0, Some(20)),
+            point("2026-11-24T10:10:00Z", 10, 2, Some(90)),
+            point("2026-11-24T11:00:00Z", 10, 10, None),
+        ]);
+        let got: Vec<_> = hours
+            .iter()
+            .map(|h| (uk_time(h.at), h.checks, h.failed, h.median_ms))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("9am".to_string(), 10, 1, Some(12)),
+                ("10am".to_string(), 30, 2, Some(30)),
+                ("11am".to_string(), 10, 10, None),
+            ]
+        );
+        assert_eq!(
+            latency_summary(&hours),
+            "Typical response time over the last 24 hours: between 12 ms and 30 ms. \
+             In the hour from 10am it was 30 ms."
+        );
+        assert_eq!(
+            latency_summary(&[]),
+            "No response times in the last 24 hours."
+        );
+    }
+
+    fn two_probe_service() -> Service {
+        let probe: Probe = serde_json::from_value(serde_json::json!({
+            "kind": "tcp", "host": "tis", "port": 443,
+            "interval": "1m", "fail_after": 2, "recover_after": 1
+        }))
+        .unwrap();
+        Service {
+            id: "bulk-upload".into(),
+            name: "Bulk upload".into(),
+            description: String::new(),
+            group: String::new(),
+            depends_on: Vec::new(),
+            position: 0,
+            probes: vec![probe.clone(), probe],
+        }
+    }
+
+    fn result(probe: usize, at: DateTime<Utc>, ok: bool) -> ProbeResult {
+        ProbeResult {
+            probe: probe_id("bulk-upload", probe),
+            service: "bulk-upload".into(),
+            at,
+            ok,
+            latency_ms: 10,
+            error_kind: None,
+            detail: String::new(),
+            degraded: false,
+            location: None,
+        }
+    }
+
+    #[test]
+    fn history_replays_the_live_rules_and_shows_gaps_as_not_known() {
+        let t0: DateTime<Utc> = "2026-10-13T18:00:00Z".parse().unwrap();
+        let min = |m: i64| t0 + chrono::Duration::minutes(m);
+        let mut results = Vec::new();
+        // Both probes fine for 10 minutes, then probe 2 fails from minute 10 to 19,
+        // then nothing at all after minute 29.
+        for m in 0..30 {
+            results.push(result(0, min(m), true));
+            results.push(result(1, min(m), !(10..20).contains(&m)));
+        }
+        let spans = status_spans(&two_probe_service(), &results, min(0), min(60));
+        let got: Vec<_> = spans
+            .iter()
+            .map(|s| {
+                (
+                    (s.from - t0).num_minutes(),
+                    (s.to - t0).num_minutes(),
+                    s.status,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (0, 11, Status::Operational),
+                (11, 20, Status::PartialOutage),
+                (20, 32, Status::Operational),
+                (32, 60, Status::Unknown),
+            ]
+        );
+        assert!(status_spans(&two_probe_service(), &results, min(5), min(5)).is_empty());
     }
 
     #[test]

@@ -1,17 +1,24 @@
 //! Runs probes against TIS services, each on its own schedule, and hands every
-//! [`ProbeResult`] to a sink. In-process with the server by default.
+//! [`ProbeResult`] to a sink: in-process with the server by default, or standalone,
+//! pushing to a server's API (see [`push`]).
 
 mod check;
+pub mod push;
+mod schedule;
+mod tls;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
-use tis_core::{Probe, ProbeResult, Service};
-use tokio::sync::{mpsc, watch};
+use tis_core::{FieldError, Probe, ProbeKind, ProbeResult, Service};
+use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 
-pub use check::{Checker, Outcome};
+pub use check::{Checker, MAX_BODY, Outcome, not_public};
+pub use schedule::{Lateness, Timetable};
+pub use tls::not_after;
 
 /// One probe with the ids that its results carry.
 #[derive(Debug, Clone)]
@@ -35,56 +42,139 @@ pub fn schedule(services: &[Service]) -> Vec<Scheduled> {
         .collect()
 }
 
-/// Runs each probe every `interval` until `shutdown` turns true, sending results to
-/// `sink`. A slow or hanging target only holds up its own probe: each check has a hard
-/// timeout and runs in its own task.
+/// How probes are run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Most checks in flight at once. A check holds its place for at most its timeout, so
+    /// hanging targets can slow others down only when this many hang at the same time.
+    pub max_concurrent: usize,
+    /// Put on every result: where the checks run from.
+    pub location: Option<String>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            max_concurrent: 64,
+            location: None,
+        }
+    }
+}
+
+/// What a run did, for the log when it stops and for the benchmark.
+#[derive(Debug, Clone, Default)]
+pub struct RunStats {
+    /// How late each check started compared with its schedule.
+    pub lateness: Lateness,
+    /// Runs skipped because the prober fell a whole interval behind.
+    pub skipped: u64,
+}
+
+impl std::fmt::Display for RunStats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let l = &self.lateness;
+        write!(
+            f,
+            "{} checks; started late by p50 {} ms, p95 {} ms, max {} ms; {} skipped",
+            l.count(),
+            l.percentile(50),
+            l.percentile(95),
+            l.max(),
+            self.skipped
+        )
+    }
+}
+
+/// Runs each probe on its own timetable until `shutdown` turns true (or its sender goes),
+/// sending results to `sink`, then returns what it did.
+///
+/// Each probe runs in its own task with a hard timeout, so a slow or hanging target only
+/// holds up its own probe; at most `max_concurrent` checks run at once. On shutdown,
+/// waiting and in-flight checks are dropped at once and their results not sent.
 pub async fn run(
     probes: Vec<Scheduled>,
     checker: Checker,
     sink: mpsc::Sender<ProbeResult>,
-    mut shutdown: watch::Receiver<bool>,
-) {
+    shutdown: watch::Receiver<bool>,
+    options: RunOptions,
+) -> RunStats {
     let checker = Arc::new(checker);
+    let permits = Arc::new(Semaphore::new(options.max_concurrent.max(1)));
+    let stats = Arc::new(Mutex::new(RunStats::default()));
+    let location = options.location.map(Arc::<str>::from);
+    let start = Instant::now();
     let mut tasks = JoinSet::new();
-    for (n, scheduled) in probes.into_iter().enumerate() {
+    for scheduled in probes {
         let checker = checker.clone();
+        let permits = permits.clone();
+        let stats = stats.clone();
         let sink = sink.clone();
+        let location = location.clone();
         let mut shutdown = shutdown.clone();
         tasks.spawn(async move {
-            // Spread first runs over a second so probes do not all fire at once.
-            let offset = Duration::from_millis((n as u64 * 97) % 1000);
-            let mut ticker = tokio::time::interval_at(
-                tokio::time::Instant::now() + offset,
-                scheduled.probe.interval.as_std(),
-            );
-            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut timetable = Timetable::new(scheduled.probe.interval.as_std(), start);
             loop {
-                tokio::select! {
-                    _ = ticker.tick() => {}
-                    _ = shutdown.changed() => break,
+                let due = timetable.next(Instant::now());
+                if due.skipped > 0
+                    && let Ok(mut s) = stats.lock()
+                {
+                    s.skipped += due.skipped;
                 }
-                let result = check_once(&checker, &scheduled).await;
-                if sink.send(result).await.is_err() {
-                    break;
+                let result = tokio::select! {
+                    result = run_when_due(&checker, &scheduled, &permits, &stats, due.at) => result,
+                    () = stopped(&mut shutdown) => return,
+                };
+                let Some(mut result) = result else { return };
+                result.location = location.as_deref().map(str::to_string);
+                tokio::select! {
+                    sent = sink.send(result) => if sent.is_err() { return },
+                    () = stopped(&mut shutdown) => return,
                 }
             }
         });
     }
-    let _ = shutdown.changed().await;
-    tasks.abort_all();
+    drop(sink);
     while tasks.join_next().await.is_some() {}
+    stats.lock().map(|s| s.clone()).unwrap_or_default()
+}
+
+/// Waits for the due time and a free place, then checks.
+async fn run_when_due(
+    checker: &Checker,
+    scheduled: &Scheduled,
+    permits: &Semaphore,
+    stats: &Mutex<RunStats>,
+    due: Instant,
+) -> Option<ProbeResult> {
+    tokio::time::sleep_until(due).await;
+    let _permit = permits.acquire().await.ok()?;
+    let late = Instant::now().saturating_duration_since(due);
+    if let Ok(mut s) = stats.lock() {
+        s.lateness.record(late);
+    }
+    Some(check_once(checker, scheduled).await)
+}
+
+/// Resolves when `shutdown` is true or its sender has gone.
+async fn stopped(shutdown: &mut watch::Receiver<bool>) {
+    // The guard `wait_for` returns is dropped at once: it must not live across an await.
+    let _ = shutdown.wait_for(|stop| *stop).await.map(|_| ());
 }
 
 /// Runs one check now, within the probe's timeout.
 pub async fn check_once(checker: &Checker, scheduled: &Scheduled) -> ProbeResult {
     let at = Utc::now();
-    let started = tokio::time::Instant::now();
+    let started = Instant::now();
     let timeout = scheduled.probe.timeout.as_std();
     let outcome = match tokio::time::timeout(timeout, checker.check(&scheduled.probe.kind)).await {
         Ok(outcome) => outcome,
         Err(_) => Outcome::failed(
             tis_core::ErrorKind::Timeout,
-            format!("no answer within {}", scheduled.probe.timeout),
+            format!(
+                "{} did not answer within {}",
+                target(&scheduled.probe.kind),
+                scheduled.probe.timeout
+            ),
         ),
     };
     let latency_ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
@@ -96,5 +186,88 @@ pub async fn check_once(checker: &Checker, scheduled: &Scheduled) -> ProbeResult
         latency_ms,
         error_kind: outcome.error,
         detail: outcome.detail,
+        degraded: outcome.degraded,
+        location: None,
     }
+}
+
+/// What a probe talks to, for messages.
+fn target(kind: &ProbeKind) -> String {
+    match kind {
+        ProbeKind::Http { url, .. } => url.clone(),
+        ProbeKind::Tcp { host, port } | ProbeKind::Tls { host, port, .. } => {
+            format!("{host}:{port}")
+        }
+        ProbeKind::Oidc {
+            token_url,
+            then_url,
+            ..
+        } => match then_url {
+            Some(then) => format!("signing in at {token_url} then calling {then}"),
+            None => format!("signing in at {token_url}"),
+        },
+    }
+}
+
+/// Whether the prober can use `value` as a web address.
+pub fn check_url(value: &str) -> Result<(), String> {
+    match reqwest::Url::parse(value) {
+        Err(e) => Err(format!(
+            "\"{value}\" is not a web address ({e}): write it like https://tis.example/health"
+        )),
+        Ok(u) if !matches!(u.scheme(), "http" | "https") => Err(format!(
+            "\"{value}\" starts with {}: a probe can only use https:// or http://",
+            u.scheme()
+        )),
+        Ok(u) if u.host_str().is_none_or(str::is_empty) => {
+            Err(format!("\"{value}\" has no host name"))
+        }
+        Ok(_) => Ok(()),
+    }
+}
+
+/// What else the prober itself must be able to use in a probe (URLs aside, see
+/// [`check_url`]): headers it can send, a CA file it can read. `field` in each problem is
+/// the config key.
+pub fn validate(probe: &Probe) -> Vec<FieldError> {
+    let mut problems = Vec::new();
+    match &probe.kind {
+        ProbeKind::Http {
+            headers, method, ..
+        } => {
+            if reqwest::Method::from_bytes(method.as_bytes()).is_err() {
+                problems.push(FieldError::new(
+                    "method",
+                    format!("\"{method}\" is not an HTTP method"),
+                ));
+            }
+            for (name, value) in headers {
+                if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err()
+                    || reqwest::header::HeaderValue::from_str(value).is_err()
+                {
+                    problems.push(FieldError::new(
+                        format!("headers.{name}"),
+                        "cannot be sent as an HTTP header",
+                    ));
+                }
+            }
+        }
+        ProbeKind::Tls {
+            ca_file: Some(file),
+            ..
+        } => {
+            let public = rustls::RootCertStore::empty();
+            if let Err(e) = tls::roots_with(&public, file) {
+                problems.push(FieldError::new("ca_file", e));
+            }
+        }
+        ProbeKind::Tls { .. } | ProbeKind::Tcp { .. } | ProbeKind::Oidc { .. } => {}
+    }
+    problems
+}
+
+/// How long to wait between pushes that failed, growing to `max`.
+pub(crate) fn backoff(attempt: u32, max: Duration) -> Duration {
+    let secs = 1u64 << attempt.min(6);
+    Duration::from_secs(secs).min(max)
 }

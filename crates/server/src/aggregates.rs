@@ -204,6 +204,8 @@ mod tests {
             latency_ms,
             error_kind: None,
             detail: String::new(),
+            degraded: false,
+            location: None,
         }
     }
 

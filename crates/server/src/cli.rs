@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tokio::sync::{mpsc, watch};
 
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, Secrets};
 use std::sync::Arc;
 
 use crate::store::{Change, SqliteStore, Store};
@@ -47,6 +47,33 @@ enum Command {
         /// The built browser app (Trunk's dist directory).
         #[arg(long, value_name = "DIR", env = "TIS_STATUS_ASSETS")]
         assets: Option<PathBuf>,
+        /// Where this server's probes run from, put on each result (overrides [server]
+        /// location in the config).
+        #[arg(long, value_name = "NAME")]
+        location: Option<String>,
+        /// Demo only: break one part of the demo estate on purpose, to watch detection
+        /// and dependencies at work. `token`: the sign-in server fails, so no service can
+        /// sign in; or a service id, e.g. `bulk-upload`: its health check says DOWN.
+        #[arg(long, value_name = "PART")]
+        demo_break: Option<String>,
+    },
+    /// Run the probes of a config here and push the results to a server, e.g. from
+    /// another network or region. The server's own config must have the same services.
+    Probe {
+        /// The config file (TOML): the same services and probes as the server's.
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// The server to push results to, e.g. https://status.example.
+        #[arg(long, value_name = "URL")]
+        push: String,
+        /// The environment variable holding a prober token (`tis-status token create
+        /// --role prober`); the token itself never goes on the command line.
+        #[arg(long, value_name = "VAR")]
+        token_env: String,
+        /// Where these probes run from, e.g. eu-west. Without it the server uses the
+        /// token's name.
+        #[arg(long, value_name = "NAME")]
+        location: Option<String>,
     },
     /// Check a config file; lists every problem and exits 1 if there are any.
     Check {
@@ -140,7 +167,15 @@ async fn dispatch(command: Command) -> Result<(), String> {
             place,
             listen,
             assets,
-        } => serve(place, listen, assets).await,
+            location,
+            demo_break,
+        } => serve(place, listen, assets, location, demo_break).await,
+        Command::Probe {
+            config,
+            push,
+            token_env,
+            location,
+        } => probe(&config, &push, &token_env, location).await,
         Command::Account {
             command: AccountCommand::Add { name, role, place },
         } => account_add(place, name, &role).await,
@@ -148,7 +183,8 @@ async fn dispatch(command: Command) -> Result<(), String> {
             command: TokenCommand::Create { name, role, place },
         } => token_create(place, name, &role).await,
         Command::Check { config } => {
-            let config = Config::load(&config).map_err(|e| e.to_string())?;
+            let config =
+                Config::load_with(&config, Secrets::Required).map_err(|e| e.to_string())?;
             println!(
                 "{} is valid: {} services, {} probes.",
                 config.source,
@@ -200,10 +236,16 @@ async fn dispatch(command: Command) -> Result<(), String> {
     }
 }
 
-/// The config named by `--config`, or the built-in demo probing `estate`.
+/// The config named by `--config`, or the built-in demo probing `estate`. Secrets are
+/// required only when probes will run (`serve`).
 fn load_config(place: &Place, estate: Option<&str>) -> Result<(Config, bool), String> {
+    let secrets = if estate.is_some() {
+        Secrets::Required
+    } else {
+        Secrets::NotNeeded
+    };
     match &place.config {
-        Some(path) => Config::load(path)
+        Some(path) => Config::load_with(path, secrets)
             .map(|c| (c, false))
             .map_err(|e: ConfigError| e.to_string()),
         None => Config::demo(estate.unwrap_or("http://127.0.0.1:9"))
@@ -254,16 +296,41 @@ async fn serve(
     place: Place,
     listen: Option<SocketAddr>,
     assets: Option<PathBuf>,
+    location: Option<String>,
+    demo_break: Option<String>,
 ) -> Result<(), String> {
+    let broken: Option<demo::Break> = match (&demo_break, &place.config) {
+        (None, _) => None,
+        (Some(_), Some(_)) => {
+            return Err(
+                "--demo-break only works with the built-in demo: leave out --config".into(),
+            );
+        }
+        (Some(part), None) => Some(part.parse().map_err(|e| format!("--demo-break: {e}"))?),
+    };
+    if let Some(location) = &location {
+        crate::config::check_location(location).map_err(|e| format!("--location: {e}"))?;
+    }
     let estate = match place.config {
         None => Some(
-            demo::start()
+            demo::start(broken.clone())
                 .await
                 .map_err(|e| format!("cannot start the demo estate: {e}"))?,
         ),
         Some(_) => None,
     };
-    let (config, is_demo) = load_config(&place, estate.as_ref().map(|e| e.base_url.as_str()))?;
+    // Serve always runs probes, so the secrets they name must be there, demo or not.
+    let (mut config, is_demo) = load_config(
+        &place,
+        Some(estate.as_ref().map_or("", |e| e.base_url.as_str())),
+    )?;
+    if let Some(broken) = &broken {
+        broken.check(&service_ids(&config))?;
+        tracing::warn!(part = ?broken, "the demo estate is broken on purpose (--demo-break)");
+    }
+    if let Some(location) = location {
+        config.server.location = Some(location);
+    }
     let store = open_store(&place, &config).await?;
     if is_demo && store.is_empty().await.map_err(|e| e.to_string())? {
         let export = import::parse(demo::DEMO_RECORDS_NAME, demo::DEMO_RECORDS)
@@ -310,11 +377,21 @@ async fn serve(
         None => tis_prober::Checker::new(),
     };
     let probes = tis_prober::schedule(&config.services);
+    let options = tis_prober::RunOptions {
+        max_concurrent: config.server.max_concurrent_probes,
+        location: Some(config.location().to_string()),
+    };
+    tracing::info!(
+        probes = probes.len(),
+        location = config.location(),
+        "starting the probes"
+    );
     let prober = tokio::spawn(tis_prober::run(
         probes,
         checker,
         results_tx,
         shutdown_rx.clone(),
+        options,
     ));
     let state = AppState::new(Arc::new(store), config, is_demo)
         .await
@@ -341,6 +418,10 @@ async fn serve(
         state.clone(),
         shutdown_rx.clone(),
     ));
+    tokio::spawn(crate::live::record_changes(
+        state.clone(),
+        shutdown_rx.clone(),
+    ));
     let app = crate::app(state, assets.clone());
     if assets.is_none() {
         tracing::warn!("no --assets given: only the API is served");
@@ -360,9 +441,75 @@ async fn serve(
     server
         .await
         .map_err(|e| format!("the server stopped: {e}"))?;
-    let _ = prober.await;
+    if let Ok(stats) = prober.await {
+        tracing::info!("prober stopped: {stats}");
+    }
     // The prober's end drops the last sender, so the writer drains what is queued.
     let _ = writer.await;
+    Ok(())
+}
+
+/// `probe`: the probes of a config, run here, their results pushed to a server.
+async fn probe(
+    config: &Path,
+    push: &str,
+    token_env: &str,
+    location: Option<String>,
+) -> Result<(), String> {
+    let config = Config::load_with(config, Secrets::Required).map_err(|e| e.to_string())?;
+    let token = std::env::var(token_env)
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| {
+            format!(
+                "--token-env {token_env}: the environment variable {token_env} is not set; put a prober token in it (tis-status token create --name NAME --role prober, on the server)"
+            )
+        })?;
+    let target = tis_prober::push::PushTarget::new(push, token.trim().to_string())?;
+    let location = match location.or_else(|| config.server.location.clone()) {
+        Some(l) => {
+            crate::config::check_location(&l).map_err(|e| format!("--location: {e}"))?;
+            Some(l)
+        }
+        None => None,
+    };
+    let probes = tis_prober::schedule(&config.services);
+    println!(
+        "Probing {} services ({} probes) from {}, pushing results to {} (press Ctrl+C to stop)",
+        config.services.len(),
+        probes.len(),
+        location
+            .as_deref()
+            .unwrap_or("a location named after the token"),
+        target.endpoint
+    );
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let (results_tx, results_rx) = mpsc::channel(4096);
+    let options = tis_prober::RunOptions {
+        max_concurrent: config.server.max_concurrent_probes,
+        location,
+    };
+    let prober = tokio::spawn(tis_prober::run(
+        probes,
+        tis_prober::Checker::new(),
+        results_tx,
+        shutdown_rx,
+        options,
+    ));
+    let pusher = tokio::spawn(tis_prober::push::push(results_rx, target));
+    shutdown_signal().await;
+    tracing::info!("stopping: pushing what is left");
+    let _ = shutdown_tx.send(true);
+    if let Ok(stats) = prober.await {
+        tracing::info!("prober stopped: {stats}");
+    }
+    if let Ok(pushed) = pusher.await {
+        tracing::info!(
+            accepted = pushed.accepted,
+            dropped = pushed.dropped,
+            "pusher stopped"
+        );
+    }
     Ok(())
 }
 

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use tis_core::{ProbeKind, Service};
+use tis_core::{Probe, ProbeKind, Service};
 
 /// The demo config, with `${DEMO_ESTATE}` standing for the demo estate's address.
 pub const DEMO_CONFIG: &str = include_str!("../demo/tis.toml");
@@ -32,6 +32,16 @@ pub struct ServerConfig {
     /// Days of raw probe results to keep; daily uptime is kept for ever.
     #[serde(default = "default_retention_days")]
     pub retention_days: u32,
+    /// Where this server's own probes run from, e.g. "london"; put on each result.
+    #[serde(default)]
+    pub location: Option<String>,
+    /// How many locations (this server and standalone probers) must agree that a probe
+    /// is failing before it counts as down. 1: any one is enough.
+    #[serde(default = "default_down_quorum")]
+    pub down_quorum: u32,
+    /// Most checks this server runs at the same time.
+    #[serde(default = "default_max_concurrent_probes")]
+    pub max_concurrent_probes: usize,
 }
 
 impl Default for ServerConfig {
@@ -41,6 +51,9 @@ impl Default for ServerConfig {
             data_dir: default_data_dir(),
             public_url: None,
             retention_days: default_retention_days(),
+            location: None,
+            down_quorum: default_down_quorum(),
+            max_concurrent_probes: default_max_concurrent_probes(),
         }
     }
 }
@@ -57,13 +70,57 @@ fn default_data_dir() -> PathBuf {
     PathBuf::from("data")
 }
 
+fn default_down_quorum() -> u32 {
+    1
+}
+
+fn default_max_concurrent_probes() -> usize {
+    64
+}
+
+/// The longest location name: it is shown on pages and kept with every result.
+pub const LOCATION_MAX: usize = 40;
+
+/// Checks a location name given in config, on the command line or by a prober.
+pub fn check_location(location: &str) -> Result<(), String> {
+    if location.trim().is_empty() {
+        return Err("a location needs a name, like \"london\"".into());
+    }
+    if location.chars().count() > LOCATION_MAX {
+        return Err(format!(
+            "\"{location}\" is too long for a location: use at most {LOCATION_MAX} characters"
+        ));
+    }
+    if location.chars().any(char::is_control) {
+        return Err("a location name cannot have control characters".into());
+    }
+    Ok(())
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
     #[serde(default)]
     server: ServerConfig,
     #[serde(default)]
-    service: Vec<Service>,
+    service: Vec<RawService>,
+}
+
+/// A `[[service]]` as written, its probes not yet read: each probe is read on its own,
+/// so that every problem in every probe is reported, with its line.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawService {
+    id: String,
+    name: String,
+    description: String,
+    group: String,
+    #[serde(default)]
+    depends_on: Vec<String>,
+    #[serde(default)]
+    position: i32,
+    #[serde(default)]
+    probe: Vec<toml::Table>,
 }
 
 /// One problem in a config file.
@@ -101,8 +158,22 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// Whether the secrets a config names (by environment variable) must be there: yes for
+/// `check`, `serve` and `probe`, which sign in with them; no for commands that only work
+/// on the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Secrets {
+    Required,
+    NotNeeded,
+}
+
 impl Config {
+    /// Reads and checks a config file, requiring the secrets it names.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        Config::load_with(path, Secrets::Required)
+    }
+
+    pub fn load_with(path: &Path, secrets: Secrets) -> Result<Config, ConfigError> {
         let source = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
             source: source.clone(),
@@ -111,18 +182,34 @@ impl Config {
                 message: format!("cannot be read: {e}"),
             }],
         })?;
-        Config::parse(&source, &text)
+        let is_set = |name: &str| {
+            secrets == Secrets::NotNeeded || std::env::var_os(name).is_some_and(|v| !v.is_empty())
+        };
+        Config::parse_with(&source, &text, &is_set)
     }
 
     /// The built-in demo, probing the demo estate at `estate` (e.g. `http://127.0.0.1:4321`).
+    /// Its one secret is handed to the prober directly, not through the environment.
     pub fn demo(estate: &str) -> Result<Config, ConfigError> {
-        Config::parse(
+        Config::parse_with(
             DEMO_CONFIG_NAME,
             &DEMO_CONFIG.replace("${DEMO_ESTATE}", estate),
+            &|name| name == crate::demo::DEMO_SECRET_ENV,
         )
     }
 
+    /// Reads config text whose secrets need not be set (for tests and tools).
     pub fn parse(source: &str, text: &str) -> Result<Config, ConfigError> {
+        Config::parse_with(source, text, &|_| true)
+    }
+
+    /// Reads config text; `secret_is_set` says whether an environment variable named as
+    /// a secret holds one.
+    pub fn parse_with(
+        source: &str,
+        text: &str,
+        secret_is_set: &dyn Fn(&str) -> bool,
+    ) -> Result<Config, ConfigError> {
         let fail = |problems| ConfigError {
             source: source.to_string(),
             problems,
@@ -136,22 +223,108 @@ impl Config {
                 }]
             })
             .map_err(fail)?;
+        let layout = Layout::of(text);
         let mut problems = Vec::new();
+        let server_line = |field: &str| layout.server_field(text, field);
         if file.server.retention_days < 2 {
             problems.push(Problem {
-                line: text.lines().position(|l| l.trim_start().starts_with("retention_days")).map(|n| n + 1),
+                line: server_line("retention_days"),
                 message: format!(
                     "[server] retention_days = {} is too short: keep at least 2 days, so each day's uptime can be worked out before its results go",
                     file.server.retention_days
                 ),
             });
         }
-        for (i, service) in file.service.iter().enumerate() {
-            let line = service_line(text, &service.id, i);
-            if let Err(errors) = tis_core::validate::validate_service(service) {
+        if file.server.down_quorum == 0 {
+            problems.push(Problem {
+                line: server_line("down_quorum"),
+                message: "[server] down_quorum must be 1 or more: the number of locations that must agree a probe is failing before it counts as down".into(),
+            });
+        }
+        if file.server.max_concurrent_probes == 0 {
+            problems.push(Problem {
+                line: server_line("max_concurrent_probes"),
+                message: "[server] max_concurrent_probes must be 1 or more".into(),
+            });
+        }
+        if let Some(location) = &file.server.location
+            && let Err(e) = check_location(location)
+        {
+            problems.push(Problem {
+                line: server_line("location"),
+                message: format!("[server] location: {e}"),
+            });
+        }
+        let mut services = Vec::new();
+        for (i, raw) in file.service.into_iter().enumerate() {
+            let no_probes = raw.probe.is_empty();
+            let mut probes = Vec::new();
+            for (n, table) in raw.probe.iter().enumerate() {
+                let mut report = |field: &str, message: &str| {
+                    problems.push(Problem {
+                        line: layout.probe_field(text, i, n, field),
+                        message: format!(
+                            "service \"{}\", probe {}, field {field}: {message}",
+                            raw.id,
+                            n + 1
+                        ),
+                    });
+                };
+                let map = match serde_json::to_value(table) {
+                    Ok(serde_json::Value::Object(map)) => map,
+                    _ => {
+                        report("kind", "cannot be read as a table of fields");
+                        continue;
+                    }
+                };
+                let kind = map.get("kind").and_then(|k| k.as_str());
+                for (field, of) in [("url", "http"), ("token_url", "oidc"), ("then_url", "oidc")] {
+                    if kind == Some(of)
+                        && let Some(serde_json::Value::String(url)) = map.get(field)
+                        && let Err(message) = tis_prober::check_url(url)
+                    {
+                        report(field, &message);
+                    }
+                }
+                match Probe::from_fields(&map) {
+                    Err(errors) => {
+                        for e in errors {
+                            report(&e.field, &e.message);
+                        }
+                    }
+                    Ok(probe) => {
+                        for e in tis_prober::validate(&probe) {
+                            report(&e.field, &e.message);
+                        }
+                        if let ProbeKind::Oidc {
+                            client_secret_env, ..
+                        } = &probe.kind
+                            && !secret_is_set(client_secret_env)
+                        {
+                            report(
+                                "client_secret_env",
+                                &format!(
+                                    "the environment variable {client_secret_env} is not set: set it to the client's secret before starting (the secret itself never goes in this file)"
+                                ),
+                            );
+                        }
+                        probes.push(probe);
+                    }
+                }
+            }
+            let service = Service {
+                id: raw.id,
+                name: raw.name,
+                description: raw.description,
+                group: raw.group,
+                depends_on: raw.depends_on,
+                position: raw.position,
+                probes,
+            };
+            if let Err(errors) = tis_core::validate::validate_service(&service) {
                 for e in errors {
                     problems.push(Problem {
-                        line,
+                        line: layout.service_field(text, i, &e.field),
                         message: format!(
                             "service \"{}\", field {}: {}",
                             service.id, e.field, e.message
@@ -159,71 +332,36 @@ impl Config {
                     });
                 }
             }
-            if service.probes.is_empty() {
+            if no_probes {
                 problems.push(Problem {
-                    line,
+                    line: layout.service_field(text, i, "id"),
                     message: format!(
                         "service \"{}\" has no [[service.probe]]: add at least one, or its status will always be \"not known\"",
                         service.id
                     ),
                 });
             }
-            for (n, probe) in service.probes.iter().enumerate() {
-                if let ProbeKind::Tls { .. } = probe.kind {
-                    problems.push(Problem {
-                        line,
-                        message: format!(
-                            "service \"{}\", probe {}: kind \"tls\" is not supported by this version; use http, tcp or oidc",
-                            service.id,
-                            n + 1
-                        ),
-                    });
-                }
-                if probe.interval.as_millis() < 5_000 {
-                    problems.push(Problem {
-                        line,
-                        message: format!(
-                            "service \"{}\", probe {}, field interval: {} is too often; use 5s or more",
-                            service.id,
-                            n + 1,
-                            probe.interval
-                        ),
-                    });
-                }
-                if probe.timeout >= probe.interval {
-                    problems.push(Problem {
-                        line,
-                        message: format!(
-                            "service \"{}\", probe {}, field timeout: {} must be shorter than the interval ({})",
-                            service.id,
-                            n + 1,
-                            probe.timeout,
-                            probe.interval
-                        ),
-                    });
-                }
-                if probe.fail_after == 0 || probe.recover_after == 0 {
-                    problems.push(Problem {
-                        line,
-                        message: format!(
-                            "service \"{}\", probe {}: fail_after and recover_after must be 1 or more",
-                            service.id,
-                            n + 1
-                        ),
-                    });
-                }
-            }
+            services.push(service);
         }
-        if let Err(errors) = tis_core::deps::check_dependencies(&file.service) {
-            problems.extend(errors.into_iter().map(|e| Problem {
-                line: None,
-                message: e.to_string(),
+        if let Err(errors) = tis_core::deps::check_dependencies(&services) {
+            problems.extend(errors.into_iter().map(|e| {
+                let line = match &e {
+                    tis_core::DependencyError::UnknownId { service, .. }
+                    | tis_core::DependencyError::DependsOnItself { service } => services
+                        .iter()
+                        .position(|s| &s.id == service)
+                        .and_then(|i| layout.service_field(text, i, "depends_on")),
+                    _ => None,
+                };
+                Problem {
+                    line,
+                    message: e.to_string(),
+                }
             }));
         }
         if !problems.is_empty() {
             return Err(fail(problems));
         }
-        let mut services = file.service;
         services.sort_by_key(|s| s.position);
         Ok(Config {
             source: source.to_string(),
@@ -231,28 +369,136 @@ impl Config {
             services,
         })
     }
+
+    /// Where this server's own results say they come from.
+    pub fn location(&self) -> &str {
+        self.server.location.as_deref().unwrap_or(DEFAULT_LOCATION)
+    }
 }
+
+/// The location of a server's own probes when the config names none.
+pub const DEFAULT_LOCATION: &str = "server";
 
 fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
-/// The line of the `id = "…"` of the service, or failing that of its `[[service]]`.
-fn service_line(text: &str, id: &str, index: usize) -> Option<usize> {
-    let wanted = format!("\"{id}\"");
-    let by_id = text.lines().position(|l| {
-        let l = l.trim();
-        l.starts_with("id") && l.contains(&wanted)
-    });
-    by_id
-        .or_else(|| {
-            text.lines()
-                .enumerate()
-                .filter(|(_, l)| l.trim() == "[[service]]")
-                .nth(index)
-                .map(|(n, _)| n)
-        })
-        .map(|n| n + 1)
+/// Where the tables of a config file start and end, by line (0-based), so that a problem
+/// can point at the line of the field to fix.
+struct Layout {
+    /// `[server]`'s lines.
+    server: Option<std::ops::Range<usize>>,
+    services: Vec<ServiceLines>,
+}
+
+struct ServiceLines {
+    /// From `[[service]]` to its first probe (or its end).
+    own: std::ops::Range<usize>,
+    probes: Vec<std::ops::Range<usize>>,
+}
+
+impl Layout {
+    fn of(text: &str) -> Layout {
+        let lines: Vec<&str> = text.lines().collect();
+        let mut layout = Layout {
+            server: None,
+            services: Vec::new(),
+        };
+        // What the lines from here on belong to.
+        enum In {
+            Nothing,
+            Server,
+            Service,
+            Probe,
+        }
+        let mut now = In::Nothing;
+        for (i, line) in lines.iter().enumerate() {
+            let t = line.trim();
+            if t.starts_with('[') {
+                let header: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+                now = if header.starts_with("[[service.probe]]") {
+                    if let Some(s) = layout.services.last_mut() {
+                        s.probes.push(i..i + 1);
+                    }
+                    In::Probe
+                } else if header.starts_with("[service.probe.") {
+                    In::Probe
+                } else if header.starts_with("[[service]]") {
+                    layout.services.push(ServiceLines {
+                        own: i..i + 1,
+                        probes: Vec::new(),
+                    });
+                    In::Service
+                } else if header.starts_with("[server]") {
+                    layout.server = Some(i..i + 1);
+                    In::Server
+                } else {
+                    In::Nothing
+                };
+                continue;
+            }
+            match now {
+                In::Nothing => {}
+                In::Server => {
+                    if let Some(r) = &mut layout.server {
+                        r.end = i + 1;
+                    }
+                }
+                In::Service => {
+                    if let Some(s) = layout.services.last_mut() {
+                        s.own.end = i + 1;
+                    }
+                }
+                In::Probe => {
+                    if let Some(r) = layout.services.last_mut().and_then(|s| s.probes.last_mut()) {
+                        r.end = i + 1;
+                    }
+                }
+            }
+        }
+        layout
+    }
+
+    /// The 1-based line of `key = …` within `lines`, or of the table's header.
+    fn find(text: &str, lines: &std::ops::Range<usize>, field: &str) -> Option<usize> {
+        // `headers.Accept` and `depends_on[1]` are written under `headers` and `depends_on`.
+        let key = field.split(['.', '[']).next().unwrap_or(field);
+        text.lines()
+            .enumerate()
+            .skip(lines.start)
+            .take(lines.len())
+            .find(|(_, l)| {
+                let l = l.trim_start();
+                let rest = l
+                    .strip_prefix(key)
+                    .or_else(|| l.strip_prefix(&format!("\"{key}\"")));
+                rest.is_some_and(|r| r.trim_start().starts_with('='))
+            })
+            .or_else(|| {
+                // A sub-table such as [service.probe.headers].
+                text.lines()
+                    .enumerate()
+                    .skip(lines.start)
+                    .take(lines.len())
+                    .find(|(_, l)| l.trim() == format!("[service.probe.{key}]"))
+            })
+            .map(|(n, _)| n)
+            .or(Some(lines.start))
+            .map(|n| n + 1)
+    }
+
+    fn server_field(&self, text: &str, field: &str) -> Option<usize> {
+        Layout::find(text, self.server.as_ref()?, field)
+    }
+
+    fn service_field(&self, text: &str, service: usize, field: &str) -> Option<usize> {
+        Layout::find(text, &self.services.get(service)?.own, field)
+    }
+
+    fn probe_field(&self, text: &str, service: usize, probe: usize, field: &str) -> Option<usize> {
+        let lines = self.services.get(service)?.probes.get(probe)?;
+        Layout::find(text, lines, field)
+    }
 }
 
 #[cfg(test)]
@@ -304,8 +550,145 @@ timeout = "500ms"
         let err = Config::parse("my.toml", text).unwrap_err();
         assert_eq!(err.problems.len(), 2, "{err}");
         let text = err.to_string();
-        assert!(text.contains("sign-on"), "{text}");
-        assert!(text.contains("line 3"), "{text}");
-        assert!(text.contains("5s or more"), "{text}");
+        assert!(
+            text.contains("line 7: service \"bulk-upload\" depends on \"sign-on\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("line 12: service \"bulk-upload\", probe 1, field interval: 1s is too often: use 5s or more"),
+            "{text}"
+        );
+    }
+
+    const ONE_SERVICE: &str = r#"[server]
+location = "london"
+
+[[service]]
+id = "bulk-upload"
+name = "Bulk upload"
+group = "For admins"
+description = "Upload spreadsheets."
+
+[[service.probe]]
+kind = "http"
+url = "https://tis.example/health"
+"#;
+
+    fn problems_of(probes: &str) -> (String, Vec<Problem>) {
+        let text = format!("{ONE_SERVICE}{probes}");
+        let err = Config::parse_with("tis.toml", &text, &|name| name == "SET_SECRET")
+            .expect_err("refused");
+        (text, err.problems)
+    }
+
+    /// The text of the line a problem points at.
+    fn line(text: &str, problem: &Problem) -> String {
+        text.lines()
+            .nth(problem.line.expect("a line") - 1)
+            .unwrap()
+            .trim()
+            .to_string()
+    }
+
+    #[test]
+    fn each_probe_problem_points_at_the_line_of_its_field() {
+        let (text, problems) = problems_of(
+            r#"
+[[service.probe]]
+kind = "ftp"
+url = "ftp://tis.example"
+
+[[service.probe]]
+kind = "http"
+url = "not a url"
+interval = "30s"
+timeout = "45s"
+
+[[service.probe]]
+kind = "oidc"
+token_url = "https://auth.example/token"
+client_id = "bulk-upload"
+client_secret_env = "NOT_SET_ANYWHERE"
+
+[[service.probe]]
+kind = "oidc"
+token_url = "https://auth.example/token"
+client_id = "bulk-upload"
+client_secret_env = "SET_SECRET"
+then_url = "https://tis.example/api/ping"
+interval = "3s"
+timeout = "1s"
+"#,
+        );
+        let shown: Vec<(String, String)> = problems
+            .iter()
+            .map(|p| (line(&text, p), p.message.clone()))
+            .collect();
+        let expect = [
+            (
+                "kind = \"ftp\"",
+                "probe 2, field kind: \"ftp\" is not a kind of probe",
+            ),
+            (
+                "url = \"not a url\"",
+                "probe 3, field url: \"not a url\" is not a web address",
+            ),
+            (
+                "timeout = \"45s\"",
+                "probe 3, field timeout: 45s must be shorter than the interval (30s)",
+            ),
+            (
+                "client_secret_env = \"NOT_SET_ANYWHERE\"",
+                "probe 4, field client_secret_env: the environment variable NOT_SET_ANYWHERE is not set",
+            ),
+            (
+                "interval = \"3s\"",
+                "probe 5, field interval: 3s is too often: use 5s or more",
+            ),
+        ];
+        assert_eq!(shown.len(), expect.len(), "{shown:#?}");
+        for ((line, message), (want_line, want)) in shown.iter().zip(expect) {
+            assert_eq!(line, want_line, "{message}");
+            assert!(message.contains(want), "{message} should say {want}");
+        }
+    }
+
+    #[test]
+    fn a_header_problem_points_at_its_table() {
+        let (text, problems) = problems_of(
+            "\n[[service.probe]]\nkind = \"http\"\nurl = \"https://tis.example/\"\n[service.probe.headers]\n\"Bad Header\" = \"x\"\n",
+        );
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(line(&text, &problems[0]), "[service.probe.headers]");
+        assert!(
+            problems[0].message.contains("headers.Bad Header"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn server_options_for_locations_are_read_and_checked() {
+        let config = Config::parse("tis.toml", ONE_SERVICE).unwrap();
+        assert_eq!(config.location(), "london");
+        assert_eq!(config.server.down_quorum, 1);
+        let text = ONE_SERVICE.replace("location = \"london\"", "location = \"\"\ndown_quorum = 0");
+        let err = Config::parse("tis.toml", &text).unwrap_err();
+        assert_eq!(err.problems.len(), 2, "{err}");
+        assert_eq!(err.problems[0].line, Some(3));
+        assert_eq!(err.problems[1].line, Some(2));
+    }
+
+    #[test]
+    fn a_tls_probe_is_accepted() {
+        let text = format!(
+            "{ONE_SERVICE}\n[[service.probe]]\nkind = \"tls\"\nhost = \"tis.example\"\nwarn_days = 21\n"
+        );
+        let config = Config::parse("tis.toml", &text).unwrap();
+        match &config.services[0].probes[1].kind {
+            ProbeKind::Tls {
+                port, warn_days, ..
+            } => assert_eq!((*port, *warn_days), (443, 21)),
+            other => panic!("{other:?}"),
+        }
     }
 }

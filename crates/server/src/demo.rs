@@ -22,6 +22,45 @@ pub const DEMO_SECRET_ENV: &str = "TIS_DEMO_CLIENT_SECRET";
 struct Estate {
     secret: String,
     base: String,
+    broken: Option<Break>,
+}
+
+/// A part of the demo estate broken on purpose, to watch detection and dependencies at
+/// work (`tis-status serve --demo-break PART`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Break {
+    /// The sign-in server fails: its token endpoint (and the rest of the realm) answers
+    /// 503, so no service can sign in, as in the incident of October 2026.
+    Token,
+    /// One service's health check says DOWN.
+    Service(String),
+}
+
+impl std::str::FromStr for Break {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "token" | "sign-in" => Ok(Break::Token),
+            id if tis_core::validate::is_slug(id) => Ok(Break::Service(id.to_string())),
+            other => Err(format!(
+                "\"{other}\" is not a part of the demo: use token (sign-in fails) or a service id such as bulk-upload"
+            )),
+        }
+    }
+}
+
+impl Break {
+    /// Whether `service` of the demo config names a service this would break.
+    pub fn check(&self, services: &[&str]) -> Result<(), String> {
+        match self {
+            Break::Service(id) if !services.contains(&id.as_str()) => Err(format!(
+                "--demo-break {id}: there is no such service in the demo; use token or one of: {}",
+                services.join(", ")
+            )),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// A running demo estate.
@@ -30,8 +69,9 @@ pub struct DemoEstate {
     pub secret: String,
 }
 
-/// Starts the estate on a free port of 127.0.0.1; it runs until the process ends.
-pub async fn start() -> std::io::Result<DemoEstate> {
+/// Starts the estate on a free port of 127.0.0.1, with `broken` failing on purpose; it
+/// runs until the process ends.
+pub async fn start(broken: Option<Break>) -> std::io::Result<DemoEstate> {
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
     let base_url = format!("http://{}", listener.local_addr()?);
     // Not a real secret: it only stops the demo token endpoint accepting anything at all.
@@ -45,6 +85,7 @@ pub async fn start() -> std::io::Result<DemoEstate> {
     let estate = Arc::new(Estate {
         secret: secret.clone(),
         base: base_url.clone(),
+        broken,
     });
     let app = Router::new()
         .route(
@@ -66,13 +107,26 @@ pub async fn start() -> std::io::Result<DemoEstate> {
     Ok(DemoEstate { base_url, secret })
 }
 
-async fn openid_configuration(State(estate): State<Arc<Estate>>) -> Json<serde_json::Value> {
+/// What the broken sign-in server answers.
+fn sign_in_down() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Json(json!({"error": "temporarily_unavailable", "error_description": "Keycloak is not available (demo: broken on purpose)"})),
+    )
+        .into_response()
+}
+
+async fn openid_configuration(State(estate): State<Arc<Estate>>) -> Response {
+    if estate.broken == Some(Break::Token) {
+        return sign_in_down();
+    }
     let realm = format!("{}/auth/realms/tis", estate.base);
     Json(json!({
         "issuer": realm,
         "token_endpoint": format!("{realm}/protocol/openid-connect/token"),
         "grant_types_supported": ["client_credentials"],
     }))
+    .into_response()
 }
 
 #[derive(Deserialize)]
@@ -83,6 +137,9 @@ struct TokenRequest {
 }
 
 async fn token(State(estate): State<Arc<Estate>>, Form(req): Form<TokenRequest>) -> Response {
+    if estate.broken == Some(Break::Token) {
+        return sign_in_down();
+    }
     if req.grant_type != "client_credentials" || req.client_secret != estate.secret {
         return (
             StatusCode::UNAUTHORIZED,
@@ -98,8 +155,20 @@ async fn token(State(estate): State<Arc<Estate>>, Form(req): Form<TokenRequest>)
     .into_response()
 }
 
-async fn health(Path(_service): Path<String>) -> Json<serde_json::Value> {
-    Json(json!({"status": "UP", "components": {"db": {"status": "UP"}}}))
+async fn health(
+    State(estate): State<Arc<Estate>>,
+    Path(service): Path<String>,
+) -> (StatusCode, Json<serde_json::Value>) {
+    if estate.broken == Some(Break::Service(service)) {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "DOWN", "components": {"db": {"status": "DOWN"}}})),
+        );
+    }
+    (
+        StatusCode::OK,
+        Json(json!({"status": "UP", "components": {"db": {"status": "UP"}}})),
+    )
 }
 
 async fn ping(

@@ -5,7 +5,7 @@ use serde::Serialize;
 use similar::{ChangeTag, TextDiff};
 use tis_core::{Report, Revision};
 
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ReportDiff {
     pub incident: i64,
     pub from: u32,
@@ -14,14 +14,14 @@ pub struct ReportDiff {
     pub sections: Vec<SectionDiff>,
 }
 
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct SectionDiff {
     /// The report field, e.g. `summary`, `timeline`.
     pub section: &'static str,
     pub lines: Vec<Line>,
 }
 
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Line {
     /// `same`, `added` or `removed`.
     pub change: &'static str,

@@ -9,15 +9,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use futures_util::{Stream, StreamExt};
 use serde::Serialize;
 use tokio::sync::{broadcast, watch};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::model::Model;
@@ -34,7 +34,7 @@ const RETRY: Duration = Duration::from_secs(5);
 pub const PARTS: [&str; 4] = ["services", "notices", "incidents", "reports"];
 
 /// One `change` event: the snapshot generation it happened in, and what changed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Change {
     pub generation: u64,
     pub parts: Vec<&'static str>,
@@ -156,8 +156,8 @@ fn digest<T: Serialize>(value: &T) -> u64 {
     hasher.finish()
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/events", get(stream))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(stream))
 }
 
 /// What a stream sends, before it becomes SSE text.
@@ -168,6 +168,24 @@ enum Message {
     Change(Arc<Change>),
 }
 
+/// Live events: what changed.
+///
+/// Server-sent events telling an open page what changed, so it fetches only that again.
+/// Each `change` event's id is the snapshot generation and its data a `Change`, naming
+/// the parts that changed: `services`, `notices`, `incidents`, `reports`. Events carry no
+/// data themselves. A browser that reconnects with `Last-Event-ID` older than the latest
+/// change is told that everything may have changed.
+#[utoipa::path(
+    get,
+    path = "/events",
+    operation_id = "live_events",
+    tag = "events",
+    params(("last-event-id" = Option<u64>, Header, description = "The id of the last event seen, sent by browsers when they reconnect")),
+    responses(
+        (status = 200, description = "An endless stream of events; a comment every 15 seconds keeps it open", content_type = "text/event-stream", body = Change),
+        (status = 503, description = "The server is stopping", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if state.events.is_closed() {
         return crate::ops::unavailable("The server is stopping. Try again in a minute.");

@@ -16,6 +16,7 @@ pub mod headers;
 pub mod import;
 pub mod live;
 pub mod model;
+pub mod openapi;
 pub mod ops;
 pub mod snapshot;
 pub mod statuspage;
@@ -86,7 +87,7 @@ pub fn app(state: AppState, assets: Option<PathBuf>) -> Router {
         .unwrap_or_default();
     Router::new()
         .merge(ops::router())
-        .nest("/api/v1", api::router())
+        .merge(openapi::api_router())
         .nest("/api/v2", statuspage::router())
         .merge(feeds::router())
         .with_state(state)

@@ -1,11 +1,15 @@
 //! The live status of each service, worked out from recent probe results with the core
-//! rules: debounced probe health, maintenance notices, then dependencies.
+//! rules: debounced probe health per location, agreement between locations, maintenance
+//! notices, then dependencies; and the record of when services went into or out of
+//! trouble.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use tis_core::status::{ProbeRules, apply_maintenance, probe_health, probe_id, service_status};
-use tis_core::{ProbeResult, ServiceState};
+use tis_core::status::{
+    ProbeRules, agree, apply_maintenance, probe_health, probe_id, service_status,
+};
+use tis_core::{ProbeHealth, ProbeResult, ServiceState, Status, StatusChange};
 
 use crate::AppState;
 use crate::error::AppError;
@@ -32,13 +36,18 @@ pub async fn service_states(
         .probe_results_since(now - lookback(state))
         .await?;
     let notices = state.store.notices().await?;
-    let mut by_probe: HashMap<&str, Vec<ProbeResult>> = HashMap::new();
+    // Each location's results are judged apart: interleaving two probers' streams would
+    // break each one's run of failures.
+    let mut by_probe: HashMap<&str, HashMap<&str, Vec<ProbeResult>>> = HashMap::new();
     for r in &results {
         by_probe
             .entry(r.probe.as_str())
             .or_default()
+            .entry(r.location.as_deref().unwrap_or(""))
+            .or_default()
             .push(r.clone());
     }
+    let quorum = state.config.server.down_quorum;
     let mut own = HashMap::new();
     let mut last_checked = HashMap::new();
     for service in &state.config.services {
@@ -48,8 +57,17 @@ pub async fn service_states(
             .enumerate()
             .map(|(i, probe)| {
                 let id = probe_id(&service.id, i);
-                let results = by_probe.get(id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-                probe_health(results, &ProbeRules::from(probe), now)
+                let rules = ProbeRules::from(probe);
+                let locations: Vec<ProbeHealth> = by_probe
+                    .get(id.as_str())
+                    .map(|by_location| {
+                        by_location
+                            .values()
+                            .map(|results| probe_health(results, &rules, now))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                agree(&locations, quorum)
             })
             .collect();
         let in_maintenance = notices.iter().any(|n| {
@@ -90,4 +108,163 @@ pub async fn service_states(
             }
         })
         .collect())
+}
+
+/// How often the watcher looks at the snapshot; it only works when that has changed.
+const WATCH_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Keeps a record of each service going into or out of trouble (see
+/// [`StatusChange::worth_keeping`]), from the statuses the snapshot shows readers, until
+/// `shutdown` turns true. Each change is stored and told to open pages.
+///
+/// It starts from the last recorded status of each service, so a restart neither repeats
+/// an outage already recorded nor misses one that ended while the server was stopped.
+pub async fn record_changes(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let mut last: HashMap<String, Status> = match state.store.latest_status_changes().await {
+        Ok(changes) => changes.into_iter().map(|c| (c.service, c.to)).collect(),
+        Err(e) => {
+            tracing::error!(error = %e, "could not read the last status changes");
+            HashMap::new()
+        }
+    };
+    let mut seen_generation = 0;
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(WATCH_EVERY) => {}
+            _ = shutdown.changed() => return,
+        }
+        let snapshot = state.snapshots.current();
+        if snapshot.generation == seen_generation {
+            continue;
+        }
+        seen_generation = snapshot.generation;
+        let changes = changes_between(
+            &mut last,
+            &snapshot.model.services,
+            snapshot.model.generated_at,
+        );
+        if changes.is_empty() {
+            continue;
+        }
+        let changes = with_details(&state, changes).await;
+        match state.store.add_status_changes(&changes).await {
+            Ok(()) => {
+                for c in &changes {
+                    tracing::info!(
+                        service = %c.service,
+                        from = c.from.as_str(),
+                        to = c.to.as_str(),
+                        reason = c.reason.as_deref().unwrap_or(""),
+                        detail = %c.detail,
+                        "status changed"
+                    );
+                }
+                state.events.publish(crate::events::Change {
+                    generation: snapshot.generation,
+                    parts: vec!["services"],
+                });
+            }
+            Err(e) => tracing::error!(error = %e, "could not record status changes"),
+        }
+    }
+}
+
+/// The changes worth keeping between the statuses in `last` and those `now` shows, and
+/// `last` brought up to date. A service never seen before starts from not known.
+pub fn changes_between(
+    last: &mut HashMap<String, Status>,
+    services: &[ServiceState],
+    generated_at: DateTime<Utc>,
+) -> Vec<StatusChange> {
+    let mut changes = Vec::new();
+    for s in services {
+        let before = last.get(&s.id).copied().unwrap_or(Status::Unknown);
+        if StatusChange::worth_keeping(before, s.status) {
+            changes.push(StatusChange {
+                service: s.id.clone(),
+                at: s.last_checked.unwrap_or(generated_at),
+                from: before,
+                to: s.status,
+                reason: s.reason.clone(),
+                detail: String::new(),
+            });
+        }
+        last.insert(s.id.clone(), s.status);
+    }
+    changes
+}
+
+/// Adds what the newest failed check of each service said, for staff.
+async fn with_details(state: &AppState, mut changes: Vec<StatusChange>) -> Vec<StatusChange> {
+    for c in &mut changes {
+        if !c.to.is_failing() || c.reason.is_some() {
+            continue;
+        }
+        if let Ok(recent) = state.store.service_results_page(&c.service, None, 20).await
+            && let Some(failed) = recent.iter().find(|r| !r.ok || r.degraded)
+        {
+            let kind = failed.error_kind.map(|k| k.as_str()).unwrap_or("warning");
+            c.detail = format!("{}: {}", kind, failed.detail);
+        }
+    }
+    changes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(id: &str, status: Status, reason: Option<&str>) -> ServiceState {
+        ServiceState {
+            id: id.into(),
+            name: id.into(),
+            description: String::new(),
+            group: String::new(),
+            position: 0,
+            depends_on: vec![],
+            status,
+            reason: reason.map(str::to_string),
+            last_checked: None,
+        }
+    }
+
+    #[test]
+    fn going_down_and_recovering_are_recorded_once_each() {
+        let at = Utc::now();
+        let mut last = HashMap::new();
+        let up = [state("sign-in", Status::Operational, None)];
+        assert!(
+            changes_between(&mut last, &up, at).is_empty(),
+            "unknown to working is no outage"
+        );
+        let down = [
+            state("sign-in", Status::MajorOutage, None),
+            state(
+                "bulk-upload",
+                Status::MajorOutage,
+                Some("because Sign-in is down"),
+            ),
+        ];
+        let changes = changes_between(&mut last, &down, at);
+        assert_eq!(changes.len(), 2);
+        assert_eq!(
+            (changes[0].from, changes[0].to),
+            (Status::Operational, Status::MajorOutage)
+        );
+        assert_eq!(
+            changes[1].reason.as_deref(),
+            Some("because Sign-in is down")
+        );
+        assert!(
+            changes_between(&mut last, &down, at).is_empty(),
+            "still down is no change"
+        );
+        let back = [
+            state("sign-in", Status::Operational, None),
+            state("bulk-upload", Status::Operational, None),
+        ];
+        let changes = changes_between(&mut last, &back, at);
+        assert_eq!(changes.len(), 2);
+        assert!(changes.iter().all(|c| c.to == Status::Operational));
+    }
 }

@@ -1515,21 +1515,21 @@ mod tests {
                     if !fits {
                         problems.push(format!("{kind}.{key}: {t}, documented {allowed:?}"));
                     }
-                    if let Some(values) = documented(kind, key) {
-                        if !value.as_str().is_some_and(|v| values.contains(&v)) {
-                            problems.push(format!("{kind}.{key}: {value} is not in {values:?}"));
-                        }
+                    if let Some(values) = documented(kind, key)
+                        && !value.as_str().is_some_and(|v| values.contains(&v))
+                    {
+                        problems.push(format!("{kind}.{key}: {value} is not in {values:?}"));
                     }
                     let is_time = key.ends_with("_at") || key.starts_with("scheduled_");
-                    if let (true, Some(text)) = (is_time, value.as_str()) {
-                        if DateTime::parse_from_rfc3339(text).is_err() {
-                            problems.push(format!("{kind}.{key}: {text} is not a timestamp"));
-                        }
+                    if let (true, Some(text)) = (is_time, value.as_str())
+                        && DateTime::parse_from_rfc3339(text).is_err()
+                    {
+                        problems.push(format!("{kind}.{key}: {text} is not a timestamp"));
                     }
-                    if let ("start_date", Some(text)) = (key.as_str(), value.as_str()) {
-                        if text.parse::<NaiveDate>().is_err() {
-                            problems.push(format!("{kind}.{key}: {text} is not a date"));
-                        }
+                    if let ("start_date", Some(text)) = (key.as_str(), value.as_str())
+                        && text.parse::<NaiveDate>().is_err()
+                    {
+                        problems.push(format!("{kind}.{key}: {text} is not a date"));
                     }
                 }
             }
@@ -1629,7 +1629,7 @@ mod tests {
             })
             .collect();
         let mut incidents = records.incidents;
-        incidents.sort_by(|a, b| b.started_at.cmp(&a.started_at));
+        incidents.sort_by_key(|i| std::cmp::Reverse(i.started_at));
         model(now, services, incidents, records.notices)
     }
 
@@ -1689,7 +1689,8 @@ mod tests {
 
     #[test]
     fn every_demo_answer_has_the_documented_shape() {
-        let cases: [(&str, &str, fn(&Model) -> Value); 12] = [
+        type Case = (&'static str, &'static str, fn(&Model) -> Value);
+        let cases: [Case; 12] = [
             (DEMO_NOW, "status.json", |m| our(status(m))),
             (DEMO_NOW, "components.json", |m| our(components(m))),
             (DEMO_NOW, "incidents.json", |m| our(incidents(m))),

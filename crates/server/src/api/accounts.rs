@@ -1,29 +1,46 @@
 //! Accounts and API tokens, for admins: `/api/v1/accounts` and `/api/v1/tokens`.
 
+use axum::Json;
+use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get};
-use axum::{Json, Router};
 use tis_core::Role;
 use tis_core::account::{
     Account, AccountInput, AccountList, ApiToken, NewToken, TokenInput, TokenList,
 };
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use crate::AppState;
+use crate::api::ApiPath;
 use crate::auth::{self, Actor};
 use crate::error::AppError;
+use crate::error::Problem;
+use crate::openapi::{NotFound, StaffProblems, WriteProblems};
 use crate::store::Disabled;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/accounts", get(list_accounts).post(add_account))
-        .route("/accounts/{name}", delete(disable_account))
-        .route("/tokens", get(list_tokens).post(create_token))
-        .route("/tokens/{id}", delete(revoke_token))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_accounts, add_account))
+        .routes(routes!(disable_account))
+        .routes(routes!(list_tokens, create_token))
+        .routes(routes!(revoke_token))
 }
 
+/// Every account, disabled ones included (admin role).
+#[utoipa::path(
+    get,
+    path = "/accounts",
+    operation_id = "list_accounts",
+    tag = "accounts",
+    security(("session" = []), ("token" = [])),
+    responses(
+        (status = 200, description = "The accounts", body = AccountList),
+        StaffProblems,
+    )
+)]
 async fn list_accounts(
     State(state): State<AppState>,
     actor: Actor,
@@ -34,7 +51,20 @@ async fn list_accounts(
     }))
 }
 
-/// `POST /api/v1/accounts` {name, role, password} → 201 with the account.
+/// Adds an account (admin role): a person who signs in with a name and password.
+#[utoipa::path(
+    post,
+    path = "/accounts",
+    operation_id = "add_account",
+    tag = "accounts",
+    request_body = AccountInput,
+    security(("session" = [], "csrf" = []), ("token" = [])),
+    responses(
+        (status = 201, description = "The account", body = Account),
+        WriteProblems,
+        (status = 409, description = "There is already an account with that name", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn add_account(
     State(state): State<AppState>,
     actor: Actor,
@@ -46,12 +76,28 @@ async fn add_account(
     Ok((StatusCode::CREATED, Json(account)))
 }
 
-/// `DELETE /api/v1/accounts/{name}`: disables it and ends its sessions. Accounts are not
-/// deleted, so the audit log keeps meaning something.
+/// Disables an account (admin role).
+///
+/// It can no longer sign in and its sessions end. Accounts are not deleted, so the audit
+/// log keeps meaning something.
+#[utoipa::path(
+    delete,
+    path = "/accounts/{name}",
+    operation_id = "disable_account",
+    tag = "accounts",
+    params(("name" = String, Path, description = "The account name")),
+    security(("session" = [], "csrf" = []), ("token" = [])),
+    responses(
+        (status = 200, description = "The account, now disabled", body = Account),
+        WriteProblems,
+        NotFound,
+        (status = 409, description = "It is the last active admin", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn disable_account(
     State(state): State<AppState>,
     actor: Actor,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
 ) -> Result<Json<Account>, AppError> {
     actor.require(Role::Admin)?;
     match state.store.disable_account(&name, actor.change()).await? {
@@ -63,6 +109,18 @@ async fn disable_account(
     }
 }
 
+/// Every API token, revoked ones included, without the tokens themselves (admin role).
+#[utoipa::path(
+    get,
+    path = "/tokens",
+    operation_id = "list_tokens",
+    tag = "accounts",
+    security(("session" = []), ("token" = [])),
+    responses(
+        (status = 200, description = "The tokens", body = TokenList),
+        StaffProblems,
+    )
+)]
 async fn list_tokens(
     State(state): State<AppState>,
     actor: Actor,
@@ -73,7 +131,22 @@ async fn list_tokens(
     }))
 }
 
-/// `POST /api/v1/tokens` {name, role} → 201 with the token, shown this once.
+/// Creates an API token (admin role).
+///
+/// The answer is the only time the token is shown; only its hash is kept.
+#[utoipa::path(
+    post,
+    path = "/tokens",
+    operation_id = "create_token",
+    tag = "accounts",
+    request_body = TokenInput,
+    security(("session" = [], "csrf" = []), ("token" = [])),
+    responses(
+        (status = 201, description = "The token, shown this once", body = NewToken),
+        WriteProblems,
+        (status = 409, description = "There is already a token with that name", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn create_token(
     State(state): State<AppState>,
     actor: Actor,
@@ -90,11 +163,24 @@ async fn create_token(
     Ok(response)
 }
 
-/// `DELETE /api/v1/tokens/{id}`: revokes it; it stops working at once.
+/// Revokes an API token (admin role): it stops working at once.
+#[utoipa::path(
+    delete,
+    path = "/tokens/{id}",
+    operation_id = "revoke_token",
+    tag = "accounts",
+    params(("id" = i64, Path, description = "The token id, as GET /api/v1/tokens lists it")),
+    security(("session" = [], "csrf" = []), ("token" = [])),
+    responses(
+        (status = 200, description = "The token, now revoked", body = ApiToken),
+        WriteProblems,
+        NotFound,
+    )
+)]
 async fn revoke_token(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ApiToken>, AppError> {
     actor.require(Role::Admin)?;
     // Read as text and parsed here, so a wrong id gets a problem+json answer.

@@ -1,12 +1,11 @@
 //! The glossary behind the plain-language hints: read by anyone (the editor checks text
 //! as people type), changed by editors. Until an editor saves one, the built-in terms apply.
 
+use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use chrono::Utc;
 use tis_core::Role;
 use tis_core::manage::{Glossary, validate_glossary};
@@ -15,10 +14,13 @@ use tis_core::plain::default_glossary;
 use crate::AppState;
 use crate::auth::Actor;
 use crate::error::AppError;
+use crate::openapi::WriteProblems;
 use crate::store::Change;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/glossary", get(read).put(save))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(read, save))
 }
 
 /// Small and changed rarely, but a change must reach every editor at once.
@@ -30,7 +32,14 @@ fn fresh(glossary: Glossary) -> Response {
     response
 }
 
-/// `GET /api/v1/glossary`.
+/// The terms the writing hints flag, each with plain words to use instead.
+#[utoipa::path(
+    get,
+    path = "/glossary",
+    operation_id = "get_glossary",
+    tag = "glossary",
+    responses((status = 200, description = "The glossary", body = Glossary))
+)]
 async fn read(State(state): State<AppState>) -> Result<Response, AppError> {
     let terms = state
         .store
@@ -40,7 +49,19 @@ async fn read(State(state): State<AppState>) -> Result<Response, AppError> {
     Ok(fresh(Glossary { terms }))
 }
 
-/// `PUT /api/v1/glossary`: replaces the whole list.
+/// Replaces the whole list.
+#[utoipa::path(
+    put,
+    path = "/glossary",
+    operation_id = "save_glossary",
+    tag = "glossary",
+    request_body = Glossary,
+    security(("session" = [], "csrf" = []), ("token" = [])),
+    responses(
+        (status = 200, description = "The glossary as saved", body = Glossary),
+        WriteProblems,
+    )
+)]
 async fn save(
     State(state): State<AppState>,
     actor: Actor,

@@ -1,12 +1,11 @@
 //! Incidents: history and updates for everyone, the full report and its revisions for
 //! staff; opened and edited by editors, updated by support.
 
+use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use chrono::{Datelike, Utc};
 use serde::{Deserialize, Serialize};
 use tis_core::keytimes::key_times;
@@ -17,28 +16,35 @@ use tis_core::wire::{
     UpdateInput,
 };
 use tis_core::{Incident, IncidentUpdate, ReportStatus, Revision, Role};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::api::ApiPath;
 use crate::api::{private, public_incident, refresh};
 use crate::auth::{Actor, MaybeActor};
-use crate::error::AppError;
+use crate::diff::ReportDiff;
+use crate::error::{AppError, Problem};
 use crate::model::Model;
+use crate::openapi::{BadQuery, NotFound, NotModified, StaffProblems, WriteProblems};
 use crate::store::Change;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/incidents", get(list).post(create))
-        .route("/incidents/{id}", get(one).put(update))
-        .route("/incidents/{id}/updates", post(post_update))
-        .route("/incidents/{id}/report", put(save_report))
-        .route("/incidents/{id}/report/revisions", get(revisions))
-        .route("/incidents/{id}/report/revisions/{number}", get(revision))
-        .route("/incidents/{id}/report/diff", get(diff))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(one, update))
+        .routes(routes!(post_update))
+        .routes(routes!(save_report))
+        .routes(routes!(revisions))
+        .routes(routes!(revision))
+        .routes(routes!(diff))
 }
 
 const PER_PAGE_MAX: u32 = 100;
 
-#[derive(Deserialize, Clone, Copy, PartialEq, Debug)]
+/// Which incidents to list.
+#[derive(Deserialize, Clone, Copy, PartialEq, Debug, ToSchema)]
 #[serde(rename_all = "snake_case")]
 enum Which {
     Active,
@@ -46,18 +52,41 @@ enum Which {
     All,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ListQuery {
+    /// From 1; 1 when left out.
+    #[param(minimum = 1)]
     page: Option<u32>,
+    /// Incidents per page: 1 to 100, 20 when left out.
+    #[param(minimum = 1, maximum = 100)]
     per_page: Option<u32>,
     /// Only incidents that affected this service.
     service: Option<String>,
     /// Only incidents that started in this UK calendar year.
     year: Option<i32>,
+    /// `all` when left out.
+    #[param(inline)]
     state: Option<Which>,
 }
 
+/// Lists incidents, newest first.
+///
+/// A page at a time: active, resolved or all, for one service or one year.
+#[utoipa::path(
+    get,
+    path = "/incidents",
+    operation_id = "list_incidents",
+    tag = "incidents",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of incidents", body = IncidentPage),
+        NotModified,
+        BadQuery,
+        NotFound,
+    )
+)]
 async fn list(
     State(state): State<AppState>,
     query: Result<Query<ListQuery>, QueryRejection>,
@@ -105,7 +134,15 @@ async fn list(
                 .filter(|i| q.year.is_none_or(|y| to_uk(i.started_at).year() == y))
                 .collect();
             let start = ((page - 1) * per_page) as usize;
+            let mut years: Vec<i32> = model
+                .incidents
+                .iter()
+                .map(|i| to_uk(i.started_at).year())
+                .collect();
+            years.sort_unstable_by(|a, b| b.cmp(a));
+            years.dedup();
             IncidentPage {
+                years,
                 total: matching.len() as u32,
                 incidents: matching
                     .into_iter()
@@ -132,11 +169,26 @@ fn is_staff(actor: &Option<crate::auth::Actor>) -> bool {
     actor.as_ref().is_some_and(|a| a.role.allows(Role::Support))
 }
 
+/// One incident with its updates and report.
+///
 /// Everyone sees the updates and, once published, the report's plain-language parts;
 /// staff see the whole report in any state, and its revision number.
+#[utoipa::path(
+    get,
+    path = "/incidents/{id}",
+    operation_id = "get_incident",
+    tag = "incidents",
+    params(("id" = i64, Path, description = "The incident id")),
+    security((), ("session" = []), ("token" = [])),
+    responses(
+        (status = 200, description = "The incident, its updates, and its report as far as the reader may see it", body = IncidentView),
+        NotModified,
+        NotFound,
+    )
+)]
 async fn one(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     MaybeActor(actor): MaybeActor,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
@@ -196,6 +248,19 @@ fn incident_from(id: i64, input: &IncidentInput, old: Option<&Incident>) -> Inci
     }
 }
 
+/// Opens an incident (editor role).
+#[utoipa::path(
+    post,
+    path = "/incidents",
+    operation_id = "open_incident",
+    tag = "incidents",
+    request_body = IncidentInput,
+    security(("session" = [], "csrf" = []), ("token" = [])),
+    responses(
+        (status = 201, description = "The incident as stored", body = Incident),
+        WriteProblems,
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     actor: Actor,
@@ -219,10 +284,25 @@ async fn create(
     Ok((StatusCode::CREATED, Json(incident)).into_response())
 }
 
+/// Edits an incident's details (editor role). Its updates and report are kept.
+#[utoipa::path(
+    put,
+    path = "/incidents/{id}",
+    operation_id = "edit_incident",
+    tag = "incidents",
+    params(("id" = i64, Path, description = "The incident id")),
+    request_body = IncidentInput,
+    security(("session" = [], "csrf" = []), ("token" = [])),
+    responses(
+        (status = 200, description = "The incident as stored", body = Incident),
+        WriteProblems,
+        NotFound,
+    )
+)]
 async fn update(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: Result<Json<IncidentInput>, JsonRejection>,
 ) -> Result<Response, AppError> {
     actor.require(Role::Editor)?;
@@ -249,11 +329,28 @@ async fn update(
     Ok(Json(incident).into_response())
 }
 
-/// Tells users what is happening. Moves the incident to the update's status.
+/// Posts an incident update (support role).
+///
+/// Tells users what is happening. Moves the incident to the update's status; `resolved`
+/// also sets the time it was resolved.
+#[utoipa::path(
+    post,
+    path = "/incidents/{id}/updates",
+    operation_id = "post_incident_update",
+    tag = "incidents",
+    params(("id" = i64, Path, description = "The incident id")),
+    request_body = UpdateInput,
+    security(("session" = [], "csrf" = []), ("token" = [])),
+    responses(
+        (status = 201, description = "The incident with the new update", body = Incident),
+        WriteProblems,
+        NotFound,
+    )
+)]
 async fn post_update(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: Result<Json<UpdateInput>, JsonRejection>,
 ) -> Result<Response, AppError> {
     actor.require(Role::Support)?;
@@ -307,12 +404,30 @@ async fn post_update(
     Ok((StatusCode::CREATED, Json(incident)).into_response())
 }
 
-/// Saves the report as a new revision; refused with 409 if someone saved since the
-/// revision the editor started from.
+/// Saves the incident report (editor role).
+///
+/// Every save is a new revision. Refused with 409 if someone saved since the revision
+/// the editor started from (`base_revision`), so no one's work is overwritten.
+/// Publishing is saving with status `published`.
+#[utoipa::path(
+    put,
+    path = "/incidents/{id}/report",
+    operation_id = "save_report",
+    tag = "incidents",
+    params(("id" = i64, Path, description = "The incident id")),
+    request_body = ReportSave,
+    security(("session" = [], "csrf" = []), ("token" = [])),
+    responses(
+        (status = 200, description = "The new revision", body = Revision),
+        WriteProblems,
+        NotFound,
+        (status = 409, description = "Someone saved the report after `base_revision`. Nothing was saved. `current_revision` is the revision now stored: read it, combine it with the text sent, and save again based on it.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn save_report(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: Result<Json<ReportSave>, JsonRejection>,
 ) -> Result<Response, AppError> {
     actor.require(Role::Editor)?;
@@ -338,7 +453,7 @@ async fn save_report(
 }
 
 /// A revision in a list: who saved it, when, and in what state.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct RevisionInfo {
     number: u32,
     author: String,
@@ -347,10 +462,24 @@ struct RevisionInfo {
     current: bool,
 }
 
+/// Every saved revision of the report, newest first (staff).
+#[utoipa::path(
+    get,
+    path = "/incidents/{id}/report/revisions",
+    operation_id = "list_revisions",
+    tag = "incidents",
+    params(("id" = i64, Path, description = "The incident id")),
+    security(("session" = []), ("token" = [])),
+    responses(
+        (status = 200, description = "The revisions", body = Vec<RevisionInfo>),
+        StaffProblems,
+        NotFound,
+    )
+)]
 async fn revisions(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, AppError> {
     actor.require(Role::Support)?;
     let snapshot = state.snapshots.current();
@@ -383,28 +512,62 @@ fn revision_of(model: &Model, id: i64, number: u32) -> Result<Revision, AppError
         .ok_or_else(|| AppError::NotFound(format!("revision {number} of incident {id}'s report")))
 }
 
+/// One revision of the report, whole (staff).
+#[utoipa::path(
+    get,
+    path = "/incidents/{id}/report/revisions/{number}",
+    operation_id = "get_revision",
+    tag = "incidents",
+    params(
+        ("id" = i64, Path, description = "The incident id"),
+        ("number" = u32, Path, description = "The revision number, from 1"),
+    ),
+    security(("session" = []), ("token" = [])),
+    responses(
+        (status = 200, description = "The revision", body = Revision),
+        StaffProblems,
+        NotFound,
+    )
+)]
 async fn revision(
     State(state): State<AppState>,
     actor: Actor,
-    Path((id, number)): Path<(i64, u32)>,
+    ApiPath((id, number)): ApiPath<(i64, u32)>,
 ) -> Result<Response, AppError> {
     actor.require(Role::Support)?;
     let revision = revision_of(&state.snapshots.current().model, id, number)?;
     Ok(private(Json(revision)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct DiffQuery {
+    /// A revision number.
     from: u32,
     /// A revision number; the current revision when absent.
     to: Option<u32>,
 }
 
+/// What changed between two revisions of the report, section by section (staff).
+#[utoipa::path(
+    get,
+    path = "/incidents/{id}/report/diff",
+    operation_id = "diff_revisions",
+    tag = "incidents",
+    params(("id" = i64, Path, description = "The incident id"), DiffQuery),
+    security(("session" = []), ("token" = [])),
+    responses(
+        (status = 200, description = "The sections that differ, with their lines", body = ReportDiff),
+        BadQuery,
+        StaffProblems,
+        NotFound,
+    )
+)]
 async fn diff(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     query: Result<Query<DiffQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     actor.require(Role::Support)?;

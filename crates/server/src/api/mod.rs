@@ -9,11 +9,12 @@ mod services;
 mod session;
 mod summary;
 
-use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, RawPathParams};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use tis_core::Incident;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
 use crate::error::AppError;
@@ -22,8 +23,9 @@ use crate::model::Model;
 /// The largest request body a write accepts.
 pub const BODY_LIMIT: usize = 256 * 1024;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+/// Every `/api/v1` route, each registered with its OpenAPI description (see `openapi`).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(services::router())
         .merge(session::router())
         .merge(accounts::router())
@@ -35,6 +37,29 @@ pub fn router() -> Router<AppState> {
         .merge(crate::events::router())
         .fallback(|| async { AppError::NotFound("such API address".into()) })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+}
+
+/// Like axum's `Path`, but a part of the address that does not parse (`/notices/abc`) is
+/// answered with problem+json naming it, like every other refusal.
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(ApiPath(value)),
+            Err(rejection) => {
+                let raw = RawPathParams::from_request_parts(parts, state).await.ok();
+                let params: Vec<(&str, &str)> = raw.iter().flat_map(|r| r.iter()).collect();
+                Err(crate::error::path_problem(rejection, &params))
+            }
+        }
+    }
 }
 
 /// An answer meant for one signed-in person: never stored by shared caches.

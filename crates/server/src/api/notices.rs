@@ -1,31 +1,36 @@
 //! Notices: read by everyone; posted, edited and ended by support staff.
 
+use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::Utc;
 use serde::Deserialize;
 use tis_core::validate::validate_notice;
 use tis_core::wire::NoticeInput;
 use tis_core::{Notice, Role};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::api::ApiPath;
 use crate::api::{private, refresh};
 use crate::auth::{Actor, MaybeActor};
 use crate::error::AppError;
+use crate::openapi::{BadQuery, NotFound, NotModified, StaffProblems, WriteProblems};
 use crate::store::Change;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/notices", get(list).post(create))
-        .route("/notices/{id}", get(one).put(update))
-        .route("/notices/{id}/end", post(end))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(one, update))
+        .routes(routes!(end))
 }
 
-#[derive(Deserialize, Clone, Copy, PartialEq)]
+/// Which notices to list.
+#[derive(Deserialize, Clone, Copy, PartialEq, ToSchema)]
 #[serde(rename_all = "snake_case")]
 enum When {
     /// Published and in their window now.
@@ -38,12 +43,33 @@ enum When {
     All,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ListQuery {
+    /// `active` when left out. `all` includes drafts and needs the support role.
+    #[param(inline)]
     state: Option<When>,
 }
 
+/// Lists notices.
+///
+/// Published notices shown now (`active`), coming up (`upcoming`) or over (`past`).
+/// Staff may ask for `all`, drafts included.
+#[utoipa::path(
+    get,
+    path = "/notices",
+    operation_id = "list_notices",
+    tag = "notices",
+    params(ListQuery),
+    security((), ("session" = []), ("token" = [])),
+    responses(
+        (status = 200, description = "The notices", body = Vec<Notice>),
+        NotModified,
+        BadQuery,
+        StaffProblems,
+    )
+)]
 async fn list(
     State(state): State<AppState>,
     query: Result<Query<ListQuery>, QueryRejection>,
@@ -80,9 +106,22 @@ async fn list(
         .respond(&headers))
 }
 
+/// One notice. Drafts are found only by staff.
+#[utoipa::path(
+    get,
+    path = "/notices/{id}",
+    operation_id = "get_notice",
+    tag = "notices",
+    params(("id" = i64, Path, description = "The notice id")),
+    security((), ("session" = []), ("token" = [])),
+    responses(
+        (status = 200, description = "The notice", body = Notice),
+        NotFound,
+    )
+)]
 async fn one(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     MaybeActor(actor): MaybeActor,
 ) -> Result<Response, AppError> {
     let snapshot = state.snapshots.current();
@@ -124,6 +163,22 @@ fn check(state: &AppState, input: &NoticeInput, author: &str) -> Result<(), AppE
     validate_notice(&candidate, &known).map_err(AppError::Invalid)
 }
 
+/// Posts a notice (support role).
+///
+/// Published notices show on the page between `starts_at` and `ends_at`; planned
+/// maintenance marks its services as in maintenance.
+#[utoipa::path(
+    post,
+    path = "/notices",
+    operation_id = "post_notice",
+    tag = "notices",
+    request_body = NoticeInput,
+    security(("session" = [], "csrf" = []), ("token" = [])),
+    responses(
+        (status = 201, description = "The notice as stored", body = Notice),
+        WriteProblems,
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     actor: Actor,
@@ -146,10 +201,25 @@ async fn create(
     Ok((StatusCode::CREATED, Json(notice)).into_response())
 }
 
+/// Edits a notice (support role): the whole notice is sent again.
+#[utoipa::path(
+    put,
+    path = "/notices/{id}",
+    operation_id = "edit_notice",
+    tag = "notices",
+    params(("id" = i64, Path, description = "The notice id")),
+    request_body = NoticeInput,
+    security(("session" = [], "csrf" = []), ("token" = [])),
+    responses(
+        (status = 200, description = "The notice as stored", body = Notice),
+        WriteProblems,
+        NotFound,
+    )
+)]
 async fn update(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: Result<Json<NoticeInput>, JsonRejection>,
 ) -> Result<Response, AppError> {
     actor.require(Role::Support)?;
@@ -170,11 +240,25 @@ async fn update(
     Ok(Json(notice).into_response())
 }
 
-/// Ends a notice now: it stops being shown, and stays in the record.
+/// Ends a notice now (support role): it stops being shown, and stays in the record.
+#[utoipa::path(
+    post,
+    path = "/notices/{id}/end",
+    operation_id = "end_notice",
+    tag = "notices",
+    params(("id" = i64, Path, description = "The notice id")),
+    security(("session" = [], "csrf" = []), ("token" = [])),
+    responses(
+        (status = 200, description = "The notice, ending now", body = Notice),
+        WriteProblems,
+        NotFound,
+        (status = 409, description = "The notice has already ended", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn end(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, AppError> {
     actor.require(Role::Support)?;
     let now = Utc::now();

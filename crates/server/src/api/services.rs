@@ -1,30 +1,95 @@
 //! Services: live status, what each is for and how it is checked, uptime and latency.
 
-use axum::Router;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use chrono::{DateTime, Duration, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tis_core::uptime::{uk_date_of, uk_day_bounds};
-use tis_core::wire::{LatencySeries, ServiceDetail, ServiceList, UptimeHistory, probe_in_words};
-use tis_core::{DailyUptime, Service};
+use tis_core::wire::{
+    LatencySeries, ServiceDetail, ServiceList, ServiceTrend, StatusHistory, Trends, UptimeHistory,
+    probe_in_words, status_spans,
+};
+use tis_core::{DailyUptime, ProbeResult, Service};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::aggregates::{BUCKET_MINUTES, MAX_DAYS};
+use crate::api::ApiPath;
 use crate::error::AppError;
+use crate::openapi::{BadQuery, NotFound, NotModified};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/services", get(list))
-        .route("/services/{id}", get(detail))
-        .route("/services/{id}/uptime", get(uptime))
-        .route("/services/{id}/latency", get(latency))
-        .route("/services/{id}/results", get(results))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(detail))
+        .routes(routes!(uptime))
+        .routes(routes!(latency))
+        .routes(routes!(results))
+        .routes(routes!(history))
+        .routes(routes!(trends))
 }
 
+/// Days in the overview's uptime strips.
+const TREND_DAYS: u32 = 90;
+
+/// Every service's 90-day uptime strip and 24-hour latency line, in one answer.
+///
+/// One small answer, so a first visit on a slow network does not make twenty requests.
+#[utoipa::path(
+    get,
+    path = "/trends",
+    operation_id = "get_trends",
+    tag = "services",
+    responses(
+        (status = 200, description = "Every service's uptime strip and latency line", body = Trends),
+        NotModified,
+    )
+)]
+async fn trends(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    state
+        .snapshots
+        .current()
+        .json("/api/v1/trends", |model| Trends {
+            generated_at: model.generated_at,
+            services: model
+                .services
+                .iter()
+                .map(|s| {
+                    let stored = model
+                        .figures
+                        .uptime
+                        .get(&s.id)
+                        .map(Vec::as_slice)
+                        .unwrap_or(&[]);
+                    let days = every_day(&s.id, stored, TREND_DAYS, model.generated_at);
+                    let latency = model
+                        .figures
+                        .latency
+                        .get(&s.id)
+                        .map(Vec::as_slice)
+                        .unwrap_or(&[]);
+                    ServiceTrend::new(&s.id, &days, latency)
+                })
+                .collect(),
+        })
+        .respond(&headers)
+}
+
+/// Every service in page order, with its live status and, when affected by another, why.
+#[utoipa::path(
+    get,
+    path = "/services",
+    operation_id = "list_services",
+    tag = "services",
+    responses(
+        (status = 200, description = "The services and their status", body = ServiceList),
+        NotModified,
+    )
+)]
 async fn list(State(state): State<AppState>, headers: HeaderMap) -> Response {
     state
         .snapshots
@@ -47,9 +112,22 @@ fn service<'a>(state: &'a AppState, id: &str) -> Result<&'a Service, AppError> {
         .ok_or_else(|| AppError::NotFound(format!("service called \"{id}\"")))
 }
 
+/// One service: its status, what it is for, what it depends on and how it is checked.
+#[utoipa::path(
+    get,
+    path = "/services/{id}",
+    operation_id = "get_service",
+    tag = "services",
+    params(("id" = String, Path, description = "The service id, e.g. `bulk-upload`")),
+    responses(
+        (status = 200, description = "The service", body = ServiceDetail),
+        NotModified,
+        NotFound,
+    )
+)]
 async fn detail(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let config = service(&state, &id)?.clone();
@@ -76,15 +154,35 @@ async fn detail(
         .respond(&headers))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct UptimeQuery {
+    /// How many UK calendar days, ending today: 1 to 365, 90 when left out.
+    #[param(minimum = 1, maximum = 365)]
     days: Option<u32>,
 }
 
+/// Uptime of a service per UK calendar day.
+///
+/// Oldest first: checks, failures, minutes down, degraded and without data, and
+/// latency. Days nobody measured count as no data, never as up.
+#[utoipa::path(
+    get,
+    path = "/services/{id}/uptime",
+    operation_id = "get_uptime",
+    tag = "services",
+    params(("id" = String, Path, description = "The service id"), UptimeQuery),
+    responses(
+        (status = 200, description = "One entry per day", body = UptimeHistory),
+        NotModified,
+        BadQuery,
+        NotFound,
+    )
+)]
 async fn uptime(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     query: Result<Query<UptimeQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
@@ -148,9 +246,25 @@ fn every_day(
         .collect()
 }
 
+/// Latency of a service over the last 24 hours.
+///
+/// Median and 95th percentile latency of successful checks, in 5-minute buckets,
+/// oldest first.
+#[utoipa::path(
+    get,
+    path = "/services/{id}/latency",
+    operation_id = "get_latency",
+    tag = "services",
+    params(("id" = String, Path, description = "The service id")),
+    responses(
+        (status = 200, description = "The latency series", body = LatencySeries),
+        NotModified,
+        NotFound,
+    )
+)]
 async fn latency(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     service(&state, &id)?;
@@ -166,21 +280,48 @@ async fn latency(
         .respond(&headers))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ResultsQuery {
-    /// Only results that started before this time (RFC 3339), for the next page.
+    /// Only results from before this time (RFC 3339): the `next_before` of the last page.
     before: Option<DateTime<Utc>>,
+    /// Results per page: 1 to 500, 100 when left out.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
 }
 
 const RESULTS_MAX: u32 = 500;
 
-/// Raw probe results, newest first, a page at a time. Unlike the other reads this one
-/// goes to the store: it is for staff looking into a failure, not for the crowd.
+/// A page of raw probe results.
+#[derive(Serialize, ToSchema)]
+struct ResultsPage {
+    service: String,
+    /// Newest first.
+    results: Vec<ProbeResult>,
+    /// Pass as `before` for the next page; absent on the last page.
+    next_before: Option<DateTime<Utc>>,
+}
+
+/// Raw probe results of a service, newest first.
+///
+/// A page at a time. Raw results are kept for the configured retention (30 days by
+/// default); daily uptime is kept for ever.
+#[utoipa::path(
+    get,
+    path = "/services/{id}/results",
+    operation_id = "list_probe_results",
+    tag = "services",
+    params(("id" = String, Path, description = "The service id"), ResultsQuery),
+    responses(
+        (status = 200, description = "A page of results", body = ResultsPage),
+        BadQuery,
+        NotFound,
+    )
+)]
 async fn results(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     query: Result<Query<ResultsQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     service(&state, &id)?;
@@ -198,10 +339,77 @@ async fn results(
     let next_before = (page.len() == limit as usize)
         .then(|| page.last().map(|r| r.at))
         .flatten();
-    Ok(axum::Json(serde_json::json!({
-        "service": id,
-        "results": page,
-        "next_before": next_before,
-    }))
+    Ok(axum::Json(ResultsPage {
+        service: id,
+        results: page,
+        next_before,
+    })
+    .into_response())
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct HistoryQuery {
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+}
+
+/// The longest stretch one history request may cover.
+const HISTORY_MAX_DAYS: i64 = 14;
+
+/// A service's own status over a stretch of time, from its probes' raw results.
+///
+/// This is the probe history drawn under an incident's timeline.
+#[utoipa::path(
+    get,
+    path = "/services/{id}/history",
+    operation_id = "get_status_history",
+    tag = "services",
+    params(("id" = String, Path, description = "The service id"), HistoryQuery),
+    responses(
+        (status = 200, description = "The service's own status over the stretch", body = StatusHistory),
+        BadQuery,
+        NotFound,
+    )
+)]
+async fn history(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    query: Result<Query<HistoryQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let config = service(&state, &id)?.clone();
+    let Query(q) = query?;
+    if q.to <= q.from {
+        return Err(AppError::BadRequest(
+            "to must be later than from.".to_string(),
+        ));
+    }
+    if q.to - q.from > Duration::days(HISTORY_MAX_DAYS) {
+        return Err(AppError::BadRequest(format!(
+            "Ask for at most {HISTORY_MAX_DAYS} days at a time."
+        )));
+    }
+    // Results from a little earlier set the health the stretch starts with.
+    let lead = config
+        .probes
+        .iter()
+        .map(|p| tis_core::ProbeRules::from(p).stale_after())
+        .max()
+        .unwrap_or_default();
+    // Nothing is known about the future: the stretch ends now at the latest.
+    let to = q.to.min(Utc::now());
+    let from = q.from.min(to);
+    let results = state.store.service_results(&id, from - lead, to).await?;
+    let inside = results.iter().filter(|r| r.at >= from);
+    Ok(axum::Json(StatusHistory {
+        spans: status_spans(&config, &results, from, to),
+        checks: inside.clone().count() as u32,
+        failed_checks: inside.filter(|r| !r.ok).count() as u32,
+        kept_days: state.config.server.retention_days,
+        service: id,
+        from,
+        to,
+    })
     .into_response())
 }

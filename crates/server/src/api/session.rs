@@ -9,25 +9,46 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use chrono::Utc;
 use tis_core::account::{SessionInfo, SignIn};
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use crate::AppState;
 use crate::auth::{self, Credentials, SignInLimiter};
-use crate::error::AppError;
+use crate::error::{AppError, Problem};
 use crate::store::NewSession;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> OpenApiRouter<AppState> {
     // One limiter per app, so each test app (and each server) counts its own failures.
     let limiter = Arc::new(SignInLimiter::default());
-    Router::new()
-        .route("/session", get(who).post(sign_in).delete(sign_out))
+    OpenApiRouter::new()
+        .routes(routes!(who, sign_in, sign_out))
         .layer(Extension(limiter))
 }
 
-/// `POST /api/v1/session`: checks the name and password and starts a session.
+/// Signs in with a name and password.
+///
+/// Sets the session cookie and gives the CSRF token that writes made with the cookie
+/// must send as `X-CSRF-Token`.
+#[utoipa::path(
+    post,
+    path = "/session",
+    operation_id = "sign_in",
+    tag = "accounts",
+    request_body = SignIn,
+    responses(
+        (status = 200, description = "Signed in; the session cookie is set", body = SessionInfo,
+            headers(("set-cookie" = String, description = "tis_session=...; HttpOnly; SameSite=Strict"))),
+        (status = 400, description = "The body is not a name and password", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "The name and password do not match an active account", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 256 KB", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts; Retry-After says how many seconds to wait", body = Problem, content_type = "application/problem+json",
+            headers(("retry-after" = u64, description = "Seconds to wait"))),
+    )
+)]
 async fn sign_in(
     State(state): State<AppState>,
     Extension(limiter): Extension<Arc<SignInLimiter>>,
@@ -86,8 +107,21 @@ async fn sign_in(
     ))
 }
 
-/// `GET /api/v1/session`: who is signed in, and the CSRF token again (the page cannot
-/// read the cookie, so after a reload it asks here). 401 if nobody.
+/// Who is signed in.
+///
+/// And the CSRF token again: the page cannot read the cookie, so after a reload it
+/// asks here.
+#[utoipa::path(
+    get,
+    path = "/session",
+    operation_id = "get_session",
+    tag = "accounts",
+    security(("session" = []), ("token" = [])),
+    responses(
+        (status = 200, description = "Who is signed in", body = SessionInfo),
+        (status = 401, description = "Nobody is signed in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn who(credentials: Credentials) -> Json<SessionInfo> {
     Json(SessionInfo {
         name: credentials.actor.name,
@@ -96,8 +130,21 @@ async fn who(credentials: Credentials) -> Json<SessionInfo> {
     })
 }
 
-/// `DELETE /api/v1/session`: signs out. The cookie is cleared even if the session had
-/// already ended, so the browser is left signed out either way.
+/// Signs out.
+///
+/// The cookie is cleared even if the session had already ended, so the browser is left
+/// signed out either way.
+#[utoipa::path(
+    delete,
+    path = "/session",
+    operation_id = "sign_out",
+    tag = "accounts",
+    security((), ("session" = [], "csrf" = []), ("token" = [])),
+    responses(
+        (status = 204, description = "Signed out; the cookie is cleared"),
+        (status = 403, description = "A live session without its X-CSRF-Token header", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn sign_out(
     State(state): State<AppState>,
     credentials: Result<Credentials, AppError>,

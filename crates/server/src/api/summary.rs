@@ -1,18 +1,33 @@
 //! `GET /api/v1/summary`: the overview in one request.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::routing::get;
 use tis_core::wire::{Summary, headline};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::openapi::NotModified;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/summary", get(summary))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(summary))
 }
 
+/// The overview in one request.
+///
+/// Everything the overview page shows: a headline, every service with its status, the
+/// notices shown now and coming up, and the active incidents.
+#[utoipa::path(
+    get,
+    path = "/summary",
+    operation_id = "get_summary",
+    tag = "summary",
+    responses(
+        (status = 200, description = "The overview", body = Summary),
+        NotModified,
+    )
+)]
 async fn summary(State(state): State<AppState>, headers: HeaderMap) -> Response {
     state
         .snapshots

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use tis_core::export::Export;
 use tis_core::wire::{IncidentInput, NoticeInput, UpdateInput};
-use tis_core::{DailyUptime, Incident, Notice, ProbeResult, Report, Revision};
+use tis_core::{DailyUptime, Incident, Notice, ProbeResult, Report, Revision, StatusChange};
 use tis_core::{Role, account::Account, account::ApiToken};
 
 pub use sqlite::{DB_FILE, SqliteStore};
@@ -25,8 +25,15 @@ pub enum StoreError {
     #[error("there is no {0}")]
     NotFound(String),
     /// Someone saved the report after the revision the editor started from.
-    #[error("the report was saved by someone else: it is now at revision {current}")]
-    Conflict { current: u32 },
+    #[error(
+        "the report of incident {incident} was saved by someone else: it is at revision \
+         {current}, not {base}"
+    )]
+    Conflict {
+        incident: i64,
+        base: u32,
+        current: u32,
+    },
 }
 
 /// One line of the audit log.
@@ -104,6 +111,18 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<ProbeResult>>;
     /// Deletes raw results older than `before`; returns how many went.
     async fn prune_probe_results(&self, before: DateTime<Utc>) -> Result<u64>;
+
+    /// Keeps moments when a service's shown status changed (see `live::record_changes`).
+    async fn add_status_changes(&self, changes: &[StatusChange]) -> Result<()>;
+    /// Status changes in `[from, to)`, of one service or all, oldest first.
+    async fn status_changes(
+        &self,
+        service: Option<&str>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<StatusChange>>;
+    /// The newest status change of each service that has one.
+    async fn latest_status_changes(&self) -> Result<Vec<StatusChange>>;
 
     async fn save_rollups(&self, days: &[DailyUptime]) -> Result<()>;
     /// Stored rollups of `service` for days in `[from, to]`, oldest first.

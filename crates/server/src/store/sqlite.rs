@@ -25,6 +25,9 @@ use super::{AuditEntry, Change, Result, Store, StoreError};
 mod accounts;
 #[path = "sqlite_glossary.rs"]
 mod glossary;
+// Status changes, kept for incident timelines.
+#[path = "sqlite_status.rs"]
+mod status;
 
 /// The file name of the database inside the data directory.
 pub const DB_FILE: &str = "tis-status.db";
@@ -106,8 +109,9 @@ impl Store for SqliteStore {
         let mut tx = self.pool.begin().await?;
         for r in results {
             sqlx::query(
-                "INSERT INTO probe_results (probe, service, at, ok, latency_ms, error_kind, detail)
-                 VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO probe_results
+                 (probe, service, at, ok, latency_ms, error_kind, detail, degraded, location)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(&r.probe)
             .bind(&r.service)
@@ -116,6 +120,8 @@ impl Store for SqliteStore {
             .bind(r.latency_ms)
             .bind(r.error_kind.map(|k| enum_text(&k)))
             .bind(&r.detail)
+            .bind(r.degraded)
+            .bind(&r.location)
             .execute(&mut *tx)
             .await?;
         }
@@ -403,7 +409,11 @@ impl Store for SqliteStore {
                 .await?
                 .get("n");
         if current != base_revision {
-            return Err(StoreError::Conflict { current });
+            return Err(StoreError::Conflict {
+                incident: id,
+                base: base_revision,
+                current,
+            });
         }
         let revision = Revision {
             incident: id,
@@ -550,6 +560,23 @@ impl Store for SqliteStore {
         change: Change<'_>,
     ) -> Result<()> {
         self.replace_glossary(terms, change).await
+    }
+
+    async fn add_status_changes(&self, changes: &[tis_core::StatusChange]) -> Result<()> {
+        self.insert_status_changes(changes).await
+    }
+
+    async fn status_changes(
+        &self,
+        service: Option<&str>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<tis_core::StatusChange>> {
+        self.select_status_changes(service, from, to).await
+    }
+
+    async fn latest_status_changes(&self) -> Result<Vec<tis_core::StatusChange>> {
+        self.select_latest_status_changes().await
     }
 
     async fn export(&self) -> Result<Export> {
@@ -788,6 +815,8 @@ fn result_from(row: &SqliteRow) -> Result<ProbeResult> {
             .map(|k| from_text(&k))
             .transpose()?,
         detail: row.get("detail"),
+        degraded: row.get("degraded"),
+        location: row.get("location"),
     })
 }
 

@@ -95,3 +95,235 @@ impl TestApp {
             .await
     }
 }
+
+/// How a request proves who sent it.
+#[derive(Clone, Debug)]
+pub enum Auth {
+    Anonymous,
+    /// An API token, as `Authorization: Bearer`.
+    Token(String),
+    /// The session cookie, with the CSRF header when `csrf` is set.
+    Cookie {
+        cookie: String,
+        csrf: Option<String>,
+    },
+}
+
+impl Auth {
+    /// The same session without its CSRF header, as another site's form would send it.
+    pub fn without_csrf(&self) -> Auth {
+        match self {
+            Auth::Cookie { cookie, .. } => Auth::Cookie {
+                cookie: cookie.clone(),
+                csrf: None,
+            },
+            other => other.clone(),
+        }
+    }
+}
+
+/// Everything the store keeps that a request could change: the export (notices,
+/// incidents, revisions), accounts, tokens (without their last-use time, which a refused
+/// request made with a token rightly moves), probe results and the audit log.
+#[derive(Debug, PartialEq)]
+pub struct Stored {
+    pub export: tis_core::export::Export,
+    pub accounts: Vec<tis_core::account::Account>,
+    pub tokens: Vec<(
+        i64,
+        String,
+        tis_core::Role,
+        Option<chrono::DateTime<chrono::Utc>>,
+    )>,
+    pub probe_results: Vec<tis_core::ProbeResult>,
+    pub audit: Vec<tis_status::store::AuditEntry>,
+}
+
+impl TestApp {
+    /// An API token with `role`, made the way `tis-status token create` makes one.
+    pub async fn token(&self, name: &str, role: tis_core::Role) -> Auth {
+        let (token, _) = tis_status::auth::create_token(
+            self.state.store.as_ref(),
+            &tis_core::account::TokenInput {
+                name: name.into(),
+                role,
+            },
+            Change {
+                actor: "test",
+                at: chrono::Utc::now(),
+            },
+        )
+        .await
+        .expect("token created");
+        Auth::Token(token)
+    }
+
+    /// An account with `role`, signed in through the API: its cookie and CSRF token.
+    pub async fn signed_in(&self, name: &str, role: tis_core::Role) -> Auth {
+        let password = "correct horse battery staple";
+        tis_status::auth::add_account(
+            self.state.store.as_ref(),
+            &tis_core::account::AccountInput {
+                name: name.into(),
+                role,
+                password: password.into(),
+            },
+            Change {
+                actor: "test",
+                at: chrono::Utc::now(),
+            },
+        )
+        .await
+        .expect("account added");
+        let answer = self
+            .call(
+                "POST",
+                "/api/v1/session",
+                &Auth::Anonymous,
+                Some(serde_json::json!({"name": name, "password": password})),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "sign-in: {}", answer.text());
+        let cookie = answer
+            .header(header::SET_COOKIE)
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let csrf = answer.json()["csrf_token"]
+            .as_str()
+            .expect("csrf_token")
+            .to_string();
+        Auth::Cookie {
+            cookie,
+            csrf: Some(csrf),
+        }
+    }
+
+    /// A request with `auth` and, if given, a JSON body.
+    pub async fn call(&self, method: &str, uri: &str, auth: &Auth, body: Option<Value>) -> Answer {
+        let body = body.map(|b| b.to_string());
+        self.call_raw(method, uri, auth, body.as_deref()).await
+    }
+
+    /// A request whose body is sent exactly as given, labelled as JSON.
+    pub async fn call_raw(
+        &self,
+        method: &str,
+        uri: &str,
+        auth: &Auth,
+        body: Option<&str>,
+    ) -> Answer {
+        let mut request = Request::builder().method(method).uri(uri);
+        match auth {
+            Auth::Anonymous => {}
+            Auth::Token(token) => {
+                request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+            }
+            Auth::Cookie { cookie, csrf } => {
+                request = request.header(header::COOKIE, cookie);
+                if let Some(csrf) = csrf {
+                    request = request.header("x-csrf-token", csrf);
+                }
+            }
+        }
+        let body = match body {
+            Some(text) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Body::from(text.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(request.body(body).expect("request")).await
+    }
+
+    /// Status and headers only, for answers that never end (the live-events stream).
+    pub async fn head_of(&self, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap) {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the app answers");
+        (response.status(), response.headers().clone())
+    }
+
+    /// What the store holds now, to show a refused request changed nothing.
+    pub async fn stored(&self) -> Stored {
+        let store = self.state.store.as_ref();
+        Stored {
+            export: store.export().await.expect("export"),
+            accounts: store.accounts().await.expect("accounts"),
+            tokens: store
+                .tokens()
+                .await
+                .expect("tokens")
+                .into_iter()
+                .map(|t| (t.id, t.name, t.role, t.revoked_at))
+                .collect(),
+            probe_results: store
+                .probe_results_since(chrono::DateTime::UNIX_EPOCH)
+                .await
+                .expect("probe results"),
+            audit: store.audit_log(10_000).await.expect("audit log"),
+        }
+    }
+}
+
+impl Answer {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// Asserts a problem+json answer with `status`, and returns its detail and the fields
+    /// it names.
+    #[track_caller]
+    pub fn problem(&self, status: StatusCode) -> Problem {
+        assert_eq!(self.status, status, "{}", self.text());
+        assert_eq!(
+            self.header(header::CONTENT_TYPE),
+            "application/problem+json",
+            "{}",
+            self.text()
+        );
+        let body = self.json();
+        assert_eq!(body["status"], status.as_u16(), "{body}");
+        let detail = body["detail"].as_str().unwrap_or_default().to_string();
+        assert!(!detail.is_empty(), "a problem says what to fix: {body}");
+        let fields = body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|e| {
+                        (
+                            e["field"].as_str().unwrap_or_default().to_string(),
+                            e["message"].as_str().unwrap_or_default().to_string(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Problem { detail, fields }
+    }
+}
+
+/// A problem+json answer, read.
+#[derive(Debug)]
+pub struct Problem {
+    pub detail: String,
+    /// Each field named in `errors`, with its message.
+    pub fields: Vec<(String, String)>,
+}
+
+impl Problem {
+    /// The message for `field`, failing the test if the problem does not name it.
+    #[track_caller]
+    pub fn about(&self, field: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+            .unwrap_or_else(|| panic!("no problem named {field}: {self:?}"))
+    }
+}

@@ -3,4 +3,7 @@
 mod glossary;
 mod helpers;
 mod manage;
+mod openapi;
 mod reads;
+mod retention;
+mod writes;

@@ -125,7 +125,8 @@ timeout = "1s"
     let out = tis_status(&["check", "--config", config.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = out.stderr_text();
-    assert!(err.contains("bad.toml, line 2"), "{err}");
+    assert!(err.contains("bad.toml, line 6"), "{err}");
+    assert!(err.contains("bad.toml, line 11"), "{err}");
     assert!(err.contains("interval"), "{err}");
     assert!(err.contains("sign-on"), "{err}");
     assert!(err.contains("2 problems"), "{err}");
