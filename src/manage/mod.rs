@@ -14,6 +14,7 @@ mod session;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_meta::Title;
 use leptos_router::components::{A, Outlet, ParentRoute, Route};
 use leptos_router::hooks::use_location;
 use leptos_router::{MatchNestedRoutes, path};
@@ -127,9 +128,13 @@ fn ManageFrame() -> impl IntoView {
         <div class="manage">
             {move || {
                 if !session.checked.get() {
-                    view! { <p class="loading">"Checking whether you are signed in…"</p> }.into_any()
+                    view! {
+                        <Title text="Staff pages" />
+                        <p class="loading">"Checking whether you are signed in…"</p>
+                    }.into_any()
                 } else if !signed_in.get() {
                     view! {
+                        <Title text="Sign in" />
                         <h1>"Sign in to manage TIS Status"</h1>
                         <p>"These pages are for TIS support staff and the TIS team."</p>
                         <SignInForm button="Sign in" on_signed_in=move |info| session.who.set(Some(info)) />
