@@ -1,61 +1,388 @@
-//! The typed API client: every fetch the app makes goes through here.
+//! The typed API client: every request the app makes goes through here.
+//!
+//! Each piece of data a page shows is a [`Live`] value: it starts from the copy kept in
+//! the browser (so a reader sees the last known status at once, even when the server
+//! cannot be reached), asks the server with the copy's ETag (a 304 costs a few bytes),
+//! and asks again whenever the server says that part changed, or on a timer when it
+//! cannot say (see [`crate::conn`]).
 
 use std::fmt;
+use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
 use serde::de::DeserializeOwned;
-use tis_core::wire::ServiceList;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::conn::{Conn, Part};
+use crate::{cache, now};
 
 /// Why data could not be loaded, in words a reader can act on.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ApiError {
-    /// The request did not reach the server (offline, or the server is down).
+    /// The request did not reach the server, or it took too long.
     Network,
-    /// The server answered with an error.
+    /// There is no such thing (a mistyped address, or it was removed).
+    NotFound(String),
+    /// The server answered with an error of its own.
     Server { status: u16, detail: String },
     /// The answer was not what this version of the app understands.
-    Unreadable(String),
+    Unreadable,
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ApiError::Network => write!(
+            ApiError::Network => write!(f, "We cannot reach the status server at the moment."),
+            ApiError::NotFound(detail) | ApiError::Server { detail, .. } => write!(f, "{detail}"),
+            ApiError::Unreadable => write!(
                 f,
-                "We could not reach the status server. Check your connection and try again."
-            ),
-            ApiError::Server { detail, .. } => write!(f, "{detail}"),
-            ApiError::Unreadable(_) => write!(
-                f,
-                "The status server sent something this page cannot read. Reload the page."
+                "The status server sent something this page cannot read. Reload the page to get the latest version."
             ),
         }
     }
 }
 
-impl std::error::Error for ApiError {}
-
-async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    let response = gloo_net::http::Request::get(path)
-        .send()
-        .await
-        .map_err(|_| ApiError::Network)?;
-    if !response.ok() {
-        let status = response.status();
-        let detail = response
-            .json::<serde_json::Value>()
-            .await
-            .ok()
-            .and_then(|v| v.get("detail").and_then(|d| d.as_str()).map(str::to_owned))
-            .unwrap_or_else(|| format!("The status server answered with error {status}."));
-        return Err(ApiError::Server { status, detail });
+impl ApiError {
+    /// Whether asking again later may work.
+    pub fn is_passing(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Network | ApiError::Server { status: 500.., .. }
+        )
     }
-    response
-        .json::<T>()
-        .await
-        .map_err(|e| ApiError::Unreadable(e.to_string()))
 }
 
-/// Every service with its live status.
-pub async fn services() -> Result<ServiceList, ApiError> {
-    get("/api/v1/services").await
+/// How long a request may take before the server counts as unreachable.
+const TIMEOUT_MS: i32 = 20_000;
+
+/// What the server said to a GET.
+enum Answer {
+    Fresh {
+        body: String,
+        etag: Option<String>,
+    },
+    /// The copy we have is current.
+    NotModified,
+}
+
+async fn get(path: &str, etag: Option<&str>) -> Result<Answer, ApiError> {
+    let init = web_sys::RequestInit::new();
+    init.set_method("GET");
+    let headers = web_sys::Headers::new().map_err(|_| ApiError::Network)?;
+    let _ = headers.set("Accept", "application/json");
+    if let Some(tag) = etag {
+        // Set by hand, the browser hands a 304 to us rather than answering from its cache,
+        // so an unchanged answer is not even parsed again.
+        let _ = headers.set("If-None-Match", tag);
+    }
+    init.set_headers(&headers);
+    let abort = web_sys::AbortController::new().ok();
+    if let Some(a) = &abort {
+        init.set_signal(Some(&a.signal()));
+    }
+    let timer = abort.clone().map(|a| {
+        set_timeout_with_handle(
+            move || a.abort(),
+            std::time::Duration::from_millis(TIMEOUT_MS as u64),
+        )
+    });
+    let result = fetch(path, &init).await;
+    if let Some(Ok(handle)) = timer {
+        handle.clear();
+    }
+    result
+}
+
+async fn fetch(path: &str, init: &web_sys::RequestInit) -> Result<Answer, ApiError> {
+    let request =
+        web_sys::Request::new_with_str_and_init(path, init).map_err(|_| ApiError::Network)?;
+    let response: web_sys::Response = JsFuture::from(window().fetch_with_request(&request))
+        .await
+        .map_err(|_| ApiError::Network)?
+        .dyn_into()
+        .map_err(|_| ApiError::Network)?;
+    let status = response.status();
+    if status == 304 {
+        return Ok(Answer::NotModified);
+    }
+    let body = match response.text() {
+        Ok(promise) => JsFuture::from(promise)
+            .await
+            .ok()
+            .and_then(|t| t.as_string())
+            .ok_or(ApiError::Network)?,
+        Err(_) => return Err(ApiError::Network),
+    };
+    if !response.ok() {
+        // Problem details (RFC 9457) say what went wrong in words.
+        let detail = serde_json::from_str::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v.get("detail").and_then(|d| d.as_str()).map(str::to_owned));
+        return Err(match status {
+            404 => ApiError::NotFound(
+                detail.unwrap_or_else(|| "There is nothing at this address.".into()),
+            ),
+            _ => ApiError::Server {
+                status,
+                detail: detail.unwrap_or_else(|| {
+                    format!("The status server had a problem (error {status}).")
+                }),
+            },
+        });
+    }
+    let etag = response.headers().get("ETag").ok().flatten();
+    Ok(Answer::Fresh { body, etag })
+}
+
+/// An answer as the page has it: the JSON text, and when the server last confirmed it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fetched {
+    pub body: Arc<str>,
+    /// When this browser last heard from the server that this was current.
+    pub as_of: DateTime<Utc>,
+}
+
+/// One piece of data from the API, kept current. See the module documentation.
+///
+/// The fetching, caching and retrying here know nothing of the data's type: only
+/// [`Live::state`] parses it. Written generically, every kind of data would carry its
+/// own copy of all that code in the Wasm.
+#[derive(Clone, Copy)]
+pub struct Raw {
+    pub data: RwSignal<Option<Fetched>>,
+    /// The latest failure; cleared by the next success.
+    pub error: RwSignal<Option<ApiError>>,
+}
+
+/// A [`Raw`] answer that reads as `T`.
+pub struct Live<T> {
+    raw: Raw,
+    kind: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Live<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Live<T> {}
+
+/// What a page should show for a [`Live`] value.
+#[derive(Debug)]
+pub enum Shown<T> {
+    /// Waiting for the first answer, with nothing kept from before.
+    Loading,
+    Ready(Arc<T>),
+    /// No data at all, and why.
+    Failed(ApiError),
+}
+
+impl<T> Clone for Shown<T> {
+    fn clone(&self) -> Self {
+        match self {
+            Shown::Loading => Shown::Loading,
+            Shown::Ready(v) => Shown::Ready(v.clone()),
+            Shown::Failed(e) => Shown::Failed(e.clone()),
+        }
+    }
+}
+
+impl<T> Shown<T> {
+    pub fn ready(&self) -> Option<&Arc<T>> {
+        match self {
+            Shown::Ready(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+impl<T: DeserializeOwned + Send + Sync + 'static> Live<T> {
+    /// What to show, read from the latest answer. It changes only when the answer's text
+    /// does (not when the server only confirmed it), so pages are not redrawn for nothing.
+    pub fn state(&self) -> Memo<Shown<T>> {
+        let body = self.raw.body();
+        let error = self.raw.error;
+        Memo::new_with_compare(
+            move |_| {
+                let parsed = body.with(|b| {
+                    b.as_ref()
+                        .map(|b| serde_json::from_str::<T>(b).map_err(|_| ApiError::Unreadable))
+                });
+                match (parsed, error.get()) {
+                    // A missing thing is missing, even if an old copy says otherwise.
+                    (_, Some(e @ ApiError::NotFound(_))) => Shown::Failed(e),
+                    (Some(Ok(value)), _) => Shown::Ready(Arc::new(value)),
+                    (Some(Err(e)), _) | (None, Some(e)) => Shown::Failed(e),
+                    (None, None) => Shown::Loading,
+                }
+            },
+            // A new parse is a new value; the text memo below already skips repeats.
+            |_, _| true,
+        )
+    }
+}
+
+impl<T> Live<T> {
+    /// When the data was last confirmed by the server.
+    pub fn as_of(&self) -> Signal<Option<DateTime<Utc>>> {
+        let data = self.raw.data;
+        Signal::derive(move || data.with(|d| d.as_ref().map(|d| d.as_of)))
+    }
+}
+
+impl Raw {
+    /// The answer's text alone, changing only when the text does.
+    fn body(&self) -> Memo<Option<Arc<str>>> {
+        let data = self.data;
+        Memo::new(move |_| data.with(|d| d.as_ref().map(|d| d.body.clone())))
+    }
+}
+
+#[derive(Default)]
+struct Requests {
+    path: Option<String>,
+    etag: Option<String>,
+    /// The nudge count last acted on.
+    seen: u64,
+    busy: bool,
+    /// Asked again while busy: ask once more when done.
+    again: bool,
+}
+
+/// Keeps the answer at `path` current. `path` may change (a filter, another incident);
+/// `None` means nothing to load yet. `parts` are the kinds of change (see [`Part`])
+/// that make it ask again.
+pub fn live<T>(path: impl Fn() -> Option<String> + 'static, parts: &'static [Part]) -> Live<T> {
+    Live {
+        raw: raw(Box::new(path), parts),
+        kind: std::marker::PhantomData,
+    }
+}
+
+fn raw(path: Box<dyn Fn() -> Option<String>>, parts: &'static [Part]) -> Raw {
+    let raw = Raw {
+        data: RwSignal::new(None),
+        error: RwSignal::new(None),
+    };
+    let state = StoredValue::new_local(Requests::default());
+    let conn = expect_context::<Conn>();
+    Effect::new(move |previous: Option<Option<String>>| {
+        let path = path();
+        let count = conn.nudges(parts);
+        let nudged = state
+            .try_update_value(|s| std::mem::replace(&mut s.seen, count) != count)
+            .unwrap_or(false);
+        let moved = previous.as_ref() != Some(&path);
+        if moved {
+            let kept = path.as_deref().and_then(cache::read);
+            state.update_value(|s| {
+                s.path = path.clone();
+                s.etag = kept.as_ref().and_then(|k| k.etag.clone());
+            });
+            raw.error.set(None);
+            raw.data.set(kept.map(|k| Fetched {
+                body: k.body.into(),
+                as_of: k.as_of,
+            }));
+        }
+        if (moved || nudged) && path.is_some() {
+            load(raw, state, conn);
+        }
+        path
+    });
+    raw
+}
+
+fn load(raw: Raw, state: StoredValue<Requests, LocalStorage>, conn: Conn) {
+    let Some((path, etag)) = state
+        .try_update_value(|s| {
+            if s.busy {
+                s.again = true;
+                return None;
+            }
+            s.busy = true;
+            Some((s.path.clone()?, s.etag.clone()))
+        })
+        .flatten()
+    else {
+        return;
+    };
+    spawn_local(async move {
+        let answer = get(&path, etag.as_deref()).await;
+        let current = state.try_with_value(|s| s.path.as_deref() == Some(path.as_str()));
+        // The page may have gone, or moved on to other data while we waited.
+        if current == Some(true) {
+            settle(raw, state, conn, &path, answer);
+        }
+        let again = state
+            .try_update_value(|s| {
+                s.busy = false;
+                std::mem::take(&mut s.again)
+            })
+            .unwrap_or(false);
+        if again {
+            load(raw, state, conn);
+        }
+    });
+}
+
+fn settle(
+    raw: Raw,
+    state: StoredValue<Requests, LocalStorage>,
+    conn: Conn,
+    path: &str,
+    answer: Result<Answer, ApiError>,
+) {
+    let at = now();
+    match answer {
+        Ok(Answer::NotModified) => {
+            conn.reached();
+            raw.error.set(None);
+            raw.data.update(|d| {
+                if let Some(d) = d {
+                    d.as_of = at;
+                }
+            });
+            cache::touch(path, at);
+        }
+        Ok(Answer::Fresh { body, etag }) => {
+            conn.reached();
+            cache::write(path, etag.as_deref(), at, &body);
+            state.update_value(|s| s.etag = etag);
+            raw.error.set(None);
+            raw.data.set(Some(Fetched {
+                body: body.into(),
+                as_of: at,
+            }));
+        }
+        Err(e) => {
+            if e.is_passing() {
+                conn.unreachable();
+            } else {
+                conn.reached();
+            }
+            raw.error.set(Some(e));
+        }
+    }
+}
+
+/// Reads a JSON value from the browser's storage (for the reader's own choices).
+pub fn stored_choice(key: &str) -> Option<String> {
+    storage()?.get_item(key).ok().flatten()
+}
+
+/// Remembers a reader's choice in the browser.
+pub fn store_choice(key: &str, value: &str) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(key, value);
+    }
+}
+
+pub(crate) fn storage() -> Option<web_sys::Storage> {
+    // Storage can be switched off or full; the page then works without it.
+    window().local_storage().ok().flatten()
 }

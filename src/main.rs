@@ -1,4 +1,7 @@
 fn main() {
+    // Panic messages in the console help while developing; in the shipped app the
+    // formatting code they need would cost the reader download time.
+    #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(tis_status_app::App);
 }

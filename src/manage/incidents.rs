@@ -24,7 +24,6 @@ use super::form::{
 use super::hints::PlainHints;
 use super::session::Session;
 use super::{Flash, LoadProblem, Services};
-use crate::components::StatusMarker;
 
 pub const STATUSES: [IncidentStatus; 4] = [
     IncidentStatus::Investigating,
@@ -629,7 +628,7 @@ fn IncidentHeader(incident: Incident, clock: RwSignal<DateTime<Utc>>) -> impl In
         <ul class="affected-summary">
             {move || affected.iter().map(|a| {
                 let name = services.0.with(|s| s.iter().find(|x| x.id == a.service).map(|x| x.name.clone())).unwrap_or_else(|| a.service.clone());
-                view! { <li><span class="affected-name">{name}</span> <StatusMarker status=a.status /></li> }
+                view! { <li><span class="affected-name">{name}</span> <StatusWords status=a.status /></li> }
             }).collect_view()}
         </ul>
         <p class="record-actions">
@@ -987,5 +986,17 @@ pub fn IncidentList() -> impl IntoView {
             <h2 id="resolved-incidents">"Resolved"</h2>
             {list(resolved, "No incident has been resolved yet.")}
         </section>
+    }
+}
+
+/// A service's status in words with its symbol, as on the public pages (the words carry
+/// the meaning; colour only helps).
+#[component]
+fn StatusWords(status: tis_core::Status) -> impl IntoView {
+    view! {
+        <span class=format!("status status-{}", status.as_str())>
+            <span class="status-symbol" aria-hidden="true">{status.symbol()}</span>
+            <span class="status-label">{status.label()}</span>
+        </span>
     }
 }

@@ -14,8 +14,8 @@ mod session;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_meta::Title;
-use leptos_router::components::{A, Outlet, ParentRoute, Route};
+use leptos_meta::{Title, provide_meta_context};
+use leptos_router::components::{A, Outlet, ParentRoute, Route, Router, Routes};
 use leptos_router::hooks::use_location;
 use leptos_router::{MatchNestedRoutes, path};
 use tis_core::ServiceState;
@@ -23,6 +23,47 @@ use tis_core::ServiceState;
 use session::{Session, SignInAgain, SignInForm, SignOutButton, role_words};
 
 pub use session::SignInPage;
+
+/// The staff app: its own Wasm bundle, served for `/sign-in` and every `/manage` address.
+#[component]
+pub fn ManageApp() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Title formatter=|page: String| format!("{page} – TIS Status") />
+        <Router>
+            <a class="skip-link" href="#main">"Skip to main content"</a>
+            <header class="site-header">
+                <div class="width">
+                    // The public pages are another bundle: a plain link loads them.
+                    <a href="/" class="site-name" rel="external">"TIS Status"</a>
+                    <span class="site-tagline">"Staff pages"</span>
+                </div>
+            </header>
+            <main id="main" class="width" tabindex="-1">
+                <Routes fallback=StaffNotFound>
+                    <Route path=path!("/sign-in") view=SignInPage />
+                    <ManageRoutes />
+                </Routes>
+            </main>
+            <footer class="site-footer">
+                <div class="width">
+                    <p>"All times are UK time: GMT in winter, BST in summer."</p>
+                </div>
+            </footer>
+        </Router>
+    }
+}
+
+/// An address under `/manage` that is not a staff page.
+#[component]
+fn StaffNotFound() -> impl IntoView {
+    view! {
+        <Title text="Page not found" />
+        <h1>"Page not found"</h1>
+        <p>"There is no staff page at this address. Check it, or go to the "
+            <A href="/manage">"staff home page"</A> "."</p>
+    }
+}
 
 /// The routes under `/manage`, for the app's `<Routes>` (beside `/sign-in`, which is
 /// [`SignInPage`]). One parent route, so it works with erased component types too.

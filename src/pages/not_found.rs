@@ -1,15 +1,44 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
-use leptos_router::components::A;
+
+use crate::set_title;
 
 /// Shown for any address the app does not know.
 #[component]
 pub fn NotFound() -> impl IntoView {
+    set_title("Page not found");
     view! {
-        <Title text="Page not found" />
         <h1>"Page not found"</h1>
         <p>"If you typed the web address, check it is correct."</p>
         <p>"If you pasted the web address, check you copied the entire address."</p>
-        <p><A href="/">"See the status of all TIS services"</A></p>
+        <p>"You can:"</p>
+        <ul>
+            <li><a href="/">"see the status of all TIS services"</a></li>
+            <li><a href="/incidents">"look through past incidents"</a></li>
+            <li><a href="/notices">"read notices about TIS"</a></li>
+        </ul>
+    }
+}
+
+/// Shown when the address is right but the thing it names does not exist: an old link
+/// to a service that was renamed, or a mistyped incident number.
+#[component]
+pub fn Missing(
+    /// "service" or "incident".
+    what: &'static str,
+    /// Where to go instead.
+    back: &'static str,
+    /// The words of that link.
+    back_text: &'static str,
+) -> impl IntoView {
+    let mut title = what.to_string();
+    if let Some(first) = title.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    let title = format!("{title} not found");
+    set_title(&title);
+    view! {
+        <h1>{title}</h1>
+        <p>{format!("We could not find this {what}. The link may be wrong, or the {what} may have been removed.")}</p>
+        <p><a href=back>{back_text}</a></p>
     }
 }

@@ -1,74 +1,179 @@
-use std::time::Duration;
-
-use chrono::{DateTime, Utc};
+use std::sync::Arc;
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 use tis_core::ServiceState;
-use tis_core::time::uk_date_time;
-use tis_core::wire::{ServiceList, by_group, headline, last_checked_text};
+use tis_core::wire::{IncidentSummary, ServiceTrend, Summary, Trends, by_group, last_checked_text};
 
-use crate::api;
-use crate::components::StatusMarker;
+use crate::api::{Shown, live};
+use crate::components::{
+    AudienceChooser, Freshness, Loading, Unavailable, hour_table, incident_card, latency_spark,
+    notice_card, status_marker, strip_key, table_alternative, uptime_strip, uptime_table,
+};
+use crate::conn::Part;
+use crate::dom::{Content, El, Node, h};
+use crate::{AudienceChoice, set_title};
 
-/// How often the page asks for fresh status.
-const REFRESH: Duration = Duration::from_secs(15);
-
-/// `/`: one sentence for the whole of TIS, then every service by group.
+/// `/`: one sentence for the whole of TIS, the problems we are working on, notices for
+/// the reader, then every service by group with its recent history.
 #[component]
 pub fn Overview() -> impl IntoView {
-    let services = LocalResource::new(api::services);
-    // Keep the status live without a reload; errors keep the last good data on screen.
-    let handle = set_interval_with_handle(move || services.refetch(), REFRESH).ok();
-    on_cleanup(move || {
-        if let Some(h) = handle {
-            h.clear();
+    set_title("Live status");
+    let summary = live::<Summary>(
+        || Some("/api/v1/summary".into()),
+        &[
+            Part::Services,
+            Part::Notices,
+            Part::Incidents,
+            Part::Reports,
+        ],
+    );
+    let trends = live::<Trends>(|| Some("/api/v1/trends".into()), &[Part::Figures]).state();
+    let state = summary.state();
+    let as_of = summary.as_of();
+    let ready = Memo::new(move |_| state.with(|s| s.ready().cloned()));
+    let audience = expect_context::<AudienceChoice>().0;
+
+    let headline = move || {
+        ready.with(|s| {
+            s.as_ref()
+                .map_or("Status of TIS".to_string(), |s| s.headline.clone())
+        })
+    };
+    let demo = move || {
+        ready
+            .with(|s| s.as_ref().is_some_and(|s| s.demo))
+            .then(|| demo_banner().into())
+            .into_iter()
+            .collect()
+    };
+    let incidents = move || {
+        let Some(s) = ready.get() else {
+            return Vec::new();
+        };
+        let names = names(&s);
+        let mut out: Vec<Node> = Vec::new();
+        if !s.incidents.is_empty() {
+            out.push(
+                h("section")
+                    .class("current-incidents")
+                    .a("aria-labelledby", "current-problems")
+                    .c(h("h2")
+                        .a("id", "current-problems")
+                        .t("Problems we are working on"))
+                    .cs(s
+                        .incidents
+                        .iter()
+                        .map(|i| incident_card(&IncidentSummary::from(i), &names, "h3")))
+                    .into(),
+            );
         }
-    });
+        out
+    };
+    let notices = move || {
+        let Some(s) = ready.get() else {
+            return Vec::new();
+        };
+        let names = names(&s);
+        let reader = audience.get();
+        let now: Vec<El> = s
+            .notices
+            .iter()
+            .filter(|n| n.audience.reaches(reader))
+            .map(|n| notice_card(n, &names, "h3"))
+            .collect();
+        let later: Vec<El> = s
+            .upcoming
+            .iter()
+            .filter(|n| n.audience.reaches(reader))
+            .map(|n| notice_card(n, &names, "h3"))
+            .collect();
+        let mut out: Vec<Node> = Vec::new();
+        if now.is_empty() && later.is_empty() {
+            out.push(
+                h("p")
+                    .class("none")
+                    .t("There are no notices for you at the moment.")
+                    .into(),
+            );
+        }
+        out.extend(now.into_iter().map(Node::from));
+        if !later.is_empty() {
+            out.push(h("h3").class("coming-up").t("Coming up").into());
+            out.extend(later.into_iter().map(Node::from));
+        }
+        out
+    };
+    let services = move || {
+        let Some(s) = ready.get() else {
+            return Vec::new();
+        };
+        let figures = trends.get();
+        let trend_of = |id: &str| {
+            figures
+                .ready()
+                .and_then(|t| t.services.iter().find(|t| t.service == id))
+        };
+        let mut out: Vec<Node> = vec![
+            h("p")
+                .class("strips-intro")
+                .t("Under each service: its uptime for the last 90 days, day by day, and its typical response time over the last 24 hours. ")
+                .c(h("a").a("href", "/about#uptime").t("How we work these out"))
+                .into(),
+            strip_key().into(),
+        ];
+        for (group, list) in by_group(&s.services) {
+            let id = group_id(&group);
+            out.push(
+                h("section")
+                    .class("group")
+                    .a("aria-labelledby", id.clone())
+                    .c(h("h2").a("id", id).t(group))
+                    .c(h("ul").class("services").cs(list
+                        .iter()
+                        .map(|service| service_row(service, &s, trend_of(&service.id)))))
+                    .into(),
+            );
+        }
+        out
+    };
+
     view! {
-        <Title text="Live status" />
-        <Transition fallback=|| view! { <p class="loading">"Checking the status of TIS…"</p> }>
-            <ErrorBoundary fallback=|errors| view! {
-                <div class="error-summary" role="alert">
-                    <h2>"Status is not available right now"</h2>
-                    <ul>
-                        {move || errors.get().into_iter().map(|(_, e)| view! { <li>{e.to_string()}</li> }).collect_view()}
-                    </ul>
-                </div>
-            }>
-                {move || Suspend::new(async move {
-                    services.await.map(|list| view! { <ServiceBoard list /> })
-                })}
-            </ErrorBoundary>
-        </Transition>
+        {move || match state.get() {
+            Shown::Loading => Some(view! { <h1>"Status of TIS"</h1><Loading what="the status of TIS" /> }.into_any()),
+            Shown::Failed(error) => Some(view! { <h1>"Status of TIS"</h1><Unavailable error what="the status of TIS" /> }.into_any()),
+            Shown::Ready(_) => None,
+        }}
+        <Show when=move || ready.with(Option::is_some)>
+            <Content of=demo />
+            <h1 class="headline">{headline}</h1>
+            <Freshness as_of />
+            <Content of=incidents />
+            <section class="notices-now" aria-labelledby="notices-heading">
+                <h2 id="notices-heading">"Notices"</h2>
+                <AudienceChooser />
+                <Content of=notices />
+                <p><a href="/notices">"All notices, including past ones"</a></p>
+            </section>
+            <Content of=services />
+        </Show>
     }
 }
 
-/// The headline and the groups of services.
-#[component]
-fn ServiceBoard(
-    /// The services as the API gave them.
-    list: ServiceList,
-) -> impl IntoView {
-    let groups = by_group(&list.services);
-    view! {
-        {list.demo.then(|| view! {
-            <div class="demo-banner" role="note">
-                <strong>"Demo data. "</strong>
-                "These services and incidents are examples, checked against a small test estate on this computer. They are not the real TIS."
-            </div>
-        })}
-        <h1 class="headline" aria-live="polite">{headline(&list.services)}</h1>
-        <p class="updated">"Last updated " {uk_date_time(list.generated_at)}</p>
-        {groups.into_iter().map(|(group, services)| view! {
-            <section class="group" aria-labelledby=group_id(&group)>
-                <h2 id=group_id(&group)>{group.clone()}</h2>
-                <ul class="services">
-                    {services.into_iter().map(|s| view! { <ServiceRow service=s now=list.generated_at /> }).collect_view()}
-                </ul>
-            </section>
-        }).collect_view()}
-    }
+fn names(summary: &Arc<Summary>) -> Vec<(String, String)> {
+    summary
+        .services
+        .iter()
+        .map(|s| (s.id.clone(), s.name.clone()))
+        .collect()
+}
+
+/// Says plainly that the demo is not the real TIS.
+pub fn demo_banner() -> El {
+    h("div")
+        .class("demo-banner")
+        .a("role", "note")
+        .c(h("strong").t("Demo data. "))
+        .t("These services and incidents are examples, checked against a small test estate on this computer. They are not the real TIS.")
 }
 
 fn group_id(group: &str) -> String {
@@ -85,23 +190,44 @@ fn group_id(group: &str) -> String {
     format!("group-{slug}")
 }
 
-/// One service: name, what it is for, status in words, and why.
-#[component]
-fn ServiceRow(
-    /// The service and its live status.
-    service: ServiceState,
-    /// When the server produced the list, so "today" is the server's today.
-    now: DateTime<Utc>,
-) -> impl IntoView {
-    view! {
-        <li class="service" data-service=service.id.clone()>
-            <div class="service-text">
-                <h3 class="service-name">{service.name.clone()}</h3>
-                <p class="service-description">{service.description.clone()}</p>
-                {service.reason.clone().map(|r| view! { <p class="service-reason">{r}</p> })}
-                <p class="service-checked">{last_checked_text(service.last_checked, now)}</p>
-            </div>
-            <StatusMarker status=service.status />
-        </li>
-    }
+/// One service: name, status in words and why, when last checked, and its recent history.
+fn service_row(service: &ServiceState, summary: &Summary, trend: Option<&ServiceTrend>) -> El {
+    let row = h("li")
+        .class("service")
+        .a("data-service", service.id.clone())
+        .c(h("div")
+            .class("service-head")
+            .c(h("h3").class("service-name").c(h("a")
+                .a("href", format!("/services/{}", service.id))
+                .t(service.name.clone())))
+            .c(status_marker(service.status)))
+        .c(h("p")
+            .class("service-description")
+            .t(service.description.clone()))
+        .opt(service.reason.as_ref().map(|r| {
+            h("p")
+                .class("service-reason")
+                .t(format!("{} {r}.", service.status.label()))
+        }))
+        .c(h("p").class("service-checked").t(last_checked_text(
+            service.last_checked,
+            summary.generated_at,
+        )));
+    let Some(trend) = trend else {
+        return row;
+    };
+    let days = trend.day_marks();
+    let hours = trend.hour_latencies();
+    let name = &service.name;
+    row.c(h("div")
+        .class("trends")
+        .c(uptime_strip(&days, trend.uptime_percent))
+        .c(latency_spark(&hours)))
+        .c(table_alternative(
+            format!("Show the uptime and response times of {name} as tables"),
+            [
+                uptime_table(&days, format!("Uptime of {name}, day by day")),
+                hour_table(&hours, format!("Response times of {name}, hour by hour")),
+            ],
+        ))
 }

@@ -4,6 +4,7 @@
 //! Std only, so that it compiles in seconds on a fresh machine before anything else.
 
 mod bench;
+mod bench_probes;
 mod bootstrap;
 
 use std::env;
@@ -25,7 +26,11 @@ commands:
                   browser tests in headless Chromium
   build           install what is missing and build the app and the server
   bench           the summary endpoint against nginx serving the same bytes (wrk,
-                  127.0.0.1 only), and the app's wasm and JS sizes as served
+                  127.0.0.1 only), and the app's wasm and JS sizes as served; then
+                  the probes benchmark below
+  bench probes [--seconds N]
+                  500 probes every 30 s against local targets: the server's CPU and
+                  memory (/usr/bin/time -v) and how late checks start (default 180 s)
   bootstrap       only install what is missing
 ";
 
@@ -39,7 +44,10 @@ fn main() -> ExitCode {
         Some("build") => bootstrap::ensure(&root(), Needs::Build)
             .and_then(|()| build_all(Profile::Release))
             .map(|_| ()),
-        Some("bench") => bench::bench(),
+        Some("bench") => match rest.first().and_then(|a| a.to_str()) {
+            Some("probes") => bench_probes::bench(&rest[1..]),
+            _ => bench::bench().and_then(|()| bench_probes::bench(&[])),
+        },
         Some("bootstrap") => bootstrap::ensure(&root(), Needs::Everything),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");
@@ -218,18 +226,25 @@ impl Tally {
 fn build_all(profile: Profile) -> Result<Built> {
     let root = root();
     let assets = root.join("dist");
-    step("browser app (trunk build --release)", || {
-        let mut trunk = Command::new(bootstrap::cargo_bin("trunk"));
-        trunk
-            .current_dir(&root)
-            .args(["build", "--release", "--dist"])
-            .arg(&assets)
-            .env("PATH", bootstrap::path_with_node_bin(&root))
-            .env("TRUNK_OFFLINE", "true")
-            // The app gets the size-tuned profile; the server keeps the fast one.
-            .args(["--cargo-profile", "wasm-release"]);
-        status(trunk)
-    })?;
+    // Two bundles: the public pages, and the staff pages under /manage (their own Wasm,
+    // so readers never download the forms). The public build empties dist/ first.
+    for (page, dist, public_url) in [
+        ("index.html", assets.clone(), "/"),
+        ("manage.html", assets.join("manage"), "/manage/"),
+    ] {
+        step(&format!("browser app: {page} (trunk build --release)"), || {
+            let mut trunk = Command::new(bootstrap::cargo_bin("trunk"));
+            trunk
+                .current_dir(&root)
+                .args(["build", page, "--release", "--public-url", public_url, "--dist"])
+                .arg(&dist)
+                .env("PATH", bootstrap::path_with_node_bin(&root))
+                .env("TRUNK_OFFLINE", "true")
+                // The app gets the size-tuned profile; the server keeps the fast one.
+                .args(["--cargo-profile", "wasm-release"]);
+            status(trunk)
+        })?;
+    }
     let server = step("server (tis-status)", || {
         let mut args = vec!["build", "--package", "tis-status-server", "--locked"];
         if profile == Profile::Release {

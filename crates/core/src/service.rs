@@ -386,7 +386,11 @@ impl Probe {
                     format!(
                         "is not a field of a probe; check the spelling. {}",
                         match &kind {
-                            Some(k) => format!("A {k} probe takes: {}", fields_of(k).join(", ")),
+                            Some(k) => format!(
+                                "{} {k} probe takes: {}",
+                                article(k),
+                                fields_of(k).join(", ")
+                            ),
                             None => String::new(),
                         }
                     )
@@ -400,8 +404,9 @@ impl Probe {
                         f.problems.push(FieldError::new(
                             key.clone(),
                             format!(
-                                "belongs to {} probes, not {k}; a {k} probe takes: {}",
+                                "belongs to {} probes, not {k}; {} {k} probe takes: {}",
                                 kinds.join(" and "),
+                                article(k).to_lowercase(),
                                 fields_of(k).join(", ")
                             ),
                         ));
@@ -596,6 +601,15 @@ impl Probe {
             }),
             _ => Err(f.problems),
         }
+    }
+}
+
+/// "An http probe", "a tcp probe": as the kind's name is said aloud.
+fn article(kind: &str) -> &'static str {
+    if matches!(kind, "http" | "oidc") {
+        "An"
+    } else {
+        "A"
     }
 }
 

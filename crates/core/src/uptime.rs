@@ -8,7 +8,9 @@ use chrono_tz::Europe::London;
 use serde::{Deserialize, Serialize};
 
 use crate::service::{ProbeResult, Service};
-use crate::status::{ProbeHealth, ProbeRules, Status, health_timeline, probe_id, service_status};
+use crate::status::{
+    ProbeHealth, ProbeRules, Status, agree, health_timeline, probe_id, service_status,
+};
 
 /// How one service did over one UK calendar day.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,8 +103,17 @@ fn spans(results: &[ProbeResult], rules: &ProbeRules) -> Vec<Span> {
 }
 
 /// Milliseconds spent down, degraded and without data between `from` and `to`, with the
-/// probes' health combined moment by moment as the live status does.
-fn tally(probes: &[Vec<Span>], from: DateTime<Utc>, to: DateTime<Utc>) -> [i64; 3] {
+/// probes' health combined moment by moment as the live status does: the spans of each
+/// location of a probe (`probe_of[i]` says which probe list `i` is of) agree by `quorum`,
+/// then the probes make the service's status.
+fn tally(
+    probes: &[Vec<Span>],
+    probe_of: &[usize],
+    probe_count: usize,
+    quorum: u32,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> [i64; 3] {
     // Only the spans that overlap the window; spans of a probe are in order and apart.
     let overlapping: Vec<&[Span]> = probes
         .iter()
@@ -133,7 +144,18 @@ fn tally(probes: &[Vec<Span>], from: DateTime<Utc>, to: DateTime<Utc>) -> [i64; 
                 _ => ProbeHealth::Unknown,
             };
         }
-        let slot = match service_status(&healths) {
+        let per_probe: Vec<ProbeHealth> = (0..probe_count)
+            .map(|p| {
+                let locations: Vec<ProbeHealth> = healths
+                    .iter()
+                    .zip(probe_of)
+                    .filter(|(_, of)| **of == p)
+                    .map(|(h, _)| *h)
+                    .collect();
+                agree(&locations, quorum)
+            })
+            .collect();
+        let slot = match service_status(&per_probe) {
             Status::MajorOutage | Status::PartialOutage => 0,
             Status::Degraded => 1,
             Status::Unknown => 2,
@@ -169,19 +191,38 @@ pub fn daily_uptime(
     days: RangeInclusive<NaiveDate>,
     now: DateTime<Utc>,
 ) -> Vec<DailyUptime> {
+    daily_uptime_agreed(service, results, days, now, 1)
+}
+
+/// [`daily_uptime`] for results from several locations, each location's results replayed
+/// apart and a probe counted down only when `quorum` of them say so, as the live status
+/// does (see [`agree`]).
+pub fn daily_uptime_agreed(
+    service: &Service,
+    results: &[ProbeResult],
+    days: RangeInclusive<NaiveDate>,
+    now: DateTime<Utc>,
+    quorum: u32,
+) -> Vec<DailyUptime> {
     let ids: Vec<String> = (0..service.probes.len())
         .map(|i| probe_id(&service.id, i))
         .collect();
-    let spans: Vec<Vec<Span>> = service
-        .probes
-        .iter()
-        .zip(&ids)
-        .map(|(probe, id)| {
-            let own: Vec<ProbeResult> =
-                results.iter().filter(|r| r.probe == *id).cloned().collect();
-            spans(&own, &ProbeRules::from(probe))
-        })
-        .collect();
+    let mut spans_of: Vec<Vec<Span>> = Vec::new();
+    let mut probe_of: Vec<usize> = Vec::new();
+    for (p, (probe, id)) in service.probes.iter().zip(&ids).enumerate() {
+        let mut by_location: std::collections::BTreeMap<&str, Vec<ProbeResult>> =
+            std::collections::BTreeMap::new();
+        for r in results.iter().filter(|r| r.probe == *id) {
+            by_location
+                .entry(r.location.as_deref().unwrap_or(""))
+                .or_default()
+                .push(r.clone());
+        }
+        for own in by_location.values() {
+            spans_of.push(spans(own, &ProbeRules::from(probe)));
+            probe_of.push(p);
+        }
+    }
     let mut ours: Vec<&ProbeResult> = results.iter().filter(|r| ids.contains(&r.probe)).collect();
     ours.sort_by_key(|r| r.at);
 
@@ -191,7 +232,14 @@ pub fn daily_uptime(
         .map(|date| {
             let (start, end) = uk_day_bounds(date);
             let counted_to = end.min(now).max(start);
-            let [down, degraded, no_data] = tally(&spans, start, counted_to);
+            let [down, degraded, no_data] = tally(
+                &spans_of,
+                &probe_of,
+                service.probes.len(),
+                quorum,
+                start,
+                counted_to,
+            );
 
             let in_day =
                 &ours[ours.partition_point(|r| r.at < start)..ours.partition_point(|r| r.at < end)];
@@ -271,6 +319,35 @@ mod tests {
             degraded: false,
             location: None,
         }
+    }
+
+    #[test]
+    fn locations_are_replayed_apart_and_must_agree_before_down_time_counts() {
+        let day = date(2026, 11, 24);
+        // London sees an hour down; Dublin sees it working all day.
+        let london: Vec<ProbeResult> = every_minute(day, 600..660)
+            .into_iter()
+            .map(|r| ProbeResult {
+                location: Some("london".into()),
+                ..r
+            })
+            .collect();
+        let dublin: Vec<ProbeResult> = every_minute(day, 0..0)
+            .into_iter()
+            .map(|r| ProbeResult {
+                location: Some("dublin".into()),
+                ..r
+            })
+            .collect();
+        let both: Vec<ProbeResult> = london.iter().chain(&dublin).cloned().collect();
+        let now = utc(2026, 11, 26, 0, 0);
+        let one = daily_uptime_agreed(&service(1), &both, day..=day, now, 1);
+        let two = daily_uptime_agreed(&service(1), &both, day..=day, now, 2);
+        // With one location enough, London's hour counts (down from its second failure
+        // until its second success); with two needed, it does not.
+        assert_eq!(one[0].minutes_down, 60);
+        assert_eq!(two[0].minutes_down, 0);
+        assert_eq!(one[0].checks, 2 * 1440);
     }
 
     /// A result every minute of the UK day, failing in the given minutes since its start.

@@ -315,11 +315,13 @@ impl DayMark {
             (_, true) => return "No problems".into(),
             _ => parts.join(", "),
         };
-        let mut chars = text.chars();
-        chars
-            .next()
-            .map(|c| c.to_uppercase().chain(chars).collect())
-            .unwrap_or_default()
+        // Only ever starts with "down", "slow" or "not": ASCII, so no Unicode tables are
+        // needed to capitalise it.
+        let mut text = text;
+        if let Some(first) = text.get_mut(..1) {
+            first.make_ascii_uppercase();
+        }
+        text
     }
 }
 
@@ -437,12 +439,14 @@ impl ServiceTrend {
 
 /// A percentage of uptime as people read it: never rounded up to 100% ("99.99%").
 pub fn percent_text(percent: f64) -> String {
-    let hundredths = (percent * 100.0).floor() / 100.0;
-    if hundredths >= 100.0 {
-        "100%".into()
-    } else {
-        let text = format!("{hundredths:.2}");
-        format!("{}%", text.trim_end_matches('0').trim_end_matches('.'))
+    // Whole hundredths, formatted by hand: float formatting would add kilobytes to the
+    // browser app for one number.
+    let hundredths = (percent * 100.0).floor().clamp(0.0, 10_000.0) as u32;
+    let (whole, part) = (hundredths / 100, hundredths % 100);
+    match part {
+        0 => format!("{whole}%"),
+        p if p % 10 == 0 => format!("{whole}.{}%", p / 10),
+        p => format!("{whole}.{p:02}%"),
     }
 }
 
@@ -695,6 +699,19 @@ pub struct IncidentView {
     /// The current revision number, for staff (the base of the next save).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report_revision: Option<u32>,
+}
+
+/// `GET /api/v1/incidents/{id}/report/revisions` (staff): one saved version of a report
+/// in a list, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevisionInfo {
+    pub number: u32,
+    pub author: String,
+    pub at: DateTime<Utc>,
+    pub status: ReportStatus,
+    /// Whether this is the version shown now.
+    pub current: bool,
 }
 
 /// The parts of a report that everyone may read.
@@ -973,6 +990,8 @@ mod tests {
         assert_eq!(percent_text(99.999), "99.99%");
         assert_eq!(percent_text(99.5), "99.5%");
         assert_eq!(percent_text(97.0), "97%");
+        assert_eq!(percent_text(99.05), "99.05%");
+        assert_eq!(percent_text(0.0), "0%");
     }
 
     fn point(at: &str, checks: u32, failed: u32, median: Option<u32>) -> LatencyPoint {

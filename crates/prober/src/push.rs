@@ -69,8 +69,15 @@ pub async fn push(mut results: mpsc::Receiver<ProbeResult>, target: PushTarget) 
             queue.extend(batch);
         } else if open {
             // Take what has arrived meanwhile, without waiting.
-            while let Ok(r) = results.try_recv() {
-                queue.push_back(r);
+            loop {
+                match results.try_recv() {
+                    Ok(r) => queue.push_back(r),
+                    Err(mpsc::error::TryRecvError::Empty) => break,
+                    Err(mpsc::error::TryRecvError::Disconnected) => {
+                        open = false;
+                        break;
+                    }
+                }
             }
         }
         while queue.len() > MAX_QUEUED {
@@ -112,7 +119,13 @@ pub async fn push(mut results: mpsc::Receiver<ProbeResult>, target: PushTarget) 
             );
             return stats;
         }
-        tokio::time::sleep(crate::backoff(failures, MAX_BACKOFF)).await;
+        // Once stopping, retries come quickly: whoever stops us will not wait for long.
+        let wait = if open {
+            crate::backoff(failures, MAX_BACKOFF)
+        } else {
+            Duration::from_secs(1)
+        };
+        tokio::time::sleep(wait).await;
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use tis_core::uptime::{daily_uptime, uk_date_of, uk_day_bounds};
+use tis_core::uptime::{daily_uptime_agreed, uk_date_of, uk_day_bounds};
 use tis_core::wire::LatencyPoint;
 use tis_core::{DailyUptime, ProbeResult};
 
@@ -103,7 +103,13 @@ pub async fn refresh(
         let results = state.store.service_results(&service.id, from, now).await?;
         let mut rolled = Vec::new();
         for day in &days {
-            rolled.extend(daily_uptime(service, &results, *day..=*day, now));
+            rolled.extend(daily_uptime_agreed(
+                service,
+                &results,
+                *day..=*day,
+                now,
+                state.config.server.down_quorum,
+            ));
         }
         state.store.save_rollups(&rolled).await?;
 

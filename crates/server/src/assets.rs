@@ -38,6 +38,16 @@ struct Files {
     /// Keyed by URL path, e.g. `/main-96d16a5c70743e01.css`.
     by_path: HashMap<String, Arc<Asset>>,
     index: Arc<Asset>,
+    /// The staff app's page (`manage/index.html`), a bundle of its own, if it was built.
+    staff_index: Option<Arc<Asset>>,
+}
+
+/// Where the staff app's page sits among the app's files.
+const STAFF_INDEX: &str = "/manage/index.html";
+
+/// Whether `path` is a route of the staff app: `/sign-in` and everything under `/manage`.
+fn is_staff_route(path: &str) -> bool {
+    path == "/sign-in" || path == "/manage" || path.starts_with("/manage/")
 }
 
 struct Asset {
@@ -74,7 +84,12 @@ impl Assets {
             tracing::error!(dir = %dir.display(), "the app's directory has no index.html");
             return Assets { inner: None };
         };
-        let files = Arc::new(Files { by_path, index });
+        let staff_index = by_path.get(STAFF_INDEX).cloned();
+        let files = Arc::new(Files {
+            by_path,
+            index,
+            staff_index,
+        });
         let background = files.clone();
         // A plain thread: compressing is CPU work that must not hold up request handling,
         // and `load` may run outside a Tokio runtime.
@@ -87,10 +102,16 @@ impl Assets {
         Assets { inner: Some(files) }
     }
 
-    /// The text of `index.html`, for the CSP hashes of its inline scripts.
-    pub fn index_html(&self) -> Option<&str> {
-        let files = self.inner.as_ref()?;
-        std::str::from_utf8(&files.index.body).ok()
+    /// The text of each app page (public and staff), for the CSP hashes of their inline
+    /// scripts.
+    pub fn index_pages(&self) -> Vec<&str> {
+        let Some(files) = self.inner.as_ref() else {
+            return Vec::new();
+        };
+        std::iter::once(&files.index)
+            .chain(files.staff_index.as_ref())
+            .filter_map(|page| std::str::from_utf8(&page.body).ok())
+            .collect()
     }
 
     /// A tower service answering requests from these files.
@@ -141,7 +162,10 @@ impl Assets {
                     .into_response();
             }
             // A client-side route such as `/incidents/3`: the app decides what it shows.
-            None => &files.index,
+            None => match &files.staff_index {
+                Some(staff) if is_staff_route(path) => staff,
+                _ => &files.index,
+            },
         };
         asset.respond(method == Method::HEAD, request)
     }
@@ -406,6 +430,69 @@ mod tests {
             HeaderValue::from_str(value).unwrap(),
         );
         headers
+    }
+
+    /// The body a GET of `path` answers with, as text.
+    fn page_at(assets: &Assets, path: &str) -> (StatusCode, String) {
+        let response = assets.respond(&Method::GET, path, &HeaderMap::new());
+        let status = response.status();
+        let body = body_text(response);
+        (status, body)
+    }
+
+    fn body_text(response: Response) -> String {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime");
+        let bytes = runtime
+            .block_on(axum::body::to_bytes(response.into_body(), usize::MAX))
+            .expect("a body");
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    #[test]
+    fn staff_addresses_get_the_staff_app_and_every_other_route_the_public_one() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("index.html"), "<p>public</p>").unwrap();
+        std::fs::create_dir(dir.path().join("manage")).unwrap();
+        std::fs::write(
+            dir.path().join("manage").join("index.html"),
+            "<p>staff</p><script>init()</script>",
+        )
+        .unwrap();
+        let assets = Assets::load(Some(dir.path()));
+        for path in [
+            "/sign-in",
+            "/manage",
+            "/manage/",
+            "/manage/incidents/3/report",
+        ] {
+            assert_eq!(
+                page_at(&assets, path),
+                (StatusCode::OK, "<p>staff</p><script>init()</script>".into()),
+                "{path}"
+            );
+        }
+        for path in ["/", "/incidents/3", "/managers", "/sign-in-help"] {
+            assert_eq!(
+                page_at(&assets, path),
+                (StatusCode::OK, "<p>public</p>".into()),
+                "{path}"
+            );
+        }
+        assert_eq!(
+            assets.index_pages().len(),
+            2,
+            "both pages' scripts are allowed by the CSP"
+        );
+    }
+
+    #[test]
+    fn without_a_staff_build_staff_addresses_get_the_public_app() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("index.html"), "<p>public</p>").unwrap();
+        let assets = Assets::load(Some(dir.path()));
+        assert_eq!(page_at(&assets, "/manage").1, "<p>public</p>");
     }
 
     #[test]

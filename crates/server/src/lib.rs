@@ -81,10 +81,11 @@ impl AppState {
 /// The whole HTTP surface: the API, then the app's files for everything else.
 pub fn app(state: AppState, assets: Option<PathBuf>) -> Router {
     let assets = assets::Assets::load(assets.as_deref());
-    let inline_scripts = assets
-        .index_html()
-        .map(headers::inline_script_hashes)
-        .unwrap_or_default();
+    let inline_scripts: Vec<String> = assets
+        .index_pages()
+        .into_iter()
+        .flat_map(headers::inline_script_hashes)
+        .collect();
     Router::new()
         .merge(ops::router())
         .merge(openapi::api_router())

@@ -5,6 +5,7 @@ mod accounts;
 mod helpers;
 mod http;
 mod ops;
+mod probes;
 
 use helpers::{OutputText, Server, tis_status, write};
 use serde_json::Value;

@@ -1,0 +1,96 @@
+//! The last answer for each API address, kept in the browser's storage, so a reader sees
+//! the last known status at once, and still sees it (with its age) when the server cannot
+//! be reached.
+
+use chrono::{DateTime, Utc};
+
+use crate::api::storage;
+
+/// Bump when the stored form changes, so old copies are ignored rather than misread.
+const PREFIX: &str = "tis-status:1:";
+
+/// A kept answer.
+pub struct Kept {
+    pub body: String,
+    pub etag: Option<String>,
+    /// When the server last confirmed it.
+    pub as_of: DateTime<Utc>,
+}
+
+/// The answer kept for `path`, if any.
+pub fn read(path: &str) -> Option<Kept> {
+    let text = storage()?.get_item(&key(path)).ok()??;
+    parse(&text)
+}
+
+/// Keeps `body` as the answer for `path`, confirmed at `as_of`.
+pub fn write(path: &str, etag: Option<&str>, as_of: DateTime<Utc>, body: &str) {
+    let Some(storage) = storage() else {
+        return;
+    };
+    let text = format(etag, as_of, body);
+    if storage.set_item(&key(path), &text).is_err() {
+        // Full: start again with only this answer, rather than keep none at all.
+        clear_ours(&storage);
+        let _ = storage.set_item(&key(path), &text);
+    }
+}
+
+/// Records that the answer kept for `path` was confirmed current at `as_of`.
+pub fn touch(path: &str, as_of: DateTime<Utc>) {
+    if let Some(kept) = read(path) {
+        write(path, kept.etag.as_deref(), as_of, &kept.body);
+    }
+}
+
+fn key(path: &str) -> String {
+    format!("{PREFIX}{path}")
+}
+
+fn clear_ours(storage: &web_sys::Storage) {
+    let count = storage.length().unwrap_or(0);
+    let ours: Vec<String> = (0..count)
+        .filter_map(|i| storage.key(i).ok().flatten())
+        .filter(|k| k.starts_with(PREFIX))
+        .collect();
+    for k in ours {
+        let _ = storage.remove_item(&k);
+    }
+}
+
+/// "millis\netag\nbody": the body is kept as the server sent it, so it is not parsed
+/// and printed again on every save.
+fn format(etag: Option<&str>, as_of: DateTime<Utc>, body: &str) -> String {
+    format!(
+        "{}\n{}\n{body}",
+        as_of.timestamp_millis(),
+        etag.unwrap_or("")
+    )
+}
+
+fn parse(text: &str) -> Option<Kept> {
+    let mut parts = text.splitn(3, '\n');
+    let as_of = DateTime::from_timestamp_millis(parts.next()?.parse().ok()?)?;
+    let etag = Some(parts.next()?.to_string()).filter(|e| !e.is_empty());
+    let body = parts.next()?.to_string();
+    Some(Kept { body, etag, as_of })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_answer_reads_back() {
+        let at: DateTime<Utc> = "2026-11-24T10:42:00Z".parse().unwrap();
+        let body = "{\"a\":\"line one\\nline two\"}\n";
+        let kept = parse(&format(Some("\"abc\""), at, body)).unwrap();
+        assert_eq!(
+            (kept.body.as_str(), kept.etag.as_deref(), kept.as_of),
+            (body, Some("\"abc\""), at)
+        );
+        let kept = parse(&format(None, at, "{}")).unwrap();
+        assert_eq!(kept.etag, None);
+        assert!(parse("not a kept answer").is_none());
+    }
+}

@@ -1,0 +1,95 @@
+use leptos::prelude::*;
+use tis_core::Notice;
+use tis_core::wire::ServiceList;
+
+use crate::api::{Shown, live};
+use crate::components::{AudienceChooser, Freshness, Loading, Unavailable, notice_card};
+use crate::conn::Part;
+use crate::dom::{Content, Node, h};
+use crate::{AudienceChoice, set_title};
+
+/// How many past notices are listed.
+const PAST_SHOWN: usize = 20;
+
+/// `/notices`: notices in force now, those coming up, and recent past ones, for the
+/// reader's audience.
+#[component]
+pub fn Notices() -> impl IntoView {
+    set_title("Notices");
+    let lists = [
+        live::<Vec<Notice>>(
+            || Some("/api/v1/notices?state=active".into()),
+            &[Part::Notices],
+        ),
+        live::<Vec<Notice>>(
+            || Some("/api/v1/notices?state=upcoming".into()),
+            &[Part::Notices],
+        ),
+        live::<Vec<Notice>>(
+            || Some("/api/v1/notices?state=past".into()),
+            &[Part::Notices],
+        ),
+    ];
+    let as_of = lists[0].as_of();
+    let states = lists.map(|l| l.state());
+    let services =
+        live::<ServiceList>(|| Some("/api/v1/services".into()), &[Part::Services]).state();
+    let audience = expect_context::<AudienceChoice>().0;
+    let content = move || {
+        let names: Vec<(String, String)> = services.with(|s| {
+            s.ready()
+                .map(|l| {
+                    l.services
+                        .iter()
+                        .map(|s| (s.id.clone(), s.name.clone()))
+                        .collect()
+                })
+                .unwrap_or_default()
+        });
+        let reader = audience.get();
+        let sections = [
+            ("Now", "There are no notices for you at the moment."),
+            (
+                "Coming up",
+                "Nothing is planned that we have told users about.",
+            ),
+            ("Past notices", "There are no past notices."),
+        ];
+        let mut out: Vec<Node> = Vec::new();
+        for (i, (title, empty)) in sections.into_iter().enumerate() {
+            out.push(h("h2").t(title).into());
+            match states[i].get() {
+                Shown::Ready(list) => {
+                    let mut mine: Vec<&Notice> =
+                        list.iter().filter(|n| n.audience.reaches(reader)).collect();
+                    if i == 2 {
+                        mine.sort_by_key(|n| std::cmp::Reverse(n.ends_at));
+                        mine.truncate(PAST_SHOWN);
+                    }
+                    if mine.is_empty() {
+                        out.push(h("p").class("none").t(empty).into());
+                    }
+                    out.extend(
+                        mine.into_iter()
+                            .map(|n| Node::from(notice_card(n, &names, "h3"))),
+                    );
+                }
+                Shown::Loading => out.push(h("p").class("loading").t("Getting notices…").into()),
+                Shown::Failed(_) => {}
+            }
+        }
+        out
+    };
+    view! {
+        <h1>"Notices"</h1>
+        <p class="lede">"What the TIS support team wants you to know: problems we know about, planned work, and changes to TIS."</p>
+        {move || match states[0].get() {
+            Shown::Loading => Some(view! { <Loading what="notices" /> }.into_any()),
+            Shown::Failed(error) => Some(view! { <Unavailable error what="notices" /> }.into_any()),
+            Shown::Ready(_) => None,
+        }}
+        <Freshness as_of />
+        <AudienceChooser />
+        <Content of=content />
+    }
+}
