@@ -305,10 +305,6 @@ pub async fn revisions(id: i64) -> Result<Vec<RevisionInfo>, ManageError> {
     get(&format!("/api/v1/incidents/{id}/report/revisions")).await
 }
 
-pub async fn revision(id: i64, number: u32) -> Result<Revision, ManageError> {
-    get(&format!("/api/v1/incidents/{id}/report/revisions/{number}")).await
-}
-
 pub async fn diff(id: i64, from: u32, to: u32) -> Result<ReportDiff, ManageError> {
     get(&format!(
         "/api/v1/incidents/{id}/report/diff?from={from}&to={to}"

@@ -22,6 +22,8 @@ pub struct Problems {
     list: RwSignal<Vec<FieldError>>,
     /// A problem that belongs to no one field (a network failure, a refusal).
     pub general: RwSignal<Option<String>>,
+    /// The id of the summary of these problems, unique on the page.
+    summary: &'static str,
 }
 
 impl Default for Problems {
@@ -32,10 +34,23 @@ impl Default for Problems {
 
 impl Problems {
     pub fn new() -> Self {
+        Self::with_summary("problem-summary")
+    }
+
+    /// For a second form on a page, whose summary needs its own id.
+    pub fn with_summary(summary: &'static str) -> Self {
         Problems {
             list: RwSignal::new(Vec::new()),
             general: RwSignal::new(None),
+            summary,
         }
+    }
+
+    /// Moves keyboard focus to the summary once it is on screen, so a screen reader reads
+    /// it and the keyboard starts from it.
+    pub fn focus(&self) {
+        let id = self.summary;
+        request_animation_frame(move || focus_id(id));
     }
 
     pub fn set(&self, list: Vec<FieldError>) {
@@ -102,7 +117,7 @@ impl Problems {
             }
             other => self.general.set(Some(other.to_string())),
         }
-        focus_summary();
+        self.focus();
     }
 
     /// Takes the problems the server found under `prefix` (`report.` for a report save)
@@ -135,12 +150,6 @@ pub fn field_id(field: &str) -> String {
         }
     }
     id
-}
-
-/// Moves keyboard focus to the problem summary once it is on screen, so a screen reader
-/// reads it and the keyboard starts from it.
-pub fn focus_summary() {
-    request_animation_frame(|| focus_id("problem-summary"));
 }
 
 /// Focuses the element with this id, if there is one.
@@ -179,10 +188,12 @@ pub fn ProblemSummary(
     target: Option<fn(&str) -> String>,
 ) -> impl IntoView {
     let target = target.unwrap_or(|f: &str| field_id(f));
+    let id = problems.summary;
+    let title_id = format!("{id}-title");
     view! {
         <Show when=move || problems.any()>
-            <div class="problem-summary" id="problem-summary" role="alert" tabindex="-1" aria-labelledby="problem-summary-title">
-                <h2 id="problem-summary-title">"There is a problem"</h2>
+            <div class="problem-summary" id=id role="alert" tabindex="-1" aria-labelledby=title_id.clone()>
+                <h2 id=title_id.clone()>"There is a problem"</h2>
                 {move || problems.general.get().map(|g| view! { <p>{g}</p> })}
                 <ul>
                     {move || problems.all().into_iter().map(|e| {
@@ -212,7 +223,7 @@ fn described_by(id: &str, hint: bool, error: bool, extra: Option<&str>) -> Optio
     if error {
         parts.push(format!("{id}-error"));
     }
-    if let Some(extra) = extra {
+    if let Some(extra) = extra.filter(|e| !e.is_empty()) {
         parts.push(extra.to_string());
     }
     (!parts.is_empty()).then(|| parts.join(" "))
@@ -428,11 +439,6 @@ pub fn uk_input_value(at: DateTime<Utc>) -> String {
 /// A `date` input value ("2026-11-24") for a day.
 pub fn day_text(d: NaiveDate) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
-}
-
-/// A `date` input value ("2026-11-24") for the UK day of an instant.
-pub fn uk_day_value(at: DateTime<Utc>) -> String {
-    day_text(to_uk(at).date_naive())
 }
 
 /// Reads a `date` input value ("2026-11-24").

@@ -11,7 +11,7 @@ use tis_core::manage::{Glossary, validate_glossary};
 use tis_core::plain::{GlossaryTerm, HintKind, check, default_glossary};
 
 use super::client::{self, drafts};
-use super::form::{ButtonRow, ProblemSummary, Problems, TextField, focus_summary};
+use super::form::{ButtonRow, ProblemSummary, Problems, TextField};
 use super::session::Session;
 
 /// The glossary the hints use: the team's, once loaded; the built-in one until then.
@@ -184,7 +184,7 @@ pub fn GlossaryPage() -> impl IntoView {
         let glossary = d.glossary();
         if let Err(list) = validate_glossary(&glossary) {
             problems.set(list);
-            focus_summary();
+            problems.focus();
             return;
         }
         busy.set(true);

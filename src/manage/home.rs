@@ -5,23 +5,63 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use tis_core::Notice;
+use tis_core::wire::IncidentSummary;
+use tis_core::{Notice, Role};
 
 use super::client::{self, ManageError};
 use super::form::now;
+use super::incidents::due_words;
 use super::notices::window_words;
+use super::session::Session;
 
 /// The staff home page.
 #[component]
 pub fn ManageHome() -> impl IntoView {
+    let session = Session::get();
     let notices = RwSignal::new(None::<Result<Vec<Notice>, ManageError>>);
-    spawn_local(async move { notices.set(Some(client::notices().await)) });
+    let incidents = RwSignal::new(None::<Result<Vec<IncidentSummary>, ManageError>>);
+    spawn_local(async move {
+        notices.set(Some(client::notices().await));
+        incidents.set(Some(client::incidents("active").await.map(|p| p.incidents)));
+    });
     view! {
         <Title text="Staff home" />
         <h1>"Staff home"</h1>
         <div class="quick-actions">
             <A href="/manage/notices/new" attr:class="button">"Post a notice"</A>
+            {move || session.can(Role::Editor).then(|| view! {
+                <A href="/manage/incidents/new" attr:class="button-secondary">"Open an incident"</A>
+            })}
         </div>
+        <section aria-labelledby="open-now">
+            <h2 id="open-now">"Open incidents"</h2>
+            {move || match incidents.get() {
+                None => view! { <p class="loading">"Loading incidents…"</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="load-problem" role="alert">{e.to_string()}</p> }.into_any(),
+                Some(Ok(list)) if list.is_empty() => view! { <p class="empty">"No incident is open."</p> }.into_any(),
+                Some(Ok(list)) => {
+                    let now = now();
+                    view! {
+                        <ul class="record-list">
+                            {list.into_iter().map(|i| {
+                                let title = i.title.clone();
+                                let (late, words) = match i.next_update_at {
+                                    Some(next) => due_words(next, now),
+                                    None => (true, "No next update promised.".to_string()),
+                                };
+                                view! {
+                                    <li class="record">
+                                        <h3 class="record-title"><A href=format!("/manage/incidents/{}", i.id)>{title}</A></h3>
+                                        <p class="record-meta">{i.status.label()}</p>
+                                        <p class="record-meta due" class:due-late=late>{words}</p>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }
+            }}
+        </section>
         <section aria-labelledby="showing-now">
             <h2 id="showing-now">"Notices users can see now"</h2>
             {move || match notices.get() {

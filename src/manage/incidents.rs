@@ -18,8 +18,8 @@ use tis_core::{FieldError, Impact, Incident, IncidentStatus, IncidentUpdate, Rol
 
 use super::client::{self, ManageError, drafts};
 use super::form::{
-    ButtonRow, Choice, ProblemSummary, Problems, Radios, TextField, UkTimeField, field_id,
-    focus_summary, now, read_uk_input, uk_input_value,
+    ButtonRow, Choice, ProblemSummary, Problems, Radios, TextField, UkTimeField, field_id, now,
+    read_uk_input, uk_input_value,
 };
 use super::hints::PlainHints;
 use super::session::Session;
@@ -381,7 +381,7 @@ pub fn OpenIncident() -> impl IntoView {
             Ok(inputs) => inputs,
             Err(found) => {
                 problems.set(found);
-                focus_summary();
+                problems.focus();
                 return;
             }
         };
@@ -674,7 +674,7 @@ fn PostUpdate(
             Ok(input) => input,
             Err(found) => {
                 problems.set(found);
-                focus_summary();
+                problems.focus();
                 return;
             }
         };
@@ -704,8 +704,8 @@ fn PostUpdate(
     };
 
     view! {
-        <section class="post-update" aria-labelledby="post-update">
-            <h2 id="post-update">"Post an update for users"</h2>
+        <section class="post-update" aria-labelledby="post-update-heading">
+            <h2 id="post-update-heading">"Post an update for users"</h2>
             {restored.then(|| view! { <p class="draft-note" role="status">"We kept the update you typed before it was posted."</p> })}
             <form novalidate on:submit=move |ev| { ev.prevent_default(); submit(); }>
                 <ProblemSummary problems />
@@ -861,7 +861,7 @@ fn IncidentDetails(
         let key = key.clone();
         Effect::new(move |_| draft.with(|d| drafts::save(&key, d)));
     }
-    let problems = Problems::new();
+    let problems = Problems::with_summary("details-problems");
     let incident = StoredValue::new(incident);
     let get = move |f: fn(&DetailsDraft) -> String| Signal::derive(move || draft.with(f));
     let set = move |f: fn(&mut DetailsDraft, String)| move |v: String| draft.update(|d| f(d, v));
@@ -874,7 +874,7 @@ fn IncidentDetails(
             Ok(input) => input,
             Err(found) => {
                 problems.set(found);
-                focus_summary();
+                problems.focus();
                 return;
             }
         };

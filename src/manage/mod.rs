@@ -1,17 +1,15 @@
 //! The staff pages under `/manage`, and `/sign-in`: support posts notices and incident
 //! updates; editors also run incidents and write their reports.
 
-// The report editor and revisions pages that use the rest come next.
-#[allow(dead_code)]
 mod client;
-#[allow(dead_code)]
 mod form;
 mod hints;
 mod home;
 mod incidents;
 mod notices;
-#[allow(dead_code)]
+mod report;
 mod report_draft;
+mod revisions;
 mod session;
 
 use leptos::prelude::*;
@@ -80,6 +78,8 @@ pub fn ManageRoutes() -> impl MatchNestedRoutes + Clone {
             <Route path=path!("incidents") view=incidents::IncidentList />
             <Route path=path!("incidents/new") view=incidents::OpenIncident />
             <Route path=path!("incidents/:id") view=incidents::IncidentPage />
+            <Route path=path!("incidents/:id/report") view=report::ReportEditor />
+            <Route path=path!("incidents/:id/revisions") view=revisions::Revisions />
             <Route path=path!("glossary") view=hints::GlossaryPage />
         </ParentRoute>
     }
@@ -169,9 +169,13 @@ fn ManageFrame() -> impl IntoView {
         <div class="manage">
             {move || {
                 if !session.checked.get() {
-                    view! { <p class="loading">"Checking whether you are signed in…"</p> }.into_any()
+                    view! {
+                        <Title text="Staff pages" />
+                        <p class="loading">"Checking whether you are signed in…"</p>
+                    }.into_any()
                 } else if !signed_in.get() {
                     view! {
+                        <Title text="Sign in" />
                         <h1>"Sign in to manage TIS Status"</h1>
                         <p>"These pages are for TIS support staff and the TIS team."</p>
                         <SignInForm button="Sign in" on_signed_in=move |info| session.who.set(Some(info)) />

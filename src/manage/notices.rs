@@ -15,8 +15,8 @@ use tis_core::{Audience, FieldError, Notice, NoticeKind, NoticeSeverity, Service
 
 use super::client::{self, ManageError, drafts};
 use super::form::{
-    ButtonRow, Choice, ProblemSummary, Problems, Radios, TextField, UkTimeField, focus_summary,
-    now, read_uk_input, uk_input_value,
+    ButtonRow, Choice, ProblemSummary, Problems, Radios, TextField, UkTimeField, now,
+    read_uk_input, uk_input_value,
 };
 use super::hints::PlainHints;
 use super::session::Session;
@@ -343,7 +343,7 @@ pub fn NoticeEditor() -> impl IntoView {
                 Ok(input) => input,
                 Err(found) => {
                     problems.set(found);
-                    focus_summary();
+                    problems.focus();
                     return;
                 }
             };
@@ -492,10 +492,15 @@ pub fn NoticeEditor() -> impl IntoView {
                     <ButtonRow>
                         {move || {
                             match old.get() {
-                                Some(o) if o.published => view! {
-                                    <button type="submit" id="publish" class="button" disabled=move || busy.get()>"Save changes"</button>
-                                    <button type="button" id="end-now" class="button-warning" on:click=move |_| end_now.run(())>"End now"</button>
-                                }.into_any(),
+                                Some(o) if o.published => {
+                                    let ended = o.ends_at.is_some_and(|e| e <= now());
+                                    view! {
+                                        <button type="submit" id="publish" class="button" disabled=move || busy.get()>"Save changes"</button>
+                                        {(!ended).then(|| view! {
+                                            <button type="button" id="end-now" class="button-warning" on:click=move |_| end_now.run(())>"End now"</button>
+                                        })}
+                                    }.into_any()
+                                }
                                 _ => view! {
                                     <button type="button" id="publish" class="button" disabled=move || busy.get()
                                         on:click=move |_| submit.run(true)>"Publish now"</button>

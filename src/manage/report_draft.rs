@@ -600,7 +600,7 @@ mod tests {
                 status: "in_progress".into(),
                 due: "2026-11-30".into(),
             }],
-            ..ReportDraft::default()
+            ..Default::default()
         };
         let report = d.report().unwrap();
         assert!(report.timeline[0].approximate);
@@ -622,7 +622,7 @@ mod tests {
                 ),
                 entry("2026-10-13", "18:xx", "cause", "upgrade", 3),
             ],
-            ..ReportDraft::default()
+            ..Default::default()
         };
         assert_eq!(d.sort_timeline(3), Some(0));
         let keys: Vec<u32> = d.timeline.iter().map(|e| e.key).collect();
@@ -645,7 +645,7 @@ mod tests {
                 status: "open".into(),
                 due: String::new(),
             }],
-            ..ReportDraft::default()
+            ..Default::default()
         };
         let fields: Vec<String> = d
             .report()

@@ -108,7 +108,7 @@ pub fn SignInForm(
         }
         if !missing.is_empty() {
             problems.set(missing);
-            super::form::focus_summary();
+            problems.focus();
             return;
         }
         busy.set(true);
@@ -122,11 +122,11 @@ pub fn SignInForm(
                     // The password is cleared: it was wrong or is about to be retyped.
                     password.set(String::new());
                     problems.general.set(Some(detail));
-                    super::form::focus_summary();
+                    problems.focus();
                 }
                 Err(other) => {
                     problems.general.set(Some(other.to_string()));
-                    super::form::focus_summary();
+                    problems.focus();
                 }
             }
             busy.set(false);

@@ -1,0 +1,202 @@
+// Support staff post, change and end notices in a real Chromium, against the real server
+// with accounts made by the command line.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startBrowser, artifacts } from './harness.mjs';
+import { startServerWithAccounts, freshPage, signIn, api, PASSWORD } from './manage-harness.mjs';
+
+let server;
+let chrome;
+
+before(async () => {
+  server = await startServerWithAccounts({ sam: 'support', sue: 'support' });
+  chrome = await startBrowser();
+});
+
+after(async () => {
+  await chrome?.stop();
+  await server?.stop();
+});
+
+/** A `datetime-local` value in UK time, `minutes` from now. */
+function ukInput(minutes) {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit',
+    hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  }).formatToParts(new Date(Date.now() + minutes * 60_000)).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
+}
+
+test('a wrong password is refused in words, and nothing but the password is cleared', async () => {
+  const { page, context } = await freshPage(chrome.browser);
+  await page.goto(`${server.url}/manage/notices`);
+  // Not signed in: the sign-in form stands in for the page, at the same address.
+  await page.getByRole('heading', { name: 'Sign in to manage TIS Status' }).waitFor();
+  await page.getByLabel('Name').fill('sam');
+  await page.getByLabel('Password').fill('not the password at all');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const summary = page.getByRole('alert');
+  await summary.getByText('That name and password do not match an active account. Check both and try again.').waitFor();
+  assert.equal(await page.getByLabel('Name').inputValue(), 'sam');
+  assert.equal(await page.getByLabel('Password').inputValue(), '');
+  await page.screenshot({ path: join(artifacts, 'manage-sign-in-wrong-password.png'), fullPage: true });
+
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Notices', exact: true }).waitFor();
+  assert.match(await page.locator('.staff-who').innerText(), /Signed in as sam \(support/);
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
+test('support posts a notice with two fields and one click; users see it without reloading, and it goes when ended', async () => {
+  const reader = await freshPage(chrome.browser);
+  await reader.page.goto(server.url);
+  await reader.page.locator('h1').waitFor();
+
+  const { page, context } = await freshPage(chrome.browser);
+  await signIn(page, server.url, 'sam');
+  await page.getByRole('link', { name: 'Post a notice' }).click();
+  await page.getByRole('heading', { name: 'Post a notice' }).waitFor();
+
+  // The quickest notice: a title, the words, and Publish. Kind (known problem), audience
+  // (everyone) and times (from now, until ended) have defaults shown on the form.
+  const title = 'Bulk upload is not working';
+  let fields = 0;
+  let clicks = 0;
+  await page.getByLabel('Title', { exact: true }).fill(title); fields += 1;
+  await page.getByLabel('What users need to know').fill(
+    'Uploads fail with “Unknown Server Error”. Try again after 2pm. We will update this notice by then.',
+  ); fields += 1;
+  // The preview shows it as users will see it, before it is saved.
+  const preview = page.locator('.preview');
+  await preview.getByText(title).waitFor();
+  assert.match(await preview.innerText(), /Known problem/i);
+  assert.match(await preview.innerText(), /until it is ended/);
+  await page.screenshot({ path: join(artifacts, 'manage-notice-form.png'), fullPage: true });
+  await page.getByRole('button', { name: 'Publish now' }).click(); clicks += 1;
+  await page.getByText(`Published “${title}”. Users can see it now.`).waitFor();
+  console.log(`posting a notice took ${fields} fields and ${clicks} click beyond typing`);
+  assert.ok(fields <= 6 && clicks <= 2);
+
+  const listed = await api(page, server.url, '/api/v1/notices?state=active');
+  const notice = listed.body.find((n) => n.title === title);
+  assert.ok(notice, 'the notice is live');
+  assert.equal(notice.kind, 'known_problem');
+  assert.equal(notice.author, 'sam');
+
+  // The reader's page updates itself.
+  await reader.page.getByText(title).first().waitFor({ timeout: 30_000 });
+  await reader.page.screenshot({ path: join(artifacts, 'manage-notice-public.png'), fullPage: true });
+
+  await page.getByRole('button', { name: `End now “${title}”` }).click();
+  await page.getByText(`Ended “${title}”. Users no longer see it.`).waitFor();
+  await page.locator('section[aria-labelledby="ended"]').getByRole('link', { name: title, exact: true }).waitFor();
+  await reader.page.getByText(title).first().waitFor({ state: 'detached', timeout: 30_000 });
+  assert.deepEqual(page.errors, []);
+  await context.close();
+  await reader.context.close();
+});
+
+test('every problem is shown by its field, nothing typed is lost, and the draft outlives a reload', async () => {
+  const { page, context } = await freshPage(chrome.browser);
+  await signIn(page, server.url, 'sam');
+  await page.goto(`${server.url}/manage/notices/new`);
+  const body = 'TIS will not be available while we upgrade it.';
+  await page.getByLabel('What users need to know').fill(body);
+  await page.getByLabel('Planned maintenance').check();
+  await page.getByLabel('Starts (UK time)').fill(ukInput(24 * 60));
+  await page.getByLabel('Ends (UK time)').fill(ukInput(23 * 60));
+  await page.getByRole('button', { name: 'Publish now' }).click();
+
+  const summary = page.locator('.problem-summary');
+  await summary.waitFor();
+  assert.equal(await summary.evaluate((el) => el === document.activeElement), true, 'focus moves to the problems');
+  assert.match(await summary.innerText(), /Give the notice a title\./);
+  assert.match(await summary.innerText(), /The end time must be after the start time\./);
+  assert.match(await page.locator('#f-title-error').innerText(), /Give the notice a title\./);
+  assert.match(await page.locator('#f-ends_at-error').innerText(), /The end time must be after the start time\./);
+  assert.equal(await page.getByLabel('Title', { exact: true }).getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.getByLabel('What users need to know').inputValue(), body);
+  await page.screenshot({ path: join(artifacts, 'manage-notice-problems.png'), fullPage: true });
+  // Following a problem's link goes to its field.
+  await summary.getByRole('link', { name: 'Give the notice a title.' }).click();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'f-title');
+
+  await page.reload();
+  await page.getByText('We kept what you typed before it was saved.').waitFor();
+  assert.equal(await page.getByLabel('What users need to know').inputValue(), body);
+  assert.equal(await page.getByLabel('Planned maintenance').isChecked(), true);
+
+  await page.getByLabel('Title', { exact: true }).fill('TIS unavailable tomorrow for an upgrade');
+  await page.getByLabel('Ends (UK time)').fill(ukInput(26 * 60));
+  await page.getByRole('button', { name: 'Publish now' }).click();
+  await page.getByText(/Published “TIS unavailable tomorrow for an upgrade”\. Users will see it from/).waitFor();
+  await page.locator('section[aria-labelledby="starting-later"]')
+    .getByRole('link', { name: 'TIS unavailable tomorrow for an upgrade', exact: true }).waitFor();
+  // Saved, so the draft is gone: the next notice starts empty.
+  await page.goto(`${server.url}/manage/notices/new`);
+  await page.getByLabel('Title', { exact: true }).waitFor();
+  assert.equal(await page.getByLabel('What users need to know').inputValue(), '');
+  assert.equal(await page.getByText('We kept what you typed').count(), 0);
+  await context.close();
+});
+
+test('when the sign-in has ended, signing in again in place saves what was typed', async () => {
+  const { page, context } = await freshPage(chrome.browser);
+  await signIn(page, server.url, 'sam');
+  await page.goto(`${server.url}/manage/notices/new`);
+  const title = 'Form R cannot be submitted';
+  await page.getByLabel('Title', { exact: true }).fill(title);
+  await page.getByLabel('What users need to know').fill('Trainees cannot submit Form R. Save your work and try later.');
+  // The sign-in ends (as after 12 hours, or a sign-out in another tab).
+  await context.clearCookies();
+  await page.getByRole('button', { name: 'Publish now' }).click();
+  const again = page.locator('.sign-in-again');
+  await again.getByRole('heading', { name: 'Sign in again to carry on' }).waitFor();
+  assert.match(await page.locator('.problem-summary').innerText(), /Your sign-in has ended, so nothing was saved/);
+  assert.equal(await page.getByLabel('Title', { exact: true }).inputValue(), title);
+  await page.screenshot({ path: join(artifacts, 'manage-sign-in-again.png'), fullPage: true });
+  assert.equal(await again.getByLabel('Name').inputValue(), 'sam');
+  await again.getByLabel('Password').fill(PASSWORD);
+  await again.getByRole('button', { name: 'Sign in and save' }).click();
+  await page.getByText(`Published “${title}”. Users can see it now.`).waitFor();
+  const listed = await api(page, server.url, '/api/v1/notices?state=active');
+  assert.ok(listed.body.some((n) => n.title === title));
+  await context.close();
+});
+
+test('support changes a notice, and a refusal from the server is shown in words', async () => {
+  const first = await freshPage(chrome.browser);
+  const second = await freshPage(chrome.browser);
+  await signIn(first.page, server.url, 'sam');
+  await signIn(second.page, server.url, 'sue');
+  await first.page.goto(`${server.url}/manage/notices/new`);
+  await first.page.getByLabel('Title', { exact: true }).fill('Revalidation is slow');
+  await first.page.getByLabel('What users need to know').fill('Pages take a minute to load.');
+  await first.page.getByLabel('Information').check();
+  await first.page.getByLabel('Revalidation').check();
+  await first.page.getByLabel('Admins').check();
+  await first.page.getByRole('button', { name: 'Publish now' }).click();
+  await first.page.getByText('Published “Revalidation is slow”').waitFor();
+
+  // Change it: the form opens with what was saved.
+  await first.page.getByRole('link', { name: 'Revalidation is slow', exact: true }).click();
+  await first.page.getByRole('heading', { name: 'Change a notice' }).waitFor();
+  assert.equal(await first.page.getByLabel('Revalidation').isChecked(), true);
+  assert.equal(await first.page.getByLabel('Admins').isChecked(), true);
+  await first.page.getByLabel('Title', { exact: true }).fill('Revalidation is slow this morning');
+  assert.match(await first.page.locator('.preview').innerText(), /For admins in local offices/);
+  await first.page.getByRole('button', { name: 'Save changes' }).click();
+  await first.page.getByText('Published “Revalidation is slow this morning”').waitFor();
+
+  // Someone else ends it first; ending it again is refused, and the page says why.
+  await second.page.goto(`${server.url}/manage/notices`);
+  await second.page.getByRole('button', { name: 'End now “Revalidation is slow this morning”' }).click();
+  await second.page.getByText('Ended “Revalidation is slow this morning”').waitFor();
+  await first.page.getByRole('button', { name: 'End now “Revalidation is slow this morning”' }).click();
+  await first.page.locator('.problem-summary').getByText(/has already ended\. Nothing was changed\./).waitFor();
+  await first.context.close();
+  await second.context.close();
+});
