@@ -402,7 +402,7 @@ fn timeline_view(entries: &[TimelineEntry]) -> Vec<Node> {
         any = true;
         let kind = words::timeline_kind(entry.kind);
         list = list.c(h("li")
-            .class(format!("entry-{}", words::timeline_kind_class(entry.kind)))
+            .class(format!("timeline-entry kind-{}", words::timeline_kind_class(entry.kind)))
             .c(h("span")
                 .class("entry-when")
                 .t(capitalise(&format_timeline_when(
