@@ -402,7 +402,10 @@ fn timeline_view(entries: &[TimelineEntry]) -> Vec<Node> {
         any = true;
         let kind = words::timeline_kind(entry.kind);
         list = list.c(h("li")
-            .class(format!("timeline-entry kind-{}", words::timeline_kind_class(entry.kind)))
+            .class(format!(
+                "timeline-entry kind-{}",
+                words::timeline_kind_class(entry.kind)
+            ))
             .c(h("span")
                 .class("entry-when")
                 .t(capitalise(&format_timeline_when(
@@ -612,6 +615,10 @@ fn ProbeHistory(
     view! { <Content of=content /> }
 }
 
+/// A service that went up and down many times would fill the page; the first spells
+/// say what happened.
+const SPANS_LISTED: usize = 12;
+
 fn history_view(history: &StatusHistory) -> Vec<El> {
     if history.checks == 0 {
         return vec![h("p").t(format!(
@@ -673,18 +680,27 @@ fn history_view(history: &StatusHistory) -> Vec<El> {
         out.push(h("p").t(format!("Working throughout. {summary}")));
     } else {
         out.push(h("p").t(summary));
+        let more = problems.len().saturating_sub(SPANS_LISTED);
         out.push(
             h("ul")
                 .class("history-spans")
-                .cs(problems.into_iter().map(|s| {
+                .cs(problems.into_iter().take(SPANS_LISTED).map(|s| {
+                    let length = match (s.to - s.from).num_minutes() {
+                        0 => "under a minute".to_string(),
+                        m => format_duration(m),
+                    };
                     h("li").c(status_marker(s.status)).t(format!(
-                        " from {} to {} ({})",
+                        " from {} to {} ({length})",
                         uk_date_time(s.from),
                         uk_date_time(s.to),
-                        format_duration((s.to - s.from).num_minutes())
                     ))
                 })),
         );
+        if more > 0 {
+            out.push(h("p").t(format!(
+                "And {more} more short spells. The uptime table on the service's own page gives every day."
+            )));
+        }
     }
     out
 }
