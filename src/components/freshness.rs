@@ -18,17 +18,17 @@ pub fn Freshness(
     let conn = expect_context::<Conn>();
     let clock = expect_context::<Clock>().0;
     let warning = move || {
-        if conn.reachable.get() {
+        // With no data at all, the page says so in full itself (see `unavailable`).
+        let (false, Some(at)) = (conn.reachable.get(), as_of.get()) else {
             return Vec::new();
-        }
+        };
         let now = clock.get();
-        let mut text = h("p").c(h("strong").t("We cannot reach the status server at the moment."));
-        if let Some(at) = as_of.get() {
-            text = text.t(format!(
+        let text = h("p")
+            .c(h("strong").t("We cannot reach the status server at the moment."))
+            .t(format!(
                 " This page shows what we knew as of {}.",
                 self::as_of(at, now)
             ));
-        }
         vec![
             h("div")
                 .class("stale")

@@ -87,33 +87,51 @@ pub fn Overview() -> impl IntoView {
             .filter(|n| n.audience.reaches(reader))
             .map(|n| notice_card(n, &names, "h3"))
             .collect();
+        let later = s.upcoming.iter().any(|n| n.audience.reaches(reader));
+        let mut section = h("section")
+            .class("notices-now")
+            .a("aria-labelledby", "notices-heading")
+            .c(h("h2").a("id", "notices-heading").t("Notices"))
+            .c(audience_chooser(reader));
+        if now.is_empty() {
+            section = section.c(h("p").class("none").t(if later {
+                "There are no notices for you now. Planned work is listed after the services."
+            } else {
+                "There are no notices for you at the moment."
+            }));
+        }
+        section = section.cs(now);
+        vec![
+            section
+                .c(h("p").c(h("a")
+                    .a("href", "/notices")
+                    .t("All notices, including past ones")))
+                .into(),
+        ]
+    };
+    // Planned work comes after the services: a reader asking "is it working now?" sees
+    // the services first.
+    let coming = move || {
+        let Some(s) = ready.get() else {
+            return Vec::new();
+        };
+        let names = names(&s);
+        let reader = audience.get();
         let later: Vec<El> = s
             .upcoming
             .iter()
             .filter(|n| n.audience.reaches(reader))
             .map(|n| notice_card(n, &names, "h3"))
             .collect();
-        let mut section = h("section")
-            .class("notices-now")
-            .a("aria-labelledby", "notices-heading")
-            .c(h("h2").a("id", "notices-heading").t("Notices"))
-            .c(audience_chooser(reader));
-        if now.is_empty() && later.is_empty() {
-            section = section.c(h("p")
-                .class("none")
-                .t("There are no notices for you at the moment."));
-        }
-        section = section.cs(now);
-        if !later.is_empty() {
-            section = section
-                .c(h("h3").class("coming-up").t("Coming up"))
-                .cs(later);
+        if later.is_empty() {
+            return Vec::new();
         }
         vec![
-            section
-                .c(h("p").c(h("a")
-                    .a("href", "/notices")
-                    .t("All notices, including past ones")))
+            h("section")
+                .class("coming-up")
+                .a("aria-labelledby", "coming-up-heading")
+                .c(h("h2").a("id", "coming-up-heading").t("Coming up"))
+                .cs(later)
                 .into(),
         ]
     };
@@ -157,6 +175,7 @@ pub fn Overview() -> impl IntoView {
         <Content of=incidents />
         <Content of=notices />
         <Content of=services />
+        <Content of=coming />
     }
 }
 

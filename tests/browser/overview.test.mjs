@@ -93,7 +93,7 @@ test('notices follow the audience the reader chose, and the choice is remembered
   const page = await chrome.page();
   await page.goto(server.url);
   await waitForWorking(page);
-  const titles = () => page.locator('.notices-now .notice-title').allTextContents();
+  const titles = () => page.locator('.notice-title').allTextContents();
   const everyone = await titles();
   assert.ok(everyone.includes('Some trainees cannot upload documents larger than 10MB in Self-Service'), everyone.join(' | '));
   assert.ok(everyone.includes('TIS admin site unavailable on Saturday 16 January 2027, 8am to 11am'), everyone.join(' | '));
@@ -101,7 +101,7 @@ test('notices follow the audience the reader chose, and the choice is remembered
   assert.ok(!everyone.includes('Form R Part B is changing on Monday 1 February 2027'));
 
   await page.getByRole('radio', { name: 'Trainees' }).check();
-  await page.locator('.notices-now .notice-title', { hasText: 'TIS admin site unavailable' }).waitFor({ state: 'detached' });
+  await page.locator('.notice-title', { hasText: 'TIS admin site unavailable' }).waitFor({ state: 'detached' });
   const trainees = await titles();
   assert.ok(trainees.includes('Some trainees cannot upload documents larger than 10MB in Self-Service'));
   assert.ok(trainees.includes('Check this page first if TIS is not working'), 'notices for everyone reach trainees too');
@@ -112,9 +112,10 @@ test('notices follow the audience the reader chose, and the choice is remembered
   assert.deepEqual(await titles(), trainees);
 
   await page.getByRole('radio', { name: 'Admin staff' }).check();
-  await page.locator('.notices-now .notice-title', { hasText: 'TIS admin site unavailable' }).waitFor();
+  await page.locator('.notice-title', { hasText: 'TIS admin site unavailable' }).waitFor();
   assert.ok(!(await titles()).includes('Some trainees cannot upload documents larger than 10MB in Self-Service'));
-  const upcoming = page.locator('.notices-now .notice-maintenance');
+  // Planned work comes after the services.
+  const upcoming = page.locator('.coming-up .notice-maintenance');
   assert.match(await upcoming.locator('.facts').innerText(), /When\s+Saturday 16 January 2027, 8am to 11am GMT/);
   assert.match(await upcoming.locator('.notice-kind').innerText(), /Planned maintenance · For admin staff/);
 });

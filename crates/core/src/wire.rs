@@ -507,6 +507,15 @@ pub fn strip_summary(days: &[DayMark]) -> String {
     text
 }
 
+/// A response time in words: "40 ms", or "under 1 ms" for what rounds down to nothing.
+pub fn ms_text(ms: u32) -> String {
+    if ms == 0 {
+        "under 1 ms".to_string()
+    } else {
+        format!("{ms} ms")
+    }
+}
+
 /// The latency line in one sentence, for people who cannot see it.
 pub fn latency_summary(hours: &[HourLatency]) -> String {
     let known: Vec<u32> = hours.iter().filter_map(|h| h.median_ms).collect();
@@ -514,9 +523,9 @@ pub fn latency_summary(hours: &[HourLatency]) -> String {
         return "No response times in the last 24 hours.".into();
     };
     let range = if low == high {
-        format!("{low} ms")
+        ms_text(*low)
     } else {
-        format!("between {low} ms and {high} ms")
+        format!("between {} and {}", ms_text(*low), ms_text(*high))
     };
     let latest = hours
         .iter()
@@ -525,8 +534,9 @@ pub fn latency_summary(hours: &[HourLatency]) -> String {
     let mut text = format!("Typical response time over the last 24 hours: {range}.");
     if let Some((at, ms)) = latest {
         text.push_str(&format!(
-            " In the hour from {} it was {ms} ms.",
-            uk_time(at)
+            " In the hour from {} it was {}.",
+            uk_time(at),
+            ms_text(ms)
         ));
     }
     text
@@ -1047,6 +1057,11 @@ mod tests {
         assert_eq!(
             latency_summary(&[]),
             "No response times in the last 24 hours."
+        );
+        let quick = hourly(&[point("2026-11-24T10:05:00Z", 10, 0, Some(0))]);
+        assert_eq!(
+            latency_summary(&quick),
+            "Typical response time over the last 24 hours: under 1 ms. In the hour from 10am it was under 1 ms."
         );
     }
 
