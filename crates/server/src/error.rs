@@ -6,6 +6,7 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use tis_core::FieldError;
 
 use crate::store::StoreError;
@@ -131,6 +132,66 @@ impl From<JsonRejection> for AppError {
     }
 }
 
+/// A JSON body that does not fit `T`, said as the field to fix and how. serde_json calls a
+/// value of the wrong kind for a field of fixed words (`"severity": 3`) a syntax error and
+/// does not say the words; they are found by asking `T` about the body with a word it
+/// cannot know in that place, so the answer can list them.
+pub fn body_problem<T: DeserializeOwned>(rejection: JsonRejection, body: &[u8]) -> AppError {
+    if let JsonRejection::JsonSyntaxError(e) = &rejection
+        && let Some(found) = path_error(e)
+        && found.inner().classify() == serde_json::error::Category::Syntax
+        && let Some((words, sent)) = words_at::<T>(body, found.path())
+    {
+        return AppError::Unreadable(FieldError::new(
+            found.path().to_string(),
+            format!("This must be one of: {words} (in quotes), not {sent}."),
+        ));
+    }
+    AppError::from(rejection)
+}
+
+/// The words the field at `path` of `T` takes, and what `body` has there instead.
+fn words_at<T: DeserializeOwned>(
+    body: &[u8],
+    path: &serde_path_to_error::Path,
+) -> Option<(String, String)> {
+    use serde_path_to_error::Segment;
+    let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let slot = path
+        .iter()
+        .try_fold(&mut value, |v, segment| match segment {
+            Segment::Map { key } => v.get_mut(key.as_str()),
+            Segment::Seq { index } => v.get_mut(*index),
+            Segment::Enum { .. } | Segment::Unknown => None,
+        })?;
+    let sent = match slot {
+        serde_json::Value::Null => "null".to_string(),
+        serde_json::Value::Bool(b) => b.to_string(),
+        serde_json::Value::Number(n) => format!("the number {n}"),
+        serde_json::Value::String(s) => format!("the text \"{s}\""),
+        serde_json::Value::Array(_) => "a list".to_string(),
+        serde_json::Value::Object(_) => "an object".to_string(),
+    };
+    // No field here takes the empty word, so serde names the ones it does take.
+    *slot = serde_json::Value::String(String::new());
+    let error = serde_path_to_error::deserialize::<_, T>(value).err()?;
+    let text = error.inner().to_string();
+    if error.path().to_string() != path.to_string() || !text.starts_with("unknown variant ") {
+        return None;
+    }
+    Some((backticked_choices(&text), sent)).filter(|(words, _)| !words.is_empty())
+}
+
+/// The choices serde lists after the first two quoted words of `text`, e.g. the fields of
+/// "unknown field `x`, expected one of `a`, `b`" are `a, b`.
+fn backticked_choices(text: &str) -> String {
+    text.split('`')
+        .skip(3)
+        .step_by(2)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The deserializer's error with the path to the field at fault, which axum keeps inside
 /// its rejection.
 fn path_error<'a>(
@@ -155,13 +216,7 @@ fn in_words(path: String, text: &str) -> FieldError {
     // serde_json appends where in the text the problem is; the field says it better.
     let text = text.rfind(" at line ").map_or(text, |at| &text[..at]);
     let quoted = |s: &str| s.split('`').nth(1).unwrap_or_default().to_string();
-    let choices = |s: &str| -> String {
-        s.split('`')
-            .skip(3)
-            .step_by(2)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let choices = backticked_choices;
     if let Some(rest) = text.strip_prefix("missing field ") {
         return FieldError::new(under(&quoted(rest)), "This is required. Add it.");
     }

@@ -2,7 +2,6 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tis_core::Role;
@@ -14,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::api::ApiPath;
+use crate::api::{ApiJson, ApiPath};
 use crate::auth::{self, Actor};
 use crate::error::AppError;
 use crate::error::Problem;
@@ -68,10 +67,10 @@ async fn list_accounts(
 async fn add_account(
     State(state): State<AppState>,
     actor: Actor,
-    body: Result<Json<AccountInput>, JsonRejection>,
+    body: Result<ApiJson<AccountInput>, AppError>,
 ) -> Result<(StatusCode, Json<Account>), AppError> {
     actor.require(Role::Admin)?;
-    let Json(input) = body?;
+    let ApiJson(input) = body?;
     let account = auth::add_account(state.store.as_ref(), &input, actor.change()).await?;
     Ok((StatusCode::CREATED, Json(account)))
 }
@@ -150,10 +149,10 @@ async fn list_tokens(
 async fn create_token(
     State(state): State<AppState>,
     actor: Actor,
-    body: Result<Json<TokenInput>, JsonRejection>,
+    body: Result<ApiJson<TokenInput>, AppError>,
 ) -> Result<Response, AppError> {
     actor.require(Role::Admin)?;
-    let Json(input) = body?;
+    let ApiJson(input) = body?;
     let (token, info) = auth::create_token(state.store.as_ref(), &input, actor.change()).await?;
     let mut response = (StatusCode::CREATED, Json(NewToken { token, info })).into_response();
     // The only answer that holds the token: no cache may keep it.

@@ -3,7 +3,6 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use tis_core::Role;
@@ -11,6 +10,7 @@ use tis_core::manage::{Glossary, validate_glossary};
 use tis_core::plain::default_glossary;
 
 use crate::AppState;
+use crate::api::ApiJson;
 use crate::auth::Actor;
 use crate::error::AppError;
 use crate::openapi::WriteProblems;
@@ -63,10 +63,10 @@ async fn read(State(state): State<AppState>) -> Result<Response, AppError> {
 async fn save(
     State(state): State<AppState>,
     actor: Actor,
-    body: Result<Json<Glossary>, JsonRejection>,
+    body: Result<ApiJson<Glossary>, AppError>,
 ) -> Result<Response, AppError> {
     actor.require(Role::Editor)?;
-    let Json(glossary) = body?;
+    let ApiJson(glossary) = body?;
     validate_glossary(&glossary).map_err(AppError::Invalid)?;
     let glossary = glossary.tidied();
     state

@@ -2,7 +2,7 @@
 //! staff; opened and edited by editors, updated by support.
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -21,7 +21,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::api::ApiPath;
+use crate::api::{ApiJson, ApiPath};
 use crate::api::{known_services, private, public_incident, stored};
 use crate::auth::{Actor, MaybeActor};
 use crate::diff::ReportDiff;
@@ -239,10 +239,10 @@ async fn one(
 async fn create(
     State(state): State<AppState>,
     actor: Actor,
-    body: Result<Json<IncidentInput>, JsonRejection>,
+    body: Result<ApiJson<IncidentInput>, AppError>,
 ) -> Result<Response, AppError> {
     actor.require(Role::Editor)?;
-    let Json(input) = body?;
+    let ApiJson(input) = body?;
     let candidate = incident_of(0, &input, Vec::new(), None);
     validate_incident(&candidate, &known_services(&state)).map_err(AppError::Invalid)?;
     let write = state.store.create_incident(&input, actor.change());
@@ -268,10 +268,10 @@ async fn update(
     State(state): State<AppState>,
     actor: Actor,
     ApiPath(id): ApiPath<i64>,
-    body: Result<Json<IncidentInput>, JsonRejection>,
+    body: Result<ApiJson<IncidentInput>, AppError>,
 ) -> Result<Response, AppError> {
     actor.require(Role::Editor)?;
-    let Json(input) = body?;
+    let ApiJson(input) = body?;
     let snapshot = state.snapshots.current();
     let old = find(&snapshot.model, id)?;
     let candidate = incident_of(id, &input, old.updates.clone(), old.report.clone());
@@ -302,10 +302,10 @@ async fn post_update(
     State(state): State<AppState>,
     actor: Actor,
     ApiPath(id): ApiPath<i64>,
-    body: Result<Json<UpdateInput>, JsonRejection>,
+    body: Result<ApiJson<UpdateInput>, AppError>,
 ) -> Result<Response, AppError> {
     actor.require(Role::Support)?;
-    let Json(input) = body?;
+    let ApiJson(input) = body?;
     let change = actor.change();
     let snapshot = state.snapshots.current();
     let mut candidate = find(&snapshot.model, id)?.clone();
@@ -353,10 +353,10 @@ async fn save_report(
     State(state): State<AppState>,
     actor: Actor,
     ApiPath(id): ApiPath<i64>,
-    body: Result<Json<ReportSave>, JsonRejection>,
+    body: Result<ApiJson<ReportSave>, AppError>,
 ) -> Result<Response, AppError> {
     actor.require(Role::Editor)?;
-    let Json(save) = body?;
+    let ApiJson(save) = body?;
     find(&state.snapshots.current().model, id)?;
     validate_report(&save.report).map_err(|errors| {
         AppError::Invalid(errors.into_iter().map(|e| e.under("report")).collect())

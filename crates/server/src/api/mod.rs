@@ -10,7 +10,11 @@ mod session;
 mod summary;
 
 use axum::Json;
-use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, RawPathParams};
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{
+    DefaultBodyLimit, FromRequest, FromRequestParts, Path, RawPathParams, Request,
+};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -60,6 +64,32 @@ where
                 let params: Vec<(&str, &str)> = raw.iter().flat_map(|r| r.iter()).collect();
                 Err(crate::error::path_problem(rejection, &params))
             }
+        }
+    }
+}
+
+/// Like axum's `Json`, but a field of fixed words sent another kind of value is answered
+/// naming the words (see [`crate::error::body_problem`]). Taken as
+/// `Result<ApiJson<T>, AppError>`, so that handlers check the role before the body.
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, AppError> {
+        let (parts, body) = request.into_parts();
+        // Read once and kept, to look into when it does not fit; within the body limit.
+        let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
+            .await
+            .map_err(|e| AppError::from(JsonRejection::from(e)))?;
+        let again = Request::from_parts(parts, Body::from(bytes.clone()));
+        match Json::<T>::from_request(again, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(crate::error::body_problem::<T>(rejection, &bytes)),
         }
     }
 }

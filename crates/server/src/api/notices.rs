@@ -1,7 +1,7 @@
 //! Notices: read by everyone; posted, edited and ended by support staff.
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -14,7 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::api::ApiPath;
+use crate::api::{ApiJson, ApiPath};
 use crate::api::{known_services, private, stored};
 use crate::auth::{Actor, MaybeActor};
 use crate::error::AppError;
@@ -160,10 +160,10 @@ fn check(state: &AppState, input: &NoticeInput, change: &Change) -> Result<(), A
 async fn create(
     State(state): State<AppState>,
     actor: Actor,
-    body: Result<Json<NoticeInput>, JsonRejection>,
+    body: Result<ApiJson<NoticeInput>, AppError>,
 ) -> Result<Response, AppError> {
     actor.require(Role::Support)?;
-    let Json(input) = body?;
+    let ApiJson(input) = body?;
     let change = actor.change();
     check(&state, &input, &change)?;
     let write = state.store.create_notice(&input, change);
@@ -189,10 +189,10 @@ async fn update(
     State(state): State<AppState>,
     actor: Actor,
     ApiPath(id): ApiPath<i64>,
-    body: Result<Json<NoticeInput>, JsonRejection>,
+    body: Result<ApiJson<NoticeInput>, AppError>,
 ) -> Result<Response, AppError> {
     actor.require(Role::Support)?;
-    let Json(input) = body?;
+    let ApiJson(input) = body?;
     let change = actor.change();
     check(&state, &input, &change)?;
     let write = state.store.update_notice(id, &input, change);

@@ -5,7 +5,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -17,6 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::api::ApiJson;
 use crate::auth::{self, Credentials, SignInLimiter};
 use crate::error::{AppError, Problem};
 use crate::store::NewSession;
@@ -55,9 +55,9 @@ async fn sign_in(
     // Absent when the app is called without a socket (tests with `oneshot`): then all
     // such callers share one count.
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    body: Result<Json<SignIn>, JsonRejection>,
+    body: Result<ApiJson<SignIn>, AppError>,
 ) -> Result<Response, AppError> {
-    let Json(input) = body?;
+    let ApiJson(input) = body?;
     let ip = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
     // Names are lower case; people type them as they like.
     let name = input.name.trim().to_lowercase();

@@ -5,6 +5,7 @@ mod sqlite;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+pub use tis_core::export::AuditEntry;
 use tis_core::export::Export;
 use tis_core::wire::{IncidentInput, NoticeInput, UpdateInput};
 use tis_core::{
@@ -37,16 +38,6 @@ pub enum StoreError {
         base: u32,
         current: u32,
     },
-}
-
-/// One line of the audit log.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct AuditEntry {
-    pub at: DateTime<Utc>,
-    pub actor: String,
-    pub action: String,
-    pub target: String,
-    pub detail: String,
 }
 
 /// Who is writing and when, recorded with every change.
@@ -305,7 +296,8 @@ pub trait Store: Send + Sync + 'static {
         change: Change<'_>,
     ) -> Result<()>;
 
-    /// Everything people wrote, in the export file's shape.
+    /// Everything the export file holds (see `tis_core::export`), as one consistent
+    /// snapshot.
     async fn export(&self) -> Result<Export>;
     /// Writes an already checked export in one transaction: all of it, or none.
     async fn import(&self, export: &Export, change: Change<'_>) -> Result<()>;

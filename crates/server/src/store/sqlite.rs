@@ -9,10 +9,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteRow,
 };
 use sqlx::{Row, Sqlite, Transaction};
-use tis_core::export::{EXPORT_VERSION, Export};
+use tis_core::export::Export;
 use tis_core::wire::{IncidentInput, NoticeInput, UpdateInput};
 use tis_core::{DailyUptime, Incident, IncidentUpdate, Notice, ProbeResult, Report, Revision};
 
@@ -26,6 +27,9 @@ mod glossary;
 // Status changes, kept for incident timelines.
 #[path = "sqlite_status.rs"]
 mod status;
+// The export file, written and read whole.
+#[path = "sqlite_export.rs"]
+mod export;
 
 /// The file name of the database inside the data directory.
 pub const DB_FILE: &str = "tis-status.db";
@@ -182,24 +186,7 @@ impl Store for SqliteStore {
     async fn save_rollups(&self, days: &[DailyUptime]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         for d in days {
-            sqlx::query(
-                "INSERT OR REPLACE INTO daily_uptime
-                 (service, date, checks, failed_checks, minutes, minutes_down, minutes_degraded,
-                  minutes_no_data, median_latency_ms, p95_latency_ms)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(&d.service)
-            .bind(d.date.to_string())
-            .bind(d.checks)
-            .bind(d.failed_checks)
-            .bind(d.minutes)
-            .bind(d.minutes_down)
-            .bind(d.minutes_degraded)
-            .bind(d.minutes_no_data)
-            .bind(d.median_latency_ms)
-            .bind(d.p95_latency_ms)
-            .execute(&mut *tx)
-            .await?;
+            insert_rollup(&mut tx, d).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -219,32 +206,11 @@ impl Store for SqliteStore {
         .bind(to.to_string())
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                let date: String = row.get("date");
-                Ok(DailyUptime {
-                    service: row.get("service"),
-                    date: date
-                        .parse()
-                        .map_err(|e| StoreError::Corrupt(format!("date \"{date}\": {e}")))?,
-                    checks: row.get("checks"),
-                    failed_checks: row.get("failed_checks"),
-                    minutes: row.get("minutes"),
-                    minutes_down: row.get("minutes_down"),
-                    minutes_degraded: row.get("minutes_degraded"),
-                    minutes_no_data: row.get("minutes_no_data"),
-                    median_latency_ms: row.get("median_latency_ms"),
-                    p95_latency_ms: row.get("p95_latency_ms"),
-                })
-            })
-            .collect()
+        rows.iter().map(rollup_from).collect()
     }
 
     async fn notices(&self) -> Result<Vec<Notice>> {
-        let rows = sqlx::query("SELECT * FROM notices ORDER BY starts_at DESC, id")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(notice_from).collect()
+        select_notices(&mut *self.pool.acquire().await?).await
     }
 
     async fn create_notice(&self, input: &NoticeInput, change: Change<'_>) -> Result<Notice> {
@@ -273,20 +239,7 @@ impl Store for SqliteStore {
     }
 
     async fn incidents(&self) -> Result<Vec<Incident>> {
-        let rows = sqlx::query("SELECT * FROM incidents ORDER BY started_at DESC, id DESC")
-            .fetch_all(&self.pool)
-            .await?;
-        let update_rows = sqlx::query("SELECT * FROM incident_updates ORDER BY at, id")
-            .fetch_all(&self.pool)
-            .await?;
-        let mut incidents = rows.iter().map(incident_from).collect::<Result<Vec<_>>>()?;
-        for row in &update_rows {
-            let incident: i64 = row.get("incident");
-            if let Some(i) = incidents.iter_mut().find(|i| i.id == incident) {
-                i.updates.push(update_from(row)?);
-            }
-        }
-        Ok(incidents)
+        select_incidents(&mut *self.pool.acquire().await?).await
     }
 
     async fn create_incident(&self, input: &IncidentInput, change: Change<'_>) -> Result<Incident> {
@@ -395,20 +348,7 @@ impl Store for SqliteStore {
     }
 
     async fn revisions(&self) -> Result<Vec<Revision>> {
-        let rows = sqlx::query("SELECT * FROM revisions ORDER BY incident, number")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(Revision {
-                    incident: row.get("incident"),
-                    number: row.get("number"),
-                    author: row.get("author"),
-                    at: time(row.get("at"))?,
-                    report: json(row.get("report"))?,
-                })
-            })
-            .collect()
+        select_revisions(&mut *self.pool.acquire().await?).await
     }
 
     async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>> {
@@ -416,17 +356,7 @@ impl Store for SqliteStore {
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(AuditEntry {
-                    at: time(row.get("at"))?,
-                    actor: row.get("actor"),
-                    action: row.get("action"),
-                    target: row.get("target"),
-                    detail: row.get("detail"),
-                })
-            })
-            .collect()
+        rows.iter().map(audit_from).collect()
     }
 
     async fn create_account(
@@ -530,74 +460,44 @@ impl Store for SqliteStore {
     }
 
     async fn export(&self) -> Result<Export> {
-        Ok(Export {
-            version: EXPORT_VERSION,
-            notices: self.notices().await?,
-            incidents: self.incidents().await?,
-            revisions: self.revisions().await?,
-        })
+        self.export_everything().await
     }
 
     async fn import(&self, export: &Export, change: Change<'_>) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        for n in &export.notices {
-            insert_notice(&mut tx, n).await?;
-        }
-        for i in &export.incidents {
-            sqlx::query("DELETE FROM incidents WHERE id = ?")
-                .bind(i.id)
-                .execute(&mut *tx)
-                .await?;
-            write_incident_row(&mut tx, i, false).await?;
-            for u in &i.updates {
-                insert_update(&mut tx, i.id, u).await?;
-            }
-        }
-        for r in &export.revisions {
-            insert_revision(&mut tx, r).await?;
-        }
-        // Every save is a revision, and the latest is the current report. A file whose
-        // current report is not its latest revision (hand-written, or from elsewhere) gets
-        // one more revision, so that later edits have a base to start from.
-        for i in &export.incidents {
-            let Some(report) = &i.report else { continue };
-            let latest = export
-                .revisions
-                .iter()
-                .filter(|r| r.incident == i.id)
-                .max_by_key(|r| r.number);
-            if latest.is_some_and(|r| &r.report == report) {
-                continue;
-            }
-            let revision = Revision {
-                incident: i.id,
-                number: latest.map_or(1, |r| r.number + 1),
-                author: report
-                    .authors
-                    .first()
-                    .cloned()
-                    .unwrap_or_else(|| change.actor.to_string()),
-                at: change.at,
-                report: report.clone(),
-            };
-            insert_revision(&mut tx, &revision).await?;
-        }
-        audit(
-            &mut tx,
-            &change,
-            "import",
-            "store",
-            &format!(
-                "{} notices, {} incidents, {} revisions",
-                export.notices.len(),
-                export.incidents.len(),
-                export.revisions.len()
-            ),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        self.import_everything(export, change).await
     }
+}
+
+async fn select_notices(conn: &mut SqliteConnection) -> Result<Vec<Notice>> {
+    let rows = sqlx::query("SELECT * FROM notices ORDER BY starts_at DESC, id")
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(notice_from).collect()
+}
+
+/// Every incident with its updates, newest first.
+async fn select_incidents(conn: &mut SqliteConnection) -> Result<Vec<Incident>> {
+    let rows = sqlx::query("SELECT * FROM incidents ORDER BY started_at DESC, id DESC")
+        .fetch_all(&mut *conn)
+        .await?;
+    let update_rows = sqlx::query("SELECT * FROM incident_updates ORDER BY at, id")
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut incidents = rows.iter().map(incident_from).collect::<Result<Vec<_>>>()?;
+    for row in &update_rows {
+        let incident: i64 = row.get("incident");
+        if let Some(i) = incidents.iter_mut().find(|i| i.id == incident) {
+            i.updates.push(update_from(row)?);
+        }
+    }
+    Ok(incidents)
+}
+
+async fn select_revisions(conn: &mut SqliteConnection) -> Result<Vec<Revision>> {
+    let rows = sqlx::query("SELECT * FROM revisions ORDER BY incident, number")
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(revision_from).collect()
 }
 
 /// The id a new row of `table` gets, read in the transaction that writes it.
@@ -694,6 +594,29 @@ async fn write_incident_row(
     Ok(())
 }
 
+/// Keeps a day's figures, replacing those kept before for the same service and day.
+async fn insert_rollup(tx: &mut Transaction<'_, Sqlite>, d: &DailyUptime) -> Result<()> {
+    sqlx::query(
+        "INSERT OR REPLACE INTO daily_uptime
+         (service, date, checks, failed_checks, minutes, minutes_down, minutes_degraded,
+          minutes_no_data, median_latency_ms, p95_latency_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&d.service)
+    .bind(d.date.to_string())
+    .bind(d.checks)
+    .bind(d.failed_checks)
+    .bind(d.minutes)
+    .bind(d.minutes_down)
+    .bind(d.minutes_degraded)
+    .bind(d.minutes_no_data)
+    .bind(d.median_latency_ms)
+    .bind(d.p95_latency_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 async fn insert_update(
     tx: &mut Transaction<'_, Sqlite>,
     incident: i64,
@@ -778,6 +701,44 @@ fn incident_from(row: &SqliteRow) -> Result<Incident> {
             .get::<Option<String>, _>("report")
             .map(|r| json(&r))
             .transpose()?,
+    })
+}
+
+fn revision_from(row: &SqliteRow) -> Result<Revision> {
+    Ok(Revision {
+        incident: row.get("incident"),
+        number: row.get("number"),
+        author: row.get("author"),
+        at: time(row.get("at"))?,
+        report: json(row.get("report"))?,
+    })
+}
+
+fn rollup_from(row: &SqliteRow) -> Result<DailyUptime> {
+    let date: String = row.get("date");
+    Ok(DailyUptime {
+        service: row.get("service"),
+        date: date
+            .parse()
+            .map_err(|e| StoreError::Corrupt(format!("date \"{date}\": {e}")))?,
+        checks: row.get("checks"),
+        failed_checks: row.get("failed_checks"),
+        minutes: row.get("minutes"),
+        minutes_down: row.get("minutes_down"),
+        minutes_degraded: row.get("minutes_degraded"),
+        minutes_no_data: row.get("minutes_no_data"),
+        median_latency_ms: row.get("median_latency_ms"),
+        p95_latency_ms: row.get("p95_latency_ms"),
+    })
+}
+
+fn audit_from(row: &SqliteRow) -> Result<AuditEntry> {
+    Ok(AuditEntry {
+        at: time(row.get("at"))?,
+        actor: row.get("actor"),
+        action: row.get("action"),
+        target: row.get("target"),
+        detail: row.get("detail"),
     })
 }
 

@@ -1,17 +1,18 @@
 //! The editable glossary in the SQLite store: one row, replaced whole on each save.
 
-use sqlx::Row;
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::SqliteConnection;
+use sqlx::{Row, Sqlite, Transaction};
+use tis_core::export::SavedGlossary;
 use tis_core::plain::GlossaryTerm;
 
-use super::{SqliteStore, commit_audited, json, to_json, ts};
+use super::{SqliteStore, commit_audited, json, time, to_json, ts};
 use crate::store::{Change, Result};
 
 impl SqliteStore {
     pub(super) async fn saved_glossary(&self) -> Result<Option<Vec<GlossaryTerm>>> {
-        let row = sqlx::query("SELECT terms FROM glossary WHERE id = 1")
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| json(r.get::<&str, _>("terms"))).transpose()
+        let saved = select_glossary(&mut *self.pool.acquire().await?).await?;
+        Ok(saved.map(|g| g.terms))
     }
 
     pub(super) async fn replace_glossary(
@@ -20,20 +21,46 @@ impl SqliteStore {
         change: Change<'_>,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO glossary (id, terms, updated_at, updated_by) VALUES (1, ?, ?, ?)
-             ON CONFLICT (id) DO UPDATE SET terms = excluded.terms,
-                 updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-        )
-        .bind(to_json(&terms))
-        .bind(ts(change.at))
-        .bind(change.actor)
-        .execute(&mut *tx)
-        .await?;
+        write_glossary(&mut tx, terms, change.at, change.actor).await?;
         let detail = match terms.len() {
             1 => "1 term".to_string(),
             n => format!("{n} terms"),
         };
         commit_audited(tx, &change, "glossary.update", "glossary", &detail).await
     }
+}
+
+/// The glossary with when and by whom it was saved; `None` if nobody has saved one.
+pub(super) async fn select_glossary(conn: &mut SqliteConnection) -> Result<Option<SavedGlossary>> {
+    let row = sqlx::query("SELECT * FROM glossary WHERE id = 1")
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| {
+        Ok(SavedGlossary {
+            terms: json(r.get::<&str, _>("terms"))?,
+            updated_at: time(r.get("updated_at"))?,
+            updated_by: r.get("updated_by"),
+        })
+    })
+    .transpose()
+}
+
+/// Replaces the one glossary row.
+pub(super) async fn write_glossary(
+    tx: &mut Transaction<'_, Sqlite>,
+    terms: &[GlossaryTerm],
+    at: DateTime<Utc>,
+    by: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO glossary (id, terms, updated_at, updated_by) VALUES (1, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET terms = excluded.terms,
+             updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+    )
+    .bind(to_json(&terms))
+    .bind(ts(at))
+    .bind(by)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

@@ -1,8 +1,8 @@
 //! Status changes in the SQLite store: when a service went into or out of trouble.
 
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, Sqlite, Transaction};
 use tis_core::StatusChange;
 
 use super::{SqliteStore, enum_text, from_text, time, ts};
@@ -12,18 +12,7 @@ impl SqliteStore {
     pub(super) async fn insert_status_changes(&self, changes: &[StatusChange]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         for c in changes {
-            sqlx::query(
-                "INSERT INTO status_changes (service, at, from_status, to_status, reason, detail)
-                 VALUES (?, ?, ?, ?, ?, ?)",
-            )
-            .bind(&c.service)
-            .bind(ts(c.at))
-            .bind(enum_text(&c.from))
-            .bind(enum_text(&c.to))
-            .bind(&c.reason)
-            .bind(&c.detail)
-            .execute(&mut *tx)
-            .await?;
+            insert_status_change(&mut tx, c, 0).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -49,9 +38,13 @@ impl SqliteStore {
     }
 
     pub(super) async fn select_latest_status_changes(&self) -> Result<Vec<StatusChange>> {
+        // The latest by time, not by id: imported history can be written after newer
+        // changes this server saw itself.
         let rows = sqlx::query(
             "SELECT * FROM status_changes WHERE id IN
-             (SELECT MAX(id) FROM status_changes GROUP BY service)
+             (SELECT (SELECT id FROM status_changes WHERE service = d.service
+                      ORDER BY at DESC, id DESC LIMIT 1)
+              FROM (SELECT DISTINCT service FROM status_changes) d)
              ORDER BY service",
         )
         .fetch_all(&self.pool)
@@ -60,7 +53,33 @@ impl SqliteStore {
     }
 }
 
-fn change_from(row: &SqliteRow) -> Result<StatusChange> {
+/// Keeps `c`, unless the same change (service, time and statuses) is among the rows with
+/// ids below `kept_before`: those kept before this write, so that importing a file twice
+/// does not list its changes twice. 0 keeps it in any case.
+pub(super) async fn insert_status_change(
+    tx: &mut Transaction<'_, Sqlite>,
+    c: &StatusChange,
+    kept_before: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO status_changes (service, at, from_status, to_status, reason, detail)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6
+         WHERE NOT EXISTS (SELECT 1 FROM status_changes WHERE id < ?7 AND service = ?1
+                           AND at = ?2 AND from_status = ?3 AND to_status = ?4)",
+    )
+    .bind(&c.service)
+    .bind(ts(c.at))
+    .bind(enum_text(&c.from))
+    .bind(enum_text(&c.to))
+    .bind(&c.reason)
+    .bind(&c.detail)
+    .bind(kept_before)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(super) fn change_from(row: &SqliteRow) -> Result<StatusChange> {
     Ok(StatusChange {
         service: row.get("service"),
         at: time(row.get("at"))?,

@@ -122,8 +122,8 @@ impl Auth {
     }
 }
 
-/// Everything the store keeps that a request could change: the export (notices,
-/// incidents, revisions), accounts, tokens (without their last-use time, which a refused
+/// Everything the store keeps that a request could change: the export (every record
+/// kind it holds), accounts, tokens (without their last-use time, which a refused
 /// request made with a token rightly moves), probe results and the audit log.
 #[derive(Debug, PartialEq)]
 pub struct Stored {

@@ -1497,3 +1497,112 @@ async fn sign_in_refuses_unreadable_bodies_and_wrong_passwords_clearly() {
         problem.detail
     );
 }
+
+#[tokio::test]
+async fn a_field_of_fixed_words_sent_something_else_is_refused_listing_the_words() {
+    let app = spawn_app().await;
+    let admin = app.token("admin-script", Role::Admin).await;
+    let with = |mut body: Value, pointer: &str, wrong: Value| {
+        *body.pointer_mut(pointer).expect("the field is in the body") = wrong;
+        body
+    };
+    let save = json!({"base_revision": 0, "report": report("draft", "A summary.")});
+    let cases = [
+        (
+            "POST",
+            "/api/v1/notices",
+            with(notice("Wrong severity"), "/severity", json!(3)),
+            "severity",
+            "the number 3",
+            &["low", "medium", "high"][..],
+        ),
+        (
+            "POST",
+            "/api/v1/notices",
+            with(notice("Wrong kind"), "/kind", json!("nonsense")),
+            "kind",
+            "\"nonsense\"",
+            &["information", "planned_maintenance", "known_problem"][..],
+        ),
+        (
+            "PUT",
+            "/api/v1/notices/1",
+            with(notice("No audience"), "/audience", Value::Null),
+            "audience",
+            "null",
+            &["everyone", "trainees", "admins"][..],
+        ),
+        (
+            "POST",
+            "/api/v1/incidents",
+            with(incident("Wrong status"), "/affected/1/status", json!(2)),
+            "affected[1].status",
+            "the number 2",
+            &["operational", "partial_outage", "major_outage", "unknown"][..],
+        ),
+        (
+            "POST",
+            "/api/v1/incidents/4/updates",
+            with(
+                update("identified", "Found it."),
+                "/status",
+                json!(["resolved"]),
+            ),
+            "status",
+            "a list",
+            &["investigating", "identified", "monitoring", "resolved"][..],
+        ),
+        (
+            "PUT",
+            "/api/v1/incidents/4/report",
+            with(save.clone(), "/report/status", json!(true)),
+            "report.status",
+            "true",
+            &["draft", "in_review", "published"][..],
+        ),
+        (
+            "PUT",
+            "/api/v1/incidents/4/report",
+            with(save, "/report/timeline/0/kind", json!(7)),
+            "report.timeline[0].kind",
+            "7",
+            &[
+                "event",
+                "cause",
+                "detected",
+                "users_informed",
+                "mitigated",
+                "resolved",
+            ][..],
+        ),
+        (
+            "POST",
+            "/api/v1/accounts",
+            json!({"name": "someone", "role": 1, "password": "three random words"}),
+            "role",
+            "the number 1",
+            &["support", "editor", "admin"][..],
+        ),
+    ];
+    for (method, uri, body, field, sent, words) in cases {
+        let problem = refused(
+            &app,
+            method,
+            uri,
+            &admin,
+            Some(&body.to_string()),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+        let message = problem.about(field);
+        for word in words {
+            assert!(message.contains(word), "{method} {uri} {field}: {message}");
+        }
+        assert!(message.contains(sent), "{method} {uri} {field}: {message}");
+        assert!(
+            problem.detail.starts_with(&format!("{field}: ")),
+            "{}",
+            problem.detail
+        );
+    }
+}

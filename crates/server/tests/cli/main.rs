@@ -212,16 +212,113 @@ async fn a_bad_import_file_is_refused_whole_and_loses_nothing() {
 async fn export_then_import_round_trips_everything() {
     let dir = tempfile::tempdir().unwrap();
     let first = dir.path().join("first");
-    drop(Server::start_demo(&first).await);
+    let first_arg = first.to_str().unwrap();
+    // Made before the demo starts, which loads its records only into a store without any.
+    let editor = helpers::create_token(&first, "glossary-editor", "editor");
+    let server = Server::start_demo(&first).await;
+    let saved = reqwest::Client::new()
+        .put(format!("{}/api/v1/glossary", server.url))
+        .bearer_auth(&editor)
+        .json(&serde_json::json!({"terms": [
+            {"term": "hosts file", "suggestion": "a settings file on the server"}
+        ]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 200, "{}", saved.text().await.unwrap());
+    drop(server);
+    // History another server kept: what its probes saw, a day of uptime and an audit line.
+    let history = write(
+        dir.path(),
+        "history.json",
+        r#"{"version": 1,
+  "status_changes": [
+    {"service": "sign-in", "at": "2026-10-13T18:02:00Z", "from": "operational",
+     "to": "major_outage", "detail": "The token endpoint answered 503"},
+    {"service": "bulk-upload", "at": "2026-10-13T18:02:00Z", "from": "operational",
+     "to": "major_outage", "reason": "because Sign-in is down"}
+  ],
+  "daily_uptime": [
+    {"service": "sign-in", "date": "2026-10-13", "checks": 2880, "failed_checks": 700,
+     "minutes": 1440, "minutes_down": 358, "minutes_degraded": 12, "minutes_no_data": 0,
+     "median_latency_ms": 120, "p95_latency_ms": 480}
+  ],
+  "audit_log": [
+    {"at": "2026-10-13T18:30:00Z", "actor": "priya", "action": "incident.create",
+     "target": "incident/9", "detail": "On the old server"}
+  ]}"#,
+    );
+    let out = tis_status(&["import", history.to_str().unwrap(), "--data", first_arg]);
+    assert!(out.status.success(), "{}", out.stderr_text());
+
     let exported = dir.path().join("export.json");
     let out = tis_status(&[
         "export",
         "--data",
-        first.to_str().unwrap(),
+        first_arg,
         "--out",
         exported.to_str().unwrap(),
     ]);
     assert!(out.status.success(), "{}", out.stderr_text());
+    let original: Value = serde_json::from_slice(&std::fs::read(&exported).unwrap()).unwrap();
+    // Every kind of record is in the file, so dropping one on the way out or in fails here.
+    let count = |part: &str| original[part].as_array().map_or(0, Vec::len);
+    assert_eq!((count("notices"), count("incidents")), (4, 4));
+    assert!(count("revisions") >= 2, "every revision of every report");
+    let updates: usize = original["incidents"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|i| i["updates"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert!(updates >= 4, "incident updates: {updates}");
+    assert_eq!(original["glossary"]["terms"][0]["term"], "hosts file");
+    assert_eq!(original["glossary"]["updated_by"], "token glossary-editor");
+    assert_eq!(count("status_changes"), 2);
+    assert_eq!(
+        original["status_changes"][1]["reason"],
+        "because Sign-in is down"
+    );
+    let day = original["daily_uptime"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|d| d["service"] == "sign-in" && d["date"] == "2026-10-13");
+    assert_eq!(day.map(|d| &d["minutes_down"]), Some(&Value::from(358)));
+    let actions: Vec<(&str, &str)> = original["audit_log"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|l| {
+            (
+                l["action"].as_str().unwrap_or_default(),
+                l["actor"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    for line in [
+        ("incident.create", "priya"),
+        ("token.create", ""),
+        ("import", "demo"),
+        ("glossary.update", "token glossary-editor"),
+    ] {
+        assert!(
+            actions
+                .iter()
+                .any(|(action, actor)| *action == line.0 && actor.starts_with(line.1)),
+            "{line:?} is not in {actions:?}"
+        );
+    }
+    assert!(
+        original.get("accounts").is_none() && original.get("tokens").is_none(),
+        "who may sign in stays with each server"
+    );
+    assert!(
+        !std::fs::read_to_string(&exported)
+            .unwrap()
+            .contains(&editor[4..]),
+        "no secret is exported"
+    );
 
     let second = dir.path().join("second");
     let out = tis_status(&[
@@ -234,13 +331,19 @@ async fn export_then_import_round_trips_everything() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("Imported 4 notices, 4 incidents"));
 
     let again = tis_status(&["export", "--data", second.to_str().unwrap()]);
-    let original: Value = serde_json::from_slice(&std::fs::read(&exported).unwrap()).unwrap();
-    let copy: Value = serde_json::from_slice(&again.stdout).unwrap();
-    assert_eq!(original, copy);
+    assert!(again.status.success(), "{}", again.stderr_text());
+    let mut copy: Value = serde_json::from_slice(&again.stdout).unwrap();
+    // The copy's audit log also says that the import happened, as its last line.
+    let import = copy["audit_log"]
+        .as_array_mut()
+        .and_then(|log| log.pop())
+        .unwrap_or_default();
+    assert_eq!(import["action"], "import", "{import}");
     assert!(
-        original["revisions"]
-            .as_array()
-            .is_some_and(|r| r.len() >= 2),
-        "revisions are part of the round trip"
+        import["actor"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("command line")),
+        "{import}"
     );
+    assert_eq!(original, copy);
 }
