@@ -11,7 +11,7 @@ use crate::config::{Config, ConfigError, Secrets};
 use std::sync::Arc;
 
 use crate::store::{Change, SqliteStore, Store};
-use crate::{AppState, demo, import};
+use crate::{AppState, demo, demo_history, import};
 
 #[derive(Parser)]
 #[command(
@@ -334,9 +334,21 @@ async fn serve(
     if is_demo && store.is_empty().await.map_err(|e| e.to_string())? {
         let export = import::parse(demo::DEMO_RECORDS_NAME, demo::DEMO_RECORDS)
             .map_err(|e| e.to_string())?;
+        let now = chrono::Utc::now();
+        // The past goes in before the records: until they are in, the store counts as
+        // new, so a start cut short here seeds again, and the seed skips what it wrote.
+        let seeded = demo_history::seed(&store, &config.services, &export.incidents, now)
+            .await
+            .map_err(|e| format!("cannot write the demo's past uptime: {e}"))?;
+        tracing::info!(
+            days = seeded.days,
+            status_changes = seeded.status_changes,
+            checks = seeded.probe_results,
+            "made up the demo's past uptime from its incidents"
+        );
         let change = Change {
             actor: "demo",
-            at: chrono::Utc::now(),
+            at: now,
         };
         import::import(
             &store,

@@ -19,10 +19,76 @@ pub const DEMO_RECORDS_NAME: &str = "built-in demo records (crates/server/demo/r
 /// The variable the demo config names for the probes' client secret.
 pub const DEMO_SECRET_ENV: &str = "TIS_DEMO_CLIENT_SECRET";
 
+/// How long a demo service usually takes to answer, as (median, 95th percentile) in
+/// milliseconds: what TIS's services take over the NHS network, so that the demo's
+/// latency charts look like a real estate's rather than like loopback.
+pub fn typical_latency(service: &str) -> (u32, u32) {
+    match service {
+        "sign-in" => (90, 240),
+        "admin-site" => (140, 410),
+        "bulk-upload" => (170, 480),
+        "revalidation" => (150, 420),
+        "reference-data" => (60, 180),
+        "self-service" => (120, 360),
+        "form-r" => (160, 450),
+        "notifications" => (80, 230),
+        "esr-integration" => (190, 520),
+        "data-exports" => (130, 400),
+        _ => (120, 360),
+    }
+}
+
+/// One answer time drawn from a service's spread: `u` in [0, 1) picks where in it,
+/// so that half the answers are under the median and one in twenty over the 95th
+/// percentile, with a tail no longer than 1.6 times that.
+pub fn latency_at((median, p95): (u32, u32), u: f64) -> u32 {
+    let (m, q) = (f64::from(median), f64::from(p95));
+    let u = u.clamp(0.0, 1.0);
+    let ms = if u < 0.5 {
+        0.6 * m + (m - 0.6 * m) * (u / 0.5)
+    } else if u < 0.95 {
+        m + (q - m) * ((u - 0.5) / 0.45)
+    } else {
+        q + (1.6 * q - q) * ((u - 0.95) / 0.05)
+    };
+    ms.round() as u32
+}
+
+/// A number in [0, 1) from any seed, the same every time: the demo's only randomness,
+/// so its made-up history comes out identical on every machine.
+pub fn unit(seed: u64) -> f64 {
+    // SplitMix64: well mixed, and cheap enough to call per check.
+    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// A seed from text (FNV-1a), to key [`unit`] by a service or probe id.
+pub fn seed_of(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
 struct Estate {
     secret: String,
     base: String,
     broken: Option<Break>,
+    /// Counts answers, to draw each one's time.
+    answers: std::sync::atomic::AtomicU64,
+}
+
+impl Estate {
+    /// Waits as long as `service` typically takes to answer.
+    async fn answer_time(&self, service: &str) {
+        let n = self
+            .answers
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let ms = latency_at(typical_latency(service), unit(seed_of(&self.secret) ^ n));
+        tokio::time::sleep(std::time::Duration::from_millis(u64::from(ms))).await;
+    }
 }
 
 /// A part of the demo estate broken on purpose, to watch detection and dependencies at
@@ -86,6 +152,7 @@ pub async fn start(broken: Option<Break>) -> std::io::Result<DemoEstate> {
         secret: secret.clone(),
         base: base_url.clone(),
         broken,
+        answers: std::sync::atomic::AtomicU64::new(0),
     });
     let app = Router::new()
         .route(
@@ -117,6 +184,7 @@ fn sign_in_down() -> Response {
 }
 
 async fn openid_configuration(State(estate): State<Arc<Estate>>) -> Response {
+    estate.answer_time("sign-in").await;
     if estate.broken == Some(Break::Token) {
         return sign_in_down();
     }
@@ -137,6 +205,7 @@ struct TokenRequest {
 }
 
 async fn token(State(estate): State<Arc<Estate>>, Form(req): Form<TokenRequest>) -> Response {
+    estate.answer_time("sign-in").await;
     if estate.broken == Some(Break::Token) {
         return sign_in_down();
     }
@@ -159,6 +228,7 @@ async fn health(
     State(estate): State<Arc<Estate>>,
     Path(service): Path<String>,
 ) -> (StatusCode, Json<serde_json::Value>) {
+    estate.answer_time(&service).await;
     if estate.broken == Some(Break::Service(service)) {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -176,6 +246,7 @@ async fn ping(
     Path(service): Path<String>,
     headers: HeaderMap,
 ) -> Response {
+    estate.answer_time(&service).await;
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

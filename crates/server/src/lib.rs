@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod demo_history;
 pub mod diff;
 pub mod error;
 pub mod events;
