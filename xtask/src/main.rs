@@ -4,6 +4,7 @@
 //! Std only, so that it compiles in seconds on a fresh machine before anything else.
 
 mod bench;
+mod bench_page;
 mod bootstrap;
 
 use std::env;
@@ -26,6 +27,9 @@ commands:
   build           install what is missing and build the app and the server
   bench           the summary endpoint against nginx serving the same bytes (wrk,
                   127.0.0.1 only), and the app's wasm and JS sizes as served
+  bench page      the overview's first view in Chromium on a throttled network (150 ms,
+                  1.6 Mbit/s), cold cache: bytes over the wire and time to the first
+                  service status; and the Wasm sizes
   bootstrap       only install what is missing
 ";
 
@@ -39,6 +43,7 @@ fn main() -> ExitCode {
         Some("build") => bootstrap::ensure(&root(), Needs::Build)
             .and_then(|()| build_all(Profile::Release))
             .map(|_| ()),
+        Some("bench") if rest.first().is_some_and(|a| a == "page") => bench_page::bench_page(),
         Some("bench") => bench::bench(),
         Some("bootstrap") => bootstrap::ensure(&root(), Needs::Everything),
         Some("help" | "--help" | "-h") => {
