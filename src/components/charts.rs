@@ -5,7 +5,8 @@
 
 use tis_core::time::{date_words, uk_time, zone_label};
 use tis_core::wire::{
-    DayMark, DayVerdict, HourLatency, LatencyPoint, latency_summary, ms_text, percent_text, strip_summary,
+    DayMark, DayVerdict, HourLatency, LatencyPoint, latency_summary, ms_text, percent_text,
+    strip_summary,
 };
 
 use crate::dom::{El, Node, h, svg};
