@@ -101,6 +101,17 @@ pub fn provide_location(follow_links: bool) -> Location {
     window().set_onpopstate(Some(on_pop.as_ref().unchecked_ref()));
     // The app lives as long as the page, so the handlers do too.
     on_pop.forget();
+    // A link like /about#uptime opened directly: the browser looked for #uptime before
+    // the app drew it, so look again once it has.
+    if let Some(fragment) = window()
+        .location()
+        .hash()
+        .ok()
+        .and_then(|h| h.strip_prefix('#').map(str::to_string))
+        .filter(|f| !f.is_empty())
+    {
+        scroll_to_when_drawn(fragment, 20);
+    }
     if !follow_links {
         return location;
     }
@@ -187,6 +198,22 @@ pub fn navigate(href: &str) {
             }
         },
         std::time::Duration::ZERO,
+    );
+}
+
+/// Scrolls to the element with id `fragment` once it exists, looking every 100 ms up to
+/// `tries` times (its data may still be on the way).
+fn scroll_to_when_drawn(fragment: String, tries: u32) {
+    set_timeout(
+        move || match document().get_element_by_id(&fragment) {
+            Some(target) => {
+                target.scroll_into_view();
+                focus(&target);
+            }
+            None if tries > 0 => scroll_to_when_drawn(fragment, tries - 1),
+            None => {}
+        },
+        std::time::Duration::from_millis(100),
     );
 }
 

@@ -689,11 +689,9 @@ fn history_view(history: &StatusHistory) -> Vec<El> {
                         0 => "under a minute".to_string(),
                         m => format_duration(m),
                     };
-                    h("li").c(status_marker(s.status)).t(format!(
-                        " from {} to {} ({length})",
-                        uk_date_time(s.from),
-                        uk_date_time(s.to),
-                    ))
+                    h("li")
+                        .c(status_marker(s.status))
+                        .t(format!(" {} ({length})", words::window(s.from, Some(s.to))))
                 })),
         );
         if more > 0 {

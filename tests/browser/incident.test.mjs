@@ -120,7 +120,7 @@ test('what the checks saw is drawn under the timeline, and said in words', async
   const spans = await history.locator('.history-spans li').allTextContents();
   const down = spans.filter((s) => s.startsWith('✕Down'));
   assert.equal(down.length, 1, spans.join(' | '));
-  assert.match(down[0], /^✕Down from \d{1,2}(:\d\d)?[ap]m GMT on \w+day \d+ \w+ \d{4} to .+ \(5[56] minutes\)$/);
+  assert.match(down[0], /^✕Down \w+day \d+ \w+ \d{4}, \d{1,2}(:\d\d)?[ap]m to \d{1,2}(:\d\d)?[ap]m GMT \(5[56] minutes\)$|^✕Down From .+ until .+ \(5[56] minutes\)$/);
   assert.match(await history.innerText(), /\d+ checks, \d+ failed\./);
   await screenshot(page, 'incident-checks-drawn');
 });

@@ -4,6 +4,7 @@
 //! Std only, so that it compiles in seconds on a fresh machine before anything else.
 
 mod bench;
+mod bench_page;
 mod bench_probes;
 mod bootstrap;
 
@@ -27,10 +28,13 @@ commands:
   build           install what is missing and build the app and the server
   bench           the summary endpoint against nginx serving the same bytes (wrk,
                   127.0.0.1 only), and the app's wasm and JS sizes as served; then
-                  the probes benchmark below
+                  the probes and page benchmarks below
   bench probes [--seconds N]
                   500 probes every 30 s against local targets: the server's CPU and
                   memory (/usr/bin/time -v) and how late checks start (default 180 s)
+  bench page      the overview's first view in Chromium on a throttled network (150 ms,
+                  1.6 Mbit/s), cold cache: bytes over the wire and time to the first
+                  service status; and the Wasm sizes
   bootstrap       only install what is missing
 ";
 
@@ -46,7 +50,10 @@ fn main() -> ExitCode {
             .map(|_| ()),
         Some("bench") => match rest.first().and_then(|a| a.to_str()) {
             Some("probes") => bench_probes::bench(&rest[1..]),
-            _ => bench::bench().and_then(|()| bench_probes::bench(&[])),
+            Some("page") => bench_page::bench_page(),
+            _ => bench::bench()
+                .and_then(|()| bench_probes::bench(&[]))
+                .and_then(|()| bench_page::bench_page()),
         },
         Some("bootstrap") => bootstrap::ensure(&root(), Needs::Everything),
         Some("help" | "--help" | "-h") => {

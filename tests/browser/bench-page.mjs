@@ -1,0 +1,90 @@
+// The first view of the overview on a slow network, measured in a real Chromium: what
+// crosses the wire (compressed as served) and how long until the first service status is
+// on screen. Run by `cargo xtask bench page` against a running server:
+//
+//   node tests/browser/bench-page.mjs http://127.0.0.1:PORT [runs]
+//
+// Every run is a cold cache (a fresh browser context). The network is throttled through
+// the DevTools protocol to 150 ms latency and 1.6 Mbit/s down (750 kbit/s up), the
+// "slow 4G" of Lighthouse, close to a busy hospital network.
+import { chromium } from 'playwright-core';
+
+const [url, runsArg = '5'] = process.argv.slice(2);
+if (!url) {
+  console.error('usage: node tests/browser/bench-page.mjs URL [runs]');
+  process.exit(2);
+}
+const runs = Number(runsArg);
+const KBIT = 1000 / 8;
+const CONDITIONS = {
+  offline: false,
+  latency: 150,
+  downloadThroughput: 1600 * KBIT,
+  uploadThroughput: 750 * KBIT,
+};
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+
+async function once() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // Notes the moment the first service status appears, in ms since navigation started.
+  await context.addInitScript(() => {
+    new MutationObserver((_, observer) => {
+      if (document.querySelector('.service .status-label')) {
+        window.__firstStatus = performance.now();
+        observer.disconnect();
+      }
+    }).observe(document, { childList: true, subtree: true });
+  });
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', CONDITIONS);
+  const requests = new Map();
+  cdp.on('Network.responseReceived', ({ requestId, response }) => {
+    requests.set(requestId, {
+      path: new URL(response.url).pathname + new URL(response.url).search,
+      encoding: response.headers['content-encoding'] || response.headers['Content-Encoding'] || 'none',
+      status: response.status,
+      bytes: 0,
+      done: false,
+    });
+  });
+  cdp.on('Network.loadingFinished', ({ requestId, encodedDataLength }) => {
+    const r = requests.get(requestId);
+    if (r) {
+      r.bytes = encodedDataLength;
+      r.done = true;
+    }
+  });
+  await page.goto(url, { waitUntil: 'commit' });
+  await page.waitForFunction(() => window.__firstStatus !== undefined, null, { timeout: 60_000, polling: 50 });
+  const ms = await page.evaluate(() => window.__firstStatus);
+  // Let what the first view asked for finish arriving (the event stream never does).
+  await page.waitForTimeout(3000);
+  const list = [...requests.values()].filter((r) => r.done);
+  await context.close();
+  return { ms, list };
+}
+
+const results = [];
+for (let i = 0; i < runs; i += 1) results.push(await once());
+await browser.close();
+
+const times = results.map((r) => r.ms).sort((a, b) => a - b);
+const median = times[Math.floor(times.length / 2)];
+const first = results[0].list;
+const total = first.reduce((sum, r) => sum + r.bytes, 0);
+const pad = (s, n) => String(s).padEnd(n);
+console.log('first view, over the wire (headers and body, compressed as served):');
+for (const r of first) {
+  console.log(`  ${pad(r.path, 48)} ${pad(r.status, 4)} ${pad(r.encoding, 6)} ${(r.bytes / 1024).toFixed(1).padStart(7)} KB`);
+}
+console.log(`  ${pad('total', 60)} ${(total / 1024).toFixed(1).padStart(7)} KB (target: at most 150 KB)`);
+console.log(`time to the first service status, 150 ms latency, 1.6 Mbit/s, cold cache, ${runs} runs:`);
+console.log(`  median ${median.toFixed(0)} ms, fastest ${times[0].toFixed(0)} ms, slowest ${times[times.length - 1].toFixed(0)} ms (target: at most 1500 ms)`);
+console.log(JSON.stringify({ first_view_bytes: total, first_status_ms: { median, min: times[0], max: times[times.length - 1] } }));
