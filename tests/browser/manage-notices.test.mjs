@@ -207,3 +207,28 @@ test('support changes a notice, and a refusal from the server is shown in words'
   await first.context.close();
   await second.context.close();
 });
+
+test('when the network fails nothing is lost: the words stay in the browser until they are saved', async () => {
+  const { page, context } = await freshPage(chrome.browser);
+  await signIn(page, server.url, 'sam');
+  await page.goto(`${server.url}/manage/notices/new`);
+  const title = 'TIS Self-Service is down';
+  await page.getByLabel('Title', { exact: true }).fill(title);
+  await page.getByLabel('What users need to know').fill('Trainees cannot sign in to TIS Self-Service. We are working on it.');
+  // The connection drops as the notice is sent.
+  await page.route('**/api/v1/notices', (route) => route.abort('internetdisconnected'));
+  await page.getByRole('button', { name: 'Publish now' }).click();
+  await page.locator('.problem-summary').getByText(/We could not reach the status server, so nothing was saved/).waitFor();
+  assert.equal(await page.getByLabel('Title', { exact: true }).inputValue(), title);
+  await page.unroute('**/api/v1/notices');
+
+  // Even a closed tab keeps it: a new page in the same browser finds the words again.
+  const later = await context.newPage();
+  await later.goto(`${server.url}/manage/notices/new`);
+  await later.getByText('We kept what you typed before it was saved.').waitFor();
+  assert.equal(await later.getByLabel('Title', { exact: true }).inputValue(), title);
+  await page.close();
+  await later.getByRole('button', { name: 'Publish now' }).click();
+  await later.getByText(`Published “${title}”. Users can see it now.`).waitFor();
+  await context.close();
+});
