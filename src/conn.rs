@@ -229,6 +229,11 @@ fn listen(conn: Conn, again: bool) {
 
     let watched = source.clone();
     let on_error = Closure::<dyn Fn()>::new(move || {
+        // A stream that was open and broke may mean the server went away: ask now rather
+        // than at the next poll, so the page says so within seconds.
+        if conn.events.get_untracked() {
+            conn.nudge(&ALL);
+        }
         conn.events.set(false);
         // The browser retries by itself unless the server refused the stream outright.
         if watched.ready_state() == web_sys::EventSource::CLOSED {

@@ -217,12 +217,19 @@ pub fn Content(
     /// The class of the holding element.
     #[prop(optional)]
     class: &'static str,
+    /// The role of the holding element, for a live region.
+    #[prop(optional)]
+    role: &'static str,
 ) -> impl IntoView {
-    holder(Box::new(of), class)
+    holder(Box::new(of), class, role)
 }
 
 /// The body of [`Content`], written once for every kind of builder.
-fn holder(of: Box<dyn Fn() -> Vec<Node>>, class: &'static str) -> impl IntoView {
+fn holder(
+    of: Box<dyn Fn() -> Vec<Node>>,
+    class: &'static str,
+    role: &'static str,
+) -> impl IntoView {
     let host = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
         let nodes = of();
@@ -230,5 +237,6 @@ fn holder(of: Box<dyn Fn() -> Vec<Node>>, class: &'static str) -> impl IntoView 
             patch(&host, &nodes);
         }
     });
-    view! { <div class=class node_ref=host></div> }
+    let role = (!role.is_empty()).then_some(role);
+    view! { <div class=class role=role node_ref=host></div> }
 }

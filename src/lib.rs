@@ -4,6 +4,7 @@
 //! are often anxious and on a slow network, so the app is kept small, shows the last
 //! known status at once, and says plainly when it cannot reach the server.
 
+pub mod actions;
 pub mod api;
 pub mod cache;
 pub mod components;
@@ -45,11 +46,36 @@ pub fn set_title(page: &str) {
     document().set_title(&format!("{page} – TIS Status"));
 }
 
-/// The whole app: the page frame and the pages.
+/// The whole app: every page, with links between them followed without a reload.
 #[component]
 pub fn App() -> impl IntoView {
-    let location = provide_location();
-    Conn::start();
+    frame(true, |page| match page {
+        Page::Overview => view! { <Overview /> }.into_any(),
+        Page::Service(id) => view! { <ServicePage id /> }.into_any(),
+        Page::Incidents => view! { <Incidents /> }.into_any(),
+        Page::Incident(id) => view! { <IncidentPage id /> }.into_any(),
+        Page::Notices => view! { <Notices /> }.into_any(),
+        Page::About => view! { <About /> }.into_any(),
+        Page::NotFound => view! { <NotFound /> }.into_any(),
+    })
+}
+
+/// The overview alone, for a first visit to `/`: a reader who came to see whether TIS
+/// is working gets the answer from a download a fraction of the size of the whole app.
+/// Links to other pages load the whole app (`index.html` picks which to load).
+#[component]
+pub fn FirstView() -> impl IntoView {
+    frame(false, |page| match page {
+        Page::Overview => view! { <Overview /> }.into_any(),
+        _ => view! { <NotFound /> }.into_any(),
+    })
+}
+
+/// The page frame: skip link, header and navigation, the page, and the footer.
+/// `follow_links` makes links within the app change the page without a reload.
+fn frame(follow_links: bool, pages: fn(Page) -> AnyView) -> impl IntoView {
+    let location = provide_location(follow_links);
+    let conn = Conn::start();
     let clock = Clock(RwSignal::new(now()));
     provide_context(clock);
     let _ = set_interval_with_handle(move || clock.0.set(now()), TICK);
@@ -60,6 +86,7 @@ pub fn App() -> impl IntoView {
     };
     let chosen = AudienceChoice(RwSignal::new(audience));
     provide_context(chosen);
+    actions::listen(conn, chosen);
     Effect::new(move |_| {
         let value = match chosen.0.get() {
             Audience::Everyone => "everyone",
@@ -94,15 +121,7 @@ pub fn App() -> impl IntoView {
             </nav>
         </header>
         <main id="main" class="width" tabindex="-1">
-            {move || match page.get() {
-                Page::Overview => view! { <Overview /> }.into_any(),
-                Page::Service(id) => view! { <ServicePage id /> }.into_any(),
-                Page::Incidents => view! { <Incidents /> }.into_any(),
-                Page::Incident(id) => view! { <IncidentPage id /> }.into_any(),
-                Page::Notices => view! { <Notices /> }.into_any(),
-                Page::About => view! { <About /> }.into_any(),
-                Page::NotFound => view! { <NotFound /> }.into_any(),
-            }}
+            {move || pages(page.get())}
         </main>
         <footer class="site-footer">
             <div class="width">

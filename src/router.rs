@@ -69,6 +69,11 @@ pub fn encode(text: &str) -> String {
     js_sys::encode_uri_component(text).into()
 }
 
+thread_local! {
+    /// The app's location, for code that runs outside any component (event handlers).
+    static LOCATION: std::cell::OnceCell<Location> = const { std::cell::OnceCell::new() };
+}
+
 fn current() -> (String, String) {
     let location = window().location();
     let path = location.pathname().unwrap_or_else(|_| "/".into());
@@ -76,15 +81,17 @@ fn current() -> (String, String) {
     (path, query.trim_start_matches('?').to_string())
 }
 
-/// Starts routing: reads the address, follows the back and forward buttons, and turns
-/// clicks on links within the app into address changes without a reload.
-pub fn provide_location() -> Location {
+/// Starts routing: reads the address, follows the back and forward buttons, and (when
+/// `follow_links`) turns clicks on links within the app into address changes without a
+/// reload.
+pub fn provide_location(follow_links: bool) -> Location {
     let (path, query) = current();
     let location = Location {
         path: RwSignal::new(path),
         query: RwSignal::new(query),
     };
     provide_context(location);
+    LOCATION.with(|l| l.set(location).ok());
 
     let on_pop = Closure::<dyn Fn()>::new(move || {
         let (path, query) = current();
@@ -94,6 +101,9 @@ pub fn provide_location() -> Location {
     window().set_onpopstate(Some(on_pop.as_ref().unchecked_ref()));
     // The app lives as long as the page, so the handlers do too.
     on_pop.forget();
+    if !follow_links {
+        return location;
+    }
 
     let on_click = Closure::<dyn Fn(web_sys::MouseEvent)>::new(move |event| {
         if let Some(href) = link_to_follow(&event) {
@@ -145,7 +155,7 @@ fn link_to_follow(event: &web_sys::MouseEvent) -> Option<String> {
 /// history entry. Focus moves to the start of the new page's content, so screen reader
 /// and keyboard users start reading there, as they would after a full page load.
 pub fn navigate(href: &str) {
-    let Some(location) = use_context::<Location>() else {
+    let Some(location) = LOCATION.with(|l| l.get().copied()) else {
         return;
     };
     let history = window().history();

@@ -1,31 +1,32 @@
-use leptos::prelude::*;
 use tis_core::Audience;
 
-use crate::AudienceChoice;
+use crate::dom::{El, h};
 
-/// Radio buttons to choose whose notices to show; the choice is remembered in the
-/// browser (see [`AudienceChoice`]).
-#[component]
-pub fn AudienceChooser() -> impl IntoView {
-    let chosen = expect_context::<AudienceChoice>().0;
-    let option = |value: Audience, id: &'static str, label: &'static str| {
-        view! {
-            <div class="radio">
-                <input type="radio" name="audience" id=id
-                    prop:checked=move || chosen.get() == value
-                    on:change=move |_| chosen.set(value) />
-                <label for=id>{label}</label>
-            </div>
+/// Radio buttons to choose whose notices to show. The choice is handled by the page's
+/// actions (`data-action="audience"`) and remembered in the browser.
+pub fn audience_chooser(chosen: Audience) -> El {
+    let option = |value: Audience, key: &'static str, label: &'static str| {
+        let id = format!("audience-{key}");
+        let mut input = h("input")
+            .a("type", "radio")
+            .a("name", "audience")
+            .a("id", id.clone())
+            .a("value", key)
+            .a("data-action", "audience");
+        if chosen == value {
+            input = input.a("checked", "");
         }
+        h("div")
+            .class("radio")
+            .c(input)
+            .c(h("label").a("for", id).t(label))
     };
-    view! {
-        <fieldset class="audience">
-            <legend>"Show notices for"</legend>
-            <div class="radios">
-                {option(Audience::Everyone, "audience-everyone", "Everyone")}
-                {option(Audience::Trainees, "audience-trainees", "Trainees")}
-                {option(Audience::Admins, "audience-admins", "Admin staff")}
-            </div>
-        </fieldset>
-    }
+    h("fieldset")
+        .class("audience")
+        .c(h("legend").t("Show notices for"))
+        .c(h("div")
+            .class("radios")
+            .c(option(Audience::Everyone, "everyone", "Everyone"))
+            .c(option(Audience::Trainees, "trainees", "Trainees"))
+            .c(option(Audience::Admins, "admins", "Admin staff")))
 }

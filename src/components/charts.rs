@@ -5,7 +5,7 @@
 
 use tis_core::time::{date_words, uk_time, zone_label};
 use tis_core::wire::{
-    DayMark, DayVerdict, HourLatency, LatencyPoint, latency_summary, percent_text, strip_summary,
+    DayMark, DayVerdict, HourLatency, LatencyPoint, latency_summary, ms_text, percent_text, strip_summary,
 };
 
 use crate::dom::{El, Node, h, svg};
@@ -192,7 +192,7 @@ pub fn uptime_table(days: &[DayMark], caption: String) -> El {
 }
 
 fn ms(value: Option<u32>) -> String {
-    value.map_or_else(|| "No answer".to_string(), |ms| format!("{ms} ms"))
+    value.map_or_else(|| "No answer".to_string(), ms_text)
 }
 
 /// Hour by hour, newest first.

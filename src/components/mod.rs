@@ -8,12 +8,12 @@ mod incident_card;
 mod notice_card;
 mod status_marker;
 
-pub use audience_chooser::AudienceChooser;
+pub use audience_chooser::audience_chooser;
 pub use charts::{
     hour_table, latency_chart, latency_spark, latency_table, nodes, strip_key, table_alternative,
     uptime_strip, uptime_table,
 };
-pub use freshness::{Freshness, Loading, Unavailable};
+pub use freshness::{Freshness, loading, retry_line, unavailable};
 pub use incident_card::{affected_names, incident_card, incident_status_tag};
 pub use notice_card::{facts, notice_card};
 pub use status_marker::status_marker;

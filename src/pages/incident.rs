@@ -8,6 +8,7 @@ use tis_core::time::{
 use tis_core::uptime::uk_day_bounds;
 use tis_core::wire::{
     IncidentView, PublicReport, RevisionInfo, ServiceList, StatusHistory, StatusSpan,
+    sort_short_by_key,
 };
 use tis_core::{
     Incident, IncidentStatus, Report, ReportStatus, Status, TimelineEntry, TimelineWhen,
@@ -15,11 +16,11 @@ use tis_core::{
 
 use crate::api::{ApiError, Shown, live};
 use crate::components::{
-    Freshness, Loading, Unavailable, facts, incident_status_tag, status_marker,
+    Freshness, facts, incident_status_tag, loading, status_marker, unavailable,
 };
-use crate::conn::Part;
+use crate::conn::{Conn, Part};
 use crate::dom::{Content, El, Node, h, svg};
-use crate::pages::not_found::Missing;
+use crate::pages::not_found::missing;
 use crate::{Clock, set_title, words};
 
 /// `/incidents/:id`: in plain language first (what happened, who was affected and how,
@@ -51,11 +52,6 @@ pub fn IncidentPage(
         &[Part::Reports],
     )
     .state();
-    Effect::new(move |_| match state.get() {
-        Shown::Ready(v) => set_title(&v.incident.title),
-        Shown::Failed(ApiError::NotFound(_)) => set_title("Incident not found"),
-        _ => set_title("Incident"),
-    });
     let names = Memo::new(move |_| {
         services.with(|s| {
             s.ready()
@@ -69,7 +65,37 @@ pub fn IncidentPage(
         })
     });
     let clock = expect_context::<Clock>().0;
+    let conn = expect_context::<Conn>();
 
+    let top = move || {
+        let mut out: Vec<Node> = vec![
+            h("p")
+                .class("back")
+                .c(h("a").a("href", "/incidents").t("All incidents"))
+                .into(),
+        ];
+        match state.get() {
+            Shown::Loading => {
+                set_title("Incident");
+                out.extend([h("h1").t("Incident").into(), loading("this incident")]);
+            }
+            Shown::Failed(ApiError::NotFound(_)) => {
+                out.extend(missing("incident", "/incidents", "See all incidents"))
+            }
+            Shown::Failed(error) => {
+                set_title("Incident");
+                out.extend([
+                    h("h1").t("Incident").into(),
+                    unavailable(&error, "this incident", conn, clock.get()),
+                ]);
+            }
+            Shown::Ready(v) => {
+                set_title(&v.incident.title);
+                out.push(h("h1").t(v.incident.title.clone()).into());
+            }
+        }
+        out
+    };
     let head = move || {
         let Some(v) = ready.get() else {
             return Vec::new();
@@ -130,12 +156,12 @@ pub fn IncidentPage(
         }
     };
     let updates = move || {
-        ready.with(|v| {
-            v.as_ref()
-                .map(|v| updates_list(&v.incident))
-                .into_iter()
-                .map(Node::from)
-                .collect()
+        ready.with(|v| match v {
+            Some(v) => vec![
+                h("h2").a("id", "updates").t("Updates we gave").into(),
+                updates_list(&v.incident).into(),
+            ],
+            None => Vec::new(),
         })
     };
     let timeline = move || {
@@ -186,32 +212,36 @@ pub fn IncidentPage(
         })
     });
 
+    let history_intro = move || {
+        history_of.with(|h| {
+            h.as_ref().map(|(_, from, to)| {
+                vec![
+                    crate::dom::h("h2").a("id", "history-heading").t("What our checks saw").into(),
+                    crate::dom::h("p")
+                        .t(format!(
+                            "The status of each affected service as our automatic checks saw it, from {} to {}. Each line shows only the service's own checks, without the services it needs.",
+                            uk_date_time(*from),
+                            uk_date_time(*to)
+                        ))
+                        .into(),
+                ]
+            })
+        })
+        .unwrap_or_default()
+    };
+
     view! {
-        <p class="back"><a href="/incidents">"All incidents"</a></p>
-        {move || match state.get() {
-            Shown::Loading => Some(view! { <h1>"Incident"</h1><Loading what="this incident" /> }.into_any()),
-            Shown::Failed(ApiError::NotFound(_)) => Some(view! {
-                <Missing what="incident" back="/incidents" back_text="See all incidents" />
-            }.into_any()),
-            Shown::Failed(error) => Some(view! { <h1>"Incident"</h1><Unavailable error what="this incident" /> }.into_any()),
-            Shown::Ready(_) => None,
-        }}
+        <Content of=top />
         <Show when=move || ready.with(Option::is_some)>
-            <h1>{move || ready.with(|v| v.as_ref().map(|v| v.incident.title.clone()))}</h1>
             <Freshness as_of=as_of_signal />
             <Content of=head />
             <Content of=plain class="plain" />
-            <h2 id="updates">"Updates we gave"</h2>
             <Content of=updates />
             <Content of=timeline />
             <section class="history" aria-labelledby="history-heading">
-                <h2 id="history-heading">"What our checks saw"</h2>
-                {move || history_of.get().map(|(services, from, to)| view! {
-                    <p>{format!(
-                        "The status of each affected service as our automatic checks saw it, from {} to {}. Dependencies are left out: each line shows only the service's own checks.",
-                        uk_date_time(from), uk_date_time(to)
-                    )}</p>
-                    {services.into_iter().map(|service| view! { <ProbeHistory service from to names /> }).collect_view()}
+                <Content of=history_intro />
+                {move || history_of.get().map(|(services, from, to)| {
+                    services.into_iter().map(|service| view! { <ProbeHistory service from to names /> }).collect_view()
                 })}
             </section>
             <Content of=key_times />
@@ -310,7 +340,7 @@ fn updates_list(incident: &Incident) -> El {
         return h("p").t("No updates have been posted yet.");
     }
     let mut list: Vec<_> = incident.updates.iter().collect();
-    list.sort_by_key(|u| std::cmp::Reverse(u.at));
+    sort_short_by_key(&mut list, |u| std::cmp::Reverse(u.at));
     h("ol")
         .class("updates")
         .a("reversed", "")
@@ -344,7 +374,7 @@ fn zones_of_day(date: chrono::NaiveDate) -> String {
 
 fn timeline_view(entries: &[TimelineEntry]) -> Vec<Node> {
     let mut sorted: Vec<&TimelineEntry> = entries.iter().collect();
-    sorted.sort_by_key(|e| starts(e));
+    sort_short_by_key(&mut sorted, |e| starts(e));
     let mut out: Vec<Node> = vec![
         h("h2").a("id", "timeline").t("Timeline").into(),
         h("p")
@@ -372,7 +402,10 @@ fn timeline_view(entries: &[TimelineEntry]) -> Vec<Node> {
         any = true;
         let kind = words::timeline_kind(entry.kind);
         list = list.c(h("li")
-            .class(format!("entry-{}", words::timeline_kind_class(entry.kind)))
+            .class(format!(
+                "timeline-entry kind-{}",
+                words::timeline_kind_class(entry.kind)
+            ))
             .c(h("span")
                 .class("entry-when")
                 .t(capitalise(&format_timeline_when(
@@ -582,6 +615,10 @@ fn ProbeHistory(
     view! { <Content of=content /> }
 }
 
+/// A service that went up and down many times would fill the page; the first spells
+/// say what happened.
+const SPANS_LISTED: usize = 12;
+
 fn history_view(history: &StatusHistory) -> Vec<El> {
     if history.checks == 0 {
         return vec![h("p").t(format!(
@@ -643,18 +680,27 @@ fn history_view(history: &StatusHistory) -> Vec<El> {
         out.push(h("p").t(format!("Working throughout. {summary}")));
     } else {
         out.push(h("p").t(summary));
+        let more = problems.len().saturating_sub(SPANS_LISTED);
         out.push(
             h("ul")
                 .class("history-spans")
-                .cs(problems.into_iter().map(|s| {
+                .cs(problems.into_iter().take(SPANS_LISTED).map(|s| {
+                    let length = match (s.to - s.from).num_minutes() {
+                        0 => "under a minute".to_string(),
+                        m => format_duration(m),
+                    };
                     h("li").c(status_marker(s.status)).t(format!(
-                        " from {} to {} ({})",
+                        " from {} to {} ({length})",
                         uk_date_time(s.from),
                         uk_date_time(s.to),
-                        format_duration((s.to - s.from).num_minutes())
                     ))
                 })),
         );
+        if more > 0 {
+            out.push(h("p").t(format!(
+                "And {more} more short spells. The uptime table on the service's own page gives every day."
+            )));
+        }
     }
     out
 }

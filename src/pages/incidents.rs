@@ -1,13 +1,12 @@
 use leptos::prelude::*;
-use tis_core::wire::{IncidentPage, ServiceList};
-use wasm_bindgen::JsCast;
+use tis_core::wire::{IncidentPage, ServiceList, sort_short_by_key};
 
 use crate::api::{Shown, live};
-use crate::components::{Freshness, Loading, Unavailable, incident_card};
-use crate::conn::Part;
+use crate::components::{Freshness, incident_card, loading, unavailable};
+use crate::conn::{Conn, Part};
 use crate::dom::{Content, Node, h};
-use crate::router::{Location, encode, navigate};
-use crate::{set_title, words};
+use crate::router::{Location, encode};
+use crate::{Clock, set_title, words};
 
 /// How many incidents a page lists.
 const PER_PAGE: u32 = 10;
@@ -101,7 +100,8 @@ pub fn Incidents() -> impl IntoView {
         }
         text
     };
-    Effect::new(move |_| set_title(&heading()));
+    let conn = expect_context::<Conn>();
+    let clock = expect_context::<Clock>().0;
 
     let controls = move || {
         let f = filters.get();
@@ -128,49 +128,44 @@ pub fn Incidents() -> impl IntoView {
             && !all_years.contains(&y)
         {
             all_years.push(y);
-            all_years.sort_unstable_by(|a, b| b.cmp(a));
+            sort_short_by_key(&mut all_years, |y| std::cmp::Reverse(*y));
         }
         year_options.extend(
             all_years
                 .iter()
                 .map(|y| option(y.to_string(), y.to_string(), f.year == Some(*y))),
         );
-        vec![
-            h("div")
-                .class("field")
-                .c(h("label").a("for", "filter-service").t("Service"))
-                .c(h("select")
-                    .a("id", "filter-service")
-                    .a("name", "service")
-                    .cs(service_options))
+        let heading = heading();
+        set_title(&heading);
+        let mut out: Vec<Node> = vec![
+            h("h1").t(heading).into(),
+            h("p")
+                .class("lede")
+                .t("Every problem with TIS that we told users about, newest first. Each one says what happened, and for the bigger ones, what we are changing so it does not happen again.")
                 .into(),
-            h("div")
-                .class("field")
-                .c(h("label").a("for", "filter-year").t("Year"))
-                .c(h("select")
-                    .a("id", "filter-year")
-                    .a("name", "year")
-                    .cs(year_options))
+            // A real form: without the app it still works as a plain request.
+            h("form")
+                .class("filters")
+                .a("action", "/incidents")
+                .a("data-action", "filter-incidents")
+                .c(h("div")
+                    .class("field")
+                    .c(h("label").a("for", "filter-service").t("Service"))
+                    .c(h("select").a("id", "filter-service").a("name", "service").cs(service_options)))
+                .c(h("div")
+                    .class("field")
+                    .c(h("label").a("for", "filter-year").t("Year"))
+                    .c(h("select").a("id", "filter-year").a("name", "year").cs(year_options)))
+                .c(h("button").a("type", "submit").class("button").t("Show incidents"))
                 .into(),
-        ]
+        ];
+        match state.get() {
+            Shown::Loading => out.push(loading("incidents")),
+            Shown::Failed(error) => out.push(unavailable(&error, "incidents", conn, clock.get())),
+            Shown::Ready(_) => {}
+        }
+        out
     };
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let value = |id: &str| {
-            document()
-                .get_element_by_id(id)
-                .and_then(|e| e.dyn_into::<web_sys::HtmlSelectElement>().ok())
-                .map(|s| s.value())
-                .filter(|v| !v.is_empty())
-        };
-        let chosen = Filters {
-            service: value("filter-service"),
-            year: value("filter-year").and_then(|y| y.parse().ok()),
-            page: 1,
-        };
-        navigate(&chosen.href(1));
-    };
-
     let results = move || {
         let Shown::Ready(page) = state.get() else {
             return Vec::new();
@@ -235,17 +230,7 @@ pub fn Incidents() -> impl IntoView {
     };
 
     view! {
-        <h1>{heading}</h1>
-        <p class="lede">"Every problem with TIS that we told users about, newest first. Each one says what happened, and for the bigger ones, what we are changing so it does not happen again."</p>
-        <form class="filters" on:submit=on_submit>
-            <Content of=controls class="filter-fields" />
-            <button type="submit" class="button">"Show incidents"</button>
-        </form>
-        {move || match state.get() {
-            Shown::Loading => Some(view! { <Loading what="incidents" /> }.into_any()),
-            Shown::Failed(error) => Some(view! { <Unavailable error what="incidents" /> }.into_any()),
-            Shown::Ready(_) => None,
-        }}
+        <Content of=controls />
         <Freshness as_of />
         <Content of=results />
     }

@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use crate::dom::{Node, h};
 use crate::set_title;
 
 /// Shown for any address the app does not know.
@@ -20,25 +21,20 @@ pub fn NotFound() -> impl IntoView {
 }
 
 /// Shown when the address is right but the thing it names does not exist: an old link
-/// to a service that was renamed, or a mistyped incident number.
-#[component]
-pub fn Missing(
-    /// "service" or "incident".
-    what: &'static str,
-    /// Where to go instead.
-    back: &'static str,
-    /// The words of that link.
-    back_text: &'static str,
-) -> impl IntoView {
+/// to a service that was renamed, or a mistyped incident number. `what` is "service" or
+/// "incident"; `back` and `back_text` say where to go instead.
+pub fn missing(what: &str, back: &str, back_text: &str) -> Vec<Node> {
     let mut title = what.to_string();
     if let Some(first) = title.get_mut(..1) {
         first.make_ascii_uppercase();
     }
     let title = format!("{title} not found");
     set_title(&title);
-    view! {
-        <h1>{title}</h1>
-        <p>{format!("We could not find this {what}. The link may be wrong, or the {what} may have been removed.")}</p>
-        <p><a href=back>{back_text}</a></p>
-    }
+    vec![
+        h("h1").t(title).into(),
+        h("p")
+            .t(format!("We could not find this {what}. The link may be wrong, or the {what} may have been removed."))
+            .into(),
+        h("p").c(h("a").a("href", back).t(back_text)).into(),
+    ]
 }

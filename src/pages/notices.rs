@@ -1,12 +1,12 @@
 use leptos::prelude::*;
 use tis_core::Notice;
-use tis_core::wire::ServiceList;
+use tis_core::wire::{ServiceList, sort_short_by_key};
 
 use crate::api::{Shown, live};
-use crate::components::{AudienceChooser, Freshness, Loading, Unavailable, notice_card};
-use crate::conn::Part;
+use crate::components::{Freshness, audience_chooser, loading, notice_card, unavailable};
+use crate::conn::{Conn, Part};
 use crate::dom::{Content, Node, h};
-use crate::{AudienceChoice, set_title};
+use crate::{AudienceChoice, Clock, set_title};
 
 /// How many past notices are listed.
 const PAST_SHOWN: usize = 20;
@@ -35,6 +35,23 @@ pub fn Notices() -> impl IntoView {
     let services =
         live::<ServiceList>(|| Some("/api/v1/services".into()), &[Part::Services]).state();
     let audience = expect_context::<AudienceChoice>().0;
+    let conn = expect_context::<Conn>();
+    let clock = expect_context::<Clock>().0;
+    let top = move || {
+        let mut out: Vec<Node> = vec![
+            h("h1").t("Notices").into(),
+            h("p")
+                .class("lede")
+                .t("What the TIS support team wants you to know: problems we know about, planned work, and changes to TIS.")
+                .into(),
+        ];
+        match states[0].get() {
+            Shown::Loading => out.push(loading("notices")),
+            Shown::Failed(error) => out.push(unavailable(&error, "notices", conn, clock.get())),
+            Shown::Ready(_) => {}
+        }
+        out
+    };
     let content = move || {
         let names: Vec<(String, String)> = services.with(|s| {
             s.ready()
@@ -55,7 +72,7 @@ pub fn Notices() -> impl IntoView {
             ),
             ("Past notices", "There are no past notices."),
         ];
-        let mut out: Vec<Node> = Vec::new();
+        let mut out: Vec<Node> = vec![audience_chooser(reader).into()];
         for (i, (title, empty)) in sections.into_iter().enumerate() {
             out.push(h("h2").t(title).into());
             match states[i].get() {
@@ -63,7 +80,7 @@ pub fn Notices() -> impl IntoView {
                     let mut mine: Vec<&Notice> =
                         list.iter().filter(|n| n.audience.reaches(reader)).collect();
                     if i == 2 {
-                        mine.sort_by_key(|n| std::cmp::Reverse(n.ends_at));
+                        sort_short_by_key(&mut mine, |n| std::cmp::Reverse(n.ends_at));
                         mine.truncate(PAST_SHOWN);
                     }
                     if mine.is_empty() {
@@ -81,15 +98,8 @@ pub fn Notices() -> impl IntoView {
         out
     };
     view! {
-        <h1>"Notices"</h1>
-        <p class="lede">"What the TIS support team wants you to know: problems we know about, planned work, and changes to TIS."</p>
-        {move || match states[0].get() {
-            Shown::Loading => Some(view! { <Loading what="notices" /> }.into_any()),
-            Shown::Failed(error) => Some(view! { <Unavailable error what="notices" /> }.into_any()),
-            Shown::Ready(_) => None,
-        }}
+        <Content of=top />
         <Freshness as_of />
-        <AudienceChooser />
         <Content of=content />
     }
 }

@@ -6,12 +6,12 @@ use tis_core::wire::{IncidentSummary, ServiceTrend, Summary, Trends, by_group, l
 
 use crate::api::{Shown, live};
 use crate::components::{
-    AudienceChooser, Freshness, Loading, Unavailable, hour_table, incident_card, latency_spark,
-    notice_card, status_marker, strip_key, table_alternative, uptime_strip, uptime_table,
+    Freshness, audience_chooser, hour_table, incident_card, latency_spark, loading, notice_card,
+    status_marker, strip_key, table_alternative, unavailable, uptime_strip, uptime_table,
 };
-use crate::conn::Part;
+use crate::conn::{Conn, Part};
 use crate::dom::{Content, El, Node, h};
-use crate::{AudienceChoice, set_title};
+use crate::{AudienceChoice, Clock, set_title};
 
 /// `/`: one sentence for the whole of TIS, the problems we are working on, notices for
 /// the reader, then every service by group with its recent history.
@@ -32,42 +32,48 @@ pub fn Overview() -> impl IntoView {
     let as_of = summary.as_of();
     let ready = Memo::new(move |_| state.with(|s| s.ready().cloned()));
     let audience = expect_context::<AudienceChoice>().0;
+    let conn = expect_context::<Conn>();
+    let clock = expect_context::<Clock>().0;
 
-    let headline = move || {
-        ready.with(|s| {
-            s.as_ref()
-                .map_or("Status of TIS".to_string(), |s| s.headline.clone())
-        })
-    };
-    let demo = move || {
-        ready
-            .with(|s| s.as_ref().is_some_and(|s| s.demo))
-            .then(|| demo_banner().into())
-            .into_iter()
-            .collect()
+    let top = move || match state.get() {
+        Shown::Loading => vec![
+            h("h1").t("Status of TIS").into(),
+            loading("the status of TIS"),
+        ],
+        Shown::Failed(error) => vec![
+            h("h1").t("Status of TIS").into(),
+            unavailable(&error, "the status of TIS", conn, clock.get()),
+        ],
+        Shown::Ready(s) => {
+            let mut out: Vec<Node> = Vec::new();
+            if s.demo {
+                out.push(demo_banner().into());
+            }
+            out.push(h("h1").class("headline").t(s.headline.clone()).into());
+            out
+        }
     };
     let incidents = move || {
         let Some(s) = ready.get() else {
             return Vec::new();
         };
-        let names = names(&s);
-        let mut out: Vec<Node> = Vec::new();
-        if !s.incidents.is_empty() {
-            out.push(
-                h("section")
-                    .class("current-incidents")
-                    .a("aria-labelledby", "current-problems")
-                    .c(h("h2")
-                        .a("id", "current-problems")
-                        .t("Problems we are working on"))
-                    .cs(s
-                        .incidents
-                        .iter()
-                        .map(|i| incident_card(&IncidentSummary::from(i), &names, "h3")))
-                    .into(),
-            );
+        if s.incidents.is_empty() {
+            return Vec::new();
         }
-        out
+        let names = names(&s);
+        vec![
+            h("section")
+                .class("current-incidents")
+                .a("aria-labelledby", "current-problems")
+                .c(h("h2")
+                    .a("id", "current-problems")
+                    .t("Problems we are working on"))
+                .cs(s
+                    .incidents
+                    .iter()
+                    .map(|i| incident_card(&IncidentSummary::from(i), &names, "h3")))
+                .into(),
+        ]
     };
     let notices = move || {
         let Some(s) = ready.get() else {
@@ -81,27 +87,53 @@ pub fn Overview() -> impl IntoView {
             .filter(|n| n.audience.reaches(reader))
             .map(|n| notice_card(n, &names, "h3"))
             .collect();
+        let later = s.upcoming.iter().any(|n| n.audience.reaches(reader));
+        let mut section = h("section")
+            .class("notices-now")
+            .a("aria-labelledby", "notices-heading")
+            .c(h("h2").a("id", "notices-heading").t("Notices"))
+            .c(audience_chooser(reader));
+        if now.is_empty() {
+            section = section.c(h("p").class("none").t(if later {
+                "There are no notices for you now. Planned work is listed after the services."
+            } else {
+                "There are no notices for you at the moment."
+            }));
+        }
+        section = section.cs(now);
+        vec![
+            section
+                .c(h("p").c(h("a")
+                    .a("href", "/notices")
+                    .t("All notices, including past ones")))
+                .into(),
+        ]
+    };
+    // Planned work comes after the services: a reader asking "is it working now?" sees
+    // the services first.
+    let coming = move || {
+        let Some(s) = ready.get() else {
+            return Vec::new();
+        };
+        let names = names(&s);
+        let reader = audience.get();
         let later: Vec<El> = s
             .upcoming
             .iter()
             .filter(|n| n.audience.reaches(reader))
             .map(|n| notice_card(n, &names, "h3"))
             .collect();
-        let mut out: Vec<Node> = Vec::new();
-        if now.is_empty() && later.is_empty() {
-            out.push(
-                h("p")
-                    .class("none")
-                    .t("There are no notices for you at the moment.")
-                    .into(),
-            );
+        if later.is_empty() {
+            return Vec::new();
         }
-        out.extend(now.into_iter().map(Node::from));
-        if !later.is_empty() {
-            out.push(h("h3").class("coming-up").t("Coming up").into());
-            out.extend(later.into_iter().map(Node::from));
-        }
-        out
+        vec![
+            h("section")
+                .class("coming-up")
+                .a("aria-labelledby", "coming-up-heading")
+                .c(h("h2").a("id", "coming-up-heading").t("Coming up"))
+                .cs(later)
+                .into(),
+        ]
     };
     let services = move || {
         let Some(s) = ready.get() else {
@@ -138,24 +170,12 @@ pub fn Overview() -> impl IntoView {
     };
 
     view! {
-        {move || match state.get() {
-            Shown::Loading => Some(view! { <h1>"Status of TIS"</h1><Loading what="the status of TIS" /> }.into_any()),
-            Shown::Failed(error) => Some(view! { <h1>"Status of TIS"</h1><Unavailable error what="the status of TIS" /> }.into_any()),
-            Shown::Ready(_) => None,
-        }}
-        <Show when=move || ready.with(Option::is_some)>
-            <Content of=demo />
-            <h1 class="headline">{headline}</h1>
-            <Freshness as_of />
-            <Content of=incidents />
-            <section class="notices-now" aria-labelledby="notices-heading">
-                <h2 id="notices-heading">"Notices"</h2>
-                <AudienceChooser />
-                <Content of=notices />
-                <p><a href="/notices">"All notices, including past ones"</a></p>
-            </section>
-            <Content of=services />
-        </Show>
+        <Content of=top />
+        <Freshness as_of />
+        <Content of=incidents />
+        <Content of=notices />
+        <Content of=services />
+        <Content of=coming />
     }
 }
 

@@ -5,15 +5,16 @@ use tis_core::wire::{
 };
 use tis_core::{Notice, NoticeKind};
 
+use crate::actions::Choices;
 use crate::api::{ApiError, Shown, live};
 use crate::components::{
-    Freshness, Loading, Unavailable, incident_card, latency_chart, latency_table, notice_card,
-    status_marker, table_alternative, uptime_strip, uptime_table,
+    Freshness, incident_card, latency_chart, latency_table, loading, notice_card, status_marker,
+    table_alternative, unavailable, uptime_strip, uptime_table,
 };
-use crate::conn::Part;
+use crate::conn::{Conn, Part};
 use crate::dom::{Content, El, Node, h};
-use crate::pages::not_found::Missing;
-use crate::{now, set_title};
+use crate::pages::not_found::missing;
+use crate::{Clock, now, set_title};
 
 /// `/services/:id`: what the service is for, its status and why, its uptime (90 days, or
 /// a year on request) and response times, how we check it, and the incidents and
@@ -26,7 +27,9 @@ pub fn ServicePage(
     let id = StoredValue::new(id);
     let path = move |rest: &str| Some(format!("/api/v1/services/{}{rest}", id.get_value()));
     let detail = live::<ServiceDetail>(move || path(""), &[Part::Services]);
-    let year = RwSignal::new(false);
+    let year = expect_context::<Choices>().year_of_uptime;
+    let conn = expect_context::<Conn>();
+    let clock = expect_context::<Clock>().0;
     let uptime = live::<UptimeHistory>(
         move || {
             path(if year.get() {
@@ -69,11 +72,6 @@ pub fn ServicePage(
     let as_of = detail.as_of();
     let state = detail.state();
     let ready = Memo::new(move |_| state.with(|s| s.ready().cloned()));
-    Effect::new(move |_| match state.get() {
-        Shown::Ready(d) => set_title(&d.service.name),
-        Shown::Failed(ApiError::NotFound(_)) => set_title("Service not found"),
-        _ => set_title("Service"),
-    });
     let name = move || {
         ready.with(|d| {
             d.as_ref()
@@ -248,46 +246,90 @@ pub fn ServicePage(
         }
     };
 
+    let top = move || {
+        let mut out: Vec<Node> = vec![
+            h("p")
+                .class("back")
+                .c(h("a").a("href", "/").t("All services"))
+                .into(),
+        ];
+        match state.get() {
+            Shown::Loading => {
+                set_title("Service");
+                out.extend([h("h1").t("Service").into(), loading("this service")]);
+            }
+            Shown::Failed(ApiError::NotFound(_)) => {
+                out.extend(missing(
+                    "service",
+                    "/",
+                    "See the status of all TIS services",
+                ));
+            }
+            Shown::Failed(error) => {
+                set_title("Service");
+                out.extend([
+                    h("h1").t("Service").into(),
+                    unavailable(&error, "this service", conn, clock.get()),
+                ]);
+            }
+            Shown::Ready(d) => {
+                set_title(&d.service.name);
+                out.extend([
+                    h("h1").t(d.service.name.clone()).into(),
+                    h("p").class("lede").t(d.service.description.clone()).into(),
+                ]);
+            }
+        }
+        out
+    };
+    let body = move || {
+        let Some(d) = ready.get() else {
+            return Vec::new();
+        };
+        let name = d.service.name.clone();
+        let mut out = summary();
+        out.extend([
+            h("h2").a("id", "uptime").t("Uptime").into(),
+            h("p")
+                .t(format!("Uptime is the share of the time we could check {name} when it was not down. Time when it was slow counts as up; time we could not check it counts as neither. "))
+                .c(h("a").a("href", "/about#uptime").t("How we work out uptime"))
+                .into(),
+        ]);
+        out.extend(uptime_part());
+        out.push(
+            h("p")
+                .c(h("button")
+                    .a("type", "button")
+                    .class("button-secondary")
+                    .a("data-action", "uptime-year")
+                    .t(if year.get() {
+                        "Show the last 90 days"
+                    } else {
+                        "Show the last 12 months"
+                    }))
+                .into(),
+        );
+        out.push(h("h2").t("Response times").into());
+        out.extend(latency_part());
+        out.push(h("h2").t(format!("How we check {name}")).into());
+        out.extend(probes());
+        out.push(
+            h("p")
+                .t("Each check runs from the status server. ")
+                .c(h("a")
+                    .a("href", "/about#checks")
+                    .t("More about how we check services"))
+                .into(),
+        );
+        out.push(h("h2").t("Incidents").into());
+        out.extend(history());
+        out.push(h("h2").t("Planned maintenance").into());
+        out.extend(maintenance());
+        out
+    };
     view! {
-        <p class="back"><a href="/">"All services"</a></p>
-        {move || match state.get() {
-            Shown::Loading => Some(view! { <h1>"Service"</h1><Loading what="this service" /> }.into_any()),
-            Shown::Failed(ApiError::NotFound(_)) => Some(view! {
-                <Missing what="service" back="/" back_text="See the status of all TIS services" />
-            }.into_any()),
-            Shown::Failed(error) => Some(view! { <h1>"Service"</h1><Unavailable error what="this service" /> }.into_any()),
-            Shown::Ready(_) => None,
-        }}
-        <Show when=move || ready.with(Option::is_some)>
-            <h1>{name}</h1>
-            <p class="lede">{move || ready.with(|d| d.as_ref().map(|d| d.service.description.clone()))}</p>
-            <Freshness as_of />
-            <Content of=summary />
-            <h2 id="uptime">"Uptime"</h2>
-            <p>
-                "Uptime is the share of the time we could check "
-                {name}
-                " when it was not down. Time when it was slow counts as up; time we could not check it counts as neither. "
-                <a href="/about#uptime">"How we work out uptime"</a>
-            </p>
-            <Content of=uptime_part />
-            <p>
-                <button type="button" class="button-secondary" on:click=move |_| year.update(|y| *y = !*y)>
-                    {move || if year.get() { "Show the last 90 days" } else { "Show the last 12 months" }}
-                </button>
-            </p>
-            <h2>"Response times"</h2>
-            <Content of=latency_part />
-            <h2>{move || format!("How we check {}", name())}</h2>
-            <Content of=probes />
-            <p>
-                "Each check runs from the status server. "
-                <a href="/about#checks">"More about how we check services"</a>
-            </p>
-            <h2>"Incidents"</h2>
-            <Content of=history />
-            <h2>"Planned maintenance"</h2>
-            <Content of=maintenance />
-        </Show>
+        <Content of=top />
+        <Freshness as_of />
+        <Content of=body />
     }
 }

@@ -1,11 +1,13 @@
-// Starts the real tis-status server (built by xtask) on a free port with a fresh data
-// directory, and a real headless Chromium, for the browser tests.
-import { spawn } from 'node:child_process';
+// Starts the real tis-status server (built by xtask) with a fresh data directory, and a
+// real headless Chromium, for the browser tests. Helpers here act as a user or as TIS
+// staff would: through the browser, the command line and the public API.
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import AxeBuilder from '@axe-core/playwright';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const artifacts = join(here, '..', 'artifacts');
@@ -16,32 +18,90 @@ function required(name) {
   return value;
 }
 
-/** Starts `tis-status serve` and resolves with its URL once it says it is running. */
-export async function startServer(extraArgs = []) {
+/** Runs a `tis-status` command on `data` and returns what it printed. */
+export function cli(data, args, input = '') {
+  const run = spawnSync(required('TIS_STATUS_BIN'), [...args, '--data', data], { input, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`tis-status ${args.join(' ')} failed:\n${run.stderr}`);
+  return run.stdout.trim();
+}
+
+/**
+ * Starts `tis-status serve` with the built-in demo and resolves once it says it is
+ * running. Tokens for `roles` (e.g. ['support', 'editor', 'prober']) are created first
+ * and returned in `tokens`.
+ */
+export async function startServer({ roles = [], accounts = [] } = {}) {
   const data = mkdtempSync(join(tmpdir(), 'tis-status-test-'));
+  const tokens = {};
+  for (const role of roles) tokens[role] = cli(data, ['token', 'create', '--name', `test-${role}`, '--role', role]);
+  for (const { name, role, password } of accounts) cli(data, ['account', 'add', name, '--role', role], `${password}\n`);
+  const server = { data, tokens, url: null, child: null, log: '' };
+  await run(server, '127.0.0.1:0');
+  return {
+    get url() { return server.url; },
+    tokens,
+    data,
+    log: () => server.log,
+    /** Stops the process, keeping its data: the API goes away. */
+    async pause() { await halt(server); },
+    /** Starts it again on the same address and data: the API comes back. */
+    async resume() { await run(server, new URL(server.url).host); },
+    async stop() {
+      await halt(server);
+      rmSync(data, { recursive: true, force: true });
+    },
+  };
+}
+
+async function run(server, listen) {
   const child = spawn(required('TIS_STATUS_BIN'), [
-    'serve', '--listen', '127.0.0.1:0', '--data', data,
-    '--assets', required('TIS_STATUS_ASSETS'), ...extraArgs,
+    'serve', '--listen', listen, '--data', server.data,
+    '--assets', required('TIS_STATUS_ASSETS'),
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stderr.on('data', (d) => { log += d; });
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 30_000);
+  server.child = child;
+  child.stderr.on('data', (d) => { server.log += d; });
+  server.url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${server.log}`)), 30_000);
     child.stdout.on('data', (d) => {
       const m = /running at (http:\/\/\S+?)\/? /.exec(String(d));
       if (m) { clearTimeout(timer); resolve(m[1]); }
     });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}:\n${log}`)); });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}:\n${server.log}`)); });
   });
-  return {
-    url,
-    log: () => log,
-    async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-      rmSync(data, { recursive: true, force: true });
-    },
-  };
+}
+
+async function halt(server) {
+  const child = server.child;
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/**
+ * Calls the server's API with a bearer token, as a support tool or script would. A
+ * write that meets SQLite's "database is locked" (a 500 the server gives while its
+ * background work writes too; see the report of issue 5) is tried again, as the error
+ * message asks people to.
+ */
+export async function api(server, method, path, { token, body } = {}) {
+  for (let attempt = 1; ; attempt += 1) {
+    const response = await fetch(`${server.url}${path}`, {
+      method,
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (response.status === 500 && attempt < 5) {
+      await new Promise((r) => setTimeout(r, 300 * attempt));
+      continue;
+    }
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  }
 }
 
 export async function startBrowser() {
@@ -56,8 +116,43 @@ export async function startBrowser() {
   });
   return {
     browser,
+    /**
+     * A page in a fresh context (its own storage and cache), failing the test on any
+     * script error. Options are Playwright context options (viewport, colorScheme…).
+     */
+    async page(options = {}) {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
+      const page = await context.newPage();
+      page.errors = [];
+      page.on('pageerror', (e) => page.errors.push(e.message));
+      return page;
+    },
     async stop() {
       await browser.close();
     },
   };
+}
+
+/** Waits until the demo's probes have answered and the overview says so. */
+export async function waitForWorking(page, service = 'sign-in') {
+  await page.locator(`.service[data-service="${service}"] .status-label`, { hasText: 'Working' })
+    .waitFor({ timeout: 45_000 });
+}
+
+/** Runs axe-core on the page as it is and returns the violations, described. */
+export async function accessibilityProblems(page) {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'])
+    .analyze();
+  return results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
+}
+
+/** Saves a screenshot of the whole page in tests/artifacts. */
+export async function screenshot(page, name) {
+  await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+}
+
+/** An ISO time `minutes` from now (negative for the past). */
+export function minutesFromNow(minutes) {
+  return new Date(Date.now() + minutes * 60_000).toISOString();
 }

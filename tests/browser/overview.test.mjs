@@ -1,8 +1,8 @@
-// The overview page, in a real Chromium against the real server and the built app.
+// The overview, as a TIS user sees it: in a real Chromium against the real server with
+// the demo data, loaded the way a first visit loads it (the overview-only build).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { startServer, startBrowser, artifacts } from './harness.mjs';
+import { startServer, startBrowser, waitForWorking, screenshot } from './harness.mjs';
 
 let server;
 let chrome;
@@ -22,38 +22,126 @@ const demoServices = [
   'TIS Self-Service', 'Form R', 'Emails and notifications', 'ESR integration', 'Data exports',
 ];
 
-test('the overview lists every demo service by group with its live status in words', async () => {
-  const page = await chrome.browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+test('the overview says in one sentence how TIS is, then every service by group in words', async () => {
+  const page = await chrome.page();
+  const loaded = [];
+  page.on('request', (r) => loaded.push(new URL(r.url()).pathname));
   await page.goto(server.url);
-
-  // The demo estate answers within a probe interval; the page refreshes by itself.
-  await page.locator('.service[data-service="sign-in"] .status-label', { hasText: 'Working' })
-    .waitFor({ timeout: 45_000 });
+  await waitForWorking(page);
   await page.locator('h1', { hasText: 'All services are working' }).waitFor({ timeout: 45_000 });
 
-  const names = await page.locator('.service-name').allTextContents();
-  assert.deepEqual(names, demoServices);
-  const groups = await page.locator('.group h2').allTextContents();
-  assert.deepEqual(groups, ['Sign-in', 'For admins', 'For trainees', 'Integrations']);
-  const labels = await page.locator('.service .status-label').allTextContents();
-  assert.deepEqual(labels, demoServices.map(() => 'Working'));
+  assert.deepEqual(await page.locator('.service-name').allTextContents(), demoServices);
+  assert.deepEqual(await page.locator('.group h2').allTextContents(), ['Sign-in', 'For admins', 'For trainees', 'Integrations']);
+  assert.deepEqual(await page.locator('.service .status-label').allTextContents(), demoServices.map(() => 'Working'));
   // Each status has a symbol as well as a colour.
   const symbols = await page.locator('.service .status-symbol').allTextContents();
   assert.ok(symbols.every((s) => s === '✓'), `symbols: ${symbols}`);
   assert.match(await page.locator('.demo-banner').innerText(), /Demo data/);
+  assert.match(await page.locator('.service[data-service="sign-in"] .service-checked').innerText(), /^Last checked \d{1,2}(:\d\d)?[ap]m (GMT|BST)$/);
+  assert.match(await page.locator('.updated').innerText(), /^Updated \d{1,2}(:\d\d)?[ap]m (GMT|BST), just now\. Changes appear here by themselves\.$/);
   assert.equal(await page.title(), 'Live status – TIS Status');
-
-  await page.screenshot({ path: join(artifacts, 'overview.png'), fullPage: true });
-  assert.deepEqual(errors, [], 'the page threw errors');
+  // A first visit to "/" loads the overview alone, not the whole app.
+  assert.ok(loaded.some((p) => p.startsWith('/tis-status-first-view')), loaded.join(' '));
+  assert.ok(!loaded.some((p) => /^\/tis-status-app-/.test(p)), loaded.join(' '));
+  assert.deepEqual(page.errors, []);
 });
 
-test('a client-side route opened directly gets the app, and an unknown one a helpful page', async () => {
-  const page = await chrome.browser.newPage();
+test('each service has a 90-day uptime strip and a latency line, in words and as tables', async () => {
+  const page = await chrome.page();
+  await page.goto(server.url);
+  await waitForWorking(page);
+  const row = page.locator('.service[data-service="bulk-upload"]');
+  await row.locator('.strip').waitFor();
+  assert.equal(await row.locator('.strip-bars rect').count(), 90);
+  assert.match(await row.locator('.strip-text').innerText(), /uptime\.|No uptime figure yet\./);
+  assert.match(await row.locator('.strip-text').innerText(), /In the last 90 days|No problems in the last 90 days|Not checked in the last 90 days/);
+  assert.match(await row.locator('.spark-text').innerText(), /Typical response time over the last 24 hours|No response times/);
+  // The charts are drawn for the eye only; their facts are in the words and tables.
+  assert.equal(await row.locator('.strip-bars').getAttribute('aria-hidden'), 'true');
+
+  // The tables open from the keyboard.
+  const toggle = row.locator('.alternative summary');
+  assert.match(await toggle.innerText(), /Show the uptime and response times of Bulk upload as tables/);
+  await toggle.focus();
+  await page.keyboard.press('Enter');
+  const days = row.locator('table').first();
+  await days.waitFor();
+  assert.equal(await days.locator('caption').innerText(), 'Uptime of Bulk upload, day by day');
+  assert.equal(await days.locator('tbody tr').count(), 90);
+  assert.match(await days.locator('tbody tr').first().locator('th').innerText(), /^[A-Z][a-z]+day \d{1,2} [A-Z][a-z]+ \d{4}$/);
+  const hours = row.locator('table').nth(1);
+  assert.equal(await hours.locator('caption').innerText(), 'Response times of Bulk upload, hour by hour');
+  assert.ok(await hours.locator('tbody tr').count() >= 1);
+  await screenshot(page, 'overview-tables-open');
+});
+
+test('active incidents show their latest update and when the next one is due', async () => {
+  const page = await chrome.page();
+  await page.goto(server.url);
+  await waitForWorking(page);
+  const card = page.locator('.current-incidents .incident-card');
+  assert.equal(await card.count(), 1);
+  assert.equal(await card.locator('.incident-title').innerText(), 'Emails from TIS are arriving late');
+  assert.match(await card.locator('.tag').innerText(), /Fix in place, watching/);
+  assert.match(await card.locator('.update-when').innerText(), /^Latest update, 9:30am GMT on Tuesday 24 November 2026:$/);
+  assert.match(await card.locator('.latest-update').innerText(), /Our email provider has raised our limit/);
+  assert.equal(await card.locator('.next-update').innerText(), 'Next update by 10am GMT on Tuesday 5 January 2027');
+  assert.match(await card.locator('.facts').innerText(), /Affects\s+Emails and notifications/);
+});
+
+test('notices follow the audience the reader chose, and the choice is remembered', async () => {
+  const page = await chrome.page();
+  await page.goto(server.url);
+  await waitForWorking(page);
+  const titles = () => page.locator('.notice-title').allTextContents();
+  const everyone = await titles();
+  assert.ok(everyone.includes('Some trainees cannot upload documents larger than 10MB in Self-Service'), everyone.join(' | '));
+  assert.ok(everyone.includes('TIS admin site unavailable on Saturday 16 January 2027, 8am to 11am'), everyone.join(' | '));
+  // Drafts never show.
+  assert.ok(!everyone.includes('Form R Part B is changing on Monday 1 February 2027'));
+
+  await page.getByRole('radio', { name: 'Trainees' }).check();
+  await page.locator('.notice-title', { hasText: 'TIS admin site unavailable' }).waitFor({ state: 'detached' });
+  const trainees = await titles();
+  assert.ok(trainees.includes('Some trainees cannot upload documents larger than 10MB in Self-Service'));
+  assert.ok(trainees.includes('Check this page first if TIS is not working'), 'notices for everyone reach trainees too');
+
+  await page.reload();
+  await waitForWorking(page);
+  assert.equal(await page.getByRole('radio', { name: 'Trainees' }).isChecked(), true);
+  assert.deepEqual(await titles(), trainees);
+
+  await page.getByRole('radio', { name: 'Admin staff' }).check();
+  await page.locator('.notice-title', { hasText: 'TIS admin site unavailable' }).waitFor();
+  assert.ok(!(await titles()).includes('Some trainees cannot upload documents larger than 10MB in Self-Service'));
+  // Planned work comes after the services.
+  const upcoming = page.locator('.coming-up .notice-maintenance');
+  assert.match(await upcoming.locator('.facts').innerText(), /When\s+Saturday 16 January 2027, 8am to 11am GMT/);
+  assert.match(await upcoming.locator('.notice-kind').innerText(), /Planned maintenance · For admin staff/);
+});
+
+test('a service name leads to its page, and the page works from there', async () => {
+  const page = await chrome.page();
+  await page.goto(server.url);
+  await waitForWorking(page);
+  await page.getByRole('link', { name: 'Bulk upload', exact: true }).click();
+  await page.locator('h1', { hasText: 'Bulk upload' }).waitFor();
+  assert.equal(new URL(page.url()).pathname, '/services/bulk-upload');
+  assert.equal(await page.title(), 'Bulk upload – TIS Status');
+  // The whole app now runs: its own links change the page without a reload.
+  await page.getByRole('link', { name: 'Incidents', exact: true }).click();
+  await page.locator('h1', { hasText: 'Incidents' }).waitFor();
+  await page.goBack();
+  await page.locator('h1', { hasText: 'Bulk upload' }).waitFor();
+  assert.deepEqual(page.errors, []);
+});
+
+test('an unknown address gets a helpful page with its own title', async () => {
+  const page = await chrome.page();
   const response = await page.goto(`${server.url}/no-such-page`);
   assert.equal(response.status(), 200);
   await page.locator('h1', { hasText: 'Page not found' }).waitFor();
   assert.equal(await page.title(), 'Page not found – TIS Status');
-  await page.screenshot({ path: join(artifacts, 'not-found.png') });
+  assert.ok(await page.getByRole('link', { name: 'see the status of all TIS services' }).isVisible());
+  assert.ok(await page.getByRole('link', { name: 'look through past incidents' }).isVisible());
 });

@@ -232,18 +232,28 @@ fn build_all(profile: Profile) -> Result<Built> {
         ("index.html", assets.clone(), "/"),
         ("manage.html", assets.join("manage"), "/manage/"),
     ] {
-        step(&format!("browser app: {page} (trunk build --release)"), || {
-            let mut trunk = Command::new(bootstrap::cargo_bin("trunk"));
-            trunk
-                .current_dir(&root)
-                .args(["build", page, "--release", "--public-url", public_url, "--dist"])
-                .arg(&dist)
-                .env("PATH", bootstrap::path_with_node_bin(&root))
-                .env("TRUNK_OFFLINE", "true")
-                // The app gets the size-tuned profile; the server keeps the fast one.
-                .args(["--cargo-profile", "wasm-release"]);
-            status(trunk)
-        })?;
+        step(
+            &format!("browser app: {page} (trunk build --release)"),
+            || {
+                let mut trunk = Command::new(bootstrap::cargo_bin("trunk"));
+                trunk
+                    .current_dir(&root)
+                    .args([
+                        "build",
+                        page,
+                        "--release",
+                        "--public-url",
+                        public_url,
+                        "--dist",
+                    ])
+                    .arg(&dist)
+                    .env("PATH", bootstrap::path_with_node_bin(&root))
+                    .env("TRUNK_OFFLINE", "true")
+                    // The app gets the size-tuned profile; the server keeps the fast one.
+                    .args(["--cargo-profile", "wasm-release"]);
+                status(trunk)
+            },
+        )?;
     }
     let server = step("server (tis-status)", || {
         let mut args = vec!["build", "--package", "tis-status-server", "--locked"];

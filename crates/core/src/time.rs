@@ -407,7 +407,11 @@ fn candidates(date: NaiveDate, time: NaiveTime) -> Vec<DateTime<Utc>> {
         LocalResult::Ambiguous(a, b) => vec![a.to_utc(), b.to_utc()],
         LocalResult::None => vec![],
     };
-    found.sort();
+    // At most two: swapped by hand rather than sorted, to keep sorting code out of the
+    // browser app.
+    if found.len() == 2 && found[1] < found[0] {
+        found.swap(0, 1);
+    }
     found
 }
 

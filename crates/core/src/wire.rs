@@ -341,7 +341,7 @@ pub struct HourLatency {
 /// Latency points put together hour by hour (UK clock hours), oldest first.
 pub fn hourly(points: &[LatencyPoint]) -> Vec<HourLatency> {
     let mut sorted: Vec<&LatencyPoint> = points.iter().collect();
-    sorted.sort_by_key(|p| p.at);
+    sort_short_by_key(&mut sorted, |p| p.at);
     let mut hours: Vec<(HourLatency, Vec<u32>)> = Vec::new();
     for p in sorted {
         let at = uk_hour_start(p.at);
@@ -365,7 +365,7 @@ pub fn hourly(points: &[LatencyPoint]) -> Vec<HourLatency> {
     hours
         .into_iter()
         .map(|(mut hour, mut medians)| {
-            medians.sort_unstable();
+            sort_short_by_key(&mut medians, |m| *m);
             hour.median_ms = medians.get(medians.len().saturating_sub(1) / 2).copied();
             hour
         })
@@ -507,6 +507,15 @@ pub fn strip_summary(days: &[DayMark]) -> String {
     text
 }
 
+/// A response time in words: "40 ms", or "under 1 ms" for what rounds down to nothing.
+pub fn ms_text(ms: u32) -> String {
+    if ms == 0 {
+        "under 1 ms".to_string()
+    } else {
+        format!("{ms} ms")
+    }
+}
+
 /// The latency line in one sentence, for people who cannot see it.
 pub fn latency_summary(hours: &[HourLatency]) -> String {
     let known: Vec<u32> = hours.iter().filter_map(|h| h.median_ms).collect();
@@ -514,9 +523,9 @@ pub fn latency_summary(hours: &[HourLatency]) -> String {
         return "No response times in the last 24 hours.".into();
     };
     let range = if low == high {
-        format!("{low} ms")
+        ms_text(*low)
     } else {
-        format!("between {low} ms and {high} ms")
+        format!("between {} and {}", ms_text(*low), ms_text(*high))
     };
     let latest = hours
         .iter()
@@ -525,8 +534,9 @@ pub fn latency_summary(hours: &[HourLatency]) -> String {
     let mut text = format!("Typical response time over the last 24 hours: {range}.");
     if let Some((at, ms)) = latest {
         text.push_str(&format!(
-            " In the hour from {} it was {ms} ms.",
-            uk_time(at)
+            " In the hour from {} it was {}.",
+            uk_time(at),
+            ms_text(ms)
         ));
     }
     text
@@ -816,6 +826,20 @@ pub struct ReportSave {
     pub report: Report,
 }
 
+/// Sorts a short list by key, keeping equal items in their order. The standard sorts
+/// are faster on long lists, but each use adds kilobytes to the browser app's Wasm, and
+/// the lists sorted here are short or already nearly in order (services, a day of
+/// 5-minute points, a timeline).
+pub fn sort_short_by_key<T, K: Ord>(items: &mut [T], key: impl Fn(&T) -> K) {
+    for i in 1..items.len() {
+        let mut j = i;
+        while j > 0 && key(&items[j - 1]) > key(&items[j]) {
+            items.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
 /// One sentence for the whole of TIS, worst news first.
 pub fn headline(services: &[ServiceState]) -> &'static str {
     let any = |s: Status| services.iter().any(|x| x.status == s);
@@ -837,7 +861,7 @@ pub fn headline(services: &[ServiceState]) -> &'static str {
 /// Services grouped under their headings, groups in the order of their first service.
 pub fn by_group(services: &[ServiceState]) -> Vec<(String, Vec<ServiceState>)> {
     let mut sorted = services.to_vec();
-    sorted.sort_by_key(|s| s.position);
+    sort_short_by_key(&mut sorted, |s| s.position);
     let mut groups: Vec<(String, Vec<ServiceState>)> = Vec::new();
     for s in sorted {
         match groups.iter_mut().find(|(g, _)| *g == s.group) {
@@ -1034,6 +1058,11 @@ mod tests {
             latency_summary(&[]),
             "No response times in the last 24 hours."
         );
+        let quick = hourly(&[point("2026-11-24T10:05:00Z", 10, 0, Some(0))]);
+        assert_eq!(
+            latency_summary(&quick),
+            "Typical response time over the last 24 hours: under 1 ms. In the hour from 10am it was under 1 ms."
+        );
     }
 
     fn two_probe_service() -> Service {
@@ -1099,6 +1128,13 @@ mod tests {
             ]
         );
         assert!(status_spans(&two_probe_service(), &results, min(5), min(5)).is_empty());
+    }
+
+    #[test]
+    fn short_sorts_keep_equal_items_in_order() {
+        let mut items = [(3, 'a'), (1, 'b'), (3, 'c'), (2, 'd'), (1, 'e')];
+        sort_short_by_key(&mut items, |i| i.0);
+        assert_eq!(items, [(1, 'b'), (1, 'e'), (2, 'd'), (3, 'a'), (3, 'c')]);
     }
 
     #[test]

@@ -242,10 +242,7 @@ impl Actor {
 
     /// This actor making a change now, for the store.
     pub fn change(&self) -> Change<'_> {
-        Change {
-            actor: &self.name,
-            at: Utc::now(),
-        }
+        Change::now(&self.name)
     }
 }
 

@@ -198,7 +198,7 @@ async fn dispatch(command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::Export { place, out } => {
-            let (config, _) = load_config(&place, None)?;
+            let (config, _) = load_config(&place, None, Secrets::NotNeeded)?;
             let store = open_store(&place, &config).await?;
             let export = store.export().await.map_err(|e| e.to_string())?;
             let text = serde_json::to_string_pretty(&export).map_err(|e| e.to_string())?;
@@ -210,7 +210,7 @@ async fn dispatch(command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::Import { file, place } => {
-            let (config, _) = load_config(&place, None)?;
+            let (config, _) = load_config(&place, None, Secrets::NotNeeded)?;
             let store = open_store(&place, &config).await?;
             let source = file.display().to_string();
             let text =
@@ -237,13 +237,12 @@ async fn dispatch(command: Command) -> Result<(), String> {
 }
 
 /// The config named by `--config`, or the built-in demo probing `estate`. Secrets are
-/// required only when probes will run (`serve`).
-fn load_config(place: &Place, estate: Option<&str>) -> Result<(Config, bool), String> {
-    let secrets = if estate.is_some() {
-        Secrets::Required
-    } else {
-        Secrets::NotNeeded
-    };
+/// required only where probes will run (`serve`).
+fn load_config(
+    place: &Place,
+    estate: Option<&str>,
+    secrets: Secrets,
+) -> Result<(Config, bool), String> {
     match &place.config {
         Some(path) => Config::load_with(path, secrets)
             .map(|c| (c, false))
@@ -319,10 +318,10 @@ async fn serve(
         ),
         Some(_) => None,
     };
-    // Serve always runs probes, so the secrets they name must be there, demo or not.
     let (mut config, is_demo) = load_config(
         &place,
-        Some(estate.as_ref().map_or("", |e| e.base_url.as_str())),
+        estate.as_ref().map(|e| e.base_url.as_str()),
+        Secrets::Required,
     )?;
     if let Some(broken) = &broken {
         broken.check(&service_ids(&config))?;
@@ -539,7 +538,7 @@ async fn shutdown_signal() {
 async fn account_add(place: Place, name: String, role: &str) -> Result<(), String> {
     let role: tis_core::Role = role.parse().map_err(|e| format!("--role: {e}"))?;
     let password = read_password(&name)?;
-    let (config, _) = load_config(&place, None)?;
+    let (config, _) = load_config(&place, None, Secrets::NotNeeded)?;
     let store = open_store(&place, &config).await?;
     let input = tis_core::account::AccountInput {
         name,
@@ -560,7 +559,7 @@ async fn account_add(place: Place, name: String, role: &str) -> Result<(), Strin
 /// scripts can capture it; the note about it to standard error.
 async fn token_create(place: Place, name: String, role: &str) -> Result<(), String> {
     let role: tis_core::Role = role.parse().map_err(|e| format!("--role: {e}"))?;
-    let (config, _) = load_config(&place, None)?;
+    let (config, _) = load_config(&place, None, Secrets::NotNeeded)?;
     let store = open_store(&place, &config).await?;
     let input = tis_core::account::TokenInput { name, role };
     let (token, info) = crate::auth::create_token(&store, &input, cli_change())

@@ -51,7 +51,7 @@ impl std::str::FromStr for Break {
 }
 
 impl Break {
-    /// Whether `service` of the demo config names a service this would break.
+    /// Refuses to break a service the demo does not have; `services` are the demo's ids.
     pub fn check(&self, services: &[&str]) -> Result<(), String> {
         match self {
             Break::Service(id) if !services.contains(&id.as_str()) => Err(format!(

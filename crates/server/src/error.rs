@@ -191,19 +191,9 @@ fn in_words(path: String, text: &str) -> FieldError {
             ),
         );
     }
-    if let Some(rest) = text.strip_prefix("invalid type: ")
-        && let Some((found, expected)) = rest.split_once(", expected ")
-    {
-        return FieldError::new(
-            path,
-            format!(
-                "This must be {}, not {}.",
-                plain_type(expected),
-                plain_found(found)
-            ),
-        );
-    }
-    if let Some(rest) = text.strip_prefix("invalid value: ")
+    if let Some(rest) = text
+        .strip_prefix("invalid type: ")
+        .or_else(|| text.strip_prefix("invalid value: "))
         && let Some((found, expected)) = rest.split_once(", expected ")
     {
         return FieldError::new(

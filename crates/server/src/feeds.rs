@@ -351,13 +351,11 @@ fn render(model: &Model, head: &Head, entries: Vec<Entry>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use axum::body::Body;
-    use axum::http::{Request, StatusCode, header};
+    use axum::http::{StatusCode, header};
     use tis_core::incident::AffectedService;
     use tis_core::{
         Audience, IncidentStatus, IncidentUpdate, NoticeSeverity, ServiceState, Status,
     };
-    use tower::ServiceExt;
 
     use super::*;
     use crate::model::PageInfo;
@@ -691,19 +689,7 @@ mod tests {
     }
 
     async fn get(path: &str, etag: Option<&str>) -> (StatusCode, HeaderMap, String) {
-        let mut request = Request::get(path);
-        if let Some(etag) = etag {
-            request = request.header(header::IF_NONE_MATCH, etag);
-        }
-        let response = app()
-            .oneshot(request.body(Body::empty()).expect("request"))
-            .await
-            .expect("answered");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .expect("body");
+        let (status, headers, body) = crate::statuspage::tests::get(app(), path, etag).await;
         (status, headers, String::from_utf8_lossy(&body).into_owned())
     }
 

@@ -101,6 +101,36 @@ pub struct Component {
     pub components: Option<Vec<String>>,
 }
 
+impl Component {
+    /// A component that is not in a group, has no description and no members, and whose
+    /// uptime history is not shown; `times` is (created, updated).
+    fn new(
+        id: String,
+        name: &str,
+        status: ComponentStatus,
+        position: i32,
+        page_id: &str,
+        (created_at, updated_at): (DateTime<Utc>, DateTime<Utc>),
+    ) -> Component {
+        Component {
+            id,
+            name: name.to_string(),
+            status,
+            created_at,
+            updated_at,
+            position,
+            description: None,
+            showcase: false,
+            start_date: None,
+            group_id: None,
+            page_id: page_id.to_string(),
+            group: false,
+            only_show_if_degraded: false,
+            components: None,
+        }
+    }
+}
+
 /// Statuspage's incident status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -120,14 +150,6 @@ pub enum MaintenanceState {
     InProgress,
     Verifying,
     Completed,
-}
-
-/// The status an update carries: an incident's or a maintenance's, as its parent is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(untagged)]
-pub enum UpdateState {
-    Incident(IncidentState),
-    Maintenance(MaintenanceState),
 }
 
 /// Statuspage's impact. `maintenance` is used for scheduled maintenances only, as on
@@ -152,11 +174,11 @@ pub struct AffectedComponent {
     pub new_status: ComponentStatus,
 }
 
-/// One update of an incident or a maintenance.
+/// One update of an incident or (with `S` a [`MaintenanceState`]) of a maintenance.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct IncidentUpdate {
+pub struct IncidentUpdate<S = IncidentState> {
     pub id: String,
-    pub status: UpdateState,
+    pub status: S,
     pub body: String,
     pub incident_id: String,
     pub created_at: DateTime<Utc>,
@@ -170,12 +192,40 @@ pub struct IncidentUpdate {
     pub tweet_id: Option<String>,
 }
 
-/// An incident in Statuspage's shape.
+impl<S> IncidentUpdate<S> {
+    /// An update shown at `at`; the fields Statuspage has and we never fill get their
+    /// fixed values here.
+    fn new(
+        id: String,
+        incident_id: &str,
+        status: S,
+        body: &str,
+        at: DateTime<Utc>,
+        affected_components: Option<Vec<AffectedComponent>>,
+    ) -> Self {
+        IncidentUpdate {
+            id,
+            status,
+            body: body.to_string(),
+            incident_id: incident_id.to_string(),
+            created_at: at,
+            updated_at: at,
+            display_at: at,
+            affected_components,
+            deliver_notifications: false,
+            custom_tweet: None,
+            tweet_id: None,
+        }
+    }
+}
+
+/// An incident in Statuspage's shape; with `S` a [`MaintenanceState`], the part a
+/// scheduled maintenance shares with incidents, as on Statuspage.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Incident {
+pub struct Incident<S = IncidentState> {
     pub id: String,
     pub name: String,
-    pub status: IncidentState,
+    pub status: S,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub monitoring_at: Option<DateTime<Utc>>,
@@ -185,27 +235,17 @@ pub struct Incident {
     pub started_at: DateTime<Utc>,
     pub page_id: String,
     /// Newest first, as Statuspage lists them.
-    pub incident_updates: Vec<IncidentUpdate>,
+    pub incident_updates: Vec<IncidentUpdate<S>>,
     /// The affected components, as they are now.
     pub components: Vec<Component>,
 }
 
-/// A planned-maintenance notice in Statuspage's shape.
+/// A planned-maintenance notice in Statuspage's shape: an incident's fields, then its
+/// window.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ScheduledMaintenance {
-    pub id: String,
-    pub name: String,
-    pub status: MaintenanceState,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub monitoring_at: Option<DateTime<Utc>>,
-    pub resolved_at: Option<DateTime<Utc>>,
-    pub impact: Impact,
-    pub shortlink: String,
-    pub started_at: DateTime<Utc>,
-    pub page_id: String,
-    pub incident_updates: Vec<IncidentUpdate>,
-    pub components: Vec<Component>,
+    #[serde(flatten)]
+    pub incident: Incident<MaintenanceState>,
     pub scheduled_for: DateTime<Utc>,
     /// Null only for maintenance with no planned end (see the module docs).
     pub scheduled_until: Option<DateTime<Utc>>,
@@ -285,7 +325,7 @@ pub fn summary(model: &Model) -> Summary {
         scheduled_maintenances: all
             .maintenances
             .iter()
-            .filter(|m| m.status != MaintenanceState::Completed)
+            .filter(|m| m.incident.status != MaintenanceState::Completed)
             .cloned()
             .collect(),
         status: all.overall,
@@ -336,7 +376,7 @@ pub fn scheduled_maintenances(model: &Model) -> ScheduledMaintenances {
 /// `scheduled-maintenances/upcoming.json`: those still to start.
 pub fn upcoming_maintenances(model: &Model) -> ScheduledMaintenances {
     maintenances_where(model, usize::MAX, |m| {
-        m.status == MaintenanceState::Scheduled
+        m.incident.status == MaintenanceState::Scheduled
     })
 }
 
@@ -344,7 +384,7 @@ pub fn upcoming_maintenances(model: &Model) -> ScheduledMaintenances {
 pub fn active_maintenances(model: &Model) -> ScheduledMaintenances {
     maintenances_where(model, usize::MAX, |m| {
         matches!(
-            m.status,
+            m.incident.status,
             MaintenanceState::InProgress | MaintenanceState::Verifying
         )
     })
@@ -495,13 +535,15 @@ impl Built {
             .filter(|n| n.published && n.kind == NoticeKind::PlannedMaintenance)
             .map(|n| build_maintenance(model, n, &services))
             .collect();
-        maintenances.sort_by(|a, b| b.scheduled_for.cmp(&a.scheduled_for).then(b.id.cmp(&a.id)));
+        maintenances.sort_by(|a, b| {
+            (b.scheduled_for.cmp(&a.scheduled_for)).then(b.incident.id.cmp(&a.incident.id))
+        });
         let overall = overall(&model.services, &model.incidents);
         let updated_at = components
             .iter()
             .map(|c| c.updated_at)
             .chain(incidents.iter().map(|i| i.updated_at))
-            .chain(maintenances.iter().map(|m| m.updated_at))
+            .chain(maintenances.iter().map(|m| m.incident.updated_at))
             .max()
             .unwrap_or(model.generated_at);
         Built {
@@ -581,6 +623,7 @@ fn build_components(model: &Model) -> Vec<Component> {
         .min();
     let created =
         |updated_at: DateTime<Utc>| history_start.map_or(updated_at, |h| h.min(updated_at));
+    let times = |s: &ServiceState| (created(updated(s)), updated(s));
 
     // Top-level entries in page order: a group at its first member's place.
     let mut top: Vec<Top> = Vec::new();
@@ -605,14 +648,7 @@ fn build_components(model: &Model) -> Vec<Component> {
         match entry {
             Top::Service(i) => {
                 let s = &model.services[*i];
-                out.push(service_component(
-                    s,
-                    position,
-                    None,
-                    page_id,
-                    updated(s),
-                    created(updated(s)),
-                ));
+                out.push(service_component(s, position, None, page_id, times(s)));
             }
             Top::Group(name, members) => {
                 let id = group_id(name, &mut taken);
@@ -627,35 +663,31 @@ fn build_components(model: &Model) -> Vec<Component> {
                     .max()
                     .unwrap_or(model.generated_at);
                 out.push(Component {
-                    id: id.clone(),
-                    name: (*name).to_string(),
-                    status: component_status(worst),
-                    created_at: created(updated_at),
-                    updated_at,
-                    position,
-                    description: None,
-                    showcase: false,
-                    start_date: None,
-                    group_id: None,
-                    page_id: page_id.clone(),
                     group: true,
-                    only_show_if_degraded: false,
                     components: Some(
                         members
                             .iter()
                             .map(|&i| model.services[i].id.clone())
                             .collect(),
                     ),
+                    ..Component::new(
+                        id.clone(),
+                        name,
+                        component_status(worst),
+                        position,
+                        page_id,
+                        (created(updated_at), updated_at),
+                    )
                 });
                 for (n, &i) in members.iter().enumerate() {
                     let s = &model.services[i];
+                    let group_id = Some(id.clone());
                     out.push(service_component(
                         s,
                         to_position(n),
-                        Some(id.clone()),
+                        group_id,
                         page_id,
-                        updated(s),
-                        created(updated(s)),
+                        times(s),
                     ));
                 }
             }
@@ -679,24 +711,20 @@ fn service_component(
     position: i32,
     group_id: Option<String>,
     page_id: &str,
-    updated_at: DateTime<Utc>,
-    created_at: DateTime<Utc>,
+    times: (DateTime<Utc>, DateTime<Utc>),
 ) -> Component {
     Component {
-        id: s.id.clone(),
-        name: s.name.clone(),
-        status: component_status(s.status),
-        created_at,
-        updated_at,
-        position,
         description: Some(s.description.clone()).filter(|d| !d.trim().is_empty()),
         showcase: true,
-        start_date: None,
         group_id,
-        page_id: page_id.to_string(),
-        group: false,
-        only_show_if_degraded: false,
-        components: None,
+        ..Component::new(
+            s.id.clone(),
+            &s.name,
+            component_status(s.status),
+            position,
+            page_id,
+            times,
+        )
     }
 }
 
@@ -773,20 +801,10 @@ fn build_incident(
                 None
             }
             .filter(|list| !list.is_empty());
-            IncidentUpdate {
-                // Counted oldest first, so an update keeps its id as more arrive.
-                id: format!("{id}-u{}", n + 1),
-                status: UpdateState::Incident(incident_state(u.status, false)),
-                body: u.body.clone(),
-                incident_id: id.clone(),
-                created_at: u.at,
-                updated_at: u.at,
-                display_at: u.at,
-                affected_components: changes,
-                deliver_notifications: false,
-                custom_tweet: None,
-                tweet_id: None,
-            }
+            // Counted oldest first, so an update keeps its id as more arrive.
+            let update_id = format!("{id}-u{}", n + 1);
+            let status = incident_state(u.status, false);
+            IncidentUpdate::new(update_id, &id, status, &u.body, u.at, changes)
         })
         .collect();
     updates.reverse();
@@ -887,18 +905,8 @@ fn build_maintenance(
         )
         .filter(|list| !list.is_empty())
     };
-    let update = |stage: &str, state, at, body: &str, affected| IncidentUpdate {
-        id: format!("{id}-{stage}"),
-        status: UpdateState::Maintenance(state),
-        body: body.to_string(),
-        incident_id: id.clone(),
-        created_at: at,
-        updated_at: at,
-        display_at: at,
-        affected_components: affected,
-        deliver_notifications: false,
-        custom_tweet: None,
-        tweet_id: None,
+    let update = |stage: &str, state, at, body: &str, affected| {
+        IncidentUpdate::new(format!("{id}-{stage}"), &id, state, body, at, affected)
     };
     // A change can not have been shown before the notice existed, so a notice posted
     // late shows its start (or end) at the moment it was posted.
@@ -943,26 +951,28 @@ fn build_maintenance(
         .max()
         .unwrap_or(notice.updated_at);
     ScheduledMaintenance {
-        id,
-        name: notice.title.clone(),
-        status,
-        created_at: notice.created_at,
-        updated_at,
-        monitoring_at: None,
-        resolved_at: ended_at,
-        impact: Impact::Maintenance,
-        shortlink: format!("{}/notices", model.page.url),
-        started_at: notice.starts_at,
-        page_id: model.page.id.clone(),
-        incident_updates: updates,
-        components: touched.into_iter().cloned().collect(),
+        incident: Incident {
+            id,
+            name: notice.title.clone(),
+            status,
+            created_at: notice.created_at,
+            updated_at,
+            monitoring_at: None,
+            resolved_at: ended_at,
+            impact: Impact::Maintenance,
+            shortlink: format!("{}/notices", model.page.url),
+            started_at: notice.starts_at,
+            page_id: model.page.id.clone(),
+            incident_updates: updates,
+            components: touched.into_iter().cloned().collect(),
+        },
         scheduled_for: notice.starts_at,
         scheduled_until: notice.ends_at,
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::collections::{BTreeMap, BTreeSet};
 
     use axum::body::Body;
@@ -1298,7 +1308,7 @@ mod tests {
         let at_time = |now: &str| model(now, services.clone(), vec![], vec![notice.clone()]);
 
         let before = at_time("2027-01-15T12:00:00Z");
-        let m = &scheduled_maintenances(&before).scheduled_maintenances[0];
+        let m = &scheduled_maintenances(&before).scheduled_maintenances[0].incident;
         assert_eq!(
             (m.id.as_str(), m.status),
             ("notice-7", MaintenanceState::Scheduled)
@@ -1316,7 +1326,7 @@ mod tests {
         assert_eq!(summary(&before).scheduled_maintenances.len(), 1);
 
         let during = at_time("2027-01-16T09:00:00Z");
-        let m = &scheduled_maintenances(&during).scheduled_maintenances[0];
+        let m = &scheduled_maintenances(&during).scheduled_maintenances[0].incident;
         assert_eq!(m.status, MaintenanceState::InProgress);
         let stages: Vec<&str> = m.incident_updates.iter().map(|u| u.id.as_str()).collect();
         assert_eq!(stages, ["notice-7-in-progress", "notice-7-scheduled"]);
@@ -1333,7 +1343,7 @@ mod tests {
         assert_eq!(active_maintenances(&during).scheduled_maintenances.len(), 1);
 
         let after = at_time("2027-01-16T11:00:00Z");
-        let m = &scheduled_maintenances(&after).scheduled_maintenances[0];
+        let m = &scheduled_maintenances(&after).scheduled_maintenances[0].incident;
         assert_eq!(m.status, MaintenanceState::Completed);
         assert_eq!(m.resolved_at, Some(at("2027-01-16T11:00:00Z")));
         assert_eq!(m.incident_updates.len(), 3);
@@ -1358,7 +1368,12 @@ mod tests {
         );
         let out = &active_maintenances(&m).scheduled_maintenances[0];
         assert_eq!(out.scheduled_until, None);
-        let touched: Vec<&str> = out.components.iter().map(|c| c.id.as_str()).collect();
+        let touched: Vec<&str> = out
+            .incident
+            .components
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect();
         assert_eq!(touched, ["a", "b"]);
     }
 
@@ -1726,7 +1741,7 @@ mod tests {
         assert_eq!(active_maintenances(&during).scheduled_maintenances.len(), 1);
         let after = demo_model(DEMO_AFTER);
         let done = &scheduled_maintenances(&after).scheduled_maintenances[0];
-        assert_eq!(done.status, MaintenanceState::Completed);
+        assert_eq!(done.incident.status, MaintenanceState::Completed);
         assert_eq!(incidents(&after).incidents.len(), 4);
     }
 
@@ -1746,7 +1761,12 @@ mod tests {
 
     // ---- serving ----
 
-    async fn get(app: Router, path: &str, etag: Option<&str>) -> (StatusCode, HeaderMap, Vec<u8>) {
+    /// A GET of `path`, with `If-None-Match: etag` if given; the feeds' tests use it too.
+    pub(crate) async fn get(
+        app: Router,
+        path: &str,
+        etag: Option<&str>,
+    ) -> (StatusCode, HeaderMap, Vec<u8>) {
         let mut request = Request::get(path);
         if let Some(etag) = etag {
             request = request.header(header::IF_NONE_MATCH, etag);

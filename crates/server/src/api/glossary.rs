@@ -6,7 +6,6 @@ use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use tis_core::Role;
 use tis_core::manage::{Glossary, validate_glossary};
 use tis_core::plain::default_glossary;
@@ -15,7 +14,6 @@ use crate::AppState;
 use crate::auth::Actor;
 use crate::error::AppError;
 use crate::openapi::WriteProblems;
-use crate::store::Change;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -73,13 +71,7 @@ async fn save(
     let glossary = glossary.tidied();
     state
         .store
-        .save_glossary(
-            &glossary.terms,
-            Change {
-                actor: &actor.name,
-                at: Utc::now(),
-            },
-        )
+        .save_glossary(&glossary.terms, actor.change())
         .await?;
     Ok(fresh(glossary))
 }

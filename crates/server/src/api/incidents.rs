@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::{Datelike, Utc};
 use serde::{Deserialize, Serialize};
 use tis_core::keytimes::key_times;
@@ -15,20 +15,20 @@ use tis_core::wire::{
     IncidentInput, IncidentPage, IncidentSummary, IncidentView, PublicReport, ReportSave,
     UpdateInput,
 };
-use tis_core::{Incident, IncidentUpdate, ReportStatus, Revision, Role};
+use tis_core::{Incident, ReportStatus, Revision, Role};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::api::ApiPath;
-use crate::api::{private, public_incident, refresh};
+use crate::api::{known_services, private, public_incident, stored};
 use crate::auth::{Actor, MaybeActor};
 use crate::diff::ReportDiff;
 use crate::error::{AppError, Problem};
 use crate::model::Model;
 use crate::openapi::{BadQuery, NotFound, NotModified, StaffProblems, WriteProblems};
-use crate::store::Change;
+use crate::store::{apply_update, incident_of};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -223,31 +223,6 @@ async fn one(
         .respond(&headers))
 }
 
-fn known_services(state: &AppState) -> Vec<&str> {
-    state
-        .config
-        .services
-        .iter()
-        .map(|s| s.id.as_str())
-        .collect()
-}
-
-fn incident_from(id: i64, input: &IncidentInput, old: Option<&Incident>) -> Incident {
-    Incident {
-        id,
-        title: input.title.trim().to_string(),
-        status: input.status,
-        impact: input.impact,
-        affected: input.affected.clone(),
-        started_at: input.started_at,
-        detected_at: input.detected_at,
-        resolved_at: input.resolved_at,
-        next_update_at: input.next_update_at,
-        updates: old.map(|o| o.updates.clone()).unwrap_or_default(),
-        report: old.and_then(|o| o.report.clone()),
-    }
-}
-
 /// Opens an incident (editor role).
 #[utoipa::path(
     post,
@@ -268,20 +243,10 @@ async fn create(
 ) -> Result<Response, AppError> {
     actor.require(Role::Editor)?;
     let Json(input) = body?;
-    validate_incident(&incident_from(0, &input, None), &known_services(&state))
-        .map_err(AppError::Invalid)?;
-    let incident = state
-        .store
-        .create_incident(
-            &input,
-            Change {
-                actor: &actor.name,
-                at: Utc::now(),
-            },
-        )
-        .await?;
-    refresh(&state).await;
-    Ok((StatusCode::CREATED, Json(incident)).into_response())
+    let candidate = incident_of(0, &input, Vec::new(), None);
+    validate_incident(&candidate, &known_services(&state)).map_err(AppError::Invalid)?;
+    let write = state.store.create_incident(&input, actor.change());
+    stored(&state, StatusCode::CREATED, write).await
 }
 
 /// Edits an incident's details (editor role). Its updates and report are kept.
@@ -309,24 +274,10 @@ async fn update(
     let Json(input) = body?;
     let snapshot = state.snapshots.current();
     let old = find(&snapshot.model, id)?;
-    validate_incident(
-        &incident_from(id, &input, Some(old)),
-        &known_services(&state),
-    )
-    .map_err(AppError::Invalid)?;
-    let incident = state
-        .store
-        .update_incident(
-            id,
-            &input,
-            Change {
-                actor: &actor.name,
-                at: Utc::now(),
-            },
-        )
-        .await?;
-    refresh(&state).await;
-    Ok(Json(incident).into_response())
+    let candidate = incident_of(id, &input, old.updates.clone(), old.report.clone());
+    validate_incident(&candidate, &known_services(&state)).map_err(AppError::Invalid)?;
+    let write = state.store.update_incident(id, &input, actor.change());
+    stored(&state, StatusCode::OK, write).await
 }
 
 /// Posts an incident update (support role).
@@ -355,21 +306,10 @@ async fn post_update(
 ) -> Result<Response, AppError> {
     actor.require(Role::Support)?;
     let Json(input) = body?;
-    let now = Utc::now();
+    let change = actor.change();
     let snapshot = state.snapshots.current();
     let mut candidate = find(&snapshot.model, id)?.clone();
-    candidate.status = input.status;
-    candidate.next_update_at = input.next_update_at;
-    candidate.resolved_at = match input.status {
-        tis_core::IncidentStatus::Resolved => candidate.resolved_at.or(Some(now)),
-        _ => None,
-    };
-    candidate.updates.push(IncidentUpdate {
-        at: now,
-        status: input.status,
-        body: input.body.trim().to_string(),
-        author: actor.name.clone(),
-    });
+    apply_update(&mut candidate, &input, &change);
     validate_incident(&candidate, &known_services(&state)).map_err(|errors| {
         // Problems with the new update are reported against the request's own fields.
         let last = format!("updates[{}].", candidate.updates.len() - 1);
@@ -385,23 +325,8 @@ async fn post_update(
                 .collect(),
         )
     })?;
-    let input = UpdateInput {
-        body: input.body.trim().to_string(),
-        ..input
-    };
-    let incident = state
-        .store
-        .add_incident_update(
-            id,
-            &input,
-            Change {
-                actor: &actor.name,
-                at: now,
-            },
-        )
-        .await?;
-    refresh(&state).await;
-    Ok((StatusCode::CREATED, Json(incident)).into_response())
+    let write = state.store.add_incident_update(id, &input, change);
+    stored(&state, StatusCode::CREATED, write).await
 }
 
 /// Saves the incident report (editor role).
@@ -436,20 +361,10 @@ async fn save_report(
     validate_report(&save.report).map_err(|errors| {
         AppError::Invalid(errors.into_iter().map(|e| e.under("report")).collect())
     })?;
-    let revision = state
+    let write = state
         .store
-        .save_report(
-            id,
-            &save.report,
-            save.base_revision,
-            Change {
-                actor: &actor.name,
-                at: Utc::now(),
-            },
-        )
-        .await?;
-    refresh(&state).await;
-    Ok(Json(revision).into_response())
+        .save_report(id, &save.report, save.base_revision, actor.change());
+    stored(&state, StatusCode::OK, write).await
 }
 
 /// A revision in a list: who saved it, when, and in what state.

@@ -9,9 +9,10 @@ mod services;
 mod session;
 mod summary;
 
+use axum::Json;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, RawPathParams};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tis_core::Incident;
 use utoipa_axum::router::OpenApiRouter;
@@ -19,6 +20,7 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::AppState;
 use crate::error::AppError;
 use crate::model::Model;
+use crate::store::StoreError;
 
 /// The largest request body a write accepts.
 pub const BODY_LIMIT: usize = 256 * 1024;
@@ -70,6 +72,28 @@ pub fn private(body: impl IntoResponse) -> Response {
         HeaderValue::from_static("private, no-store"),
     );
     response
+}
+
+/// Answers a write: waits for the store, rebuilds the snapshot so the writer's next read
+/// shows the change, and sends what was stored with `status`.
+pub async fn stored<T: serde::Serialize>(
+    state: &AppState,
+    status: StatusCode,
+    write: impl Future<Output = Result<T, StoreError>>,
+) -> Result<Response, AppError> {
+    let record = write.await?;
+    refresh(state).await;
+    Ok((status, Json(record)).into_response())
+}
+
+/// The ids of the configured services, which notices and incidents may name.
+pub fn known_services(state: &AppState) -> Vec<&str> {
+    state
+        .config
+        .services
+        .iter()
+        .map(|s| s.id.as_str())
+        .collect()
 }
 
 /// Rebuilds the snapshot now, so the writer's next read shows their change, and tells

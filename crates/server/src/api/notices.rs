@@ -5,7 +5,6 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use serde::Deserialize;
 use tis_core::validate::validate_notice;
 use tis_core::wire::NoticeInput;
@@ -16,11 +15,11 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::api::ApiPath;
-use crate::api::{private, refresh};
+use crate::api::{known_services, private, stored};
 use crate::auth::{Actor, MaybeActor};
 use crate::error::AppError;
 use crate::openapi::{BadQuery, NotFound, NotModified, StaffProblems, WriteProblems};
-use crate::store::Change;
+use crate::store::{Change, notice_of};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -137,30 +136,9 @@ async fn one(
 }
 
 /// Checks a notice as it would be stored, listing every problem.
-fn check(state: &AppState, input: &NoticeInput, author: &str) -> Result<(), AppError> {
-    let now = Utc::now();
-    let candidate = Notice {
-        id: 0,
-        title: input.title.trim().to_string(),
-        body: input.body.trim().to_string(),
-        kind: input.kind,
-        severity: input.severity,
-        services: input.services.clone(),
-        starts_at: input.starts_at,
-        ends_at: input.ends_at,
-        audience: input.audience,
-        published: input.published,
-        author: author.to_string(),
-        created_at: now,
-        updated_at: now,
-    };
-    let known: Vec<&str> = state
-        .config
-        .services
-        .iter()
-        .map(|s| s.id.as_str())
-        .collect();
-    validate_notice(&candidate, &known).map_err(AppError::Invalid)
+fn check(state: &AppState, input: &NoticeInput, change: &Change) -> Result<(), AppError> {
+    let candidate = notice_of(0, input, change.actor, change.at, change.at);
+    validate_notice(&candidate, &known_services(state)).map_err(AppError::Invalid)
 }
 
 /// Posts a notice (support role).
@@ -186,19 +164,10 @@ async fn create(
 ) -> Result<Response, AppError> {
     actor.require(Role::Support)?;
     let Json(input) = body?;
-    check(&state, &input, &actor.name)?;
-    let notice = state
-        .store
-        .create_notice(
-            &input,
-            Change {
-                actor: &actor.name,
-                at: Utc::now(),
-            },
-        )
-        .await?;
-    refresh(&state).await;
-    Ok((StatusCode::CREATED, Json(notice)).into_response())
+    let change = actor.change();
+    check(&state, &input, &change)?;
+    let write = state.store.create_notice(&input, change);
+    stored(&state, StatusCode::CREATED, write).await
 }
 
 /// Edits a notice (support role): the whole notice is sent again.
@@ -224,20 +193,10 @@ async fn update(
 ) -> Result<Response, AppError> {
     actor.require(Role::Support)?;
     let Json(input) = body?;
-    check(&state, &input, &actor.name)?;
-    let notice = state
-        .store
-        .update_notice(
-            id,
-            &input,
-            Change {
-                actor: &actor.name,
-                at: Utc::now(),
-            },
-        )
-        .await?;
-    refresh(&state).await;
-    Ok(Json(notice).into_response())
+    let change = actor.change();
+    check(&state, &input, &change)?;
+    let write = state.store.update_notice(id, &input, change);
+    stored(&state, StatusCode::OK, write).await
 }
 
 /// Ends a notice now (support role): it stops being shown, and stays in the record.
@@ -261,7 +220,8 @@ async fn end(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, AppError> {
     actor.require(Role::Support)?;
-    let now = Utc::now();
+    let change = actor.change();
+    let now = change.at;
     let notice = state
         .snapshots
         .current()
@@ -288,17 +248,6 @@ async fn end(
         audience: notice.audience,
         published: notice.published,
     };
-    let notice = state
-        .store
-        .update_notice(
-            id,
-            &input,
-            Change {
-                actor: &actor.name,
-                at: now,
-            },
-        )
-        .await?;
-    refresh(&state).await;
-    Ok(Json(notice).into_response())
+    let write = state.store.update_notice(id, &input, change);
+    stored(&state, StatusCode::OK, write).await
 }

@@ -122,10 +122,18 @@ fn check(state: &AppState, results: &[ProbeResult], now: chrono::DateTime<Utc>) 
                 "This time is in the future. Check the prober's clock.",
             ));
         }
-        if let Some(location) = &r.location
-            && let Err(e) = crate::config::check_location(location)
-        {
-            problems.push(FieldError::new(field("location"), e));
+        if let Some(location) = &r.location {
+            if let Err(e) = crate::config::check_location(location) {
+                problems.push(FieldError::new(field("location"), e));
+            } else if location == state.config.location() {
+                // Mixed into this server's own results, both streams would be misjudged.
+                problems.push(FieldError::new(
+                    field("location"),
+                    format!(
+                        "\"{location}\" is where this server's own probes run. Give the prober a location of its own with --location."
+                    ),
+                ));
+            }
         }
         if r.degraded && !r.ok {
             problems.push(FieldError::new(

@@ -202,10 +202,7 @@ mod tests {
                 role: tis_core::Role::Editor,
                 password: "a long enough password".into(),
             },
-            crate::store::Change {
-                actor: "test",
-                at: chrono::Utc::now(),
-            },
+            crate::store::Change::now("test"),
         )
         .await
         .unwrap();

@@ -7,7 +7,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use tis_core::export::Export;
 use tis_core::wire::{IncidentInput, NoticeInput, UpdateInput};
-use tis_core::{DailyUptime, Incident, Notice, ProbeResult, Report, Revision, StatusChange};
+use tis_core::{
+    DailyUptime, Incident, IncidentStatus, IncidentUpdate, Notice, ProbeResult, Report, Revision,
+    StatusChange,
+};
 use tis_core::{Role, account::Account, account::ApiToken};
 
 pub use sqlite::{DB_FILE, SqliteStore};
@@ -51,6 +54,88 @@ pub struct AuditEntry {
 pub struct Change<'a> {
     pub actor: &'a str,
     pub at: DateTime<Utc>,
+}
+
+impl<'a> Change<'a> {
+    /// `actor` changing something now.
+    pub fn now(actor: &'a str) -> Change<'a> {
+        Change {
+            actor,
+            at: Utc::now(),
+        }
+    }
+}
+
+/// The notice a write makes of `input`: its text trimmed, as it is checked and stored.
+pub fn notice_of(
+    id: i64,
+    input: &NoticeInput,
+    author: &str,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+) -> Notice {
+    Notice {
+        id,
+        title: input.title.trim().to_string(),
+        body: input.body.trim().to_string(),
+        kind: input.kind,
+        severity: input.severity,
+        services: input.services.clone(),
+        starts_at: input.starts_at,
+        ends_at: input.ends_at,
+        audience: input.audience,
+        published: input.published,
+        author: author.to_string(),
+        created_at,
+        updated_at,
+    }
+}
+
+/// Moves `incident` on as an update says: to its status and next update time, resolved
+/// (at the update's time, unless it already was) only while the status says so, and with
+/// the update, its text trimmed, last. Returns the update.
+pub fn apply_update(
+    incident: &mut Incident,
+    input: &UpdateInput,
+    change: &Change<'_>,
+) -> IncidentUpdate {
+    let update = IncidentUpdate {
+        at: change.at,
+        status: input.status,
+        body: input.body.trim().to_string(),
+        author: change.actor.to_string(),
+    };
+    incident.status = input.status;
+    incident.next_update_at = input.next_update_at;
+    incident.resolved_at = match input.status {
+        IncidentStatus::Resolved => incident.resolved_at.or(Some(change.at)),
+        _ => None,
+    };
+    incident.updates.push(update.clone());
+    update
+}
+
+/// The incident a write makes of `input`, keeping the updates and report it already has:
+/// its title trimmed, as it is checked and stored.
+pub fn incident_of(
+    id: i64,
+    input: &IncidentInput,
+    updates: Vec<IncidentUpdate>,
+    report: Option<Report>,
+) -> Incident {
+    Incident {
+        id,
+        title: input.title.trim().to_string(),
+        status: input.status,
+        impact: input.impact,
+        affected: input.affected.clone(),
+        started_at: input.started_at,
+        detected_at: input.detected_at,
+        resolved_at: input.resolved_at,
+        next_update_at: input.next_update_at,
+        updates,
+        report,
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -14,11 +14,9 @@ use sqlx::sqlite::{
 use sqlx::{Row, Sqlite, Transaction};
 use tis_core::export::{EXPORT_VERSION, Export};
 use tis_core::wire::{IncidentInput, NoticeInput, UpdateInput};
-use tis_core::{
-    DailyUptime, Incident, IncidentStatus, IncidentUpdate, Notice, ProbeResult, Report, Revision,
-};
+use tis_core::{DailyUptime, Incident, IncidentUpdate, Notice, ProbeResult, Report, Revision};
 
-use super::{AuditEntry, Change, Result, Store, StoreError};
+use super::{AuditEntry, Change, Result, Store, StoreError, apply_update, incident_of, notice_of};
 
 // Accounts, sessions and tokens live beside, to keep this file about the records.
 #[path = "sqlite_accounts.rs"]
@@ -251,21 +249,11 @@ impl Store for SqliteStore {
 
     async fn create_notice(&self, input: &NoticeInput, change: Change<'_>) -> Result<Notice> {
         let mut tx = self.pool.begin().await?;
-        let id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS id FROM notices")
-            .fetch_one(&mut *tx)
-            .await?
-            .get("id");
+        let id = next_id(&mut tx, "notices").await?;
         let notice = notice_of(id, input, change.actor, change.at, change.at);
         insert_notice(&mut tx, &notice).await?;
-        audit(
-            &mut tx,
-            &change,
-            "notice.create",
-            &format!("notice/{id}"),
-            &notice.title,
-        )
-        .await?;
-        tx.commit().await?;
+        let target = format!("notice/{id}");
+        commit_audited(tx, &change, "notice.create", &target, &notice.title).await?;
         Ok(notice)
     }
 
@@ -279,15 +267,8 @@ impl Store for SqliteStore {
         let notice = notice_of(id, input, &old.author, old.created_at, change.at);
         let mut tx = self.pool.begin().await?;
         insert_notice(&mut tx, &notice).await?;
-        audit(
-            &mut tx,
-            &change,
-            "notice.update",
-            &format!("notice/{id}"),
-            &notice.title,
-        )
-        .await?;
-        tx.commit().await?;
+        let target = format!("notice/{id}");
+        commit_audited(tx, &change, "notice.update", &target, &notice.title).await?;
         Ok(notice)
     }
 
@@ -310,21 +291,11 @@ impl Store for SqliteStore {
 
     async fn create_incident(&self, input: &IncidentInput, change: Change<'_>) -> Result<Incident> {
         let mut tx = self.pool.begin().await?;
-        let id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS id FROM incidents")
-            .fetch_one(&mut *tx)
-            .await?
-            .get("id");
+        let id = next_id(&mut tx, "incidents").await?;
         let incident = incident_of(id, input, Vec::new(), None);
         write_incident_row(&mut tx, &incident, false).await?;
-        audit(
-            &mut tx,
-            &change,
-            "incident.create",
-            &format!("incident/{id}"),
-            &incident.title,
-        )
-        .await?;
-        tx.commit().await?;
+        let target = format!("incident/{id}");
+        commit_audited(tx, &change, "incident.create", &target, &incident.title).await?;
         Ok(incident)
     }
 
@@ -338,15 +309,8 @@ impl Store for SqliteStore {
         let incident = incident_of(id, input, old.updates, old.report);
         let mut tx = self.pool.begin().await?;
         write_incident_row(&mut tx, &incident, true).await?;
-        audit(
-            &mut tx,
-            &change,
-            "incident.update",
-            &format!("incident/{id}"),
-            &incident.title,
-        )
-        .await?;
-        tx.commit().await?;
+        let target = format!("incident/{id}");
+        commit_audited(tx, &change, "incident.update", &target, &incident.title).await?;
         Ok(incident)
     }
 
@@ -357,31 +321,18 @@ impl Store for SqliteStore {
         change: Change<'_>,
     ) -> Result<Incident> {
         let mut incident = self.incident(id).await?;
-        let update = IncidentUpdate {
-            at: change.at,
-            status: input.status,
-            body: input.body.clone(),
-            author: change.actor.to_string(),
-        };
-        incident.status = input.status;
-        incident.next_update_at = input.next_update_at;
-        incident.resolved_at = match input.status {
-            IncidentStatus::Resolved => incident.resolved_at.or(Some(change.at)),
-            _ => None,
-        };
+        let update = apply_update(&mut incident, input, &change);
         let mut tx = self.pool.begin().await?;
         write_incident_row(&mut tx, &incident, true).await?;
         insert_update(&mut tx, id, &update).await?;
-        audit(
-            &mut tx,
+        commit_audited(
+            tx,
             &change,
             "incident.update.post",
             &format!("incident/{id}"),
-            enum_text(&input.status).as_str(),
+            &enum_text(&input.status),
         )
         .await?;
-        tx.commit().await?;
-        incident.updates.push(update);
         Ok(incident)
     }
 
@@ -428,8 +379,8 @@ impl Store for SqliteStore {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        audit(
-            &mut tx,
+        commit_audited(
+            tx,
             &change,
             "report.save",
             &format!("incident/{id}"),
@@ -440,7 +391,6 @@ impl Store for SqliteStore {
             ),
         )
         .await?;
-        tx.commit().await?;
         Ok(revision)
     }
 
@@ -650,49 +600,23 @@ impl Store for SqliteStore {
     }
 }
 
-fn notice_of(
-    id: i64,
-    input: &NoticeInput,
-    author: &str,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-) -> Notice {
-    Notice {
-        id,
-        title: input.title.trim().to_string(),
-        body: input.body.trim().to_string(),
-        kind: input.kind,
-        severity: input.severity,
-        services: input.services.clone(),
-        starts_at: input.starts_at,
-        ends_at: input.ends_at,
-        audience: input.audience,
-        published: input.published,
-        author: author.to_string(),
-        created_at,
-        updated_at,
-    }
+/// The id a new row of `table` gets, read in the transaction that writes it.
+async fn next_id(tx: &mut Transaction<'_, Sqlite>, table: &'static str) -> Result<i64> {
+    let sql = format!("SELECT COALESCE(MAX(id), 0) + 1 AS id FROM {table}");
+    Ok(sqlx::query(&sql).fetch_one(&mut **tx).await?.get("id"))
 }
 
-fn incident_of(
-    id: i64,
-    input: &IncidentInput,
-    updates: Vec<IncidentUpdate>,
-    report: Option<Report>,
-) -> Incident {
-    Incident {
-        id,
-        title: input.title.trim().to_string(),
-        status: input.status,
-        impact: input.impact,
-        affected: input.affected.clone(),
-        started_at: input.started_at,
-        detected_at: input.detected_at,
-        resolved_at: input.resolved_at,
-        next_update_at: input.next_update_at,
-        updates,
-        report,
-    }
+/// Ends a write: its line in the audit log, in the same transaction, then the commit.
+async fn commit_audited(
+    mut tx: Transaction<'_, Sqlite>,
+    change: &Change<'_>,
+    action: &str,
+    target: &str,
+    detail: &str,
+) -> Result<()> {
+    audit(&mut tx, change, action, target, detail).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 async fn audit(

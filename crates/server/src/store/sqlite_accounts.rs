@@ -7,7 +7,7 @@ use sqlx::sqlite::SqliteRow;
 use tis_core::Role;
 use tis_core::account::{Account, ApiToken};
 
-use super::{SqliteStore, audit, opt_time, time, ts};
+use super::{SqliteStore, commit_audited, opt_time, time, ts};
 use crate::store::{Change, Disabled, NewSession, Result, SessionRecord, StoreError};
 
 /// How stale `last_used_at` may get: recording every use would turn each pushed probe
@@ -37,15 +37,8 @@ impl SqliteStore {
         if done.rows_affected() == 0 {
             return Ok(None);
         }
-        audit(
-            &mut tx,
-            &change,
-            "account.create",
-            &format!("account/{name}"),
-            role.as_str(),
-        )
-        .await?;
-        tx.commit().await?;
+        let target = format!("account/{name}");
+        commit_audited(tx, &change, "account.create", &target, role.as_str()).await?;
         Ok(Some(Account {
             name: name.to_string(),
             role,
@@ -110,15 +103,14 @@ impl SqliteStore {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        audit(
-            &mut tx,
+        commit_audited(
+            tx,
             &change,
             "account.disable",
             &format!("account/{name}"),
             &format!("{ended} sessions ended"),
         )
         .await?;
-        tx.commit().await?;
         Ok(Disabled::Done(account))
     }
 
@@ -204,15 +196,14 @@ impl SqliteStore {
         .await?;
         let Some(row) = row else { return Ok(None) };
         let id: i64 = row.get("id");
-        audit(
-            &mut tx,
+        commit_audited(
+            tx,
             &change,
             "token.create",
             &format!("token/{id}"),
             &format!("{name}, {role}"),
         )
         .await?;
-        tx.commit().await?;
         Ok(Some(ApiToken {
             id,
             name: name.to_string(),
@@ -245,15 +236,8 @@ impl SqliteStore {
             .ok_or_else(|| StoreError::NotFound(format!("token {id}")))?;
         let token = token_from(&row)?;
         if done.rows_affected() > 0 {
-            audit(
-                &mut tx,
-                &change,
-                "token.revoke",
-                &format!("token/{id}"),
-                &token.name,
-            )
-            .await?;
-            tx.commit().await?;
+            let target = format!("token/{id}");
+            commit_audited(tx, &change, "token.revoke", &target, &token.name).await?;
         }
         Ok(token)
     }
@@ -315,13 +299,6 @@ mod tests {
     use super::*;
     use crate::store::Store;
 
-    fn change(actor: &str) -> Change<'_> {
-        Change {
-            actor,
-            at: Utc::now(),
-        }
-    }
-
     async fn store() -> (tempfile::TempDir, SqliteStore) {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(dir.path()).await.unwrap();
@@ -332,12 +309,12 @@ mod tests {
     async fn account_and_token_changes_are_audited_and_a_taken_name_changes_nothing() {
         let (_dir, store) = store().await;
         let jo = store
-            .create_account("jo", Role::Support, "$argon2id$fake", change("admin"))
+            .create_account("jo", Role::Support, "$argon2id$fake", Change::now("admin"))
             .await
             .unwrap();
         assert!(jo.is_some());
         let again = store
-            .create_account("jo", Role::Admin, "$argon2id$other", change("admin"))
+            .create_account("jo", Role::Admin, "$argon2id$other", Change::now("admin"))
             .await
             .unwrap();
         assert_eq!(again, None);
@@ -348,13 +325,19 @@ mod tests {
         );
 
         let token = store
-            .create_token("ci", Role::Prober, "ab12", change("admin"))
+            .create_token("ci", Role::Prober, "ab12", Change::now("admin"))
             .await
             .unwrap()
             .unwrap();
-        store.revoke_token(token.id, change("admin")).await.unwrap();
+        store
+            .revoke_token(token.id, Change::now("admin"))
+            .await
+            .unwrap();
         // Revoking again is harmless and is not a second change.
-        store.revoke_token(token.id, change("admin")).await.unwrap();
+        store
+            .revoke_token(token.id, Change::now("admin"))
+            .await
+            .unwrap();
         assert_eq!(store.use_token("ab12", Utc::now()).await.unwrap(), None);
 
         let actions: Vec<String> = store
@@ -379,7 +362,7 @@ mod tests {
         let (_dir, store) = store().await;
         for name in ["ann", "bob"] {
             store
-                .create_account(name, Role::Admin, "h", change("cli"))
+                .create_account(name, Role::Admin, "h", Change::now("cli"))
                 .await
                 .unwrap();
         }
@@ -396,7 +379,10 @@ mod tests {
             .unwrap();
         assert!(store.session("s1", now).await.unwrap().is_some());
 
-        let ann = store.disable_account("ann", change("bob")).await.unwrap();
+        let ann = store
+            .disable_account("ann", Change::now("bob"))
+            .await
+            .unwrap();
         assert!(matches!(ann, Disabled::Done(a) if a.disabled_at.is_some()));
         assert_eq!(
             store.session("s1", now).await.unwrap(),
@@ -404,12 +390,15 @@ mod tests {
             "a disabled account's sessions end"
         );
         assert_eq!(
-            store.disable_account("bob", change("bob")).await.unwrap(),
+            store
+                .disable_account("bob", Change::now("bob"))
+                .await
+                .unwrap(),
             Disabled::LastAdmin
         );
         assert!(store.account_for_sign_in("bob").await.unwrap().is_some());
         assert!(matches!(
-            store.disable_account("nobody", change("bob")).await,
+            store.disable_account("nobody", Change::now("bob")).await,
             Err(StoreError::NotFound(_))
         ));
     }
@@ -418,7 +407,7 @@ mod tests {
     async fn an_expired_session_is_not_found() {
         let (_dir, store) = store().await;
         store
-            .create_account("jo", Role::Editor, "h", change("cli"))
+            .create_account("jo", Role::Editor, "h", Change::now("cli"))
             .await
             .unwrap();
         let now = Utc::now();

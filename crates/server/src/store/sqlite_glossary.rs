@@ -3,7 +3,7 @@
 use sqlx::Row;
 use tis_core::plain::GlossaryTerm;
 
-use super::{SqliteStore, audit, json, to_json, ts};
+use super::{SqliteStore, commit_audited, json, to_json, ts};
 use crate::store::{Change, Result};
 
 impl SqliteStore {
@@ -34,8 +34,6 @@ impl SqliteStore {
             1 => "1 term".to_string(),
             n => format!("{n} terms"),
         };
-        audit(&mut tx, &change, "glossary.update", "glossary", &detail).await?;
-        tx.commit().await?;
-        Ok(())
+        commit_audited(tx, &change, "glossary.update", "glossary", &detail).await
     }
 }

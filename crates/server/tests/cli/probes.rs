@@ -189,14 +189,20 @@ async fn breaking_the_token_endpoint_takes_every_service_down_because_of_sign_in
         down["detail"].as_str().unwrap_or_default().contains("503"),
         "{down:#}"
     );
-    let bulk = wait_until(
+    // Bulk upload's own sign-in check may fail first (it signs in too); either way its
+    // record comes to the reason.
+    wait_until(
         &broken,
         "/api/v1/status-changes?service=bulk-upload",
         limit,
-        |body| body["changes"].as_array().is_some_and(|c| !c.is_empty()),
+        |body| {
+            body["changes"].as_array().is_some_and(|c| {
+                c.iter()
+                    .any(|c| c["to"] == "major_outage" && c["reason"] == "because Sign-in is down")
+            })
+        },
     )
     .await;
-    assert_eq!(bulk["changes"][0]["reason"], "because Sign-in is down");
     drop(broken);
 
     // Fixed: the same store, the estate working again.
@@ -377,6 +383,23 @@ async fn locations_must_agree_before_a_service_is_called_down() {
         service(body, "bulk-upload")["status"] == "major_outage"
     })
     .await;
+    let changes = wait_until(&server, "/api/v1/status-changes", wait, |body| {
+        body["changes"].as_array().is_some_and(|c| !c.is_empty())
+    })
+    .await;
+    assert_eq!(changes["changes"][0]["service"], "bulk-upload");
+    assert_eq!(changes["changes"][0]["to"], "major_outage");
+
+    // Asking about a service that does not exist says which field to fix.
+    let wrong = reqwest::get(format!(
+        "{}/api/v1/status-changes?service=bulk-uplaod",
+        server.url
+    ))
+    .await
+    .unwrap();
+    assert_eq!(wrong.status(), 422);
+    let problem: Value = wrong.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "service", "{problem:#}");
 }
 
 #[tokio::test]
