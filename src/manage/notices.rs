@@ -21,6 +21,8 @@ use super::form::{
 use super::hints::PlainHints;
 use super::session::Session;
 use super::{Flash, LoadProblem, Services};
+use crate::components::notice_card;
+use crate::dom::{Content, Node};
 
 pub fn kind_label(kind: NoticeKind) -> &'static str {
     match kind {
@@ -201,53 +203,6 @@ pub fn window_words(n: &Notice) -> String {
             uk_date_time(end)
         ),
         None => format!("From {}, until it is ended", uk_date_time(n.starts_at)),
-    }
-}
-
-/// The notice as users will see it on the status page.
-#[component]
-pub fn NoticeCard(
-    /// The notice to show.
-    notice: Notice,
-    /// Every service, for their names.
-    services: Vec<ServiceState>,
-    /// The heading level of the notice's title.
-    #[prop(optional)]
-    heading: Option<u8>,
-) -> impl IntoView {
-    let names: Vec<String> = notice
-        .services
-        .iter()
-        .map(|id| {
-            services
-                .iter()
-                .find(|s| &s.id == id)
-                .map_or_else(|| id.clone(), |s| s.name.clone())
-        })
-        .collect();
-    let paragraphs: Vec<String> = notice
-        .body
-        .split("\n\n")
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(str::to_string)
-        .collect();
-    let title = notice.title.clone();
-    let title = match heading.unwrap_or(3) {
-        2 => view! { <h2 class="notice-title">{title}</h2> }.into_any(),
-        _ => view! { <h3 class="notice-title">{title}</h3> }.into_any(),
-    };
-    view! {
-        <div class=format!("notice notice-{}", kind_value(notice.kind))>
-            <p class="notice-kind">{kind_label(notice.kind)}</p>
-            {title}
-            {paragraphs.into_iter().map(|p| view! { <p class="notice-body">{p}</p> }).collect_view()}
-            {(!names.is_empty()).then(|| view! { <p class="notice-services">"Affects: " {names.join(", ")}</p> })}
-            <p class="notice-when">{window_words(&notice)}</p>
-            {(notice.audience != Audience::Everyone).then(|| view! {
-                <p class="notice-audience">"For " {audience_words(notice.audience).to_lowercase()}</p>
-            })}
-        </div>
     }
 }
 
@@ -514,7 +469,16 @@ pub fn NoticeEditor() -> impl IntoView {
                 <section class="preview" aria-labelledby="preview-heading">
                     <h2 id="preview-heading">"Preview"</h2>
                     <p class="preview-where">{move || preview.get().map(|n| where_words(&n, now()))}</p>
-                    {move || preview.get().map(|n| view! { <NoticeCard notice=n services=services.0.get() /> })}
+                    // The public pages' own card, so the preview is exactly what users see.
+                    <Content class="preview-card" of=move || {
+                        let names: Vec<(String, String)> = services.0.with(|s| {
+                            s.iter().map(|x| (x.id.clone(), x.name.clone())).collect()
+                        });
+                        preview
+                            .get()
+                            .map(|n| vec![Node::from(notice_card(&n, &names, "h3"))])
+                            .unwrap_or_default()
+                    } />
                 </section>
             </div>
         </Show>

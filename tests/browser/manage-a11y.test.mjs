@@ -148,6 +148,47 @@ test('axe-core finds nothing wrong on any staff page, empty, with problems, or f
   await support.context.close();
 });
 
+test('in the dark colour scheme too, axe-core finds nothing wrong', async () => {
+  const context = await chrome.browser.newContext({ colorScheme: 'dark', viewport: { width: 1200, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page, server.url, 'eddie');
+  await noViolations(page, 'dark: staff home');
+  await page.goto(`${server.url}/manage/notices/new`);
+  await page.getByLabel('What users need to know').fill('The Docker hosts file was wrong.');
+  await page.getByRole('button', { name: 'Publish now' }).click();
+  await page.locator('.problem-summary').waitFor();
+  await noViolations(page, 'dark: notice with problems, hints and preview');
+  await page.screenshot({ path: join(artifacts, 'manage-dark-notice.png'), fullPage: true });
+  await page.goto(`${server.url}/manage/notices`);
+  await page.locator('section[aria-labelledby="drafts"]').waitFor();
+  await noViolations(page, 'dark: notices');
+  // An incident with two saves of its report, made through the API as a script would.
+  const csrf = (await api(page, server.url, '/api/v1/session')).body.csrf_token;
+  const write = async (method, path, data) => {
+    const answer = await page.request.fetch(`${server.url}${path}`, { method, headers: { 'x-csrf-token': csrf }, data });
+    assert.ok(answer.ok(), `${method} ${path}: ${await answer.text()}`);
+    return answer.json();
+  };
+  const open = await write('POST', '/api/v1/incidents', {
+    title: 'Form R is slow', status: 'investigating', impact: 'minor',
+    affected: [{ service: 'form-r', status: 'degraded' }], started_at: new Date(Date.now() - 3600_000).toISOString(),
+    next_update_at: new Date(Date.now() + 3600_000).toISOString(),
+  });
+  for (const [base, summary] of [[0, 'Form R was slow.'], [1, 'Form R was slow for an hour.']]) {
+    await write('PUT', `/api/v1/incidents/${open.id}/report`, { base_revision: base, report: { summary, impact: '', non_technical: '' } });
+  }
+  await page.goto(`${server.url}/manage/incidents/${open.id}`);
+  await page.locator('.due-panel').waitFor();
+  await noViolations(page, 'dark: an incident');
+  await page.goto(`${server.url}/manage/incidents/${open.id}/revisions`);
+  await page.locator('table.diff-side').waitFor();
+  await noViolations(page, 'dark: revisions');
+  await page.goto(`${server.url}/manage/incidents/${open.id}/report`);
+  await page.getByLabel('Summary').waitFor();
+  await noViolations(page, 'dark: report');
+  await context.close();
+});
+
 test('the keyboard alone signs in, posts a notice, updates an incident and writes a report entry', async () => {
   const { page, context } = await freshPage(chrome.browser);
   await page.goto(`${server.url}/sign-in`);

@@ -72,9 +72,11 @@ test('support posts a notice with two fields and one click; users see it without
   // The preview shows it as users will see it, before it is saved.
   const preview = page.locator('.preview');
   await preview.getByText(title).waitFor();
-  assert.match(await preview.innerText(), /Known problem/i);
-  assert.match(await preview.innerText(), /until it is ended/);
+  assert.match(await preview.innerText(), /Known problem · For everyone/);
+  assert.match(await preview.innerText(), /From \d{1,2}(:\d\d)?[ap]m (GMT|BST) on /);
+  assert.match(await preview.innerText(), /All of TIS/);
   await page.screenshot({ path: join(artifacts, 'manage-notice-form.png'), fullPage: true });
+  const previewed = await preview.locator('article.notice').innerText();
   await page.getByRole('button', { name: 'Publish now' }).click(); clicks += 1;
   await page.getByText(`Published “${title}”. Users can see it now.`).waitFor();
   console.log(`posting a notice took ${fields} fields and ${clicks} click beyond typing`);
@@ -86,8 +88,12 @@ test('support posts a notice with two fields and one click; users see it without
   assert.equal(notice.kind, 'known_problem');
   assert.equal(notice.author, 'sam');
 
-  // The reader's page updates itself.
-  await reader.page.getByText(title).first().waitFor({ timeout: 30_000 });
+  // The reader's page updates itself, and shows the notice exactly as previewed (but for
+  // the start time, which became the moment it was published).
+  const card = reader.page.locator(`article[data-notice="${notice.id}"]`);
+  await card.waitFor({ timeout: 30_000 });
+  const withoutWhen = (text) => text.split('\n').filter((line) => !/^From /.test(line)).join('\n');
+  assert.equal(withoutWhen(await card.innerText()), withoutWhen(previewed));
   await reader.page.screenshot({ path: join(artifacts, 'manage-notice-public.png'), fullPage: true });
 
   await page.getByRole('button', { name: `End now “${title}”` }).click();
@@ -187,7 +193,8 @@ test('support changes a notice, and a refusal from the server is shown in words'
   assert.equal(await first.page.getByLabel('Revalidation').isChecked(), true);
   assert.equal(await first.page.getByLabel('Admins').isChecked(), true);
   await first.page.getByLabel('Title', { exact: true }).fill('Revalidation is slow this morning');
-  assert.match(await first.page.locator('.preview').innerText(), /For admins in local offices/);
+  assert.match(await first.page.locator('.preview').innerText(), /Information · For admin staff/);
+  assert.match(await first.page.locator('.preview').innerText(), /Revalidation/);
   await first.page.getByRole('button', { name: 'Save changes' }).click();
   await first.page.getByText('Published “Revalidation is slow this morning”').waitFor();
 
@@ -199,4 +206,29 @@ test('support changes a notice, and a refusal from the server is shown in words'
   await first.page.locator('.problem-summary').getByText(/has already ended\. Nothing was changed\./).waitFor();
   await first.context.close();
   await second.context.close();
+});
+
+test('when the network fails nothing is lost: the words stay in the browser until they are saved', async () => {
+  const { page, context } = await freshPage(chrome.browser);
+  await signIn(page, server.url, 'sam');
+  await page.goto(`${server.url}/manage/notices/new`);
+  const title = 'TIS Self-Service is down';
+  await page.getByLabel('Title', { exact: true }).fill(title);
+  await page.getByLabel('What users need to know').fill('Trainees cannot sign in to TIS Self-Service. We are working on it.');
+  // The connection drops as the notice is sent.
+  await page.route('**/api/v1/notices', (route) => route.abort('internetdisconnected'));
+  await page.getByRole('button', { name: 'Publish now' }).click();
+  await page.locator('.problem-summary').getByText(/We could not reach the status server, so nothing was saved/).waitFor();
+  assert.equal(await page.getByLabel('Title', { exact: true }).inputValue(), title);
+  await page.unroute('**/api/v1/notices');
+
+  // Even a closed tab keeps it: a new page in the same browser finds the words again.
+  const later = await context.newPage();
+  await later.goto(`${server.url}/manage/notices/new`);
+  await later.getByText('We kept what you typed before it was saved.').waitFor();
+  assert.equal(await later.getByLabel('Title', { exact: true }).inputValue(), title);
+  await page.close();
+  await later.getByRole('button', { name: 'Publish now' }).click();
+  await later.getByText(`Published “${title}”. Users can see it now.`).waitFor();
+  await context.close();
 });
