@@ -79,29 +79,21 @@ async function halt(server) {
 }
 
 /**
- * Calls the server's API with a bearer token, as a support tool or script would. A
- * write that meets SQLite's "database is locked" (a 500 the server gives while its
- * background work writes too; see the report of issue 5) is tried again, as the error
- * message asks people to.
+ * Calls the server's API with a bearer token, as a support tool or script would. Any
+ * refusal fails the test: the server must take every good write at the first try.
  */
 export async function api(server, method, path, { token, body } = {}) {
-  for (let attempt = 1; ; attempt += 1) {
-    const response = await fetch(`${server.url}${path}`, {
-      method,
-      headers: {
-        'content-type': 'application/json',
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (response.status === 500 && attempt < 5) {
-      await new Promise((r) => setTimeout(r, 300 * attempt));
-      continue;
-    }
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    return text ? JSON.parse(text) : null;
-  }
+  const response = await fetch(`${server.url}${path}`, {
+    method,
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : null;
 }
 
 export async function startBrowser() {

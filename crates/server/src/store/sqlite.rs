@@ -60,6 +60,16 @@ impl SqliteStore {
         Ok(SqliteStore { pool })
     }
 
+    /// Starts a write transaction holding SQLite's write lock from its first statement.
+    ///
+    /// A plain `BEGIN` reads first and asks for the lock at its first write; if another
+    /// connection committed in between, SQLite must refuse it ("database is locked", 517)
+    /// whatever the busy timeout, and the person's write would fail. `BEGIN IMMEDIATE`
+    /// waits its turn (up to the busy timeout) instead.
+    pub(crate) async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
     /// The underlying pool, for modules that keep their own tables (accounts, sessions).
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
@@ -108,7 +118,7 @@ impl Store for SqliteStore {
     }
 
     async fn add_probe_results(&self, results: &[ProbeResult]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         for r in results {
             sqlx::query(
                 "INSERT INTO probe_results
@@ -184,7 +194,7 @@ impl Store for SqliteStore {
     }
 
     async fn save_rollups(&self, days: &[DailyUptime]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         for d in days {
             insert_rollup(&mut tx, d).await?;
         }
@@ -214,7 +224,7 @@ impl Store for SqliteStore {
     }
 
     async fn create_notice(&self, input: &NoticeInput, change: Change<'_>) -> Result<Notice> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let id = next_id(&mut tx, "notices").await?;
         let notice = notice_of(id, input, change.actor, change.at, change.at);
         insert_notice(&mut tx, &notice).await?;
@@ -231,7 +241,7 @@ impl Store for SqliteStore {
     ) -> Result<Notice> {
         let old = self.notice(id).await?;
         let notice = notice_of(id, input, &old.author, old.created_at, change.at);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         insert_notice(&mut tx, &notice).await?;
         let target = format!("notice/{id}");
         commit_audited(tx, &change, "notice.update", &target, &notice.title).await?;
@@ -243,7 +253,7 @@ impl Store for SqliteStore {
     }
 
     async fn create_incident(&self, input: &IncidentInput, change: Change<'_>) -> Result<Incident> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let id = next_id(&mut tx, "incidents").await?;
         let incident = incident_of(id, input, Vec::new(), None);
         write_incident_row(&mut tx, &incident, false).await?;
@@ -260,7 +270,7 @@ impl Store for SqliteStore {
     ) -> Result<Incident> {
         let old = self.incident(id).await?;
         let incident = incident_of(id, input, old.updates, old.report);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         write_incident_row(&mut tx, &incident, true).await?;
         let target = format!("incident/{id}");
         commit_audited(tx, &change, "incident.update", &target, &incident.title).await?;
@@ -275,7 +285,7 @@ impl Store for SqliteStore {
     ) -> Result<Incident> {
         let mut incident = self.incident(id).await?;
         let update = apply_update(&mut incident, input, &change);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         write_incident_row(&mut tx, &incident, true).await?;
         insert_update(&mut tx, id, &update).await?;
         commit_audited(
@@ -296,7 +306,7 @@ impl Store for SqliteStore {
         base_revision: u32,
         change: Change<'_>,
     ) -> Result<Revision> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         // Checked and written in one transaction, so two saves from the same base
         // cannot both succeed.
         let exists = sqlx::query("SELECT id FROM incidents WHERE id = ?")

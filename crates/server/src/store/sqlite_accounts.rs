@@ -22,7 +22,7 @@ impl SqliteStore {
         password_hash: &str,
         change: Change<'_>,
     ) -> Result<Option<Account>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         // ON CONFLICT rather than a look-up first, so two adds of one name cannot both win.
         let done = sqlx::query(
             "INSERT INTO accounts (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)
@@ -71,7 +71,7 @@ impl SqliteStore {
         name: &str,
         change: Change<'_>,
     ) -> Result<Disabled> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         // One statement checks and writes, so two admins disabling each other at the same
         // moment cannot leave no admin at all.
         let done = sqlx::query(
@@ -115,7 +115,7 @@ impl SqliteStore {
     }
 
     pub(super) async fn insert_session(&self, session: &NewSession<'_>) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         // Expired sessions are forgotten here, as sign-ins are rare enough to pay for it.
         sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
             .bind(ts(session.created_at))
@@ -182,7 +182,7 @@ impl SqliteStore {
         token_hash: &str,
         change: Change<'_>,
     ) -> Result<Option<ApiToken>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let row = sqlx::query(
             "INSERT INTO api_tokens (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)
              ON CONFLICT (name) DO NOTHING
@@ -222,7 +222,7 @@ impl SqliteStore {
     }
 
     pub(super) async fn revoke_token_by_id(&self, id: i64, change: Change<'_>) -> Result<ApiToken> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let done =
             sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
                 .bind(ts(change.at))

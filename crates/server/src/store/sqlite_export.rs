@@ -54,7 +54,7 @@ impl SqliteStore {
         export: &Export,
         change: Change<'_>,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         for n in &export.notices {
             insert_notice(&mut tx, n).await?;
         }

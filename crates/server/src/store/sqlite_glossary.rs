@@ -20,7 +20,7 @@ impl SqliteStore {
         terms: &[GlossaryTerm],
         change: Change<'_>,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         write_glossary(&mut tx, terms, change.at, change.actor).await?;
         let detail = match terms.len() {
             1 => "1 term".to_string(),

@@ -10,7 +10,7 @@ use crate::store::Result;
 
 impl SqliteStore {
     pub(super) async fn insert_status_changes(&self, changes: &[StatusChange]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         for c in changes {
             insert_status_change(&mut tx, c, 0).await?;
         }

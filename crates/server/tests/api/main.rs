@@ -1,5 +1,6 @@
 //! The JSON API through `oneshot`, over a real SQLite file.
 
+mod concurrency;
 mod glossary;
 mod helpers;
 mod manage;
