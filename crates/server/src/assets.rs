@@ -351,7 +351,7 @@ fn accepted_encodings(request: &HeaderMap) -> Accepted {
 /// `_bg.wasm`, e.g. `tis-status-app-fca4227aadd078fd_bg.wasm`.
 fn is_hashed(name: &str) -> bool {
     name.match_indices('-').any(|(i, _)| {
-        let rest = name[i + 1..].as_bytes();
+        let rest = &name.as_bytes()[i + 1..];
         let digits = rest.iter().take_while(|b| b.is_ascii_hexdigit()).count();
         // Trunk writes its 64-bit hash in hex without leading zeros: usually 16 digits,
         // 15 one time in 16, fewer more rarely. Twelve or more is no ordinary word.
