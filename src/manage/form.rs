@@ -9,11 +9,7 @@ use tis_core::time::{to_uk, uk_date_time, uk_local_to_utc};
 use super::client::ManageError;
 use super::session::Session;
 
-/// The time now, from the browser's clock (chrono's own clock is not available in Wasm).
-pub fn now() -> DateTime<Utc> {
-    let millis = web_sys::js_sys::Date::now() as i64;
-    DateTime::from_timestamp_millis(millis).unwrap_or_default()
-}
+pub use crate::now;
 
 /// The problems of one form, each against a field path like `title` or
 /// `timeline[2].to`, as the core rules and the server name them.
