@@ -620,7 +620,7 @@ fn ProbeHistory(
 const SPANS_LISTED: usize = 12;
 
 fn history_view(history: &StatusHistory) -> Vec<El> {
-    if history.checks == 0 {
+    if history.checks == 0 && !history.from_changes {
         return vec![h("p").t(format!(
             "We have no check results from this time. We keep check results for {} days.",
             history.kept_days
@@ -658,10 +658,17 @@ fn history_view(history: &StatusHistory) -> Vec<El> {
         .iter()
         .filter(|s| s.status != Status::Operational)
         .collect();
-    let summary = format!(
-        "{} checks, {} failed.",
-        history.checks, history.failed_checks
-    );
+    let summary = if history.from_changes {
+        format!(
+            "From the changes our checks recorded. We keep each check for {} days, and every change for good.",
+            history.kept_days
+        )
+    } else {
+        format!(
+            "{} checks, {} failed.",
+            history.checks, history.failed_checks
+        )
+    };
     let mut out = vec![
         svg("svg")
             .class("history-bar")

@@ -125,6 +125,18 @@ test('what the checks saw is drawn under the timeline, and said in words', async
   await screenshot(page, 'incident-checks-drawn');
 });
 
+test('for an incident older than the checks we keep, the changes they recorded are drawn', async () => {
+  // The demo's incident 3 (October 2026) is past the 30 days raw checks are kept; the
+  // status changes recorded at the time are kept for good.
+  const page = await open('/incidents/3');
+  const history = page.locator('.history-row', { hasText: 'Bulk upload' });
+  await history.locator('.history-bar').waitFor();
+  assert.ok(await history.locator('rect.span-major_outage').count() >= 1);
+  assert.match(await history.innerText(), /From the changes our checks recorded\./);
+  const spans = await history.locator('.history-spans li').allTextContents();
+  assert.ok(spans.some((s) => s.startsWith('✕Down')), spans.join(' | '));
+});
+
 test('signed-in staff also see the full report, its action owners and its revisions', async () => {
   const page = await chrome.page();
   const signIn = await page.request.post(`${server.url}/api/v1/session`, {

@@ -12,7 +12,7 @@ use crate::notice::{Audience, Notice, NoticeKind, NoticeSeverity};
 use crate::service::{Probe, ProbeKind};
 use crate::service::{ProbeResult, Service};
 use crate::status::{ProbeHealth, ProbeRules, health_timeline, probe_id, service_status};
-use crate::status::{ServiceState, Status};
+use crate::status::{ServiceState, Status, StatusChange};
 use crate::time::{format_duration, uk_date_time, uk_hour_start, uk_time, zone_label};
 use crate::uptime::DailyUptime;
 use crate::uptime::uk_date_of;
@@ -557,6 +557,60 @@ pub struct StatusHistory {
     pub failed_checks: u32,
     /// How long raw results are kept, so a reader knows why an old stretch has none.
     pub kept_days: u32,
+    /// The spans come from the status changes the server recorded (kept for ever), as the
+    /// checks themselves are no longer kept; `checks` is then 0.
+    #[serde(default)]
+    pub from_changes: bool,
+}
+
+/// The status of a service from `from` to `to` as its recorded changes tell it, for a
+/// stretch whose raw results are gone. `changes` are the service's, oldest first, and
+/// should include the last one before `from`: it gives the status the stretch starts in.
+/// Empty when nothing was recorded at all.
+pub fn spans_from_changes(
+    changes: &[StatusChange],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<StatusSpan> {
+    let before = changes.iter().rev().find(|c| c.at < from);
+    let inside: Vec<&StatusChange> = changes
+        .iter()
+        .filter(|c| c.at >= from && c.at < to)
+        .collect();
+    let Some(mut status) = before
+        .map(|c| c.to)
+        .or_else(|| inside.first().map(|c| c.from))
+    else {
+        return Vec::new();
+    };
+    let mut spans: Vec<StatusSpan> = Vec::new();
+    let mut cursor = from;
+    for change in inside {
+        if change.at > cursor {
+            spans.push(StatusSpan {
+                from: cursor,
+                to: change.at,
+                status,
+            });
+            cursor = change.at;
+        }
+        status = change.to;
+    }
+    spans.push(StatusSpan {
+        from: cursor,
+        to,
+        status,
+    });
+    // Touching spans of one status read as one spell.
+    spans.dedup_by(|next, prev| {
+        if next.status == prev.status {
+            prev.to = next.to;
+            true
+        } else {
+            false
+        }
+    });
+    spans
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -885,6 +939,62 @@ pub fn last_checked_text(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Strin
 
 #[cfg(test)]
 mod tests {
+
+    fn change(at: &str, from: Status, to: Status) -> StatusChange {
+        StatusChange {
+            service: "bulk-upload".into(),
+            at: at.parse().unwrap(),
+            from,
+            to,
+            reason: None,
+            detail: String::new(),
+        }
+    }
+
+    #[test]
+    fn recorded_changes_give_the_spells_of_a_stretch_whose_checks_are_gone() {
+        let at = |t: &str| t.parse::<DateTime<Utc>>().unwrap();
+        let changes = [
+            change("2026-09-01T10:00:00Z", Status::Unknown, Status::Operational),
+            change(
+                "2026-10-13T18:02:00Z",
+                Status::Operational,
+                Status::MajorOutage,
+            ),
+            change(
+                "2026-10-14T17:40:00Z",
+                Status::MajorOutage,
+                Status::Operational,
+            ),
+        ];
+        let spans = spans_from_changes(
+            &changes,
+            at("2026-10-13T17:00:00Z"),
+            at("2026-10-14T18:40:00Z"),
+        );
+        let seen: Vec<(DateTime<Utc>, Status)> = spans.iter().map(|s| (s.from, s.status)).collect();
+        assert_eq!(
+            seen,
+            [
+                (at("2026-10-13T17:00:00Z"), Status::Operational),
+                (at("2026-10-13T18:02:00Z"), Status::MajorOutage),
+                (at("2026-10-14T17:40:00Z"), Status::Operational),
+            ]
+        );
+        assert_eq!(spans[2].to, at("2026-10-14T18:40:00Z"));
+        // Starting inside an outage: the status it started in comes from before.
+        let spans = spans_from_changes(
+            &changes,
+            at("2026-10-14T09:00:00Z"),
+            at("2026-10-14T12:00:00Z"),
+        );
+        assert_eq!(spans.len(), 1);
+        assert_eq!(spans[0].status, Status::MajorOutage);
+        assert!(
+            spans_from_changes(&[], at("2026-10-14T09:00:00Z"), at("2026-10-14T12:00:00Z"))
+                .is_empty()
+        );
+    }
     use super::*;
 
     #[test]

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use tis_core::uptime::{uk_date_of, uk_day_bounds};
 use tis_core::wire::{
     LatencySeries, ServiceDetail, ServiceList, ServiceTrend, StatusHistory, Trends, UptimeHistory,
-    probe_in_words, status_spans,
+    probe_in_words, spans_from_changes, status_spans,
 };
 use tis_core::{DailyUptime, ProbeResult, Service};
 use utoipa::{IntoParams, ToSchema};
@@ -355,6 +355,9 @@ struct HistoryQuery {
     to: DateTime<Utc>,
 }
 
+/// How far back the status a stretch starts in is looked for among recorded changes.
+const CHANGES_LOOKBACK_DAYS: i64 = 400;
+
 /// The longest stretch one history request may cover.
 const HISTORY_MAX_DAYS: i64 = 14;
 
@@ -402,11 +405,29 @@ async fn history(
     let from = q.from.min(to);
     let results = state.store.service_results(&id, from - lead, to).await?;
     let inside = results.iter().filter(|r| r.at >= from);
+    let checks = inside.clone().count() as u32;
+    // The checks of an old stretch are gone (they are kept `retention_days`); the changes
+    // they caused are kept for ever, and still say when the service was in trouble.
+    let recorded = if checks == 0 {
+        let changes = state
+            .store
+            .status_changes(Some(&id), from - Duration::days(CHANGES_LOOKBACK_DAYS), to)
+            .await?;
+        spans_from_changes(&changes, from, to)
+    } else {
+        Vec::new()
+    };
+    let from_changes = !recorded.is_empty();
     Ok(axum::Json(StatusHistory {
-        spans: status_spans(&config, &results, from, to),
-        checks: inside.clone().count() as u32,
+        spans: if from_changes {
+            recorded
+        } else {
+            status_spans(&config, &results, from, to)
+        },
+        checks,
         failed_checks: inside.filter(|r| !r.ok).count() as u32,
         kept_days: state.config.server.retention_days,
+        from_changes,
         service: id,
         from,
         to,
