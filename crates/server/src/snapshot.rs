@@ -3,6 +3,7 @@
 //! surge of readers during an outage costs a hash lookup each, not a database query.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use axum::body::Bytes;
@@ -35,16 +36,20 @@ pub async fn keep_fresh(state: AppState, mut shutdown: tokio::sync::watch::Recei
                 return;
             }
         }
+        let ticket = state.snapshots.begin_load();
         match Model::load(&state, chrono::Utc::now()).await {
             Ok(model) => {
                 let now = Fingerprint::of(&model);
-                state.snapshots.replace(model);
-                let parts = seen.changed(&now);
-                if !parts.is_empty() {
-                    let generation = state.snapshots.current().generation;
-                    state.events.publish(Change { generation, parts });
+                // Not put in place when a write's own refresh that began later already has
+                // newer data; that write asks for this rebuild again, so nothing is missed.
+                if state.snapshots.replace_loaded(model, ticket) {
+                    let parts = seen.changed(&now);
+                    if !parts.is_empty() {
+                        let generation = state.snapshots.current().generation;
+                        state.events.publish(Change { generation, parts });
+                    }
+                    seen = now;
                 }
-                seen = now;
             }
             // Readers keep the last good snapshot; the next change or beat tries again.
             Err(e) => tracing::error!(error = %e, "could not rebuild the snapshot"),
@@ -61,13 +66,43 @@ pub const PUBLIC_MAX_AGE: &str =
 #[derive(Clone)]
 pub struct Snapshots {
     current: Arc<RwLock<Arc<Snapshot>>>,
+    /// Numbers the loads of the model in the order they began.
+    loads: Arc<AtomicU64>,
 }
+
+/// Where a load of the model stands in the order loads began ([`Snapshots::begin_load`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LoadTicket(u64);
 
 impl Snapshots {
     pub fn new(model: Model) -> Snapshots {
         Snapshots {
-            current: Arc::new(RwLock::new(Arc::new(Snapshot::new(model, 1)))),
+            current: Arc::new(RwLock::new(Arc::new(Snapshot::new(model, 1, 0)))),
+            loads: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// Takes the next ticket, just before a load of the model begins.
+    pub fn begin_load(&self) -> LoadTicket {
+        LoadTicket(self.loads.fetch_add(1, Ordering::SeqCst) + 1)
+    }
+
+    /// Puts in place a model loaded under `ticket`, unless one whose load began later is
+    /// already there. Loads finish out of order (the background rebuild and a write's own
+    /// refresh), and one that began before a write may not have it: putting it back would
+    /// undo the write for readers, and make an editor's next save look like a conflict.
+    /// Returns whether it was put in place.
+    pub fn replace_loaded(&self, model: Model, ticket: LoadTicket) -> bool {
+        let mut slot = match self.current.write() {
+            Ok(s) => s,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if ticket.0 < slot.ticket {
+            return false;
+        }
+        let generation = slot.generation + 1;
+        *slot = Arc::new(Snapshot::new(model, generation, ticket.0));
+        true
     }
 
     pub fn current(&self) -> Arc<Snapshot> {
@@ -84,7 +119,8 @@ impl Snapshots {
             Err(poisoned) => poisoned.into_inner(),
         };
         let generation = slot.generation + 1;
-        *slot = Arc::new(Snapshot::new(model, generation));
+        let ticket = slot.ticket;
+        *slot = Arc::new(Snapshot::new(model, generation, ticket));
     }
 }
 
@@ -92,14 +128,17 @@ pub struct Snapshot {
     pub model: Arc<Model>,
     /// Counts up with every rebuild.
     pub generation: u64,
+    /// The ticket of the load that made the model.
+    ticket: u64,
     built: Mutex<HashMap<String, Arc<Cached>>>,
 }
 
 impl Snapshot {
-    fn new(model: Model, generation: u64) -> Snapshot {
+    fn new(model: Model, generation: u64, ticket: u64) -> Snapshot {
         Snapshot {
             model: Arc::new(model),
             generation,
+            ticket,
             built: Mutex::new(HashMap::new()),
         }
     }
@@ -191,4 +230,24 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
         (hash ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_load_that_began_earlier_never_replaces_one_that_began_later() {
+        let snapshots = Snapshots::new(Model::empty());
+        let early = snapshots.begin_load();
+        let late = snapshots.begin_load();
+        let mut newer = Model::empty();
+        newer.demo = true;
+        assert!(snapshots.replace_loaded(newer, late));
+        // The earlier load finishes last, without the write the later one saw.
+        assert!(!snapshots.replace_loaded(Model::empty(), early));
+        assert!(snapshots.current().model.demo, "the newer model stays");
+        assert!(snapshots.replace_loaded(Model::empty(), snapshots.begin_load()));
+        assert!(!snapshots.current().model.demo);
+    }
 }

@@ -129,8 +129,11 @@ pub fn known_services(state: &AppState) -> Vec<&str> {
 /// Rebuilds the snapshot now, so the writer's next read shows their change, and tells
 /// the background rebuild (and so live readers) that data changed.
 pub async fn refresh(state: &AppState) {
+    let ticket = state.snapshots.begin_load();
     match Model::load(state, chrono::Utc::now()).await {
-        Ok(model) => state.snapshots.replace(model),
+        Ok(model) => {
+            state.snapshots.replace_loaded(model, ticket);
+        }
         Err(e) => tracing::error!(error = %e, "could not rebuild the snapshot after a write"),
     }
     state.changed();
