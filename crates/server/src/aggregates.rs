@@ -87,7 +87,11 @@ pub async fn refresh(
     };
     for service in &state.config.services {
         let stored = state.store.rollups(&service.id, first_day, today).await?;
-        let mut days: Vec<NaiveDate> = vec![today - Duration::days(1), today];
+        let yesterday = today - Duration::days(1);
+        let mut days: Vec<NaiveDate> = vec![today];
+        if !settled(&stored, yesterday, now) {
+            days.push(yesterday);
+        }
         if backfill {
             // The oldest retained day may be partly pruned already, so it is left alone.
             let mut day = today - Duration::days(retention - 1);
@@ -188,6 +192,19 @@ pub fn latency_series(
         .collect()
 }
 
+/// Results pushed late (a standalone prober that was cut off) still count towards the day
+/// before for this long after midnight.
+const LATE_RESULTS: Duration = Duration::hours(1);
+
+/// Whether `day`'s stored rollup is final: worked out after the day ended (it covers the
+/// whole day) and past the time late results may still arrive. Working out a whole day
+/// again every minute would cost a scan of all its results for nothing.
+fn settled(stored: &[DailyUptime], day: NaiveDate, now: DateTime<Utc>) -> bool {
+    let (start, end) = uk_day_bounds(day);
+    let whole = u32::try_from((end - start).num_minutes()).unwrap_or(u32::MAX);
+    now >= end + LATE_RESULTS && stored.iter().any(|d| d.date == day && d.minutes >= whole)
+}
+
 /// Nearest-rank percentile of sorted values.
 fn percentile(sorted: &[u32], p: usize) -> Option<u32> {
     if sorted.is_empty() {
@@ -213,6 +230,43 @@ mod tests {
             degraded: false,
             location: None,
         }
+    }
+
+    fn day(date: &str, minutes: u32) -> DailyUptime {
+        DailyUptime {
+            service: "a".into(),
+            date: date.parse().unwrap(),
+            checks: 0,
+            failed_checks: 0,
+            minutes,
+            minutes_down: 0,
+            minutes_degraded: 0,
+            minutes_no_data: 0,
+            median_latency_ms: None,
+            p95_latency_ms: None,
+        }
+    }
+
+    #[test]
+    fn a_day_is_worked_out_again_until_it_is_whole_and_late_results_have_had_their_hour() {
+        let at = |t: &str| t.parse::<DateTime<Utc>>().unwrap();
+        let yesterday: NaiveDate = "2026-11-23".parse().unwrap();
+        let whole = [day("2026-11-23", 1440)];
+        let partial = [day("2026-11-23", 900)];
+        // Midnight UK time in November is midnight UTC.
+        assert!(
+            !settled(&whole, yesterday, at("2026-11-24T00:30:00Z")),
+            "late results may come"
+        );
+        assert!(settled(&whole, yesterday, at("2026-11-24T01:00:00Z")));
+        assert!(
+            !settled(&partial, yesterday, at("2026-11-24T09:00:00Z")),
+            "worked out mid-day"
+        );
+        assert!(
+            !settled(&[], yesterday, at("2026-11-24T09:00:00Z")),
+            "never worked out"
+        );
     }
 
     #[test]
