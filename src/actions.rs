@@ -43,11 +43,9 @@ pub fn listen(conn: Conn, audience: AudienceChoice) -> Choices {
             .dyn_ref::<web_sys::HtmlInputElement>()
             .map(|i| i.value())
             .unwrap_or_default();
-        audience.0.set(match value.as_str() {
-            "trainees" => Audience::Trainees,
-            "admins" => Audience::Admins,
-            _ => Audience::Everyone,
-        });
+        audience
+            .0
+            .set(Audience::parse(&value).unwrap_or(Audience::Everyone));
         false
     });
     on("submit", move |target| {

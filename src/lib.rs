@@ -79,21 +79,14 @@ fn frame(follow_links: bool, pages: fn(Page) -> AnyView) -> impl IntoView {
     let clock = Clock(RwSignal::new(now()));
     provide_context(clock);
     let _ = set_interval_with_handle(move || clock.0.set(now()), TICK);
-    let audience = match api::stored_choice(AUDIENCE_KEY).as_deref() {
-        Some("trainees") => Audience::Trainees,
-        Some("admins") => Audience::Admins,
-        _ => Audience::Everyone,
-    };
+    let audience = api::stored_choice(AUDIENCE_KEY)
+        .and_then(|word| Audience::parse(&word))
+        .unwrap_or(Audience::Everyone);
     let chosen = AudienceChoice(RwSignal::new(audience));
     provide_context(chosen);
     actions::listen(conn, chosen);
     Effect::new(move |_| {
-        let value = match chosen.0.get() {
-            Audience::Everyone => "everyone",
-            Audience::Trainees => "trainees",
-            Audience::Admins => "admins",
-        };
-        api::store_choice(AUDIENCE_KEY, value);
+        api::store_choice(AUDIENCE_KEY, chosen.0.get().as_str());
     });
 
     let page = Memo::new(move |_| location.path.with(|p| Page::for_path(p)));

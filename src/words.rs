@@ -2,23 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use tis_core::time::{format_duration, uk_date, uk_date_time, uk_time, zone_label};
-use tis_core::{Audience, Impact, IncidentStatus, NoticeKind, TimelineKind};
-
-pub fn impact(impact: Impact) -> &'static str {
-    match impact {
-        Impact::Minor => "Minor impact",
-        Impact::Major => "Major impact",
-        Impact::Critical => "Critical impact",
-    }
-}
-
-pub fn notice_kind(kind: NoticeKind) -> &'static str {
-    match kind {
-        NoticeKind::Information => "Information",
-        NoticeKind::PlannedMaintenance => "Planned maintenance",
-        NoticeKind::KnownProblem => "Known problem",
-    }
-}
+use tis_core::{IncidentStatus, NoticeKind, TimelineKind};
 
 /// A marker for a notice that does not rely on colour.
 pub fn notice_symbol(kind: NoticeKind) -> &'static str {
@@ -34,14 +18,6 @@ pub fn notice_kind_class(kind: NoticeKind) -> &'static str {
         NoticeKind::Information => "information",
         NoticeKind::PlannedMaintenance => "maintenance",
         NoticeKind::KnownProblem => "problem",
-    }
-}
-
-pub fn audience(audience: Audience) -> &'static str {
-    match audience {
-        Audience::Everyone => "For everyone",
-        Audience::Trainees => "For trainees",
-        Audience::Admins => "For admin staff",
     }
 }
 
@@ -61,18 +37,6 @@ pub fn incident_class(status: IncidentStatus) -> &'static str {
         IncidentStatus::Identified => "identified",
         IncidentStatus::Monitoring => "monitoring",
         IncidentStatus::Resolved => "resolved",
-    }
-}
-
-/// What a timeline entry marks, for the key times; plain events have no tag.
-pub fn timeline_kind(kind: TimelineKind) -> Option<&'static str> {
-    match kind {
-        TimelineKind::Event => None,
-        TimelineKind::Cause => Some("Cause"),
-        TimelineKind::Detected => Some("Problem found"),
-        TimelineKind::UsersInformed => Some("Users told"),
-        TimelineKind::Mitigated => Some("Harm reduced"),
-        TimelineKind::Resolved => Some("Fixed"),
     }
 }
 

@@ -24,9 +24,7 @@ pub fn audience_chooser(chosen: Audience) -> El {
     h("fieldset")
         .class("audience")
         .c(h("legend").t("Show notices for"))
-        .c(h("div")
-            .class("radios")
-            .c(option(Audience::Everyone, "everyone", "Everyone"))
-            .c(option(Audience::Trainees, "trainees", "Trainees"))
-            .c(option(Audience::Admins, "admins", "Admin staff")))
+        .c(h("div").class("radios").cs(Audience::ALL
+            .iter()
+            .map(|&a| option(a, a.as_str(), a.label()))))
 }

@@ -62,7 +62,7 @@ pub fn incident_card(
             .class("incident-meta")
             .c(incident_status_tag(incident.status))
             .t(" ")
-            .c(h("span").class("impact").t(words::impact(incident.impact))))
+            .c(h("span").class("impact").t(incident.impact.label())))
         .c(facts(items))
         .opt(incident.latest_update.as_ref().map(|u| {
             h("div")

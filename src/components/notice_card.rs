@@ -26,11 +26,7 @@ pub fn notice_card(notice: &Notice, names: &[(String, String)], heading: &'stati
                 .class("notice-symbol")
                 .a("aria-hidden", "true")
                 .t(words::notice_symbol(kind)))
-            .t(format!(
-                "{} · {}",
-                words::notice_kind(kind),
-                words::audience(notice.audience)
-            )))
+            .t(format!("{} · {}", kind.label(), notice.audience.for_whom())))
         .c(h(heading).class("notice-title").t(notice.title.clone()))
         .cs(words::paragraphs(&notice.body)
             .into_iter()

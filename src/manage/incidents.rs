@@ -25,54 +25,12 @@ use super::hints::PlainHints;
 use super::session::Session;
 use super::{Flash, LoadProblem, Services};
 
-pub const STATUSES: [IncidentStatus; 4] = [
-    IncidentStatus::Investigating,
-    IncidentStatus::Identified,
-    IncidentStatus::Monitoring,
-    IncidentStatus::Resolved,
-];
-
-pub fn status_value(s: IncidentStatus) -> &'static str {
-    match s {
-        IncidentStatus::Investigating => "investigating",
-        IncidentStatus::Identified => "identified",
-        IncidentStatus::Monitoring => "monitoring",
-        IncidentStatus::Resolved => "resolved",
-    }
-}
-
-fn status_of(v: &str) -> Option<IncidentStatus> {
-    STATUSES.into_iter().find(|s| status_value(*s) == v)
-}
-
 fn status_hint(s: IncidentStatus) -> &'static str {
     match s {
         IncidentStatus::Investigating => "We know there is a problem and are looking into it.",
         IncidentStatus::Identified => "We know what is wrong and are working on a fix.",
         IncidentStatus::Monitoring => "A fix is in place and we are checking that it works.",
         IncidentStatus::Resolved => "It is fixed. Users can carry on as normal.",
-    }
-}
-
-fn impact_value(i: Impact) -> &'static str {
-    match i {
-        Impact::Minor => "minor",
-        Impact::Major => "major",
-        Impact::Critical => "critical",
-    }
-}
-
-fn impact_of(v: &str) -> Option<Impact> {
-    [Impact::Minor, Impact::Major, Impact::Critical]
-        .into_iter()
-        .find(|i| impact_value(*i) == v)
-}
-
-pub fn impact_words(i: Impact) -> &'static str {
-    match i {
-        Impact::Minor => "Minor impact",
-        Impact::Major => "Major impact",
-        Impact::Critical => "Critical impact",
     }
 }
 
@@ -191,7 +149,7 @@ impl OpenDraft {
     }
 
     fn impact(&self) -> Impact {
-        impact_of(&self.impact).unwrap_or_else(|| impact_from(&self.affected()))
+        Impact::parse(&self.impact).unwrap_or_else(|| impact_from(&self.affected()))
     }
 
     /// The incident and its first update, or every problem, by the server's rules.
@@ -454,8 +412,8 @@ pub fn OpenIncident() -> impl IntoView {
                     on_change=move |change| draft.update(|d| set_affected(&mut d.affected, change)) problems />
                 <Radios field="impact" legend="How bad is it for users?" inline=true
                     hint="Until you choose, this follows from the services you marked as down."
-                    choices=vec![Choice::new("minor", "Minor"), Choice::new("major", "Major"), Choice::new("critical", "Critical")]
-                    value=Signal::derive(move || impact_value(draft.with(OpenDraft::impact)).to_string())
+                    choices=Impact::ALL.iter().map(|i| Choice::new(i.as_str(), i.label())).collect()
+                    value=Signal::derive(move || draft.with(OpenDraft::impact).as_str().to_string())
                     on_change=set(|d, v| d.impact = v) problems />
                 <UkTimeField field="started_at" label="When did it start?" value=get(|d| d.started.clone())
                     on_input=set(|d, v| d.started = v) problems empty_means="Empty: now." />
@@ -486,7 +444,7 @@ struct UpdateDraft {
 impl UpdateDraft {
     fn for_incident(i: &Incident) -> Self {
         UpdateDraft {
-            status: status_value(i.status).into(),
+            status: i.status.as_str().into(),
             next: "60".into(),
             ..Default::default()
         }
@@ -500,7 +458,7 @@ impl UpdateDraft {
         known: &[&str],
     ) -> Result<UpdateInput, Vec<FieldError>> {
         let mut problems = Vec::new();
-        let status = status_of(&self.status).unwrap_or(incident.status);
+        let status = IncidentStatus::parse(&self.status).unwrap_or(incident.status);
         let next = if status == IncidentStatus::Resolved {
             None
         } else {
@@ -610,7 +568,7 @@ fn IncidentHeader(incident: Incident, clock: RwSignal<DateTime<Utc>>) -> impl In
         <h1>{incident.title.clone()}</h1>
         <p class="incident-state">
             <strong class="incident-status">{incident.status.label()}</strong>
-            " · " {impact_words(incident.impact)}
+            " · " {incident.impact.label()}
             " · Started " {uk_date_time(incident.started_at)}
             {incident.resolved_at.map(|r| format!(" · Resolved {}", uk_date_time(r)))}
         </p>
@@ -710,7 +668,7 @@ fn PostUpdate(
             <form novalidate on:submit=move |ev| { ev.prevent_default(); submit(); }>
                 <ProblemSummary problems />
                 <Radios field="status" legend="Where are things now?"
-                    choices=STATUSES.into_iter().map(|s| Choice::new(status_value(s), s.label()).hint(status_hint(s))).collect()
+                    choices=IncidentStatus::ALL.iter().map(|&s| Choice::new(s.as_str(), s.label()).hint(status_hint(s))).collect()
                     value=get(|d| d.status.clone()) on_change=set(|d, v| d.status = v) problems />
                 <TextField field="body" label="What users need to know" rows=4
                     hint="What has changed, what users can do, and what happens next."
@@ -776,7 +734,7 @@ impl DetailsDraft {
                 .iter()
                 .map(|a| (a.service.clone(), a.status.as_str().to_string()))
                 .collect(),
-            impact: impact_value(i.impact).into(),
+            impact: i.impact.as_str().into(),
             started: uk_input_value(i.started_at),
             detected: i.detected_at.map(uk_input_value).unwrap_or_default(),
         }
@@ -815,7 +773,7 @@ impl DetailsDraft {
         let input = IncidentInput {
             title: self.title.trim().to_string(),
             status: i.status,
-            impact: impact_of(&self.impact).unwrap_or(i.impact),
+            impact: Impact::parse(&self.impact).unwrap_or(i.impact),
             affected,
             started_at,
             detected_at,
@@ -906,7 +864,7 @@ fn IncidentDetails(
                     <AffectedPicker value=Signal::derive(move || draft.with(|d| d.affected.clone()))
                         on_change=move |change| draft.update(|d| set_affected(&mut d.affected, change)) problems />
                     <Radios field="impact" legend="How bad is it for users?" inline=true
-                        choices=vec![Choice::new("minor", "Minor"), Choice::new("major", "Major"), Choice::new("critical", "Critical")]
+                        choices=Impact::ALL.iter().map(|i| Choice::new(i.as_str(), i.label())).collect()
                         value=get(|d| d.impact.clone()) on_change=set(|d, v| d.impact = v) problems />
                     <div class="field-pair">
                         <UkTimeField field="started_at" label="Started" value=get(|d| d.started.clone())
@@ -954,7 +912,7 @@ pub fn IncidentList() -> impl IntoView {
                             view! {
                                 <li class="record" data-incident=i.id>
                                     <h3 class="record-title"><A href=format!("/manage/incidents/{}", i.id)>{title}</A></h3>
-                                    <p class="record-meta">{i.status.label()} " · " {impact_words(i.impact)} " · Started " {uk_date_time(i.started_at)}</p>
+                                    <p class="record-meta">{i.status.label()} " · " {i.impact.label()} " · Started " {uk_date_time(i.started_at)}</p>
                                     {(i.status != IncidentStatus::Resolved).then(|| {
                                         let (late, words) = match i.next_update_at {
                                             Some(next) => due_words(next, now),

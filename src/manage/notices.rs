@@ -24,55 +24,6 @@ use super::{Flash, LoadProblem, Services};
 use crate::components::notice_card;
 use crate::dom::{Content, Node};
 
-pub fn kind_label(kind: NoticeKind) -> &'static str {
-    match kind {
-        NoticeKind::Information => "Information",
-        NoticeKind::PlannedMaintenance => "Planned maintenance",
-        NoticeKind::KnownProblem => "Known problem",
-    }
-}
-
-fn kind_value(kind: NoticeKind) -> &'static str {
-    match kind {
-        NoticeKind::Information => "information",
-        NoticeKind::PlannedMaintenance => "planned_maintenance",
-        NoticeKind::KnownProblem => "known_problem",
-    }
-}
-
-fn kind_of(value: &str) -> Option<NoticeKind> {
-    match value {
-        "information" => Some(NoticeKind::Information),
-        "planned_maintenance" => Some(NoticeKind::PlannedMaintenance),
-        "known_problem" => Some(NoticeKind::KnownProblem),
-        _ => None,
-    }
-}
-
-fn audience_value(a: Audience) -> &'static str {
-    match a {
-        Audience::Everyone => "everyone",
-        Audience::Trainees => "trainees",
-        Audience::Admins => "admins",
-    }
-}
-
-fn audience_of(value: &str) -> Audience {
-    match value {
-        "trainees" => Audience::Trainees,
-        "admins" => Audience::Admins,
-        _ => Audience::Everyone,
-    }
-}
-
-pub fn audience_words(a: Audience) -> &'static str {
-    match a {
-        Audience::Everyone => "Everyone",
-        Audience::Trainees => "Trainees",
-        Audience::Admins => "Admins in local offices",
-    }
-}
-
 /// How much a notice matters follows from its kind; support is not asked for it, to keep
 /// the form short. A severity set elsewhere is kept while the kind stays the same.
 fn severity_for(kind: NoticeKind) -> NoticeSeverity {
@@ -100,7 +51,7 @@ struct NoticeDraft {
 impl NoticeDraft {
     fn fresh() -> Self {
         NoticeDraft {
-            kind: kind_value(NoticeKind::KnownProblem).into(),
+            kind: NoticeKind::KnownProblem.as_str().into(),
             audience: "everyone".into(),
             ..Default::default()
         }
@@ -110,9 +61,9 @@ impl NoticeDraft {
         NoticeDraft {
             title: n.title.clone(),
             body: n.body.clone(),
-            kind: kind_value(n.kind).into(),
+            kind: n.kind.as_str().into(),
             services: n.services.clone(),
-            audience: audience_value(n.audience).into(),
+            audience: n.audience.as_str().into(),
             starts: uk_input_value(n.starts_at),
             ends: n.ends_at.map(uk_input_value).unwrap_or_default(),
         }
@@ -128,7 +79,7 @@ impl NoticeDraft {
         known: &[&str],
     ) -> Result<NoticeInput, Vec<FieldError>> {
         let mut problems = Vec::new();
-        let kind = kind_of(&self.kind);
+        let kind = NoticeKind::parse(&self.kind);
         if kind.is_none() {
             problems.push(FieldError::new(
                 "kind",
@@ -159,7 +110,7 @@ impl NoticeDraft {
             services: self.services.clone(),
             starts_at,
             ends_at,
-            audience: audience_of(&self.audience),
+            audience: Audience::parse(&self.audience).unwrap_or(Audience::Everyone),
             published,
         };
         let candidate = notice_from(&input, old, now);
@@ -372,7 +323,7 @@ pub fn NoticeEditor() -> impl IntoView {
         let input = d
             .input(published, o.as_ref(), now, &known)
             .unwrap_or_else(|_| {
-                let kind = kind_of(&d.kind).unwrap_or(NoticeKind::Information);
+                let kind = NoticeKind::parse(&d.kind).unwrap_or(NoticeKind::Information);
                 NoticeInput {
                     title: d.title.trim().to_string(),
                     body: d.body.trim().to_string(),
@@ -381,7 +332,7 @@ pub fn NoticeEditor() -> impl IntoView {
                     services: d.services.clone(),
                     starts_at: read_uk_input(&d.starts).ok().flatten().unwrap_or(now),
                     ends_at: read_uk_input(&d.ends).ok().flatten(),
-                    audience: audience_of(&d.audience),
+                    audience: Audience::parse(&d.audience).unwrap_or(Audience::Everyone),
                     published,
                 }
             });
@@ -422,19 +373,14 @@ pub fn NoticeEditor() -> impl IntoView {
                         described_by_also="body-hints" />
                     <PlainHints id="body-hints" text=get(|d| d.body.clone()) />
                     <Radios field="kind" legend="Kind of notice" inline=true
-                        choices=vec![
-                            Choice::new("known_problem", "Known problem"),
-                            Choice::new("planned_maintenance", "Planned maintenance"),
-                            Choice::new("information", "Information"),
-                        ]
+                        choices=[NoticeKind::KnownProblem, NoticeKind::PlannedMaintenance, NoticeKind::Information]
+                            .into_iter()
+                            .map(|k| Choice::new(k.as_str(), k.label()))
+                            .collect()
                         value=get(|d| d.kind.clone()) on_change=set(|d, v| d.kind = v) problems />
                     <ServicePicker draft problems />
                     <Radios field="audience" legend="Who needs to know" inline=true
-                        choices=vec![
-                            Choice::new("everyone", "Everyone"),
-                            Choice::new("trainees", "Trainees"),
-                            Choice::new("admins", "Admins"),
-                        ]
+                        choices=Audience::ALL.iter().map(|a| Choice::new(a.as_str(), a.label())).collect()
                         value=get(|d| d.audience.clone()) on_change=set(|d, v| d.audience = v) problems />
                     <div class="field-pair">
                         <UkTimeField field="starts_at" label="Starts" value=get(|d| d.starts.clone())
@@ -646,7 +592,7 @@ fn NoticeRow(
         <li class="record" data-notice=notice.id>
             <h3 class="record-title"><A href=href.clone()>{link_title.clone()}</A></h3>
             <p class="record-meta">
-                {kind_label(notice.kind)} " · " {audience_words(notice.audience)}
+                {notice.kind.label()} " · " {notice.audience.label()}
                 {(!names.is_empty()).then(|| format!(" · {}", names.join(", ")))}
             </p>
             <p class="record-meta">{window_words(&notice)}</p>

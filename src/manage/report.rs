@@ -9,11 +9,12 @@ use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
+use tis_core::incident::{ActionStatus, TimelineKind};
 use tis_core::keytimes::{KeyTime, key_times};
-use tis_core::manage::section_heading;
+use tis_core::manage::{SECTIONS, section_heading, section_text};
 use tis_core::time::{format_timeline_when, uk_date, uk_date_time, zone_label};
 use tis_core::wire::ReportSave;
-use tis_core::{Report, Role};
+use tis_core::{Report, ReportStatus, Role};
 
 use super::LoadProblem;
 use super::client::{self, ManageError, drafts};
@@ -22,10 +23,7 @@ use super::form::{
     focus_id,
 };
 use super::hints::PlainHints;
-use super::report_draft::{
-    ACTION_STATUSES, ActionDraft, EntryDraft, KINDS, LineDraft, ReportDraft, SECTIONS, merge,
-    section_text,
-};
+use super::report_draft::{ActionDraft, EntryDraft, LineDraft, ReportDraft, merge};
 use super::session::Session;
 
 /// A save refused because someone else saved first: both versions, and the reader's
@@ -253,9 +251,9 @@ pub fn ReportEditor() -> impl IntoView {
                     <legend class="visually-hidden">"The report"</legend>
                     <Radios field="status" legend="Status" inline=true
                         choices=vec![
-                            Choice::new("draft", "Draft").hint("Only staff can read it."),
-                            Choice::new("in_review", "In review").hint("Ready for the team to check."),
-                            Choice::new("published", "Published").hint("Its plain-language parts are on the public incident page."),
+                            Choice::new(ReportStatus::Draft.as_str(), ReportStatus::Draft.label()).hint("Only staff can read it."),
+                            Choice::new(ReportStatus::InReview.as_str(), ReportStatus::InReview.label()).hint("Ready for the team to check."),
+                            Choice::new(ReportStatus::Published.as_str(), ReportStatus::Published.label()).hint("Its plain-language parts are on the public incident page."),
                         ]
                         value=text(draft, |d| d.status.clone()) on_change=move |v| edit(draft, |d| d.status = v) problems />
                     <TextField field="authors" label="Authors" optional_field=true hint="Names, separated by commas." class="input-wide"
@@ -504,9 +502,9 @@ fn Entry(
                 <div class="field">
                     <label for=kind_id.clone()>"What kind of moment"</label>
                     <select id=kind_id class="input-medium" on:change=move |ev| change(|e, v| e.kind = v)(event_target_value(&ev))>
-                        {KINDS.iter().map(|(_, value, label)| {
-                            let value = *value;
-                            view! { <option value=value selected=move || entry.with(|e| e.kind == value)>{*label}</option> }
+                        {TimelineKind::ALL.iter().map(|kind| {
+                            let value = kind.as_str();
+                            view! { <option value=value selected=move || entry.with(|e| e.kind == value)>{kind.label()}</option> }
                         }).collect_view()}
                     </select>
                 </div>
@@ -641,9 +639,9 @@ fn Actions(draft: RwSignal<Option<ReportDraft>>, problems: Problems) -> impl Int
                                 <div class="field">
                                     <label for=status_id.clone()>"Progress"</label>
                                     <select id=status_id on:change=move |ev| change(|a, v| a.status = v)(event_target_value(&ev))>
-                                        {ACTION_STATUSES.iter().map(|(_, value, label)| {
-                                            let value = *value;
-                                            view! { <option value=value selected=move || action.with(|a| a.status == value)>{*label}</option> }
+                                        {ActionStatus::ALL.iter().map(|status| {
+                                            let value = status.as_str();
+                                            view! { <option value=value selected=move || action.with(|a| a.status == value)>{status.label()}</option> }
                                         }).collect_view()}
                                     </select>
                                 </div>

@@ -2,7 +2,7 @@
 //! [`Report`] by the same rules as the server's, and back. Kept apart from the page so it
 //! can be tested without a browser.
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Timelike, Utc};
+use chrono::{DateTime, NaiveTime, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 use tis_core::incident::{ActionItem, ActionStatus, TimelineEntry, TimelineKind, TimelineWhen};
 use tis_core::keytimes::began;
@@ -11,57 +11,6 @@ use tis_core::validate::validate_report;
 use tis_core::{FieldError, Report, ReportStatus};
 
 use super::form::{day_text, read_day};
-
-pub const KINDS: [(TimelineKind, &str, &str); 6] = [
-    (TimelineKind::Event, "event", "Something else that happened"),
-    (TimelineKind::Cause, "cause", "Cause: what started it"),
-    (TimelineKind::Detected, "detected", "Problem found"),
-    (TimelineKind::UsersInformed, "users_informed", "Users told"),
-    (TimelineKind::Mitigated, "mitigated", "Harm reduced"),
-    (TimelineKind::Resolved, "resolved", "Fixed"),
-];
-
-pub fn kind_value(k: TimelineKind) -> &'static str {
-    KINDS.iter().find(|x| x.0 == k).map_or("event", |x| x.1)
-}
-
-pub fn kind_of(v: &str) -> TimelineKind {
-    KINDS
-        .iter()
-        .find(|x| x.1 == v)
-        .map_or(TimelineKind::Event, |x| x.0)
-}
-
-pub const ACTION_STATUSES: [(ActionStatus, &str, &str); 4] = [
-    (ActionStatus::Open, "open", "Not started"),
-    (ActionStatus::InProgress, "in_progress", "In progress"),
-    (ActionStatus::Done, "done", "Done"),
-    (ActionStatus::WontDo, "wont_do", "Will not be done"),
-];
-
-pub fn report_status_value(s: ReportStatus) -> &'static str {
-    match s {
-        ReportStatus::Draft => "draft",
-        ReportStatus::InReview => "in_review",
-        ReportStatus::Published => "published",
-    }
-}
-
-pub fn report_status_of(v: &str) -> ReportStatus {
-    match v {
-        "in_review" => ReportStatus::InReview,
-        "published" => ReportStatus::Published,
-        _ => ReportStatus::Draft,
-    }
-}
-
-pub fn report_status_words(s: ReportStatus) -> &'static str {
-    match s {
-        ReportStatus::Draft => "Draft",
-        ReportStatus::InReview => "In review",
-        ReportStatus::Published => "Published",
-    }
-}
 
 /// One timeline entry as typed: the UK day, and the time as people write it ("14:05",
 /// "14:xx", "10:30 to 15:13").
@@ -90,7 +39,7 @@ impl EntryDraft {
             when,
             approximate,
             text: self.text.trim().to_string(),
-            kind: kind_of(&self.kind),
+            kind: TimelineKind::parse(&self.kind).unwrap_or(TimelineKind::Event),
         })
     }
 
@@ -209,7 +158,7 @@ impl ReportDraft {
                     day: day_text(to_uk(began(e).earliest).date_naive()),
                     time: time_text(&e.when, e.approximate),
                     approximate: e.approximate,
-                    kind: kind_value(e.kind).into(),
+                    kind: e.kind.as_str().into(),
                     text: e.text.clone(),
                 }
             })
@@ -223,11 +172,7 @@ impl ReportDraft {
                     key: next_key,
                     text: a.text.clone(),
                     owner: a.owner.clone(),
-                    status: ACTION_STATUSES
-                        .iter()
-                        .find(|s| s.0 == a.status)
-                        .map_or("open", |s| s.1)
-                        .into(),
+                    status: a.status.as_str().into(),
                     due: a.due.map(day_text).unwrap_or_default(),
                 }
             })
@@ -236,7 +181,7 @@ impl ReportDraft {
         let lessons = lines(&report.lessons, &mut next_key);
         ReportDraft {
             base_revision: revision,
-            status: report_status_value(report.status).into(),
+            status: report.status.as_str().into(),
             authors: report.authors.join(", "),
             summary: report.summary.clone(),
             impact: report.impact.clone(),
@@ -303,14 +248,15 @@ impl ReportDraft {
                     when,
                     approximate,
                     text: e.text.trim().to_string(),
-                    kind: kind_of(&e.kind),
+                    kind: TimelineKind::parse(&e.kind).unwrap_or(TimelineKind::Event),
                 }),
                 Err(message) => {
                     problems.push(FieldError::new(format!("timeline[{k}].time"), message));
-                    // Kept in place so that later problems are named at the right entry.
+                    // Kept in place so that later problems are named at the right entry, at
+                    // the earliest time the rules take, so it adds no problem of its own.
                     timeline.push(TimelineEntry {
                         when: TimelineWhen::At {
-                            at: DateTime::<Utc>::MIN_UTC,
+                            at: tis_core::validate::time_bounds().0,
                         },
                         approximate: false,
                         text: e.text.trim().to_string(),
@@ -336,15 +282,12 @@ impl ReportDraft {
             action_items.push(ActionItem {
                 text: a.text.trim().to_string(),
                 owner: a.owner.trim().to_string(),
-                status: ACTION_STATUSES
-                    .iter()
-                    .find(|s| s.1 == a.status)
-                    .map_or(ActionStatus::Open, |s| s.0),
+                status: ActionStatus::parse(&a.status).unwrap_or(ActionStatus::Open),
                 due,
             });
         }
         let report = Report {
-            status: report_status_of(&self.status),
+            status: ReportStatus::parse(&self.status).unwrap_or(ReportStatus::Draft),
             authors: list(&self.authors),
             summary: self.summary.trim().to_string(),
             impact: self.impact.trim().to_string(),
@@ -382,79 +325,6 @@ impl ReportDraft {
     pub fn readable_timeline(&self) -> Vec<TimelineEntry> {
         self.timeline.iter().filter_map(EntryDraft::entry).collect()
     }
-}
-
-/// Every section of a report, as text, in the order of the editor: for showing two
-/// versions side by side.
-pub const SECTIONS: [&str; 13] = [
-    "status",
-    "authors",
-    "summary",
-    "impact",
-    "non_technical",
-    "trigger",
-    "detection",
-    "resolution",
-    "timeline",
-    "root_causes",
-    "action_items",
-    "lessons",
-    "labels",
-];
-
-pub fn section_text(r: &Report, section: &str) -> String {
-    match section {
-        "status" => report_status_words(r.status).into(),
-        "authors" => r.authors.join(", "),
-        "summary" => r.summary.clone(),
-        "impact" => r.impact.clone(),
-        "non_technical" => r.non_technical.clone(),
-        "trigger" => r.trigger.clone(),
-        "detection" => r.detection.clone(),
-        "resolution" => r.resolution.clone(),
-        "timeline" => r
-            .timeline
-            .iter()
-            .map(|e| {
-                let day = uk_date(began(e).earliest);
-                let kind = KINDS.iter().find(|k| k.0 == e.kind).map_or("", |k| k.2);
-                format!(
-                    "{} on {day} ({kind}): {}",
-                    tis_core::time::format_timeline_when(&e.when, e.approximate),
-                    e.text
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
-        "root_causes" => r.root_causes.join("\n"),
-        "action_items" => r
-            .action_items
-            .iter()
-            .map(|a| {
-                let status = ACTION_STATUSES
-                    .iter()
-                    .find(|s| s.0 == a.status)
-                    .map_or("", |s| s.2);
-                let due = a
-                    .due
-                    .map(|d| format!(", due {}", date_words(d)))
-                    .unwrap_or_default();
-                format!("{} (owner: {}, {status}{due})", a.text, a.owner)
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
-        "lessons" => r.lessons.join("\n"),
-        "labels" => r.labels.join(", "),
-        _ => String::new(),
-    }
-}
-
-/// "30 November 2026".
-pub fn date_words(d: NaiveDate) -> String {
-    let noon = NaiveTime::from_hms_opt(12, 0, 0).unwrap_or(NaiveTime::MIN);
-    uk_local_to_utc(d, noon)
-        .map(uk_date)
-        .unwrap_or_else(|_| day_text(d))
 }
 
 /// The report with each section taken from `mine` or, where `theirs_for` says so, from
@@ -692,13 +562,16 @@ mod tests {
             (merged.summary.as_str(), merged.impact.as_str()),
             ("mine", "their impact")
         );
-        assert_eq!(section_text(&merged, "impact"), "their impact");
+        assert_eq!(
+            tis_core::manage::section_text(&merged, "impact"),
+            "their impact"
+        );
     }
 
     #[test]
     fn an_action_due_date_reads_in_words() {
         assert_eq!(
-            date_words(NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()),
+            tis_core::time::date_words(chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()),
             "Monday 30 November 2026"
         );
         let _ = utc("2026-10-13T18:00:00Z");

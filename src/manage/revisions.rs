@@ -12,7 +12,6 @@ use tis_core::time::uk_date_time;
 use super::LoadProblem;
 use super::client;
 use super::form::{ButtonRow, Choice, Problems, Radios};
-use super::report_draft::report_status_words;
 
 /// Rows of a side-by-side view: what was on the left (before) and on the right (after).
 /// A run of removed lines is paired with the run of added lines that follows it.
@@ -144,7 +143,7 @@ pub fn Revisions() -> impl IntoView {
                                 <td>{r.number} {r.current.then_some(" (current)")}</td>
                                 <td>{r.author.clone()}</td>
                                 <td>{uk_date_time(r.at)}</td>
-                                <td>{report_status_words(r.status)}</td>
+                                <td>{r.status.label()}</td>
                             </tr>
                         }).collect_view()}
                     </tbody>

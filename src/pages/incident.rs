@@ -1,6 +1,6 @@
 use chrono::{DateTime, Duration, Utc};
 use leptos::prelude::*;
-use tis_core::incident::{ActionStatus, AffectedService};
+use tis_core::incident::AffectedService;
 use tis_core::keytimes::{KeyTime, KeyTimes};
 use tis_core::time::{
     date_words, format_duration, format_timeline_when, to_uk, uk_date_time, zone_label,
@@ -10,9 +10,7 @@ use tis_core::wire::{
     IncidentView, PublicReport, RevisionInfo, ServiceList, StatusHistory, StatusSpan,
     sort_short_by_key,
 };
-use tis_core::{
-    Incident, IncidentStatus, Report, ReportStatus, Status, TimelineEntry, TimelineWhen,
-};
+use tis_core::{Incident, IncidentStatus, Report, Status, TimelineEntry, TimelineWhen};
 
 use crate::api::{ApiError, Shown, live};
 use crate::components::{
@@ -124,7 +122,7 @@ pub fn IncidentPage(
                 .class("incident-meta")
                 .c(incident_status_tag(i.status))
                 .t(" ")
-                .c(h("span").class("impact").t(words::impact(i.impact)))
+                .c(h("span").class("impact").t(i.impact.label()))
                 .into(),
             facts(items).into(),
         ];
@@ -400,7 +398,7 @@ fn timeline_view(entries: &[TimelineEntry]) -> Vec<Node> {
             day = Some(date);
         }
         any = true;
-        let kind = words::timeline_kind(entry.kind);
+        let kind = entry.kind.tag();
         list = list.c(h("li")
             .class(format!(
                 "timeline-entry kind-{}",
@@ -466,23 +464,6 @@ fn key_times_view(times: &KeyTimes) -> Vec<Node> {
     ]
 }
 
-fn report_status(status: ReportStatus) -> &'static str {
-    match status {
-        ReportStatus::Draft => "Draft",
-        ReportStatus::InReview => "In review",
-        ReportStatus::Published => "Published",
-    }
-}
-
-fn action_status(status: ActionStatus) -> &'static str {
-    match status {
-        ActionStatus::Open => "Not started",
-        ActionStatus::InProgress => "In progress",
-        ActionStatus::Done => "Done",
-        ActionStatus::WontDo => "Will not do",
-    }
-}
-
 /// The whole report, for signed-in staff only (the server sends it only to them).
 fn technical_view(
     report: &Report,
@@ -497,7 +478,7 @@ fn technical_view(
         h("p")
             .t(format!(
                 "{}{}. Written by {}.",
-                report_status(report.status),
+                report.status.label(),
                 revision
                     .map(|r| format!(", revision {r}"))
                     .unwrap_or_default(),
@@ -548,7 +529,7 @@ fn technical_view(
                         h("tr")
                             .c(h("td").t(a.text.clone()))
                             .c(h("td").t(a.owner.clone()))
-                            .c(h("td").t(action_status(a.status)))
+                            .c(h("td").t(a.status.label()))
                             .c(h("td").t(a.due.map(date_words).unwrap_or_default()))
                     }))))
                 .into(),
@@ -567,7 +548,7 @@ fn technical_view(
                         r.number,
                         r.author,
                         uk_date_time(r.at),
-                        report_status(r.status).to_ascii_lowercase(),
+                        r.status.label().to_ascii_lowercase(),
                         if r.current { ", shown above" } else { "" }
                     ))
                 }))

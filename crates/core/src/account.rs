@@ -24,9 +24,6 @@ pub enum Role {
 }
 
 impl Role {
-    /// Every role, in the order they are listed to people.
-    pub const ALL: [Role; 4] = [Role::Support, Role::Editor, Role::Admin, Role::Prober];
-
     /// Whether holding `self` allows an action that needs `needed`.
     pub fn allows(self, needed: Role) -> bool {
         match (self, needed) {
@@ -53,15 +50,6 @@ impl Role {
     pub fn is_for_people(self) -> bool {
         self != Role::Prober
     }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Prober => "prober",
-            Role::Support => "support",
-            Role::Editor => "editor",
-            Role::Admin => "admin",
-        }
-    }
 }
 
 impl std::fmt::Display for Role {
@@ -73,13 +61,10 @@ impl std::fmt::Display for Role {
 impl std::str::FromStr for Role {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "prober" => Ok(Role::Prober),
-            "support" => Ok(Role::Support),
-            "editor" => Ok(Role::Editor),
-            "admin" => Ok(Role::Admin),
-            other => Err(format!(
-                "unknown role \"{other}\": use one of support, editor, admin, or prober (for \
+        match Role::parse(s) {
+            Some(role) => Ok(role),
+            None => Err(format!(
+                "unknown role \"{s}\": use one of support, editor, admin, or prober (for \
                  tokens that only push probe results)"
             )),
         }
@@ -295,7 +280,7 @@ mod tests {
 
     #[test]
     fn roles_read_back_from_their_names() {
-        for role in Role::ALL {
+        for &role in Role::ALL {
             assert_eq!(role.as_str().parse::<Role>(), Ok(role));
             assert_eq!(
                 serde_json::to_value(role).unwrap(),

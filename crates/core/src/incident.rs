@@ -15,18 +15,6 @@ pub enum IncidentStatus {
     Resolved,
 }
 
-impl IncidentStatus {
-    /// The word users read.
-    pub fn label(self) -> &'static str {
-        match self {
-            IncidentStatus::Investigating => "Investigating",
-            IncidentStatus::Identified => "Cause found",
-            IncidentStatus::Monitoring => "Fix in place, watching",
-            IncidentStatus::Resolved => "Resolved",
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]

@@ -16,6 +16,7 @@ pub mod time;
 pub mod uptime;
 pub mod validate;
 pub mod wire;
+pub mod words;
 
 pub use account::Role;
 pub use deps::DependencyError;

@@ -4,8 +4,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::incident::ReportStatus;
+use crate::incident::{Report, ReportStatus};
+use crate::keytimes::began;
 use crate::plain::GlossaryTerm;
+use crate::time::{date_words, format_timeline_when, uk_date};
 use crate::validate::{DESCRIPTION_MAX, FieldError, NAME_MAX, Validation};
 
 /// More terms than any team keeps; bounds the work of checking text as people type.
@@ -148,6 +150,71 @@ pub enum LineChange {
     Same,
     Added,
     Removed,
+}
+
+/// Every section of a report, in the order of the editor: for showing two versions side
+/// by side and for the differences between revisions.
+pub const SECTIONS: [&str; 13] = [
+    "status",
+    "authors",
+    "summary",
+    "impact",
+    "non_technical",
+    "trigger",
+    "detection",
+    "resolution",
+    "timeline",
+    "root_causes",
+    "action_items",
+    "lessons",
+    "labels",
+];
+
+/// A report section as text for people, one list item a line, so that two versions can be
+/// shown side by side and compared line by line. Enums read in their reader words
+/// (`In review`, `In progress`), the same on the staff pages and in the server's diff.
+pub fn section_text(r: &Report, section: &str) -> String {
+    let lines = |items: &[String]| items.join("\n");
+    match section {
+        "status" => r.status.label().to_string(),
+        "authors" => r.authors.join(", "),
+        "summary" => r.summary.clone(),
+        "impact" => r.impact.clone(),
+        "non_technical" => r.non_technical.clone(),
+        "trigger" => r.trigger.clone(),
+        "detection" => r.detection.clone(),
+        "resolution" => r.resolution.clone(),
+        "timeline" => r
+            .timeline
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} on {} ({}): {}",
+                    format_timeline_when(&e.when, e.approximate),
+                    uk_date(began(e).earliest),
+                    e.kind.label(),
+                    e.text
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        "root_causes" => lines(&r.root_causes),
+        "action_items" => r
+            .action_items
+            .iter()
+            .map(|a| {
+                let due = a
+                    .due
+                    .map(|d| format!(", due {}", date_words(d)))
+                    .unwrap_or_default();
+                format!("{} (owner: {}, {}{due})", a.text, a.owner, a.status.label())
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        "lessons" => lines(&r.lessons),
+        "labels" => r.labels.join(", "),
+        _ => String::new(),
+    }
 }
 
 /// A report section's heading, for people: `non_technical` is "What happened, in plain

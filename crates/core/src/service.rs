@@ -683,25 +683,6 @@ pub enum ErrorKind {
     Other,
 }
 
-impl ErrorKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::Timeout => "timeout",
-            ErrorKind::Dns => "dns",
-            ErrorKind::Connect => "connect",
-            ErrorKind::Reset => "reset",
-            ErrorKind::Address => "address",
-            ErrorKind::Tls => "tls",
-            ErrorKind::Redirect => "redirect",
-            ErrorKind::Status => "status",
-            ErrorKind::Body => "body",
-            ErrorKind::Auth => "auth",
-            ErrorKind::TokenRejected => "token_rejected",
-            ErrorKind::Other => "other",
-        }
-    }
-}
-
 /// The outcome of one run of one probe.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -20,18 +20,6 @@ pub enum Status {
 }
 
 impl Status {
-    /// Plain words for the public page.
-    pub fn label(self) -> &'static str {
-        match self {
-            Status::Operational => "Working",
-            Status::Degraded => "Slow",
-            Status::PartialOutage => "Partly down",
-            Status::MajorOutage => "Down",
-            Status::Maintenance => "Planned maintenance",
-            Status::Unknown => "Not known",
-        }
-    }
-
     /// A marker that does not rely on colour.
     pub fn symbol(self) -> &'static str {
         match self {
@@ -63,17 +51,6 @@ impl Status {
             self,
             Status::Degraded | Status::PartialOutage | Status::MajorOutage
         )
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Operational => "operational",
-            Status::Degraded => "degraded",
-            Status::PartialOutage => "partial_outage",
-            Status::MajorOutage => "major_outage",
-            Status::Maintenance => "maintenance",
-            Status::Unknown => "unknown",
-        }
     }
 }
 

@@ -26,6 +26,38 @@ pub const TIMELINE_TEXT_MAX: usize = 1_000;
 /// Most characters in an action item.
 pub const ACTION_TEXT_MAX: usize = 500;
 
+/// The earliest time the API takes, anywhere: before TIS and before any record worth
+/// keeping. Times are bounded so that working with them (a week before, an hour after)
+/// can never overflow, whatever a client sends.
+pub const EARLIEST_TIME: &str = "2000-01-01T00:00:00Z";
+/// The latest time the API takes, anywhere (see [`EARLIEST_TIME`]).
+pub const LATEST_TIME: &str = "2100-01-01T00:00:00Z";
+/// What to do about a time outside the bounds, in words.
+pub const TIME_RANGE_HINT: &str =
+    "Give a time from 1 January 2000 up to (not including) 1 January 2100.";
+
+/// The bounds every time the API takes must fall within: `EARLIEST_TIME` up to, not
+/// including, `LATEST_TIME`.
+pub fn time_bounds() -> (DateTime<Utc>, DateTime<Utc>) {
+    // Both constants are RFC 3339 literals checked by a test; the fallbacks are never used.
+    let read = |s: &str, fallback: DateTime<Utc>| s.parse().unwrap_or(fallback);
+    (
+        read(EARLIEST_TIME, DateTime::<Utc>::UNIX_EPOCH),
+        read(LATEST_TIME, DateTime::<Utc>::UNIX_EPOCH),
+    )
+}
+
+/// Whether the API takes `at`: see [`time_bounds`].
+pub fn time_in_bounds(at: DateTime<Utc>) -> bool {
+    let (earliest, latest) = time_bounds();
+    earliest <= at && at < latest
+}
+
+/// A problem against `field` when `at` is outside [`time_bounds`].
+pub fn check_time(field: impl Into<String>, at: DateTime<Utc>) -> Option<FieldError> {
+    (!time_in_bounds(at)).then(|| FieldError::new(field, TIME_RANGE_HINT))
+}
+
 /// One problem, against the field to fix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -87,7 +119,12 @@ pub fn validate_notice(n: &Notice, known_services: &[&str]) -> Validation {
         "The notice",
         "Write the notice: say what users need to know.",
     );
+    let times_ok = p.times([
+        ("starts_at".to_string(), Some(n.starts_at)),
+        ("ends_at".to_string(), n.ends_at),
+    ]);
     if let Some(ends_at) = n.ends_at
+        && times_ok
         && ends_at <= n.starts_at
     {
         p.add("ends_at", "The end time must be after the start time.");
@@ -112,6 +149,28 @@ pub fn validate_incident(i: &Incident, known_services: &[&str]) -> Validation {
         "The title",
         "Give the incident a title.",
     );
+    let times_ok = p.times(
+        [
+            ("started_at".to_string(), Some(i.started_at)),
+            ("detected_at".to_string(), i.detected_at),
+            ("resolved_at".to_string(), i.resolved_at),
+            ("next_update_at".to_string(), i.next_update_at),
+        ]
+        .into_iter()
+        .chain(
+            i.updates
+                .iter()
+                .enumerate()
+                .map(|(k, u)| (format!("updates[{k}].at"), Some(u.at))),
+        ),
+    );
+    if !times_ok {
+        // Comparing times that cannot be shown or measured would only add noise.
+        if let Some(report) = &i.report {
+            p.extend_under("report", report_problems(report, None));
+        }
+        return p.finish();
+    }
     if i.affected.is_empty() {
         p.add("affected", "Choose at least one affected service.");
     }
@@ -217,6 +276,7 @@ fn report_problems(r: &Report, started_at: Option<DateTime<Utc>>) -> Problems {
         p.at_most(field, value, BODY_MAX, what);
     }
 
+    let mut times_ok = true;
     for (k, entry) in r.timeline.iter().enumerate() {
         p.text(
             &format!("timeline[{k}].text"),
@@ -225,7 +285,16 @@ fn report_problems(r: &Report, started_at: Option<DateTime<Utc>>) -> Problems {
             "The entry",
             "Say what happened at this time.",
         );
+        let in_bounds = match entry.when {
+            TimelineWhen::At { at } => p.times([(format!("timeline[{k}].at"), Some(at))]),
+            TimelineWhen::Range { from, to } => p.times([
+                (format!("timeline[{k}].from"), Some(from)),
+                (format!("timeline[{k}].to"), Some(to)),
+            ]),
+        };
+        times_ok &= in_bounds;
         if let TimelineWhen::Range { from, to } = entry.when
+            && in_bounds
             && to < from
         {
             p.add(
@@ -234,7 +303,9 @@ fn report_problems(r: &Report, started_at: Option<DateTime<Utc>>) -> Problems {
             );
         }
     }
-    timeline_order(&mut p, r, started_at);
+    if times_ok {
+        timeline_order(&mut p, r, started_at);
+    }
 
     for (k, cause) in r.root_causes.iter().enumerate() {
         p.text(
@@ -373,6 +444,18 @@ pub fn validate_service(s: &Service) -> Validation {
 struct Problems(Vec<FieldError>);
 
 impl Problems {
+    /// Checks that each time given is within [`time_bounds`]; true when all are.
+    fn times(&mut self, times: impl IntoIterator<Item = (String, Option<DateTime<Utc>>)>) -> bool {
+        let mut all_ok = true;
+        for (field, at) in times {
+            if let Some(problem) = at.and_then(|at| check_time(field, at)) {
+                self.0.push(problem);
+                all_ok = false;
+            }
+        }
+        all_ok
+    }
+
     fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
         self.0.push(FieldError::new(field, message));
     }
@@ -521,6 +604,39 @@ mod tests {
             .unwrap_or_else(|| panic!("no problem reported for {field}: {v:?}"))
     }
 
+    #[test]
+    fn the_time_bounds_are_the_ones_the_words_give() {
+        let (earliest, latest) = time_bounds();
+        assert_eq!(earliest, utc("2000-01-01T00:00:00Z"));
+        assert_eq!(latest, utc("2100-01-01T00:00:00Z"));
+        assert!(time_in_bounds(earliest));
+        assert!(!time_in_bounds(latest));
+    }
+
+    #[test]
+    fn times_at_the_ends_of_the_calendar_are_refused_with_the_range_not_a_panic() {
+        let far_past = utc("-262143-01-01T00:00:00Z");
+        let far_future = utc("+262142-12-31T23:59:59Z");
+        let mut n = notice();
+        n.starts_at = far_past;
+        n.ends_at = Some(far_future);
+        let v = validate_notice(&n, KNOWN);
+        assert_eq!(message(&v, "starts_at"), TIME_RANGE_HINT);
+        assert_eq!(message(&v, "ends_at"), TIME_RANGE_HINT);
+
+        let mut r = report();
+        r.timeline[0].when = TimelineWhen::Range {
+            from: far_past,
+            to: far_future,
+        };
+        r.timeline[1].approximate = true;
+        r.timeline[1].when = TimelineWhen::At { at: far_future };
+        let v = validate_report(&r);
+        assert_eq!(message(&v, "timeline[0].from"), TIME_RANGE_HINT);
+        assert_eq!(message(&v, "timeline[0].to"), TIME_RANGE_HINT);
+        assert_eq!(message(&v, "timeline[1].at"), TIME_RANGE_HINT);
+    }
+
     fn notice() -> Notice {
         Notice {
             id: 1,
@@ -619,6 +735,17 @@ mod tests {
             position: 0,
             probes: vec![],
         }
+    }
+
+    #[test]
+    fn an_incident_with_a_time_out_of_bounds_is_refused_at_that_time() {
+        let mut i = incident();
+        i.started_at = utc("-262143-01-01T00:00:00Z");
+        i.updates[0].at = utc("+262142-12-31T23:59:59Z");
+        let v = validate_incident(&i, KNOWN);
+        assert_eq!(message(&v, "started_at"), TIME_RANGE_HINT);
+        assert_eq!(message(&v, "updates[0].at"), TIME_RANGE_HINT);
+        assert_eq!(fields(v).len(), 2, "only the times out of bounds are named");
     }
 
     #[test]

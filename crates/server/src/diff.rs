@@ -1,40 +1,25 @@
 //! What changed between two revisions of a report, section by section, with line-level
 //! changes for the text sections, so a reviewer sees exactly what an editor did.
 
-use serde::Serialize;
 use similar::{ChangeTag, TextDiff};
-use tis_core::{Report, Revision};
+use tis_core::Revision;
+use tis_core::manage::{DiffLine, LineChange, ReportDiff, SECTIONS, SectionDiff, section_text};
 
-#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
-pub struct ReportDiff {
-    pub incident: i64,
-    pub from: u32,
-    pub to: u32,
-    /// Only the sections that differ, in report order.
-    pub sections: Vec<SectionDiff>,
-}
-
-#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
-pub struct SectionDiff {
-    /// The report field, e.g. `summary`, `timeline`.
-    pub section: &'static str,
-    pub lines: Vec<Line>,
-}
-
-#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
-pub struct Line {
-    /// `same`, `added` or `removed`.
-    pub change: &'static str,
-    pub text: String,
-}
-
+/// The sections that differ between two revisions, each as the staff pages show it
+/// ([`section_text`]), so a reviewer reads the same words here as in the editor.
 pub fn report_diff(before: &Revision, after: &Revision) -> ReportDiff {
-    let sections = sections(&before.report)
-        .into_iter()
-        .zip(sections(&after.report))
-        .filter(|((_, a), (_, b))| a != b)
-        .map(|((name, a), (_, b))| SectionDiff {
-            section: name,
+    let sections = SECTIONS
+        .iter()
+        .map(|&name| {
+            (
+                name,
+                section_text(&before.report, name),
+                section_text(&after.report, name),
+            )
+        })
+        .filter(|(_, a, b)| a != b)
+        .map(|(name, a, b)| SectionDiff {
+            section: name.to_string(),
             lines: lines(&a, &b),
         })
         .collect();
@@ -46,67 +31,14 @@ pub fn report_diff(before: &Revision, after: &Revision) -> ReportDiff {
     }
 }
 
-/// Each section as text, one item per line, so lists diff item by item.
-fn sections(r: &Report) -> Vec<(&'static str, String)> {
-    let list = |items: &[String]| items.join("\n");
-    vec![
-        ("status", format!("{:?}", r.status).to_lowercase()),
-        ("authors", list(&r.authors)),
-        ("summary", r.summary.clone()),
-        ("impact", r.impact.clone()),
-        ("non_technical", r.non_technical.clone()),
-        ("trigger", r.trigger.clone()),
-        ("detection", r.detection.clone()),
-        ("resolution", r.resolution.clone()),
-        (
-            "timeline",
-            r.timeline
-                .iter()
-                .map(|e| {
-                    format!(
-                        "{}{} [{}] {}",
-                        tis_core::time::format_timeline_when(&e.when, e.approximate),
-                        if e.approximate { " (approximate)" } else { "" },
-                        serde_json::to_value(e.kind)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_owned))
-                            .unwrap_or_default(),
-                        e.text
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("\n"),
-        ),
-        ("root_causes", list(&r.root_causes)),
-        (
-            "action_items",
-            r.action_items
-                .iter()
-                .map(|a| {
-                    format!(
-                        "{} (owner: {}, {:?}{})",
-                        a.text,
-                        a.owner,
-                        a.status,
-                        a.due.map(|d| format!(", due {d}")).unwrap_or_default()
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("\n"),
-        ),
-        ("lessons", list(&r.lessons)),
-        ("labels", list(&r.labels)),
-    ]
-}
-
-fn lines(before: &str, after: &str) -> Vec<Line> {
+fn lines(before: &str, after: &str) -> Vec<DiffLine> {
     TextDiff::from_lines(before, after)
         .iter_all_changes()
-        .map(|c| Line {
+        .map(|c| DiffLine {
             change: match c.tag() {
-                ChangeTag::Equal => "same",
-                ChangeTag::Insert => "added",
-                ChangeTag::Delete => "removed",
+                ChangeTag::Equal => LineChange::Same,
+                ChangeTag::Insert => LineChange::Added,
+                ChangeTag::Delete => LineChange::Removed,
             },
             text: c.value().trim_end_matches('\n').to_string(),
         })
@@ -116,6 +48,7 @@ fn lines(before: &str, after: &str) -> Vec<Line> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tis_core::Report;
 
     fn revision(number: u32, report: Report) -> Revision {
         Revision {
@@ -145,7 +78,7 @@ mod tests {
         let diff = report_diff(&revision(1, a), &revision(2, b));
         assert_eq!(diff.sections.len(), 1);
         assert_eq!(diff.sections[0].section, "root_causes");
-        let changes: Vec<(&str, &str)> = diff.sections[0]
+        let changes: Vec<(LineChange, &str)> = diff.sections[0]
             .lines
             .iter()
             .map(|l| (l.change, l.text.as_str()))
@@ -153,9 +86,40 @@ mod tests {
         assert_eq!(
             changes,
             [
-                ("same", "Expired certificate"),
-                ("removed", "No expiry alert"),
-                ("added", "No alert before expiry"),
+                (LineChange::Same, "Expired certificate"),
+                (LineChange::Removed, "No expiry alert"),
+                (LineChange::Added, "No alert before expiry"),
+            ]
+        );
+    }
+
+    #[test]
+    fn statuses_in_a_diff_read_as_the_staff_pages_say_them() {
+        use tis_core::{ActionItem, ActionStatus, ReportStatus};
+        let a = Report::default();
+        let b = Report {
+            status: ReportStatus::InReview,
+            action_items: vec![ActionItem {
+                text: "Add a sign-in probe".into(),
+                owner: "Platform team".into(),
+                status: ActionStatus::InProgress,
+                due: None,
+            }],
+            ..Report::default()
+        };
+        let diff = report_diff(&revision(1, a), &revision(2, b));
+        let added: Vec<&str> = diff
+            .sections
+            .iter()
+            .flat_map(|s| &s.lines)
+            .filter(|l| l.change == LineChange::Added)
+            .map(|l| l.text.as_str())
+            .collect();
+        assert_eq!(
+            added,
+            [
+                "In review",
+                "Add a sign-in probe (owner: Platform team, In progress)"
             ]
         );
     }

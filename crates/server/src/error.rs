@@ -21,6 +21,9 @@ pub enum AppError {
     /// Like `BadRequest`, where the one field at fault is known.
     #[error("unreadable: {}: {}", .0.field, .0.message)]
     Unreadable(FieldError),
+    /// The query string reads, but a value is out of range; every problem is listed.
+    #[error("bad query: {0:?}")]
+    BadQuery(Vec<FieldError>),
     /// The body reads, but breaks the rules; every problem is listed.
     #[error("invalid: {0:?}")]
     Invalid(Vec<FieldError>),
@@ -443,6 +446,18 @@ impl IntoResponse for AppError {
                 (
                     StatusCode::BAD_REQUEST,
                     "The request could not be read",
+                    detail,
+                )
+            }
+            AppError::BadQuery(list) => {
+                let detail = match list.as_slice() {
+                    [one] => format!("{}: {}", one.field, one.message),
+                    many => format!("{} things need fixing; see errors.", many.len()),
+                };
+                errors = list;
+                (
+                    StatusCode::BAD_REQUEST,
+                    "The address asks for something out of range",
                     detail,
                 )
             }

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, SecondsFormat, Utc};
 use tis_core::time::uk_date_time;
-use tis_core::{Impact, Incident, Notice, NoticeKind};
+use tis_core::{Incident, Notice};
 
 use crate::AppState;
 use crate::error::AppError;
@@ -214,14 +214,10 @@ fn incident_entry(model: &Model, incident: &Incident) -> Entry {
         .iter()
         .map(|a| model.service_name(&a.service))
         .collect();
-    let impact = match incident.impact {
-        Impact::Minor => "Minor",
-        Impact::Major => "Major",
-        Impact::Critical => "Critical",
-    };
     let mut content = format!(
-        "Status: {}\nImpact: {impact}\nAffects: {}\nStarted: {}\n",
+        "Status: {}\n{}\nAffects: {}\nStarted: {}\n",
         incident.status.label(),
+        incident.impact.label(),
         affects.join(", "),
         uk_date_time(incident.started_at),
     );
@@ -251,11 +247,7 @@ fn incident_entry(model: &Model, incident: &Incident) -> Entry {
 }
 
 fn notice_entry(model: &Model, notice: &Notice) -> Entry {
-    let kind = match notice.kind {
-        NoticeKind::Information => "Information",
-        NoticeKind::PlannedMaintenance => "Planned maintenance",
-        NoticeKind::KnownProblem => "Known problem",
-    };
+    let kind = notice.kind.label();
     let affects = if notice.services.is_empty() {
         "All of TIS".to_string()
     } else {
@@ -356,6 +348,7 @@ mod tests {
     use tis_core::{
         Audience, IncidentStatus, IncidentUpdate, NoticeSeverity, ServiceState, Status,
     };
+    use tis_core::{Impact, NoticeKind};
 
     use super::*;
     use crate::model::PageInfo;

@@ -24,11 +24,11 @@ use crate::AppState;
 use crate::api::{ApiJson, ApiPath};
 use crate::api::{known_services, private, public_incident, stored};
 use crate::auth::{Actor, MaybeActor};
-use crate::diff::ReportDiff;
 use crate::error::{AppError, Problem};
 use crate::model::Model;
 use crate::openapi::{BadQuery, NotFound, NotModified, StaffProblems, WriteProblems};
 use crate::store::{apply_update, incident_of};
+use tis_core::manage::ReportDiff;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -42,6 +42,12 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 const PER_PAGE_MAX: u32 = 100;
+/// More pages than any incident history will fill, so a request for page 2147483648 is
+/// refused as a mistake rather than answered with an empty page.
+const PAGE_MAX: u32 = 10_000;
+/// The years incidents can start in: the same bounds as every time the API takes.
+const YEAR_MIN: i32 = 2000;
+const YEAR_MAX: i32 = 2099;
 
 /// Which incidents to list.
 #[derive(Deserialize, Clone, Copy, PartialEq, Debug, ToSchema)]
@@ -56,15 +62,16 @@ enum Which {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ListQuery {
-    /// From 1; 1 when left out.
-    #[param(minimum = 1)]
+    /// From 1 to 10000; 1 when left out.
+    #[param(minimum = 1, maximum = 10000)]
     page: Option<u32>,
     /// Incidents per page: 1 to 100, 20 when left out.
     #[param(minimum = 1, maximum = 100)]
     per_page: Option<u32>,
     /// Only incidents that affected this service.
     service: Option<String>,
-    /// Only incidents that started in this UK calendar year.
+    /// Only incidents that started in this UK calendar year: 2000 to 2099.
+    #[param(minimum = 2000, maximum = 2099)]
     year: Option<i32>,
     /// `all` when left out.
     #[param(inline)]
@@ -95,8 +102,19 @@ async fn list(
     let Query(q) = query?;
     let page = q.page.unwrap_or(1);
     let per_page = q.per_page.unwrap_or(20);
-    if page == 0 {
-        return Err(AppError::BadRequest("page starts at 1.".into()));
+    if !(1..=PAGE_MAX).contains(&page) {
+        return Err(AppError::BadQuery(vec![tis_core::FieldError::new(
+            "page",
+            format!("page must be a whole number from 1 to {PAGE_MAX}; you sent {page}."),
+        )]));
+    }
+    if let Some(year) = q.year
+        && !(YEAR_MIN..=YEAR_MAX).contains(&year)
+    {
+        return Err(AppError::BadQuery(vec![tis_core::FieldError::new(
+            "year",
+            format!("year must be from {YEAR_MIN} to {YEAR_MAX}; you sent {year}."),
+        )]));
     }
     if !(1..=PER_PAGE_MAX).contains(&per_page) {
         return Err(AppError::BadRequest(format!(

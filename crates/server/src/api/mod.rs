@@ -117,6 +117,23 @@ pub async fn stored<T: serde::Serialize>(
 }
 
 /// The ids of the configured services, which notices and incidents may name.
+/// Refuses query times outside the bounds every time in the API keeps to
+/// ([`tis_core::validate::time_bounds`]), naming each one, before any handler works with
+/// them: a week before the first moment chrono can hold does not exist.
+pub fn check_query_times<'a>(
+    times: impl IntoIterator<Item = (&'a str, Option<chrono::DateTime<chrono::Utc>>)>,
+) -> Result<(), AppError> {
+    let problems: Vec<_> = times
+        .into_iter()
+        .filter_map(|(field, at)| at.and_then(|at| tis_core::validate::check_time(field, at)))
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::BadQuery(problems))
+    }
+}
+
 pub fn known_services(state: &AppState) -> Vec<&str> {
     state
         .config

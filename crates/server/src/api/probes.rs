@@ -157,9 +157,9 @@ fn check(state: &AppState, results: &[ProbeResult], now: chrono::DateTime<Utc>) 
 struct ChangesQuery {
     /// One service's changes only.
     service: Option<String>,
-    /// From this time (RFC 3339); a week ago if absent.
+    /// From this time (RFC 3339), from 2000-01-01T00:00:00Z up to, not including, 2100-01-01T00:00:00Z; a week before `to` if absent.
     from: Option<DateTime<Utc>>,
-    /// Up to this time (RFC 3339); now if absent.
+    /// Up to this time (RFC 3339), from 2000-01-01T00:00:00Z up to, not including, 2100-01-01T00:00:00Z; now if absent.
     to: Option<DateTime<Utc>>,
 }
 
@@ -193,6 +193,7 @@ async fn status_changes(
     query: Result<Query<ChangesQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let Query(query) = query?;
+    crate::api::check_query_times([("from", query.from), ("to", query.to)])?;
     let to = query.to.unwrap_or_else(Utc::now);
     let from = query.from.unwrap_or(to - Duration::days(7));
     let mut problems = Vec::new();
@@ -213,7 +214,7 @@ async fn status_changes(
         ));
     }
     if !problems.is_empty() {
-        return Err(AppError::Invalid(problems));
+        return Err(AppError::BadQuery(problems));
     }
     let changes = state
         .store

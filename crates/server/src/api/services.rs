@@ -284,7 +284,8 @@ async fn latency(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ResultsQuery {
-    /// Only results from before this time (RFC 3339): the `next_before` of the last page.
+    /// Only results from before this time (RFC 3339): the `next_before` of the last page;
+    /// from 2000-01-01T00:00:00Z up to, not including, 2100-01-01T00:00:00Z.
     before: Option<DateTime<Utc>>,
     /// Results per page: 1 to 500, 100 when left out.
     #[param(minimum = 1, maximum = 500)]
@@ -326,6 +327,7 @@ async fn results(
 ) -> Result<Response, AppError> {
     service(&state, &id)?;
     let Query(query) = query?;
+    crate::api::check_query_times([("before", query.before)])?;
     let limit = query.limit.unwrap_or(100);
     if !(1..=RESULTS_MAX).contains(&limit) {
         return Err(AppError::BadRequest(format!(
@@ -351,7 +353,9 @@ async fn results(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct HistoryQuery {
+    /// Start of the stretch (RFC 3339), from 2000-01-01T00:00:00Z up to, not including, 2100-01-01T00:00:00Z.
     from: DateTime<Utc>,
+    /// End of the stretch (RFC 3339), from 2000-01-01T00:00:00Z up to, not including, 2100-01-01T00:00:00Z; at most 14 days after `from`.
     to: DateTime<Utc>,
 }
 
@@ -383,6 +387,7 @@ async fn history(
 ) -> Result<Response, AppError> {
     let config = service(&state, &id)?.clone();
     let Query(q) = query?;
+    crate::api::check_query_times([("from", Some(q.from)), ("to", Some(q.to))])?;
     if q.to <= q.from {
         return Err(AppError::BadRequest(
             "to must be later than from.".to_string(),

@@ -74,31 +74,34 @@ impl SqliteStore {
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
+}
 
-    async fn notice(&self, id: i64) -> Result<Notice> {
-        let row = sqlx::query("SELECT * FROM notices WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("notice {id}")))?;
-        notice_from(&row)
-    }
+/// One notice, read on the connection of the transaction that is about to change it, so
+/// nothing can land between the read and the write.
+async fn select_notice(conn: &mut SqliteConnection, id: i64) -> Result<Notice> {
+    let row = sqlx::query("SELECT * FROM notices WHERE id = ?")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("notice {id}")))?;
+    notice_from(&row)
+}
 
-    async fn incident(&self, id: i64) -> Result<Incident> {
-        let row = sqlx::query("SELECT * FROM incidents WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("incident {id}")))?;
-        let mut incident = incident_from(&row)?;
-        let updates =
-            sqlx::query("SELECT * FROM incident_updates WHERE incident = ? ORDER BY at, id")
-                .bind(id)
-                .fetch_all(&self.pool)
-                .await?;
-        incident.updates = updates.iter().map(update_from).collect::<Result<_>>()?;
-        Ok(incident)
-    }
+/// One incident with its updates, read inside the write transaction that changes it (see
+/// `select_notice`): a report published or an update posted at the same moment is kept.
+async fn select_incident(conn: &mut SqliteConnection, id: i64) -> Result<Incident> {
+    let row = sqlx::query("SELECT * FROM incidents WHERE id = ?")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("incident {id}")))?;
+    let mut incident = incident_from(&row)?;
+    let updates = sqlx::query("SELECT * FROM incident_updates WHERE incident = ? ORDER BY at, id")
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+    incident.updates = updates.iter().map(update_from).collect::<Result<_>>()?;
+    Ok(incident)
 }
 
 #[async_trait]
@@ -239,9 +242,9 @@ impl Store for SqliteStore {
         input: &NoticeInput,
         change: Change<'_>,
     ) -> Result<Notice> {
-        let old = self.notice(id).await?;
-        let notice = notice_of(id, input, &old.author, old.created_at, change.at);
         let mut tx = self.write().await?;
+        let old = select_notice(&mut tx, id).await?;
+        let notice = notice_of(id, input, &old.author, old.created_at, change.at);
         insert_notice(&mut tx, &notice).await?;
         let target = format!("notice/{id}");
         commit_audited(tx, &change, "notice.update", &target, &notice.title).await?;
@@ -268,9 +271,9 @@ impl Store for SqliteStore {
         input: &IncidentInput,
         change: Change<'_>,
     ) -> Result<Incident> {
-        let old = self.incident(id).await?;
-        let incident = incident_of(id, input, old.updates, old.report);
         let mut tx = self.write().await?;
+        let old = select_incident(&mut tx, id).await?;
+        let incident = incident_of(id, input, old.updates, old.report);
         write_incident_row(&mut tx, &incident, true).await?;
         let target = format!("incident/{id}");
         commit_audited(tx, &change, "incident.update", &target, &incident.title).await?;
@@ -283,9 +286,9 @@ impl Store for SqliteStore {
         input: &UpdateInput,
         change: Change<'_>,
     ) -> Result<Incident> {
-        let mut incident = self.incident(id).await?;
-        let update = apply_update(&mut incident, input, &change);
         let mut tx = self.write().await?;
+        let mut incident = select_incident(&mut tx, id).await?;
+        let update = apply_update(&mut incident, input, &change);
         write_incident_row(&mut tx, &incident, true).await?;
         insert_update(&mut tx, id, &update).await?;
         commit_audited(

@@ -3,7 +3,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 
-use crate::helpers::spawn_app;
+use crate::helpers::{Answer, spawn_app};
 
 #[tokio::test]
 async fn the_summary_has_everything_the_overview_shows() {
@@ -157,6 +157,92 @@ async fn incident_history_pages_and_filters() {
     assert_eq!(
         app.get("/api/v1/incidents?service=nope").await.status,
         StatusCode::NOT_FOUND
+    );
+}
+
+/// The problem a request out of range gets: 400, problem+json, naming the field and the
+/// range it takes.
+fn assert_refused_naming(answer: &Answer, field: &str, range_words: &str) {
+    assert_eq!(
+        answer.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    assert_eq!(
+        answer.header(header::CONTENT_TYPE),
+        "application/problem+json"
+    );
+    let problem = answer.json();
+    let errors = problem["errors"].as_array().expect("errors listed");
+    let named = errors
+        .iter()
+        .find(|e| e["field"] == field)
+        .unwrap_or_else(|| panic!("{field} is named: {problem}"));
+    let message = named["message"].as_str().unwrap_or_default();
+    assert!(message.contains(range_words), "{field}: {message}");
+}
+
+#[tokio::test]
+async fn page_numbers_years_and_times_outside_their_range_are_refused_with_the_range() {
+    let app = spawn_app().await;
+    assert_refused_naming(
+        &app.get("/api/v1/incidents?page=2147483648").await,
+        "page",
+        "from 1 to 10000",
+    );
+    assert_refused_naming(
+        &app.get("/api/v1/incidents?page=10001").await,
+        "page",
+        "from 1 to 10000",
+    );
+    assert_eq!(
+        app.get("/api/v1/incidents?page=10000").await.status,
+        StatusCode::OK
+    );
+    assert_refused_naming(
+        &app.get("/api/v1/incidents?year=-5").await,
+        "year",
+        "from 2000 to 2099",
+    );
+
+    let far_past = "-262143-01-01T00:00:00Z";
+    let far_future = "%2B262142-12-31T23:59:59Z";
+    let range = "1 January 2000";
+    assert_refused_naming(
+        &app.get(&format!("/api/v1/status-changes?to={far_past}"))
+            .await,
+        "to",
+        range,
+    );
+    assert_refused_naming(
+        &app.get(&format!(
+            "/api/v1/status-changes?from={far_past}&to={far_future}"
+        ))
+        .await,
+        "from",
+        range,
+    );
+    assert_refused_naming(
+        &app.get(&format!(
+            "/api/v1/services/sign-in/history?from={far_past}&to=2026-01-01T00:00:00Z"
+        ))
+        .await,
+        "from",
+        range,
+    );
+    assert_refused_naming(
+        &app.get(&format!(
+            "/api/v1/services/sign-in/results?before={far_future}"
+        ))
+        .await,
+        "before",
+        range,
+    );
+    // The server is still answering after all that.
+    assert_eq!(
+        app.get("/api/v1/status-changes").await.status,
+        StatusCode::OK
     );
 }
 
