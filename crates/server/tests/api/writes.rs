@@ -1606,3 +1606,78 @@ async fn a_field_of_fixed_words_sent_something_else_is_refused_listing_the_words
         );
     }
 }
+
+#[tokio::test]
+async fn times_at_the_ends_of_the_calendar_are_refused_with_the_range_and_change_nothing() {
+    let app = spawn_app().await;
+    let editor = app.token("editor-script", Role::Editor).await;
+    let far_past = "-262143-01-01T00:00:00Z";
+    let far_future = "+262142-12-31T23:59:59Z";
+
+    let mut body = notice("Bulk upload is slow");
+    body["starts_at"] = json!(far_past);
+    body["ends_at"] = json!(far_future);
+    let problem = refused(
+        &app,
+        "POST",
+        "/api/v1/notices",
+        &editor,
+        Some(&body.to_string()),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert!(problem.about("starts_at").contains("1 January 2000"));
+    assert!(problem.about("ends_at").contains("1 January 2100"));
+
+    let mut body = incident("Bulk upload is not working");
+    body["started_at"] = json!(far_past);
+    let problem = refused(
+        &app,
+        "POST",
+        "/api/v1/incidents",
+        &editor,
+        Some(&body.to_string()),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert!(problem.about("started_at").contains("1 January 2000"));
+
+    let opened = app
+        .call(
+            "POST",
+            "/api/v1/incidents",
+            &editor,
+            Some(incident("Bulk upload is not working")),
+        )
+        .await;
+    let id = opened.json()["id"].as_i64().expect("id");
+    let mut body = update("identified", "We know why.");
+    body["next_update_at"] = json!(far_future);
+    let problem = refused(
+        &app,
+        "POST",
+        &format!("/api/v1/incidents/{id}/updates"),
+        &editor,
+        Some(&body.to_string()),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert!(problem.about("next_update_at").contains("1 January 2100"));
+
+    let mut body = json!({"base_revision": 0, "report": report("draft", "Sign-in failed.")});
+    body["report"]["timeline"][0]["at"] = json!(far_future);
+    let problem = refused(
+        &app,
+        "PUT",
+        &format!("/api/v1/incidents/{id}/report"),
+        &editor,
+        Some(&body.to_string()),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert!(
+        problem
+            .about("report.timeline[0].at")
+            .contains("1 January 2100")
+    );
+}
