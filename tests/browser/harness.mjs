@@ -142,6 +142,22 @@ export async function waitForWorking(page, service = 'sign-in') {
     .waitFor({ timeout: PATIENCE });
 }
 
+/**
+ * Waits until the server has worked out its first uptime figures from the days it has
+ * stored, which it does a moment after it starts. An open page asks for figures again
+ * only every five minutes, so a page opened before then shows no uptime for that long.
+ */
+export async function waitForFigures(server) {
+  const deadline = Date.now() + PATIENCE;
+  for (;;) {
+    const trends = await (await fetch(`${server.url}/api/v1/trends`)).json();
+    if (trends.services.length > 0 && trends.services.every((s) => s.uptime_percent !== null)) return;
+    if (Date.now() > deadline) throw new Error(`no uptime figures after ${PATIENCE / 1000} s: ${JSON.stringify(trends)}`);
+    // Asking again: this waits for the figures, not for a time.
+    await new Promise((resolve) => { setTimeout(resolve, 250); });
+  }
+}
+
 /** Runs axe-core on the page as it is and returns the violations, described. */
 export async function accessibilityProblems(page) {
   const results = await new AxeBuilder({ page })
