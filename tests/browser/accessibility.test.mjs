@@ -33,7 +33,7 @@ const pages = [
 async function open(path, ready, options) {
   const page = await chrome.page(options);
   await page.goto(`${server.url}${path}`);
-  await page.locator(ready).first().waitFor({ timeout: 45_000 });
+  await page.locator(ready).first().waitFor();
   return page;
 }
 
@@ -57,12 +57,12 @@ test('the page stays accessible when the server cannot be reached', async () => 
   const page = await open('/', '.service .status-label >> text=Working');
   await page.route('**/api/**', (route) => route.abort());
   await page.reload();
-  await page.locator('.conn-status .stale').waitFor({ timeout: 15_000 });
+  await page.locator('.conn-status .stale').waitFor();
   assert.deepEqual(await accessibilityProblems(page), []);
   const first = await chrome.page();
   await first.route('**/api/**', (route) => route.abort());
   await first.goto(server.url);
-  await first.locator('.error-summary').waitFor({ timeout: 15_000 });
+  await first.locator('.error-summary').waitFor();
   assert.deepEqual(await accessibilityProblems(first), []);
 });
 
@@ -98,7 +98,7 @@ test('the keyboard reaches everything, with focus always visible', async () => {
   assert.equal(await skip.evaluate((el) => el === document.activeElement), true, 'the skip link comes first');
   assert.ok(await skip.isVisible(), 'the skip link shows when focused');
   await page.keyboard.press('Enter');
-  assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
+  await page.waitForFunction(() => document.activeElement.id === 'main');
 
   // Every link, button, field and disclosure can be reached, and shows a focus outline.
   const unseen = [];

@@ -45,6 +45,17 @@ async function once() {
   await cdp.send('Network.enable');
   await cdp.send('Network.emulateNetworkConditions', CONDITIONS);
   const requests = new Map();
+  // Requests on their way, but for the event stream, which stays open for good.
+  const pending = new Map();
+  let settled = () => {};
+  const finish = (requestId) => {
+    pending.delete(requestId);
+    if (pending.size === 0) settled();
+  };
+  cdp.on('Network.requestWillBeSent', ({ requestId, request }) => {
+    if (new URL(request.url).pathname !== '/api/v1/events') pending.set(requestId, request.url);
+  });
+  cdp.on('Network.loadingFailed', ({ requestId }) => finish(requestId));
   cdp.on('Network.responseReceived', ({ requestId, response }) => {
     requests.set(requestId, {
       path: new URL(response.url).pathname + new URL(response.url).search,
@@ -60,12 +71,18 @@ async function once() {
       r.bytes = encodedDataLength;
       r.done = true;
     }
+    finish(requestId);
   });
   await page.goto(url, { waitUntil: 'commit' });
   await page.waitForFunction(() => window.__firstStatus !== undefined, null, { timeout: 60_000, polling: 50 });
   const ms = await page.evaluate(() => window.__firstStatus);
   // Let what the first view asked for finish arriving (the event stream never does).
-  await page.waitForTimeout(3000);
+  if (pending.size > 0) {
+    await new Promise((resolve, reject) => {
+      const deadline = setTimeout(() => reject(new Error(`still loading after 60 s: ${[...pending.values()].join(' ')}`)), 60_000);
+      settled = () => { clearTimeout(deadline); resolve(); };
+    });
+  }
   const list = [...requests.values()].filter((r) => r.done);
   await context.close();
   return { ms, list };

@@ -12,6 +12,16 @@ import AxeBuilder from '@axe-core/playwright';
 const here = dirname(fileURLToPath(import.meta.url));
 export const artifacts = join(here, '..', 'artifacts');
 
+/**
+ * How long any wait for something on the page may take before the test fails. The tests
+ * wait for conditions, never for a time, so this only decides how slowly a machine may
+ * answer: with both cores busy building, a debug server and a cold Chromium take many
+ * times what they take on an idle machine. Speed targets live in `cargo xtask bench`.
+ */
+export const PATIENCE = 90_000;
+/** How long a started server may take to say it is running. */
+export const SERVER_START = 120_000;
+
 function required(name) {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is not set: run the browser tests with cargo xtask test`);
@@ -61,7 +71,7 @@ async function run(server, listen) {
   server.child = child;
   child.stderr.on('data', (d) => { server.log += d; });
   server.url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${server.log}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${server.log}`)), SERVER_START);
     child.stdout.on('data', (d) => {
       const m = /running at (http:\/\/\S+?)\/? /.exec(String(d));
       if (m) { clearTimeout(timer); resolve(m[1]); }
@@ -114,6 +124,7 @@ export async function startBrowser() {
      */
     async page(options = {}) {
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
+      context.setDefaultTimeout(PATIENCE);
       const page = await context.newPage();
       page.errors = [];
       page.on('pageerror', (e) => page.errors.push(e.message));
@@ -128,7 +139,23 @@ export async function startBrowser() {
 /** Waits until the demo's probes have answered and the overview says so. */
 export async function waitForWorking(page, service = 'sign-in') {
   await page.locator(`.service[data-service="${service}"] .status-label`, { hasText: 'Working' })
-    .waitFor({ timeout: 45_000 });
+    .waitFor({ timeout: PATIENCE });
+}
+
+/**
+ * Waits until the server has worked out its first uptime figures from the days it has
+ * stored, which it does a moment after it starts. An open page asks for figures again
+ * only every five minutes, so a page opened before then shows no uptime for that long.
+ */
+export async function waitForFigures(server) {
+  const deadline = Date.now() + PATIENCE;
+  for (;;) {
+    const trends = await (await fetch(`${server.url}/api/v1/trends`)).json();
+    if (trends.services.length > 0 && trends.services.every((s) => s.uptime_percent !== null)) return;
+    if (Date.now() > deadline) throw new Error(`no uptime figures after ${PATIENCE / 1000} s: ${JSON.stringify(trends)}`);
+    // Asking again: this waits for the figures, not for a time.
+    await new Promise((resolve) => { setTimeout(resolve, 250); });
+  }
 }
 
 /** Runs axe-core on the page as it is and returns the violations, described. */

@@ -149,8 +149,7 @@ test('axe-core finds nothing wrong on any staff page, empty, with problems, or f
 });
 
 test('in the dark colour scheme too, axe-core finds nothing wrong', async () => {
-  const context = await chrome.browser.newContext({ colorScheme: 'dark', viewport: { width: 1200, height: 900 } });
-  const page = await context.newPage();
+  const { page, context } = await freshPage(chrome.browser, { colorScheme: 'dark' });
   await signIn(page, server.url, 'eddie');
   await noViolations(page, 'dark: staff home');
   await page.goto(`${server.url}/manage/notices/new`);

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
+import { PATIENCE, SERVER_START } from './harness.mjs';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -37,7 +38,7 @@ export async function startServerWithAccounts(accounts) {
   let log = '';
   child.stderr.on('data', (d) => { log += d; });
   const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), SERVER_START);
     child.stdout.on('data', (d) => {
       const m = /running at (http:\/\/\S+?)\/? /.exec(String(d));
       if (m) { clearTimeout(timer); resolve(m[1]); }
@@ -56,9 +57,15 @@ export async function startServerWithAccounts(accounts) {
   };
 }
 
-/** A fresh browser context (its own cookies and local storage) with a page that records errors. */
-export async function freshPage(browser) {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/London' });
+/**
+ * A fresh browser context (its own cookies and local storage) with a page that records
+ * errors. `options` are Playwright context options (colorScheme…).
+ */
+export async function freshPage(browser, options = {}) {
+  const context = await browser.newContext({
+    viewport: { width: 1200, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/London', ...options,
+  });
+  context.setDefaultTimeout(PATIENCE);
   const page = await context.newPage();
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(e.message));

@@ -14,6 +14,14 @@ pub const TRUNK_VERSION: &str = "0.21.14";
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// The pages ask for Arial. Liberation Sans has Arial's metrics (fontconfig stands it in
+/// for Arial), so the layout tests (nothing scrolls sideways at 320 px) measure text as
+/// readers with Arial see it, the same on every machine, rather than whatever wider
+/// fallback a machine happens to have.
+pub const ARIAL_METRICS_FONT: &str =
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf";
+/// The oldest Node the browser tests run on (playwright-core's `engines`).
+const NODE_MAJOR: u32 = 20;
 
 #[derive(Clone, Copy, PartialEq)]
 pub enum Needs {
@@ -119,6 +127,7 @@ fn node_modules(root: &Path) -> Result {
     if which("npm").is_none() {
         apt_install(&["nodejs", "npm"])?;
     }
+    node_is_new_enough()?;
     install(
         "wasm-opt (npm binaryen) and playwright-core into ./node_modules",
         || {
@@ -131,11 +140,41 @@ fn node_modules(root: &Path) -> Result {
     fs::write(&stamp, wanted).map_err(|e| format!("cannot write {}: {e}", stamp.display()))
 }
 
+/// Playwright needs a newer Node than some Debian releases ship: say so plainly, rather
+/// than let the browser tests fail on a syntax error.
+fn node_is_new_enough() -> Result {
+    let version = output("node", &["--version"]).unwrap_or_default();
+    let major = version
+        .trim()
+        .trim_start_matches('v')
+        .split('.')
+        .next()
+        .and_then(|m| m.parse::<u32>().ok());
+    match major {
+        Some(major) if major >= NODE_MAJOR => Ok(()),
+        _ => Err(format!(
+            "the browser tests need Node {NODE_MAJOR} or newer; `node --version` says {:?}",
+            version.trim()
+        )),
+    }
+}
+
+/// Chromium, its driver (for wasm-bindgen-test) and the font the pages' text is measured
+/// in; only what is missing is installed.
 fn chromium() -> Result {
-    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+    let missing: Vec<&str> = [
+        ("chromium", CHROMIUM),
+        ("chromium-driver", CHROMEDRIVER),
+        ("fonts-liberation", ARIAL_METRICS_FONT),
+    ]
+    .into_iter()
+    .filter(|(_, file)| !Path::new(file).exists())
+    .map(|(package, _)| package)
+    .collect();
+    if missing.is_empty() {
         return Ok(());
     }
-    apt_install(&["chromium", "chromium-driver"])
+    apt_install(&missing)
 }
 
 pub(crate) fn apt_install(packages: &[&str]) -> Result {
