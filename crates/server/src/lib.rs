@@ -15,6 +15,7 @@ pub mod events;
 pub mod feeds;
 pub mod headers;
 pub mod import;
+pub mod listen;
 pub mod live;
 pub mod model;
 pub mod openapi;
