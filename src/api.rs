@@ -35,7 +35,7 @@ pub enum ApiError {
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ApiError::Network => write!(f, "We cannot reach the status server at the moment."),
+            ApiError::Network => write!(f, "We cannot reach the status server right now."),
             ApiError::NotFound(detail) | ApiError::Server { detail, .. } => write!(f, "{detail}"),
             ApiError::Unreadable => write!(
                 f,
@@ -66,6 +66,13 @@ enum Answer {
     },
     /// The copy we have is current.
     NotModified,
+    /// The server could not be reached, and the service worker answered with the copy it
+    /// kept at `as_of`: last-known, never current.
+    Kept {
+        body: String,
+        etag: Option<String>,
+        as_of: DateTime<Utc>,
+    },
 }
 
 async fn get(path: &str, etag: Option<&str>) -> Result<Answer, ApiError> {
@@ -134,6 +141,15 @@ async fn fetch(path: &str, init: &web_sys::RequestInit) -> Result<Answer, ApiErr
         });
     }
     let etag = response.headers().get("ETag").ok().flatten();
+    let kept_at = response
+        .headers()
+        .get("X-TIS-Kept-At")
+        .ok()
+        .flatten()
+        .and_then(|ms| DateTime::from_timestamp_millis(ms.parse().ok()?));
+    if let Some(as_of) = kept_at {
+        return Ok(Answer::Kept { body, etag, as_of });
+    }
     Ok(Answer::Fresh { body, etag })
 }
 
@@ -278,7 +294,7 @@ fn raw(path: Box<dyn Fn() -> Option<String>>, parts: &'static [Part]) -> Raw {
             .unwrap_or(false);
         let moved = previous.as_ref() != Some(&path);
         if moved {
-            let kept = path.as_deref().and_then(cache::read);
+            let kept = path.as_deref().and_then(cache::newest);
             state.update_value(|s| {
                 s.path = path.clone();
                 s.etag = kept.as_ref().and_then(|k| k.etag.clone());
@@ -358,6 +374,21 @@ fn settle(
                 body: body.into(),
                 as_of: at,
             }));
+        }
+        Ok(Answer::Kept { body, etag, as_of }) => {
+            conn.unreachable();
+            // Used only when the page has nothing newer, and shown with its own age.
+            let newer = raw
+                .data
+                .with_untracked(|d| d.as_ref().is_some_and(|d| d.as_of >= as_of));
+            if !newer {
+                state.update_value(|s| s.etag = etag);
+                raw.data.set(Some(Fetched {
+                    body: body.into(),
+                    as_of,
+                }));
+            }
+            raw.error.set(Some(ApiError::Network));
         }
         Err(e) => {
             if e.is_passing() {

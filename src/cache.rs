@@ -17,6 +17,33 @@ pub struct Kept {
     pub as_of: DateTime<Utc>,
 }
 
+/// The newest answer there is for `path`: the one the server wrote into this page (see
+/// [`seeded`]) or the one kept in the browser. A seeded answer is kept at once, so that a
+/// reload while the server cannot be reached still has it.
+pub fn newest(path: &str) -> Option<Kept> {
+    let kept = read(path);
+    match seeded(path) {
+        Some(seed) if kept.as_ref().is_none_or(|k| k.as_of < seed.as_of) => {
+            write(path, seed.etag.as_deref(), seed.as_of, &seed.body);
+            Some(seed)
+        }
+        _ => kept,
+    }
+}
+
+/// The answer for `path` that the server wrote into the page it sent, as
+/// `<script type="application/json" id="seed:PATH" data-etag=… data-as-of=MILLIS>`: the
+/// same answer the page's HTML was written from, so the app's first drawing matches it.
+fn seeded(path: &str) -> Option<Kept> {
+    let el = leptos::prelude::document().get_element_by_id(&format!("seed:{path}"))?;
+    let as_of = DateTime::from_timestamp_millis(el.get_attribute("data-as-of")?.parse().ok()?)?;
+    Some(Kept {
+        body: el.text_content()?,
+        etag: el.get_attribute("data-etag").filter(|e| !e.is_empty()),
+        as_of,
+    })
+}
+
 /// The answer kept for `path`, if any.
 pub fn read(path: &str) -> Option<Kept> {
     let text = storage()?.get_item(&key(path)).ok()??;

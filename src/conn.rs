@@ -238,7 +238,10 @@ fn listen(conn: Conn, again: bool) {
         // The browser retries by itself unless the server refused the stream outright.
         if watched.ready_state() == web_sys::EventSource::CLOSED {
             watched.close();
-            set_timeout(move || listen(conn, true), EVENTS_AGAIN);
+            // Spread out, so that pages a full server turned away do not all come back at
+            // once; they check for changes every 15 seconds meanwhile.
+            let wait = EVENTS_AGAIN.mul_f64(0.8 + 0.4 * js_sys::Math::random());
+            set_timeout(move || listen(conn, true), wait);
         }
     });
     source.set_onerror(Some(on_error.as_ref().unchecked_ref()));

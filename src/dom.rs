@@ -1,4 +1,5 @@
-//! Page content as plain data ([`Node`]), drawn into the page and updated in place.
+//! Page content as plain data ([`Node`], built in `tis_markup`), drawn into the page and
+//! updated in place.
 //!
 //! Why not `view!` everywhere: each `view!` is compiled into its own specialised code,
 //! and on these pages (tables of 90 days, timelines, charts) that came to about 70 KB
@@ -13,107 +14,7 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// A piece of content: an element or some text.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Node {
-    El(El),
-    Text(String),
-}
-
-/// An element with its attributes and children.
-#[derive(Debug, Clone, PartialEq)]
-pub struct El {
-    tag: &'static str,
-    svg: bool,
-    attrs: Vec<(&'static str, String)>,
-    children: Vec<Node>,
-}
-
-/// An HTML element.
-#[inline(never)]
-pub fn h(tag: &'static str) -> El {
-    El {
-        tag,
-        svg: false,
-        attrs: Vec::new(),
-        children: Vec::new(),
-    }
-}
-
-/// An SVG element.
-#[inline(never)]
-pub fn svg(tag: &'static str) -> El {
-    El {
-        svg: true,
-        ..h(tag)
-    }
-}
-
-/// Some text.
-#[inline(never)]
-pub fn text(text: impl Into<String>) -> Node {
-    Node::Text(text.into())
-}
-
-impl El {
-    /// Sets an attribute.
-    #[inline(never)]
-    pub fn a(mut self, name: &'static str, value: impl Into<String>) -> El {
-        self.attrs.push((name, value.into()));
-        self
-    }
-
-    /// Sets the class.
-    #[inline(never)]
-    pub fn class(self, value: impl Into<String>) -> El {
-        self.a("class", value)
-    }
-
-    /// Adds a child.
-    #[inline(never)]
-    pub fn c(mut self, child: impl Into<Node>) -> El {
-        self.children.push(child.into());
-        self
-    }
-
-    /// Adds a child if there is one.
-    pub fn opt(self, child: Option<impl Into<Node>>) -> El {
-        match child {
-            Some(child) => self.c(child),
-            None => self,
-        }
-    }
-
-    /// Adds children.
-    pub fn cs<N: Into<Node>>(mut self, children: impl IntoIterator<Item = N>) -> El {
-        self.children.extend(children.into_iter().map(Into::into));
-        self
-    }
-
-    /// Adds text.
-    #[inline(never)]
-    pub fn t(self, text: impl Into<String>) -> El {
-        self.c(Node::Text(text.into()))
-    }
-}
-
-impl From<El> for Node {
-    fn from(el: El) -> Node {
-        Node::El(el)
-    }
-}
-
-impl From<String> for Node {
-    fn from(text: String) -> Node {
-        Node::Text(text)
-    }
-}
-
-impl From<&str> for Node {
-    fn from(text: &str) -> Node {
-        Node::Text(text.to_string())
-    }
-}
+pub use tis_markup::{El, Node, h, svg, text};
 
 const SVG_NS: &str = "http://www.w3.org/2000/svg";
 const TEXT_NODE: u16 = 3;
@@ -152,7 +53,7 @@ fn same_kind(existing: &web_sys::Node, node: &Node) -> bool {
         Node::Text(_) => existing.node_type() == TEXT_NODE,
         Node::El(el) => existing
             .dyn_ref::<web_sys::Element>()
-            .is_some_and(|e| e.local_name() == el.tag),
+            .is_some_and(|e| e.local_name() == el.tag()),
     }
 }
 
@@ -167,19 +68,19 @@ fn update(existing: &web_sys::Node, node: &Node) {
             let Some(element) = existing.dyn_ref::<web_sys::Element>() else {
                 return;
             };
-            for (name, value) in &el.attrs {
+            for (name, value) in el.attrs() {
                 if element.get_attribute(name).as_deref() != Some(value.as_str()) {
                     let _ = element.set_attribute(name, value);
                 }
             }
             let names = element.get_attribute_names();
             for name in names.iter().filter_map(|n| n.as_string()) {
-                let wanted = el.attrs.iter().any(|(n, _)| *n == name);
+                let wanted = el.attrs().iter().any(|(n, _)| *n == name);
                 if !wanted && !READER_STATE.contains(&name.as_str()) {
                     let _ = element.remove_attribute(&name);
                 }
             }
-            patch(existing, &el.children);
+            patch(existing, el.children());
         }
     }
 }
@@ -189,18 +90,18 @@ fn create(node: &Node) -> web_sys::Node {
     match node {
         Node::Text(text) => doc.create_text_node(text).into(),
         Node::El(el) => {
-            let made = if el.svg {
-                doc.create_element_ns(Some(SVG_NS), el.tag)
+            let made = if el.is_svg() {
+                doc.create_element_ns(Some(SVG_NS), el.tag())
             } else {
-                doc.create_element(el.tag)
+                doc.create_element(el.tag())
             };
             let Ok(element) = made else {
                 return doc.create_text_node("").into();
             };
-            for (name, value) in &el.attrs {
+            for (name, value) in el.attrs() {
                 let _ = element.set_attribute(name, value);
             }
-            for child in &el.children {
+            for child in el.children() {
                 let _ = element.append_child(&create(child));
             }
             element.into()

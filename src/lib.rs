@@ -13,15 +13,17 @@ pub mod dom;
 pub mod manage;
 pub mod pages;
 pub mod router;
-pub mod words;
+pub use tis_markup::words;
 
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use tis_core::Audience;
 
 use crate::conn::Conn;
+use crate::dom::Content;
 use crate::pages::{About, IncidentPage, Incidents, NotFound, Notices, Overview, ServicePage};
 use crate::router::{Page, provide_location};
+use tis_markup::frame::{self, Section};
 
 /// Now, by the browser's clock.
 pub fn now() -> DateTime<Utc> {
@@ -90,42 +92,63 @@ fn frame(follow_links: bool, pages: fn(Page) -> AnyView) -> impl IntoView {
     });
 
     let page = Memo::new(move |_| location.path.with(|p| Page::for_path(p)));
-    let nav = move |href: &'static str, label: &'static str, matches: fn(&Page) -> bool| {
-        view! {
-            <li>
-                <a href=href aria-current=move || page.with(matches).then_some("page")>{label}</a>
-            </li>
-        }
+    let header = move || {
+        let section = page.with(|p| match p {
+            Page::Overview | Page::Service(_) => Some(Section::Status),
+            Page::Incidents | Page::Incident(_) => Some(Section::Incidents),
+            Page::Notices => Some(Section::Notices),
+            Page::About => Some(Section::About),
+            Page::NotFound => None,
+        });
+        frame::header(section)
     };
+    // Drawn once the page's own content has been (effects run before timers), so the
+    // server's copy is swapped for an identical one in a single step.
+    set_timeout(take_over, std::time::Duration::ZERO);
     view! {
-        <a class="skip-link" href="#main">"Skip to main content"</a>
-        <header class="site-header">
-            <div class="width">
-                <a href="/" class="site-name">"TIS Status"</a>
-                <span class="site-tagline">"Is TIS working? Live status of the NHS Trainee Information System"</span>
-            </div>
-            <nav class="site-nav" aria-label="Main">
-                <ul class="width">
-                    {nav("/", "Live status", |p| *p == Page::Overview || matches!(p, Page::Service(_)))}
-                    {nav("/incidents", "Incidents", |p| matches!(p, Page::Incidents | Page::Incident(_)))}
-                    {nav("/notices", "Notices", |p| *p == Page::Notices)}
-                    {nav("/about", "How it works", |p| *p == Page::About)}
-                </ul>
-            </nav>
-        </header>
+        <Content of=header />
         <main id="main" class="width" tabindex="-1">
             {move || pages(page.get())}
         </main>
-        <footer class="site-footer">
-            <div class="width">
-                <p>"All times are UK time: GMT in winter, BST in summer."</p>
-                <p>
-                    "If TIS is not working for you and this page does not say why, contact your local TIS support team. "
-                    <a href="/about">"How this page works"</a>
-                    " · "
-                    <a href="/feed.atom">"Feed of incidents and notices"</a>
-                </p>
-            </div>
-        </footer>
+        <Content of=frame::footer />
+    }
+}
+
+/// The id of the server's copy of the page (see `crates/server/src/page.rs`).
+const SERVER_COPY: &str = "tis-page";
+/// The id of the element the app draws into.
+const APP_HOLDER: &str = "tis-app";
+
+/// Starts `app` in the page. The server wrote the page's content into the HTML, so the
+/// answer is on screen before any script runs; the app draws its own copy out of sight
+/// and then puts it in the server's place ([`take_over`]), from the same data and the
+/// same builders, so the reader sees no jump.
+pub fn start<V: IntoView + 'static>(app: impl FnOnce() -> V + 'static) {
+    let doc = document();
+    let Ok(holder) = doc.create_element("div") else {
+        return;
+    };
+    holder.set_id(APP_HOLDER);
+    if doc.get_element_by_id(SERVER_COPY).is_some() {
+        let _ = holder.set_attribute("hidden", "");
+    }
+    let Some(body) = doc.body() else {
+        return;
+    };
+    let _ = body.append_child(&holder);
+    use wasm_bindgen::JsCast;
+    if let Ok(holder) = holder.dyn_into::<web_sys::HtmlElement>() {
+        leptos::mount::mount_to(holder, app).forget();
+    }
+}
+
+/// Removes the server's copy of the page and shows the app's in its place, in one step.
+pub fn take_over() {
+    let doc = document();
+    if let Some(copy) = doc.get_element_by_id(SERVER_COPY) {
+        copy.remove();
+    }
+    if let Some(holder) = doc.get_element_by_id(APP_HOLDER) {
+        let _ = holder.remove_attribute("hidden");
     }
 }

@@ -24,7 +24,7 @@ pub fn Freshness(
         };
         let now = clock.get();
         let text = h("p")
-            .c(h("strong").t("We cannot reach the status server at the moment."))
+            .c(h("strong").t("We cannot reach the status server right now."))
             .t(format!(
                 " This page shows what we knew as of {}.",
                 self::as_of(at, now)
@@ -46,13 +46,10 @@ pub fn Freshness(
         } else {
             "This page checks for changes every 15 seconds."
         };
-        vec![
-            h("p")
-                .class("updated")
-                .t(format!("Updated {}. ", self::as_of(at, clock.get())))
-                .c(h("span").class("how-live").t(how))
-                .into(),
-        ]
+        vec![tis_markup::frame::updated(
+            &self::as_of(at, clock.get()),
+            how,
+        )]
     };
     view! {
         <Content of=warning class="conn-status" role="status" />

@@ -123,9 +123,23 @@ export async function startBrowser() {
      * script error. Options are Playwright context options (viewport, colorScheme…).
      */
     async page(options = {}) {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
+      // The service worker would answer requests before page.route sees them, so tests
+      // that route requests work without it; tests of the worker ask for it.
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, serviceWorkers: 'block', ...options });
       context.setDefaultTimeout(PATIENCE);
       const page = await context.newPage();
+      if (options.javaScriptEnabled !== false) {
+        // The server writes each page's content into its HTML; the app then draws its
+        // own and puts it in place. Tests act on the app, so they start once it has.
+        for (const name of ['goto', 'reload']) {
+          const original = page[name].bind(page);
+          page[name] = async (...args) => {
+            const response = await original(...args);
+            await page.waitForFunction(() => !document.getElementById('tis-page'));
+            return response;
+          };
+        }
+      }
       page.errors = [];
       page.on('pageerror', (e) => page.errors.push(e.message));
       return page;

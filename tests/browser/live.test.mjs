@@ -77,7 +77,7 @@ test('when the server goes away the page keeps its data, says how old it is, and
   await server.pause();
   const warning = page.locator('.conn-status .stale');
   await warning.waitFor();
-  assert.match(await warning.innerText(), /We cannot reach the status server at the moment\. This page shows what we knew as of (\d{1,2}(:\d\d)?[ap]m|midnight|midday) (GMT|BST), (just now|\d+ minutes? ago)\./);
+  assert.match(await warning.innerText(), /We cannot reach the status server right now\. This page shows what we knew as of (\d{1,2}(:\d\d)?[ap]m|midnight|midday) (GMT|BST), (just now|\d+ minutes? ago)\./);
   assert.match(await warning.innerText(), /(We will try again in \d+ seconds\.|We are trying again now\.)/);
   assert.equal(await page.locator('.conn-status').getAttribute('role'), 'status');
   // What the page knew is still there.
@@ -94,21 +94,36 @@ test('when the server goes away the page keeps its data, says how old it is, and
   assert.deepEqual(page.errors, []);
 });
 
-test('a first visit while the API is down says so plainly, then shows the status once it is back', async () => {
+test('a first visit while the API is down shows the status the page came with and says the server cannot be reached', async () => {
   const page = await chrome.page();
   await page.route('**/api/**', (route) => route.abort());
   await page.goto(server.url);
+  // The page itself carried the status, so the reader has it although no answer comes.
+  await waitForWorking(page);
+  const warning = page.locator('.conn-status .stale');
+  await warning.waitFor();
+  assert.match(await warning.innerText(), /We cannot reach the status server right now\. This page shows what we knew as of \d{1,2}(:\d\d)?[ap]m (GMT|BST), (just now|1 minute ago)\./);
+  assert.equal(await page.locator('.service-name').count(), 10);
+  await page.unroute('**/api/**');
+  await warning.getByRole('button', { name: 'Try again now' }).click();
+  await warning.waitFor({ state: 'detached' });
+  assert.equal(await page.locator('.error-summary').count(), 0);
+});
+
+test('a first visit to a page with nothing to show while the API is down says so plainly, then shows it once it is back', async () => {
+  const page = await chrome.page();
+  await page.route('**/api/**', (route) => route.abort());
+  await page.goto(`${server.url}/notices`);
   const plain = page.locator('.error-summary');
   await plain.waitFor();
-  assert.equal(await plain.locator('h2').innerText(), 'We cannot show the status of TIS right now');
-  assert.match(await plain.innerText(), /We cannot reach the status server at the moment\./);
+  assert.equal(await plain.locator('h2').innerText(), 'We cannot show the notices right now');
+  assert.match(await plain.innerText(), /We cannot reach the status server right now\./);
   assert.match(await plain.innerText(), /This is a problem with this status page\. It does not mean that TIS is down\./);
   assert.equal(await plain.getAttribute('role'), 'alert');
-  await screenshot(page, 'overview-first-visit-api-down');
+  await screenshot(page, 'notices-first-visit-api-down');
   await page.unroute('**/api/**');
   await plain.getByRole('button', { name: 'Try again now' }).click();
-  await waitForWorking(page);
-  assert.equal(await page.locator('.error-summary').count(), 0);
+  await page.locator('.error-summary').waitFor({ state: 'detached' });
 });
 
 test('the last data is kept in the browser and shown with its age when the API cannot be reached', async () => {

@@ -104,10 +104,10 @@ fn compressed(tool: &str, args: &[&str], path: &Path) -> Result<u64> {
 }
 
 /// A fresh data directory, removed at the end.
-struct Scratch(PathBuf);
+pub(crate) struct Scratch(pub(crate) PathBuf);
 
 impl Scratch {
-    fn new() -> Result<Scratch> {
+    pub(crate) fn new() -> Result<Scratch> {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
@@ -125,13 +125,13 @@ impl Drop for Scratch {
 }
 
 /// `tis-status serve` with the demo, stopped when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    addr: String,
+    pub(crate) addr: String,
 }
 
 impl Server {
-    fn start(bin: &Path, data: &Path, assets: &Path) -> Result<Server> {
+    pub(crate) fn start(bin: &Path, data: &Path, assets: &Path) -> Result<Server> {
         let mut serve = Command::new(bin);
         serve
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
@@ -173,7 +173,7 @@ impl Drop for Server {
 
 /// Waits until the summary gives every service a status other than "unknown", so that
 /// what is timed is the page, not the demo starting up.
-fn ready(addr: &str) -> Result {
+pub(crate) fn ready(addr: &str) -> Result {
     let started = Instant::now();
     loop {
         if let Ok(body) = get(addr, "/api/v1/summary")

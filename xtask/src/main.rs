@@ -6,6 +6,7 @@
 mod bench;
 mod bench_page;
 mod bench_probes;
+mod bench_surge;
 mod bootstrap;
 
 use std::env;
@@ -35,6 +36,10 @@ commands:
   bench page      the overview's first view in Chromium on a throttled network (150 ms,
                   1.6 Mbit/s), cold cache: bytes over the wire and time to the first
                   service status; and the Wasm sizes
+  bench surge [--readers N] [--seconds S] [--server BIN --assets DIR]
+                  2,000 readers (N) opening the active incident's page within 60 s
+                  (S), each making the requests the page makes: p99 latency, errors,
+                  and whether the probes kept their schedule
   bootstrap       only install what is missing
 ";
 
@@ -51,6 +56,7 @@ fn main() -> ExitCode {
         Some("bench") => match rest.first().and_then(|a| a.to_str()) {
             Some("probes") => bench_probes::bench(&rest[1..]),
             Some("page") => bench_page::bench_page(),
+            Some("surge") => bench_surge::bench(&rest[1..]),
             _ => bench::bench()
                 .and_then(|()| bench_probes::bench(&[]))
                 .and_then(|()| bench_page::bench_page()),

@@ -40,6 +40,8 @@ struct Files {
     index: Arc<Asset>,
     /// The staff app's page (`manage/index.html`), a bundle of its own, if it was built.
     staff_index: Option<Arc<Asset>>,
+    /// The service worker for this build (see `sw`).
+    worker: String,
 }
 
 /// Where the staff app's page sits among the app's files.
@@ -85,10 +87,25 @@ impl Assets {
             return Assets { inner: None };
         };
         let staff_index = by_path.get(STAFF_INDEX).cloned();
+        let mut kept: Vec<(&String, &Arc<Asset>)> =
+            by_path.iter().filter(|(p, _)| crate::sw::kept(p)).collect();
+        kept.sort_by(|a, b| a.0.cmp(b.0));
+        let version = format!(
+            "{:016x}",
+            fnv1a(
+                kept.iter()
+                    .map(|(p, a)| format!("{p}={};", a.tag))
+                    .collect::<String>()
+                    .as_bytes()
+            )
+        );
+        let paths: Vec<String> = kept.iter().map(|(p, _)| (*p).clone()).collect();
+        let worker = crate::sw::script(&version, &paths);
         let files = Arc::new(Files {
             by_path,
             index,
             staff_index,
+            worker,
         });
         let background = files.clone();
         // A plain thread: compressing is CPU work that must not hold up request handling,
@@ -112,6 +129,12 @@ impl Assets {
             .chain(files.staff_index.as_ref())
             .filter_map(|page| std::str::from_utf8(&page.body).ok())
             .collect()
+    }
+
+    /// The text of the public app's `index.html`, if the app was built.
+    pub fn index_page(&self) -> Option<&str> {
+        let files = self.inner.as_ref()?;
+        std::str::from_utf8(&files.index.body).ok()
     }
 
     /// A tower service answering requests from these files.
@@ -144,6 +167,9 @@ impl Assets {
                 "Only GET and HEAD are allowed here.\n",
             )
                 .into_response();
+        }
+        if path == "/sw.js" {
+            return crate::sw::respond(&files.worker);
         }
         let asset = match percent_decode(path).and_then(|p| files.by_path.get(&p)) {
             Some(asset) => asset,
@@ -314,13 +340,13 @@ impl Asset {
 }
 
 #[derive(Default, Debug, PartialEq)]
-struct Accepted {
-    brotli: bool,
-    gzip: bool,
+pub(crate) struct Accepted {
+    pub brotli: bool,
+    pub gzip: bool,
 }
 
 /// Which of brotli and gzip `Accept-Encoding` allows (`q=0` refuses one; `*` allows both).
-fn accepted_encodings(request: &HeaderMap) -> Accepted {
+pub(crate) fn accepted_encodings(request: &HeaderMap) -> Accepted {
     let mut accepted = Accepted::default();
     let mut star = None;
     let (mut brotli, mut gzip) = (None, None);

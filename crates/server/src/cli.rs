@@ -366,6 +366,7 @@ async fn serve(
         );
     }
 
+    crate::listen::raise_open_files();
     let listen = listen.unwrap_or(config.server.listen);
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -438,20 +439,13 @@ async fn serve(
         tracing::warn!("no --assets given: only the API is served");
     }
     println!("TIS Status is running at http://{addr}/ (press Ctrl+C to stop)");
-    let mut server_shutdown = shutdown_rx.clone();
-    // With the peer address, so that sign-in attempts are counted per client.
-    let app = app.into_make_service_with_connect_info::<SocketAddr>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        let _ = server_shutdown.wait_for(|stop| *stop).await;
-    });
+    let server = crate::listen::serve(listener, app, shutdown_rx.clone());
     tokio::spawn(async move {
         shutdown_signal().await;
         tracing::info!("shutting down: finishing requests in progress");
         let _ = shutdown_tx.send(true);
     });
-    server
-        .await
-        .map_err(|e| format!("the server stopped: {e}"))?;
+    server.await;
     if let Ok(stats) = prober.await {
         tracing::info!("prober stopped: {stats}");
     }

@@ -42,6 +42,11 @@ pub struct ServerConfig {
     /// Most checks this server runs at the same time.
     #[serde(default = "default_max_concurrent_probes")]
     pub max_concurrent_probes: usize,
+    /// Most live-update streams (`/api/v1/events`) open at once; past it a page is told
+    /// to come back later and checks for changes every 15 seconds instead. Unset: half
+    /// the open-file limit (see `events::stream_cap`).
+    #[serde(default)]
+    pub max_event_streams: Option<usize>,
 }
 
 impl Default for ServerConfig {
@@ -54,6 +59,7 @@ impl Default for ServerConfig {
             location: None,
             down_quorum: default_down_quorum(),
             max_concurrent_probes: default_max_concurrent_probes(),
+            max_event_streams: None,
         }
     }
 }
@@ -245,6 +251,12 @@ impl Config {
             problems.push(Problem {
                 line: server_line("max_concurrent_probes"),
                 message: "[server] max_concurrent_probes must be 1 or more".into(),
+            });
+        }
+        if file.server.max_event_streams == Some(0) {
+            problems.push(Problem {
+                line: server_line("max_event_streams"),
+                message: "[server] max_event_streams must be 1 or more: the most live-update streams open at once (leave it out to size it from the open-file limit)".into(),
             });
         }
         if let Some(location) = &file.server.location

@@ -6,7 +6,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::convert::Infallible;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::extract::State;
@@ -53,6 +53,8 @@ struct Inner {
     closed: watch::Sender<bool>,
     /// The generation of the latest change, for readers who reconnect.
     latest: AtomicU64,
+    /// How many streams are open now.
+    open: Arc<AtomicUsize>,
 }
 
 impl Default for Events {
@@ -68,6 +70,7 @@ impl Events {
                 sender: broadcast::channel(BACKLOG).0,
                 closed: watch::channel(false).0,
                 latest: AtomicU64::new(0),
+                open: Arc::new(AtomicUsize::new(0)),
             }),
         }
     }
@@ -91,12 +94,55 @@ impl Events {
         *self.inner.closed.borrow()
     }
 
+    /// A place for one more open stream, or `None` when `cap` are open already.
+    fn admit(&self, cap: usize) -> Option<Admitted> {
+        let open = &self.inner.open;
+        if open.fetch_add(1, Ordering::SeqCst) >= cap {
+            open.fetch_sub(1, Ordering::SeqCst);
+            return None;
+        }
+        Some(Admitted(open.clone()))
+    }
+
+    /// How many streams are open now.
+    pub fn open_streams(&self) -> usize {
+        self.inner.open.load(Ordering::SeqCst)
+    }
+
     fn everything(&self) -> Change {
         Change {
             generation: self.inner.latest.load(Ordering::Relaxed),
             parts: PARTS.to_vec(),
         }
     }
+}
+
+/// One open stream's place, given back when the stream ends (the reader left).
+struct Admitted(Arc<AtomicUsize>);
+
+impl Drop for Admitted {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// How long a page refused a stream is asked to wait before trying again; meanwhile it
+/// checks for changes with ETags.
+const REFUSED_RETRY_AFTER: &str = "30";
+
+/// The most streams open at once: `[server] max_event_streams`, or else half of the
+/// process's open-file limit, leaving the other half for ordinary requests, the store
+/// and the probes.
+pub fn stream_cap(configured: Option<usize>) -> usize {
+    static FROM_LIMIT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    configured.unwrap_or_else(|| {
+        *FROM_LIMIT.get_or_init(|| {
+            let soft = rlimit::getrlimit(rlimit::Resource::NOFILE)
+                .map(|(soft, _)| soft)
+                .unwrap_or(1024);
+            usize::try_from(soft / 2).unwrap_or(usize::MAX).max(16)
+        })
+    })
 }
 
 /// A digest of what readers see in a model, part by part, to tell a rebuild that changed
@@ -183,18 +229,31 @@ enum Message {
     params(("last-event-id" = Option<u64>, Header, description = "The id of the last event seen, sent by browsers when they reconnect")),
     responses(
         (status = 200, description = "An endless stream of events; a comment every 15 seconds keeps it open", content_type = "text/event-stream", body = Change),
-        (status = 503, description = "The server is stopping", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The server is stopping, or as many streams are open as it allows (`[server] max_event_streams`): try again after `Retry-After` seconds and check for changes with ETags meanwhile", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if state.events.is_closed() {
         return crate::ops::unavailable("The server is stopping. Try again in a minute.");
     }
+    let cap = stream_cap(state.config.server.max_event_streams);
+    let Some(admitted) = state.events.admit(cap) else {
+        let mut refused = crate::ops::unavailable(
+            "Too many pages are following live updates right now. Check for changes with ETags, and try the stream again after the Retry-After seconds.",
+        );
+        refused.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_static(REFUSED_RETRY_AFTER),
+        );
+        return refused;
+    };
     let last_seen = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    let events = messages(&state.events, last_seen).map(|message| {
+    let events = messages(&state.events, last_seen).map(move |message| {
+        // Held for as long as the stream is open.
+        let _place = &admitted;
         Ok::<_, Infallible>(match message {
             Message::Hello => Event::default().retry(RETRY).comment("connected"),
             Message::Change(change) => change_event(&change),

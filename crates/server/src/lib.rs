@@ -15,13 +15,16 @@ pub mod events;
 pub mod feeds;
 pub mod headers;
 pub mod import;
+pub mod listen;
 pub mod live;
 pub mod model;
 pub mod openapi;
 pub mod ops;
+pub mod page;
 pub mod snapshot;
 pub mod statuspage;
 pub mod store;
+pub mod sw;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -87,7 +90,13 @@ pub fn app(state: AppState, assets: Option<PathBuf>) -> Router {
         .into_iter()
         .flat_map(headers::inline_script_hashes)
         .collect();
+    let pages = assets
+        .index_page()
+        .and_then(page::Template::parse)
+        .map(page::router)
+        .unwrap_or_default();
     Router::new()
+        .merge(pages)
         .merge(ops::router())
         .merge(openapi::api_router())
         .nest("/api/v2", statuspage::router())

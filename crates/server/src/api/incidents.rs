@@ -227,18 +227,24 @@ async fn one(
     }
     Ok(snapshot
         .json(&format!("/api/v1/incidents/{id}"), |_| {
-            let published = incident
-                .report
-                .as_ref()
-                .filter(|r| r.status == ReportStatus::Published);
-            IncidentView {
-                public_report: published.map(PublicReport::from),
-                key_times: published.map(|r| key_times(&r.timeline, Some(incident.started_at))),
-                report_revision: None,
-                incident: public_incident(&incident),
-            }
+            public_view(&incident)
         })
         .respond(&headers))
+}
+
+/// An incident as anyone may see it: its updates, and its report's plain-language parts
+/// once published.
+pub fn public_view(incident: &Incident) -> IncidentView {
+    let published = incident
+        .report
+        .as_ref()
+        .filter(|r| r.status == ReportStatus::Published);
+    IncidentView {
+        public_report: published.map(PublicReport::from),
+        key_times: published.map(|r| key_times(&r.timeline, Some(incident.started_at))),
+        report_revision: None,
+        incident: public_incident(incident),
+    }
 }
 
 /// Opens an incident (editor role).

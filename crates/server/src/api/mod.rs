@@ -2,12 +2,12 @@
 
 mod accounts;
 mod glossary;
-mod incidents;
+pub mod incidents;
 mod notices;
 mod probes;
-mod services;
+pub mod services;
 mod session;
-mod summary;
+pub mod summary;
 
 use axum::Json;
 use axum::body::{Body, Bytes};

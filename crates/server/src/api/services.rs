@@ -3,7 +3,7 @@
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use tis_core::uptime::{uk_date_of, uk_day_bounds};
@@ -20,6 +20,7 @@ use crate::AppState;
 use crate::aggregates::{BUCKET_MINUTES, MAX_DAYS};
 use crate::api::ApiPath;
 use crate::error::AppError;
+use crate::model::Model;
 use crate::openapi::{BadQuery, NotFound, NotModified};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -53,30 +54,38 @@ async fn trends(State(state): State<AppState>, headers: HeaderMap) -> Response {
     state
         .snapshots
         .current()
-        .json("/api/v1/trends", |model| Trends {
-            generated_at: model.generated_at,
-            services: model
-                .services
-                .iter()
-                .map(|s| {
-                    let stored = model
-                        .figures
-                        .uptime
-                        .get(&s.id)
-                        .map(Vec::as_slice)
-                        .unwrap_or(&[]);
-                    let days = every_day(&s.id, stored, TREND_DAYS, model.generated_at);
-                    let latency = model
-                        .figures
-                        .latency
-                        .get(&s.id)
-                        .map(Vec::as_slice)
-                        .unwrap_or(&[]);
-                    ServiceTrend::new(&s.id, &days, latency)
-                })
-                .collect(),
-        })
+        .json(TRENDS, build_trends)
         .respond(&headers)
+}
+
+/// Where the overview's uptime strips and latency lines live.
+pub const TRENDS: &str = "/api/v1/trends";
+
+/// Every service's uptime strip and latency line, from a snapshot's model.
+pub fn build_trends(model: &Model) -> Trends {
+    Trends {
+        generated_at: model.generated_at,
+        services: model
+            .services
+            .iter()
+            .map(|s| {
+                let stored = model
+                    .figures
+                    .uptime
+                    .get(&s.id)
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]);
+                let days = every_day(&s.id, stored, TREND_DAYS, model.generated_at);
+                let latency = model
+                    .figures
+                    .latency
+                    .get(&s.id)
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]);
+                ServiceTrend::new(&s.id, &days, latency)
+            })
+            .collect(),
+    }
 }
 
 /// Every service in page order, with its live status and, when affected by another, why.
@@ -94,12 +103,20 @@ async fn list(State(state): State<AppState>, headers: HeaderMap) -> Response {
     state
         .snapshots
         .current()
-        .json("/api/v1/services", |model| ServiceList {
-            demo: model.demo,
-            generated_at: model.generated_at,
-            services: model.services.clone(),
-        })
+        .json(SERVICES, service_list)
         .respond(&headers)
+}
+
+/// Where the list of services lives.
+pub const SERVICES: &str = "/api/v1/services";
+
+/// Every service in page order with its live status, from a snapshot's model.
+pub fn service_list(model: &Model) -> ServiceList {
+    ServiceList {
+        demo: model.demo,
+        generated_at: model.generated_at,
+        services: model.services.clone(),
+    }
 }
 
 /// The configured service, or a 404 that says so.
@@ -324,6 +341,7 @@ async fn results(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     query: Result<Query<ResultsQuery>, QueryRejection>,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
     service(&state, &id)?;
     let Query(query) = query?;
@@ -334,19 +352,30 @@ async fn results(
             "limit must be a whole number from 1 to {RESULTS_MAX}; you sent {limit}."
         )));
     }
-    let page = state
-        .store
-        .service_results_page(&id, query.before, limit)
+    // Loaded once per snapshot for each page asked for, however many readers ask.
+    let before = query.before.map(|b| b.to_rfc3339());
+    let key = format!(
+        "/api/v1/services/{id}/results?before={}&limit={limit}",
+        before.as_deref().unwrap_or("")
+    );
+    let snapshot = state.snapshots.current();
+    let cached = snapshot
+        .load_json(&key, || async {
+            let page = state
+                .store
+                .service_results_page(&id, query.before, limit)
+                .await?;
+            let next_before = (page.len() == limit as usize)
+                .then(|| page.last().map(|r| r.at))
+                .flatten();
+            Ok(ResultsPage {
+                service: id.clone(),
+                results: page,
+                next_before,
+            })
+        })
         .await?;
-    let next_before = (page.len() == limit as usize)
-        .then(|| page.last().map(|r| r.at))
-        .flatten();
-    Ok(axum::Json(ResultsPage {
-        service: id,
-        results: page,
-        next_before,
-    })
-    .into_response())
+    Ok(cached.respond(&headers))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -384,6 +413,7 @@ async fn history(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     query: Result<Query<HistoryQuery>, QueryRejection>,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let config = service(&state, &id)?.clone();
     let Query(q) = query?;
@@ -405,37 +435,51 @@ async fn history(
         .map(|p| tis_core::ProbeRules::from(p).stale_after())
         .max()
         .unwrap_or_default();
-    // Nothing is known about the future: the stretch ends now at the latest.
-    let to = q.to.min(Utc::now());
+    // Nothing is known beyond the snapshot: the stretch ends at its time at the latest,
+    // so every reader of an active incident asks for the same stretch, and it is loaded
+    // from the raw results once per snapshot (see `Snapshot::load_json`), not per reader.
+    let snapshot = state.snapshots.current();
+    let to = q.to.min(snapshot.model.generated_at);
     let from = q.from.min(to);
-    let results = state.store.service_results(&id, from - lead, to).await?;
-    let inside = results.iter().filter(|r| r.at >= from);
-    let checks = inside.clone().count() as u32;
-    // The checks of an old stretch are gone (they are kept `retention_days`); the changes
-    // they caused are kept for ever, and still say when the service was in trouble.
-    let recorded = if checks == 0 {
-        let changes = state
-            .store
-            .status_changes(Some(&id), from - Duration::days(CHANGES_LOOKBACK_DAYS), to)
-            .await?;
-        spans_from_changes(&changes, from, to)
-    } else {
-        Vec::new()
-    };
-    let from_changes = !recorded.is_empty();
-    Ok(axum::Json(StatusHistory {
-        spans: if from_changes {
-            recorded
-        } else {
-            status_spans(&config, &results, from, to)
-        },
-        checks,
-        failed_checks: inside.filter(|r| !r.ok).count() as u32,
-        kept_days: state.config.server.retention_days,
-        from_changes,
-        service: id,
-        from,
-        to,
-    })
-    .into_response())
+    let key = format!(
+        "/api/v1/services/{id}/history?from={}&to={}",
+        from.to_rfc3339(),
+        to.to_rfc3339()
+    );
+    let kept_days = state.config.server.retention_days;
+    let cached = snapshot
+        .load_json(&key, || async {
+            let results = state.store.service_results(&id, from - lead, to).await?;
+            let inside = results.iter().filter(|r| r.at >= from);
+            let checks = inside.clone().count() as u32;
+            // The checks of an old stretch are gone (they are kept `retention_days`); the
+            // changes they caused are kept for ever, and still say when the service was in
+            // trouble.
+            let recorded = if checks == 0 {
+                let changes = state
+                    .store
+                    .status_changes(Some(&id), from - Duration::days(CHANGES_LOOKBACK_DAYS), to)
+                    .await?;
+                spans_from_changes(&changes, from, to)
+            } else {
+                Vec::new()
+            };
+            let from_changes = !recorded.is_empty();
+            Ok(StatusHistory {
+                spans: if from_changes {
+                    recorded
+                } else {
+                    status_spans(&config, &results, from, to)
+                },
+                checks,
+                failed_checks: inside.filter(|r| !r.ok).count() as u32,
+                kept_days,
+                from_changes,
+                service: id.clone(),
+                from,
+                to,
+            })
+        })
+        .await?;
+    Ok(cached.respond(&headers))
 }

@@ -8,6 +8,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::model::Model;
 use crate::openapi::NotModified;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -32,19 +33,27 @@ async fn summary(State(state): State<AppState>, headers: HeaderMap) -> Response 
     state
         .snapshots
         .current()
-        .json("/api/v1/summary", |model| Summary {
-            demo: model.demo,
-            generated_at: model.generated_at,
-            headline: headline(&model.services).to_string(),
-            services: model.services.clone(),
-            notices: model.active_notices().cloned().collect(),
-            upcoming: model.upcoming_notices().cloned().collect(),
-            incidents: model
-                .incidents
-                .iter()
-                .filter(|i| i.is_active())
-                .map(crate::api::public_incident)
-                .collect(),
-        })
+        .json(SUMMARY, build)
         .respond(&headers)
+}
+
+/// Where the overview's answer lives, and its key among a snapshot's answers.
+pub const SUMMARY: &str = "/api/v1/summary";
+
+/// The overview's answer, from a snapshot's model.
+pub fn build(model: &Model) -> Summary {
+    Summary {
+        demo: model.demo,
+        generated_at: model.generated_at,
+        headline: headline(&model.services).to_string(),
+        services: model.services.clone(),
+        notices: model.active_notices().cloned().collect(),
+        upcoming: model.upcoming_notices().cloned().collect(),
+        incidents: model
+            .incidents
+            .iter()
+            .filter(|i| i.is_active())
+            .map(crate::api::public_incident)
+            .collect(),
+    }
 }

@@ -5,6 +5,7 @@ mod glossary;
 mod helpers;
 mod manage;
 mod openapi;
+mod pages;
 mod reads;
 mod retention;
 mod writes;

@@ -4,8 +4,8 @@ use tis_core::time::uk_date_time;
 use tis_core::wire::IncidentSummary;
 
 use crate::components::facts;
-use crate::dom::{El, h};
 use crate::words;
+use crate::{El, h};
 
 /// An incident's stage in words, with a symbol.
 pub fn incident_status_tag(status: IncidentStatus) -> El {

@@ -1,7 +1,7 @@
 use tis_core::Notice;
 
-use crate::dom::{El, h};
 use crate::words;
+use crate::{El, h};
 
 /// A notice as readers see it: what kind, for whom, when, and the words support wrote
 /// (as text, never as markup). `heading` is "h2" or "h3".

@@ -1,6 +1,6 @@
 use tis_core::Status;
 
-use crate::dom::{El, h};
+use crate::{El, h};
 
 /// A service's status in words, with a symbol and a colour; the words alone carry the
 /// meaning, so nothing depends on colour.

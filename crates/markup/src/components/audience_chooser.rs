@@ -1,6 +1,6 @@
 use tis_core::Audience;
 
-use crate::dom::{El, h};
+use crate::{El, h};
 
 /// Radio buttons to choose whose notices to show. The choice is handled by the page's
 /// actions (`data-action="audience"`) and remembered in the browser.

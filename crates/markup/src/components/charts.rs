@@ -9,7 +9,7 @@ use tis_core::wire::{
     strip_summary,
 };
 
-use crate::dom::{El, Node, h, svg};
+use crate::{El, Node, h, svg};
 
 /// The width of one day in the strip's drawing units.
 const DAY: usize = 4;

@@ -1,0 +1,450 @@
+//! The HTML of the public pages with their answer already in it: the overview (`/`)
+//! with the headline, every service's status in words, active incidents and notices;
+//! a plain summary on `/incidents/:id` and `/services/:id`. A reader on a slow network
+//! or with scripts blocked gets the answer from the first response.
+//!
+//! The content comes from `tis_markup`, the builders the browser app draws with, so the
+//! app takes over without a visible jump (see `tis_status_app::start`). Each page is
+//! built once per snapshot, compressed, and served with an ETag, like the JSON answers;
+//! the answers it was built from go in with it, so the app's first drawing uses exactly
+//! the same data.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::routing::get;
+use tis_core::time::uk_date_time;
+use tis_core::wire::{IncidentSummary, Summary, last_checked_text};
+use tis_core::{Audience, Incident};
+use tis_markup::components::{
+    facts, incident_card, incident_status_tag, notice_card, status_marker,
+};
+use tis_markup::frame::{self, Section};
+use tis_markup::{Node, h, overview, words};
+
+use crate::AppState;
+use crate::api::{incidents, services, summary};
+use crate::model::Model;
+use crate::snapshot::{Cached, Snapshot};
+
+/// Where the server's content goes in the app's `index.html`.
+pub const SLOT: &str = "<!--tis-status:page-->";
+
+/// The app's `index.html`, split where the page's content goes.
+#[derive(Debug)]
+pub struct Template {
+    before: String,
+    after: String,
+}
+
+impl Template {
+    /// `None` when the page has no [`SLOT`] (an app built without it): it is then
+    /// served as it is.
+    pub fn parse(index: &str) -> Option<Template> {
+        let (before, after) = index.split_once(SLOT)?;
+        Some(Template {
+            before: before.to_string(),
+            after: after.to_string(),
+        })
+    }
+
+    /// The whole page: `title`, then `content` where the slot was.
+    fn fill(&self, title: &str, content: &str) -> String {
+        let before = self.before.replacen(
+            "<title>TIS Status</title>",
+            &format!(
+                "<title>{}</title>",
+                escape(&format!("{title} – TIS Status"))
+            ),
+            1,
+        );
+        format!("{before}{content}{}", self.after)
+    }
+}
+
+/// A public page the server writes content for.
+#[derive(Debug, Clone, PartialEq)]
+enum Page {
+    Overview,
+    Service(String),
+    Incidents,
+    Incident(i64),
+    Notices,
+    About,
+}
+
+/// The public pages' routes, answered with their content written in.
+pub fn router(template: Template) -> Router<AppState> {
+    let template = Arc::new(template);
+    let serve = move |page: Page| {
+        let template = template.clone();
+        move |State(state): State<AppState>, headers: HeaderMap| {
+            let template = template.clone();
+            let page = page.clone();
+            async move { respond(&state, &template, page, &headers) }
+        }
+    };
+    let t = serve.clone();
+    let one_service = move |state: State<AppState>, Path(id): Path<String>, headers| {
+        t(Page::Service(id))(state, headers)
+    };
+    let t = serve.clone();
+    let one_incident = move |state: State<AppState>, Path(id): Path<String>, headers| {
+        // A number that is not one gets the app, which says there is no such incident.
+        t(Page::Incident(id.parse().unwrap_or(0)))(state, headers)
+    };
+    Router::new()
+        .route("/", get(serve(Page::Overview)))
+        .route("/incidents", get(serve(Page::Incidents)))
+        .route("/notices", get(serve(Page::Notices)))
+        .route("/about", get(serve(Page::About)))
+        .route("/services/{id}", get(one_service))
+        .route("/incidents/{id}", get(one_incident))
+}
+
+fn respond(state: &AppState, template: &Template, page: Page, headers: &HeaderMap) -> Response {
+    let snapshot = state.snapshots.current();
+    // Unknown ids share one entry, so made-up addresses cannot fill the snapshot's store.
+    let page = match page {
+        Page::Service(id) if !snapshot.model.services.iter().any(|s| s.id == id) => {
+            Page::Service(String::new())
+        }
+        Page::Incident(id) if !snapshot.model.incidents.iter().any(|i| i.id == id) => {
+            Page::Incident(0)
+        }
+        known => known,
+    };
+    let key = match &page {
+        Page::Overview => "page:/".to_string(),
+        Page::Service(id) => format!("page:/services/{id}"),
+        Page::Incidents => "page:/incidents".to_string(),
+        Page::Incident(id) => format!("page:/incidents/{id}"),
+        Page::Notices => "page:/notices".to_string(),
+        Page::About => "page:/about".to_string(),
+    };
+    let seeds = seeds(&snapshot, &page);
+    snapshot
+        .get(&key, "text/html; charset=utf-8", |model| {
+            let (title, section, main) = content(model, &page);
+            let mut html = String::from("<div id=\"tis-page\"><div>");
+            html.push_str(&tis_markup::to_html(&frame::header(section)));
+            html.push_str("</div><main id=\"main\" class=\"width\" tabindex=\"-1\">");
+            // Each block sits in a `<div>` of its own, as the app's do.
+            for block in main {
+                html.push_str(&block.opening);
+                html.push_str(&tis_markup::to_html(&block.nodes));
+                html.push_str("</div>");
+            }
+            html.push_str("</main><div>");
+            html.push_str(&tis_markup::to_html(&frame::footer()));
+            html.push_str("</div>");
+            for (path, cached, as_of) in &seeds {
+                html.push_str(&seed(path, cached, *as_of));
+            }
+            html.push_str("</div>");
+            template.fill(&title, &html).into_bytes()
+        })
+        .respond(headers)
+}
+
+/// One of the page's blocks and the holder it sits in.
+struct Block {
+    opening: String,
+    nodes: Vec<Node>,
+}
+
+fn block(nodes: Vec<Node>) -> Block {
+    Block {
+        opening: "<div>".into(),
+        nodes,
+    }
+}
+
+/// The answers the app reads first on `page`, as this snapshot serves them.
+fn seeds(snapshot: &Snapshot, page: &Page) -> Vec<(String, Arc<Cached>, i64)> {
+    let at = snapshot.model.generated_at.timestamp_millis();
+    let mut out = Vec::new();
+    match page {
+        Page::Overview => {
+            out.push((
+                summary::SUMMARY.to_string(),
+                snapshot.json(summary::SUMMARY, summary::build),
+                at,
+            ));
+            out.push((
+                services::TRENDS.to_string(),
+                snapshot.json(services::TRENDS, services::build_trends),
+                at,
+            ));
+        }
+        Page::Incident(id) => {
+            if let Some(incident) = snapshot.model.incidents.iter().find(|i| i.id == *id) {
+                let path = format!("/api/v1/incidents/{id}");
+                let cached = snapshot.json(&path, |_| incidents::public_view(incident));
+                out.push((path, cached, at));
+                out.push((
+                    services::SERVICES.to_string(),
+                    snapshot.json(services::SERVICES, services::service_list),
+                    at,
+                ));
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// An answer written into the page for the app to start from (read by `src/cache.rs`).
+/// `<` is written as its JSON escape, so no text in it can end the script element.
+fn seed(path: &str, cached: &Cached, as_of: i64) -> String {
+    let body = String::from_utf8_lossy(&cached.body).replace('<', "\\u003c");
+    format!(
+        "<script type=\"application/json\" id=\"seed:{}\" data-etag=\"{}\" data-as-of=\"{as_of}\">{body}</script>",
+        escape(path),
+        escape(cached.etag.to_str().unwrap_or("")),
+    )
+}
+
+fn escape(text: &str) -> String {
+    html_escape::encode_double_quoted_attribute(text).into_owned()
+}
+
+/// "Updated at 10:47am GMT on Tuesday 1 December 2026." A page may be kept by a cache or
+/// read long after it was sent, so it says when, never "just now".
+fn updated(model: &Model) -> Block {
+    block(vec![frame::updated(
+        &format!("at {}", uk_date_time(model.generated_at)),
+        "Reload the page to see changes.",
+    )])
+}
+
+/// The live region the app says "we cannot reach the status server" in; empty here.
+fn conn_status() -> Block {
+    Block {
+        opening: "<div class=\"conn-status\" role=\"status\">".into(),
+        nodes: Vec::new(),
+    }
+}
+
+/// The page's title, its part of the site, and its blocks.
+fn content(model: &Model, page: &Page) -> (String, Option<Section>, Vec<Block>) {
+    let summary = summary::build(model);
+    match page {
+        Page::Overview => {
+            let trends = services::build_trends(model);
+            (
+                "Live status".into(),
+                Some(Section::Status),
+                vec![
+                    block(overview::top(&summary)),
+                    conn_status(),
+                    updated(model),
+                    block(overview::incidents(&summary)),
+                    block(overview::notices(&summary, Audience::Everyone)),
+                    block(overview::services(&summary, Some(&trends))),
+                    block(overview::coming(&summary, Audience::Everyone)),
+                ],
+            )
+        }
+        Page::Service(id) => service(model, &summary, id),
+        Page::Incident(id) => incident(model, &summary, *id),
+        Page::Incidents => {
+            let names = overview::names(&summary);
+            let cards: Vec<Node> = model
+                .incidents
+                .iter()
+                .take(20)
+                .map(|i| incident_card(&IncidentSummary::from(&crate::api::public_incident(i)), &names, "h2").into())
+                .collect();
+            let mut nodes = vec![h("h1").t("Incidents").into()];
+            if cards.is_empty() {
+                nodes.push(h("p").t("There have been no incidents.").into());
+            }
+            nodes.extend(cards);
+            (
+                "Incidents".into(),
+                Some(Section::Incidents),
+                vec![block(nodes), updated(model), block(needs_script())],
+            )
+        }
+        Page::Notices => {
+            let names = overview::names(&summary);
+            let mut nodes: Vec<Node> = vec![h("h1").t("Notices").into(), h("h2").t("Now").into()];
+            if summary.notices.is_empty() {
+                nodes.push(h("p").class("none").t("There are no notices at the moment.").into());
+            }
+            nodes.extend(summary.notices.iter().map(|n| notice_card(n, &names, "h3").into()));
+            if !summary.upcoming.is_empty() {
+                nodes.push(h("h2").t("Coming up").into());
+                nodes.extend(summary.upcoming.iter().map(|n| notice_card(n, &names, "h3").into()));
+            }
+            (
+                "Notices".into(),
+                Some(Section::Notices),
+                vec![block(nodes), updated(model), block(needs_script())],
+            )
+        }
+        Page::About => (
+            "How it works".into(),
+            Some(Section::About),
+            vec![block(vec![
+                h("h1").t("How this page works").into(),
+                h("p").t("We check every TIS service every few seconds, the way people use it, including signing in. A service that needs another one that is down is shown as affected, with the reason.").into(),
+            ]), block(needs_script())],
+        ),
+    }
+}
+
+/// Said where the server writes only part of a page: what is missing without scripts.
+fn needs_script() -> Vec<Node> {
+    vec![
+        h("p")
+            .class("needs-script")
+            .t("The rest of this page needs JavaScript. The live status of every service is always on the ")
+            .c(h("a").a("href", "/").t("overview"))
+            .t(".")
+            .into(),
+    ]
+}
+
+fn back(href: &str, label: &str) -> Node {
+    h("p")
+        .class("back")
+        .c(h("a").a("href", href.to_string()).t(label.to_string()))
+        .into()
+}
+
+/// A service's status in words and why, what it is for, and when it was last checked.
+fn service(model: &Model, summary: &Summary, id: &str) -> (String, Option<Section>, Vec<Block>) {
+    let Some(s) = model.services.iter().find(|s| s.id == id) else {
+        return not_found("service", "/", "See the status of every service");
+    };
+    let _ = summary;
+    let main = vec![
+        h("p").c(status_marker(s.status)).into(),
+        h("p")
+            .class("service-description")
+            .t(s.description.clone())
+            .into(),
+    ];
+    let mut main = main;
+    if let Some(reason) = &s.reason {
+        main.push(
+            h("p")
+                .class("service-reason")
+                .t(format!("{} {reason}.", s.status.label()))
+                .into(),
+        );
+    }
+    main.push(
+        h("p")
+            .class("service-checked")
+            .t(last_checked_text(s.last_checked, model.generated_at))
+            .into(),
+    );
+    (
+        s.name.clone(),
+        Some(Section::Status),
+        vec![
+            block(vec![
+                back("/", "Live status of every service"),
+                h("h1").t(s.name.clone()).into(),
+            ]),
+            conn_status(),
+            updated(model),
+            block(main),
+            block(needs_script()),
+        ],
+    )
+}
+
+/// An incident in plain words: how it stands, what it affects, the updates users were
+/// given and when the next is due.
+fn incident(model: &Model, summary: &Summary, id: i64) -> (String, Option<Section>, Vec<Block>) {
+    let Some(found) = model.incidents.iter().find(|i| i.id == id) else {
+        return not_found("incident", "/incidents", "See all incidents");
+    };
+    let i: Incident = crate::api::public_incident(found);
+    let names = overview::names(summary);
+    let mut items = vec![
+        (
+            "Affects",
+            tis_markup::components::affected_names(&i.affected, &names),
+        ),
+        ("Started", uk_date_time(i.started_at)),
+    ];
+    if let (false, Some(at)) = (i.is_active(), i.resolved_at) {
+        items.push(("Resolved", uk_date_time(at)));
+    }
+    let mut main: Vec<Node> = vec![
+        h("p")
+            .class("incident-meta")
+            .c(incident_status_tag(i.status))
+            .t(" ")
+            .c(h("span").class("impact").t(i.impact.label()))
+            .into(),
+        facts(items).into(),
+    ];
+    if i.is_active() {
+        main.push(match i.next_update_at {
+            Some(at) => h("p")
+                .class("next-update")
+                .c(h("strong").t(format!("Next update by {}", uk_date_time(at))))
+                .into(),
+            None => h("p")
+                .class("next-update")
+                .t("We will post an update here when we know more.")
+                .into(),
+        });
+    }
+    let mut updates: Vec<_> = i.updates.iter().collect();
+    updates.sort_by_key(|u| std::cmp::Reverse(u.at));
+    if !updates.is_empty() {
+        main.push(
+            h("section")
+                .class("updates")
+                .a("aria-labelledby", "updates-heading")
+                .c(h("h2").a("id", "updates-heading").t("Updates"))
+                .cs(updates.into_iter().map(|u| {
+                    h("article")
+                        .class("update")
+                        .c(h("h3").class("update-when").t(uk_date_time(u.at)))
+                        .cs(words::paragraphs(&u.body).into_iter().map(|p| h("p").t(p)))
+                }))
+                .into(),
+        );
+    }
+    (
+        i.title.clone(),
+        Some(Section::Incidents),
+        vec![
+            block(vec![
+                back("/incidents", "All incidents"),
+                h("h1").t(i.title.clone()).into(),
+            ]),
+            conn_status(),
+            updated(model),
+            block(main),
+            block(needs_script()),
+        ],
+    )
+}
+
+fn not_found(what: &str, href: &str, label: &str) -> (String, Option<Section>, Vec<Block>) {
+    (
+        "Page not found".into(),
+        None,
+        vec![block(vec![
+            h("h1").t("Page not found").into(),
+            h("p")
+                .t(format!("There is no such {what}. Check the address."))
+                .into(),
+            h("p")
+                .c(h("a").a("href", href.to_string()).t(label.to_string()))
+                .into(),
+        ])],
+    )
+}
