@@ -26,6 +26,9 @@ pub struct Memory {
     /// Late incident updates already chased, by `incident@promised time`.
     #[serde(default)]
     pub chased: BTreeMap<String, Chase>,
+    /// Services failing on their own, held back since when (see [`hold_for`]).
+    #[serde(default)]
+    pub held: BTreeMap<String, DateTime<Utc>>,
 }
 
 /// An outage the team has been told of.
@@ -100,13 +103,24 @@ pub fn decide(mut memory: Memory, view: &View) -> (Memory, Vec<Outgoing>) {
             .collect();
         current.push((&s.id, affected));
     }
+    memory
+        .held
+        .retain(|id, _| current.iter().any(|(root, _)| root == id));
     for (id, affected) in current {
         let status = shown[id];
         let services: Vec<&str> = std::iter::once(id)
             .chain(affected.iter().map(String::as_str))
             .collect();
         match memory.open.get_mut(id) {
+            None if {
+                let first = *memory.held.entry(id.to_string()).or_insert(now);
+                now - first < hold_for(view.config, id)
+            } =>
+            {
+                continue;
+            }
             None => {
+                memory.held.remove(id);
                 let since = state(id).and_then(|s| s.last_checked).unwrap_or(now);
                 let mut alert = outage(view, AlertKind::Down, id, status, since, &affected);
                 if let Some(work) = work_just_ended(view, id) {
@@ -274,6 +288,36 @@ pub fn decide(mut memory: Memory, view: &View) -> (Memory, Vec<Outgoing>) {
     memory.chased.retain(|key, _| overdue.contains(key));
     out.retain(|o| !o.channels.is_empty());
     (memory, out)
+}
+
+/// How long a service that fails on its own is held back before it is told of: long
+/// enough for what it depends on to be found failing too (each probe's `fail_after`
+/// runs and its timeout), so that the team gets one alert at the root instead of one
+/// from each service that happened to be checked first. Nothing for a service that
+/// depends on nothing.
+fn hold_for(config: &Config, id: &str) -> Duration {
+    let mut longest = Duration::zero();
+    let mut seen = BTreeSet::new();
+    let mut next: Vec<&str> = vec![id];
+    while let Some(id) = next.pop() {
+        let Some(s) = config.services.iter().find(|s| s.id == id) else {
+            continue;
+        };
+        for dep in &s.depends_on {
+            if !seen.insert(dep.as_str()) {
+                continue;
+            }
+            next.push(dep);
+            if let Some(d) = config.services.iter().find(|s| &s.id == dep) {
+                for p in &d.probes {
+                    let takes =
+                        p.interval.as_chrono() * p.fail_after.max(1) as i32 + p.timeout.as_chrono();
+                    longest = longest.max(takes);
+                }
+            }
+        }
+    }
+    longest
 }
 
 /// Whether `id` needs (directly or further along) a service in planned work: its
@@ -800,15 +844,50 @@ timeout = "1s"
     fn a_dependent_failing_on_its_own_gets_its_own_alert() {
         let mut w = World::new();
         w.look(0, &[Operational, Operational, Operational]);
-        let out = w.look(1, &[Operational, MajorOutage, Operational]);
+        // Held back until Sign-in has had time to be found failing too.
+        assert!(
+            w.look(1, &[Operational, MajorOutage, Operational])
+                .is_empty()
+        );
+        let out = w.look(2, &[Operational, MajorOutage, Operational]);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].alert.title, "Bulk upload is down");
         assert_eq!(out[0].channels, ["team", "uploads"]);
         // Sign-in fails too: its alert names Bulk upload; Bulk upload's own is folded in.
-        let out = w.look(2, &[MajorOutage, MajorOutage, MajorOutage]);
+        let out = w.look(3, &[MajorOutage, MajorOutage, MajorOutage]);
         assert_eq!(out.len(), 1, "{out:#?}");
         assert_eq!(out[0].alert.title, "Sign-in is down");
         assert_eq!(out[0].alert.affected, ["Bulk upload", "Form R"]);
+    }
+
+    #[test]
+    fn a_dependent_checked_before_its_root_is_folded_into_the_root_alert() {
+        let mut w = World::new();
+        w.look(0, &[Operational, Operational, Operational]);
+        // Bulk upload's own check fails first; Sign-in's fails 15 s later.
+        let look = |w: &mut World, seconds: i64, statuses: &[Status]| {
+            let now = w.start + Duration::seconds(seconds);
+            let services = states(&w.config, statuses, now);
+            let details = HashMap::new();
+            let view = View {
+                now,
+                config: &w.config,
+                services: &services,
+                notices: &[],
+                incidents: &[],
+                details: &details,
+                watching_since: w.start,
+                base_url: "https://status.example",
+            };
+            let (memory, out) = decide(std::mem::take(&mut w.memory), &view);
+            w.memory = memory;
+            out
+        };
+        assert!(look(&mut w, 5, &[Operational, MajorOutage, Operational]).is_empty());
+        let out = look(&mut w, 20, &[MajorOutage, MajorOutage, MajorOutage]);
+        assert_eq!(out.len(), 1, "{out:#?}");
+        assert_eq!(out[0].alert.title, "Sign-in is down");
+        assert!(w.memory.held.is_empty());
     }
 
     #[test]
