@@ -4,6 +4,7 @@
 //! Std only, so that it compiles in seconds on a fresh machine before anything else.
 
 mod bench;
+mod bench_alerts;
 mod bench_page;
 mod bench_probes;
 mod bootstrap;
@@ -35,6 +36,8 @@ commands:
   bench page      the overview's first view in Chromium on a throttled network (150 ms,
                   1.6 Mbit/s), cold cache: bytes over the wire and time to the first
                   service status; and the Wasm sizes
+  bench alerts    seconds from the token endpoint breaking to the Teams message
+                  arriving, and how fast a backlog of 1,000 alerts drains
   bootstrap       only install what is missing
 ";
 
@@ -51,9 +54,11 @@ fn main() -> ExitCode {
         Some("bench") => match rest.first().and_then(|a| a.to_str()) {
             Some("probes") => bench_probes::bench(&rest[1..]),
             Some("page") => bench_page::bench_page(),
+            Some("alerts") => bench_alerts::bench(),
             _ => bench::bench()
                 .and_then(|()| bench_probes::bench(&[]))
-                .and_then(|()| bench_page::bench_page()),
+                .and_then(|()| bench_page::bench_page())
+                .and_then(|()| bench_alerts::bench()),
         },
         Some("bootstrap") => bootstrap::ensure(&root(), Needs::Everything),
         Some("help" | "--help" | "-h") => {
