@@ -17,10 +17,23 @@ use super::session::Session;
 pub fn AlertsPage() -> impl IntoView {
     let session = Session::get();
     let overview = RwSignal::new(None::<Result<AlertsOverview, ManageError>>);
+    // What the last test-alert button said; kept here so that a reload keeps it.
+    let said = RwSignal::new(None::<Result<String, String>>);
     let load = move || {
-        spawn_local(async move { overview.set(Some(client::alerts().await)) });
+        spawn_local(async move {
+            let fresh = Some(client::alerts().await);
+            // Only a change is drawn again, so focus and reading place stay put.
+            if overview.with_untracked(|o| *o != fresh) {
+                overview.set(fresh);
+            }
+        });
     };
     load();
+    // Deliveries move on by themselves (retries, a test alert arriving): look again
+    // every few seconds while the page is open.
+    if let Ok(handle) = set_interval_with_handle(load, std::time::Duration::from_secs(5)) {
+        on_cleanup(move || handle.clear());
+    }
     view! {
         <Title text="Alerts" />
         <h1>"Alerts"</h1>
@@ -29,7 +42,7 @@ pub fn AlertsPage() -> impl IntoView {
             None => view! { <p class="loading">"Loading alerts…"</p> }.into_any(),
             Some(Err(e)) => view! { <p class="load-problem" role="alert">{e.to_string()}</p> }.into_any(),
             Some(Ok(o)) => view! {
-                <Channels overview=o.clone() admin=session.can(Role::Admin) on_sent=move || load() />
+                <Channels overview=o.clone() admin=session.can(Role::Admin) said=said on_sent=move || load() />
                 <Deliveries deliveries=o.deliveries />
             }.into_any(),
         }}
@@ -43,10 +56,11 @@ fn Channels(
     overview: AlertsOverview,
     /// Whether the person may send test alerts.
     admin: bool,
+    /// What the last test-alert button said: queued, or why not.
+    said: RwSignal<Option<Result<String, String>>>,
     /// Called once a test alert is queued, to show it in the list.
     on_sent: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let said = RwSignal::new(None::<Result<String, String>>);
     let channels = overview.channels;
     view! {
         <section aria-labelledby="channels">

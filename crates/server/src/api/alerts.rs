@@ -28,8 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// How many deliveries the overview lists.
 const LISTED: u32 = 200;
 
-/// The alert channels, and the newest alerts sent to them with how delivery went (support
-/// role).
+/// The alert channels and the newest alerts sent, with how delivery went (support role).
 ///
 /// Each delivery is one alert to one channel: its state, how many tries it took, and the
 /// last delivery error in words. Newest first, at most 200.
