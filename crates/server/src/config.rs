@@ -868,6 +868,50 @@ timeout = "1s"
     }
 
     #[test]
+    fn alert_rules_name_services_by_id_or_group_and_secrets_are_checked() {
+        let text = format!(
+            "{ONE_SERVICE}\n[[channel]]\nid = \"ops-hook\"\nkind = \"webhook\"\nurl_env = \"HOOK_URL\"\nsecret_env = \"HOOK_SECRET\"\n\n[[alert]]\nchannels = [\"ops-hook\"]\nservices = [\"For admins\"]\nremind_every = \"30m\"\n"
+        );
+        let env = |url: &'static str, secret: &'static str| {
+            move |name: &str| match name {
+                "HOOK_URL" => Some(url.to_string()),
+                "HOOK_SECRET" => Some(secret.to_string()),
+                _ => None,
+            }
+        };
+        let config = Config::parse_env(
+            "tis.toml",
+            &text,
+            &env(
+                "https://hooks.example/x",
+                "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            ),
+        )
+        .unwrap();
+        assert_eq!(config.alerts[0].services, ["bulk-upload"]);
+        assert_eq!(
+            config.alerts[0].remind_every,
+            Some(HumanDuration::from_secs(1800))
+        );
+        let err = Config::parse_env(
+            "tis.toml",
+            &text,
+            &env("ftp://hooks.example/secret-path", "not-a-secret"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("HOOK_URL does not hold a usable URL: it starts with ftp"),
+            "{err}"
+        );
+        assert!(
+            !err.contains("secret-path"),
+            "the URL is a secret and never echoed: {err}"
+        );
+        assert!(err.contains("HOOK_SECRET must hold whsec_"), "{err}");
+    }
+
+    #[test]
     fn a_tls_probe_is_accepted() {
         let text = format!(
             "{ONE_SERVICE}\n[[service.probe]]\nkind = \"tls\"\nhost = \"tis.example\"\nwarn_days = 21\n"

@@ -189,6 +189,11 @@ pub fn decide(mut memory: Memory, view: &View) -> (Memory, Vec<Outgoing>) {
         .cloned()
         .collect();
     for id in ended {
+        if !view.config.services.iter().any(|s| s.id == id) {
+            // Gone from the config: nothing will ever say it recovered.
+            memory.open.remove(&id);
+            continue;
+        }
         match shown.get(&id).copied().unwrap_or(Status::Unknown) {
             // No data is no news: neither recovered nor still down.
             Status::Unknown => continue,
