@@ -345,3 +345,16 @@ pub mod drafts {
         }
     }
 }
+
+/// The alert channels and the newest alerts sent (support role).
+pub async fn alerts() -> Result<tis_core::alert::AlertsOverview, ManageError> {
+    get("/api/v1/alerts").await
+}
+
+/// Queues a test alert to a channel (admin role).
+pub async fn send_test_alert(channel: &str) -> Result<tis_core::alert::Delivery, ManageError> {
+    let input = tis_core::alert::TestAlertInput {
+        channel: channel.to_string(),
+    };
+    write(Method::POST, "/api/v1/alerts/test", &input).await
+}

@@ -1,6 +1,7 @@
 //! The staff pages under `/manage`, and `/sign-in`: support posts notices and incident
 //! updates; editors also run incidents and write their reports.
 
+mod alerts;
 mod client;
 mod form;
 mod hints;
@@ -81,6 +82,7 @@ pub fn ManageRoutes() -> impl MatchNestedRoutes + Clone {
             <Route path=path!("incidents/:id/report") view=report::ReportEditor />
             <Route path=path!("incidents/:id/revisions") view=revisions::Revisions />
             <Route path=path!("glossary") view=hints::GlossaryPage />
+            <Route path=path!("alerts") view=alerts::AlertsPage />
         </ParentRoute>
     }
     .into_inner()
@@ -211,6 +213,7 @@ fn StaffBar() -> impl IntoView {
                 <li><A href="/manage/notices">"Notices"</A></li>
                 <li><A href="/manage/incidents">"Incidents"</A></li>
                 <li><A href="/manage/glossary">"Glossary"</A></li>
+                <li><A href="/manage/alerts">"Alerts"</A></li>
             </ul>
             <p class="staff-who">{who} " " <SignOutButton /></p>
         </nav>

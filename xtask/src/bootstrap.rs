@@ -39,12 +39,59 @@ pub fn ensure(root: &Path, needs: Needs) -> Result {
     node_modules(root)?;
     if needs == Needs::Everything {
         chromium()?;
+        python_test_tools()?;
     }
     println!(
         "xtask: toolchain ready ({:.1?} spent checking and installing)",
         started.elapsed()
     );
     Ok(())
+}
+
+/// The alert tests' real receivers from PyPI: the aiosmtpd SMTP server, and the
+/// Standard Webhooks reference library that verifies webhook signatures.
+pub const PYTHON_TEST_TOOLS: &[&str] = &["aiosmtpd==1.4.6", "standardwebhooks==1.1.0"];
+
+fn python_test_tools() -> Result {
+    let check = "import importlib.metadata as m, sys; \
+                 sys.exit(0 if all(m.version(p.split('==')[0]) == p.split('==')[1] for p in sys.argv[1:]) else 1)";
+    let installed = || {
+        Command::new("python3")
+            .args(["-c", check])
+            .args(PYTHON_TEST_TOOLS)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if installed() {
+        return Ok(());
+    }
+    install(
+        &format!("{} from PyPI (alert tests)", PYTHON_TEST_TOOLS.join(" ")),
+        || {
+            if which("python3").is_none() {
+                apt_install(&["python3", "python3-pip"])?;
+            } else if output("python3", &["-m", "pip", "--version"]).is_none() {
+                apt_install(&["python3-pip"])?;
+            }
+            let mut pip = Command::new("python3");
+            pip.args(["-m", "pip", "install", "--quiet"])
+                .args(PYTHON_TEST_TOOLS);
+            if status(pip).is_err() {
+                // Debian's own Python refuses pip outside a virtual environment (PEP 668);
+                // these two are test tools for this machine only.
+                let mut pip = Command::new("python3");
+                pip.args(["-m", "pip", "install", "--quiet", "--break-system-packages"])
+                    .args(PYTHON_TEST_TOOLS);
+                status(pip)?;
+            }
+            if installed() {
+                Ok(())
+            } else {
+                Err("pip finished, but python3 still cannot import them".into())
+            }
+        },
+    )
 }
 
 /// Where `cargo install` puts binaries.

@@ -4,6 +4,7 @@
 //! Std only, so that it compiles in seconds on a fresh machine before anything else.
 
 mod bench;
+mod bench_alerts;
 mod bench_page;
 mod bench_probes;
 mod bench_surge;
@@ -40,6 +41,8 @@ commands:
                   2,000 readers (N) opening the active incident's page within 60 s
                   (S), each making the requests the page makes: p99 latency, errors,
                   and whether the probes kept their schedule
+  bench alerts    seconds from the token endpoint breaking to the Teams message
+                  arriving, and how fast a backlog of 1,000 alerts drains
   bootstrap       only install what is missing
 ";
 
@@ -57,9 +60,11 @@ fn main() -> ExitCode {
             Some("probes") => bench_probes::bench(&rest[1..]),
             Some("page") => bench_page::bench_page(),
             Some("surge") => bench_surge::bench(&rest[1..]),
+            Some("alerts") => bench_alerts::bench(),
             _ => bench::bench()
                 .and_then(|()| bench_probes::bench(&[]))
-                .and_then(|()| bench_page::bench_page()),
+                .and_then(|()| bench_page::bench_page())
+                .and_then(|()| bench_alerts::bench()),
         },
         Some("bootstrap") => bootstrap::ensure(&root(), Needs::Everything),
         Some("help" | "--help" | "-h") => {

@@ -203,6 +203,40 @@ pub fn propagate(
     Ok(out)
 }
 
+/// Where each failing service's trouble starts, from the statuses shown (after
+/// [`propagate`]): the service itself when it fails on its own, or the service further
+/// along its `depends_on` whose failure it shows. The same rule as `propagate`'s reason:
+/// a service as bad as a failing dependency is taken to fail because of it, so one
+/// outage is told once, at its root. Services not failing are left out.
+pub fn root_causes(
+    services: &[Service],
+    shown: &HashMap<String, Status>,
+) -> Result<HashMap<String, String>, Vec<DependencyError>> {
+    let order = check_dependencies(services)?;
+    let mut roots: HashMap<String, String> = HashMap::new();
+    for i in order {
+        let service = &services[i];
+        let status = shown.get(&service.id).copied().unwrap_or(Status::Unknown);
+        if !status.is_failing() {
+            continue;
+        }
+        // The first listed dependency that is failing as badly; none can show worse,
+        // since a service shows at least as bad as what it depends on.
+        let root = service
+            .depends_on
+            .iter()
+            .filter(|dep| {
+                shown
+                    .get(dep.as_str())
+                    .is_some_and(|s| s.is_failing() && s.severity() >= status.severity())
+            })
+            .find_map(|dep| roots.get(dep.as_str()).cloned())
+            .unwrap_or_else(|| service.id.clone());
+        roots.insert(service.id.clone(), root);
+    }
+    Ok(roots)
+}
+
 fn because(source: &Service, status: Status) -> String {
     let state = match status {
         Status::MajorOutage => "down",
@@ -247,6 +281,48 @@ mod tests {
     }
 
     use Status::*;
+
+    #[test]
+    fn each_failure_is_traced_to_the_service_where_it_starts() {
+        let services = tis();
+        let all = |pairs: &[(&str, Status)]| -> HashMap<String, String> {
+            let shown: HashMap<String, Status> = propagate(&services, &own(pairs))
+                .unwrap()
+                .into_iter()
+                .map(|(id, (s, _))| (id, s))
+                .collect();
+            root_causes(&services, &shown).unwrap()
+        };
+        // Sign-in down: everything that needs it is down because of it, even where its
+        // own check fails too.
+        let roots = all(&[
+            ("sign-in", MajorOutage),
+            ("bulk-upload", MajorOutage),
+            ("admins-ui", Operational),
+            ("reference", Operational),
+        ]);
+        assert_eq!(roots["bulk-upload"], "sign-in");
+        assert_eq!(roots["admins-ui"], "sign-in");
+        assert_eq!(roots["sign-in"], "sign-in");
+        assert!(!roots.contains_key("reference"));
+        // Bulk upload down on its own while what it needs works, or worse than it.
+        let roots = all(&[
+            ("sign-in", Operational),
+            ("bulk-upload", MajorOutage),
+            ("admins-ui", Operational),
+            ("reference", Operational),
+        ]);
+        assert_eq!(roots.len(), 1);
+        assert_eq!(roots["bulk-upload"], "bulk-upload");
+        let roots = all(&[
+            ("sign-in", Degraded),
+            ("bulk-upload", MajorOutage),
+            ("admins-ui", Operational),
+            ("reference", Operational),
+        ]);
+        assert_eq!(roots["bulk-upload"], "bulk-upload");
+        assert_eq!(roots["admins-ui"], "sign-in");
+    }
 
     #[test]
     fn dependencies_come_first_in_the_order() {

@@ -3,6 +3,7 @@
 //! key times and validation. No I/O lives here, so everything is unit-testable.
 
 pub mod account;
+pub mod alert;
 pub mod deps;
 pub mod export;
 pub mod incident;

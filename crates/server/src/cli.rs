@@ -186,14 +186,16 @@ async fn dispatch(command: Command) -> Result<(), String> {
             let config =
                 Config::load_with(&config, Secrets::Required).map_err(|e| e.to_string())?;
             println!(
-                "{} is valid: {} services, {} probes.",
+                "{} is valid: {} services, {} probes, {} alert channels, {} alert rules.",
                 config.source,
                 config.services.len(),
                 config
                     .services
                     .iter()
                     .map(|s| s.probes.len())
-                    .sum::<usize>()
+                    .sum::<usize>(),
+                config.channels.len(),
+                config.alerts.len()
             );
             Ok(())
         }
@@ -434,6 +436,10 @@ async fn serve(
         state.clone(),
         shutdown_rx.clone(),
     ));
+    let deliverer = tokio::spawn(crate::alerts::deliver::run(
+        state.clone(),
+        shutdown_rx.clone(),
+    ));
     let app = crate::app(state, assets.clone());
     if assets.is_none() {
         tracing::warn!("no --assets given: only the API is served");
@@ -451,6 +457,8 @@ async fn serve(
     }
     // The prober's end drops the last sender, so the writer drains what is queued.
     let _ = writer.await;
+    // Sends under way finish (each within its timeout); the rest wait in the outbox.
+    let _ = deliverer.await;
     Ok(())
 }
 

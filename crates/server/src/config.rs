@@ -6,6 +6,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use tis_core::alert::ChannelKind;
+use tis_core::service::HumanDuration;
 use tis_core::{Probe, ProbeKind, Service};
 
 /// The demo config, with `${DEMO_ESTATE}` standing for the demo estate's address.
@@ -18,7 +20,114 @@ pub struct Config {
     pub source: String,
     pub server: ServerConfig,
     pub services: Vec<Service>,
+    /// The mail server email channels send through.
+    pub smtp: Option<SmtpConfig>,
+    /// Where alerts can go.
+    pub channels: Vec<ChannelConfig>,
+    /// Which services' alerts go to which channels.
+    pub alerts: Vec<AlertRule>,
 }
+
+/// `[smtp]`: the mail server that email channels send through.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    #[serde(default)]
+    pub tls: SmtpTls,
+    /// The sender, e.g. `TIS Status <tis-status@example.nhs.uk>`.
+    pub from: String,
+    /// Environment variables holding the sign-in, if the server wants one.
+    #[serde(default)]
+    pub username_env: Option<String>,
+    #[serde(default)]
+    pub password_env: Option<String>,
+}
+
+fn default_smtp_port() -> u16 {
+    587
+}
+
+/// How the connection to the mail server is protected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain text all the way: only for a relay on the same machine or network.
+    None,
+    /// Plain connection upgraded with STARTTLS (port 587).
+    #[default]
+    Starttls,
+    /// TLS from the start (port 465).
+    Tls,
+}
+
+/// `[[channel]]`: one place alerts can go. Secrets (URLs, signing keys) are read from the
+/// environment variables it names.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelConfig {
+    pub id: String,
+    pub kind: ChannelKind,
+    /// teams, slack, webhook: the variable holding the URL.
+    #[serde(default)]
+    pub url_env: Option<String>,
+    /// webhook: the variable holding the Standard Webhooks secret (`whsec_…`).
+    #[serde(default)]
+    pub secret_env: Option<String>,
+    /// email: who gets it.
+    #[serde(default)]
+    pub to: Vec<String>,
+}
+
+impl ChannelConfig {
+    /// The channel as staff see it: where it goes, never a secret.
+    pub fn info(&self) -> tis_core::alert::ChannelInfo {
+        let target = match self.kind {
+            ChannelKind::Email => self.to.join(", "),
+            ChannelKind::Log => "the server's log".into(),
+            _ => format!(
+                "the URL in {}",
+                self.url_env.as_deref().unwrap_or("(no url_env)")
+            ),
+        };
+        tis_core::alert::ChannelInfo {
+            id: self.id.clone(),
+            kind: self.kind,
+            target,
+        }
+    }
+}
+
+/// `[[alert]]`: the alerts of some services (or all) go to some channels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertRule {
+    pub channels: Vec<String>,
+    /// Service ids, groups already expanded; empty means every service.
+    pub services: Vec<String>,
+    /// How often to say again that a service is still down.
+    pub remind_every: Option<HumanDuration>,
+}
+
+impl AlertRule {
+    pub fn covers(&self, service: &str) -> bool {
+        self.services.is_empty() || self.services.iter().any(|s| s == service)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAlert {
+    pub(crate) channels: Vec<String>,
+    #[serde(default)]
+    pub(crate) services: Vec<String>,
+    #[serde(default)]
+    pub(crate) remind_every: Option<String>,
+}
+
+/// The shortest `remind_every`: more often is noise, not a reminder.
+pub const MIN_REMIND_EVERY: HumanDuration = HumanDuration::from_secs(10);
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -110,6 +219,12 @@ struct File {
     server: ServerConfig,
     #[serde(default)]
     service: Vec<RawService>,
+    #[serde(default)]
+    smtp: Option<SmtpConfig>,
+    #[serde(default)]
+    channel: Vec<ChannelConfig>,
+    #[serde(default)]
+    alert: Vec<RawAlert>,
 }
 
 /// A `[[service]]` as written, its probes not yet read: each probe is read on its own,
@@ -188,10 +303,12 @@ impl Config {
                 message: format!("cannot be read: {e}"),
             }],
         })?;
-        let is_set = |name: &str| {
-            secrets == Secrets::NotNeeded || std::env::var_os(name).is_some_and(|v| !v.is_empty())
+        let env = |name: &str| match secrets {
+            // Present, value not looked at.
+            Secrets::NotNeeded => Some(String::new()),
+            Secrets::Required => std::env::var(name).ok().filter(|v| !v.is_empty()),
         };
-        Config::parse_with(&source, &text, &is_set)
+        Config::parse_env(&source, &text, &env)
     }
 
     /// The built-in demo, probing the demo estate at `estate` (e.g. `http://127.0.0.1:4321`).
@@ -216,6 +333,17 @@ impl Config {
         text: &str,
         secret_is_set: &dyn Fn(&str) -> bool,
     ) -> Result<Config, ConfigError> {
+        Config::parse_env(source, text, &|name| secret_is_set(name).then(String::new))
+    }
+
+    /// Reads config text; `env` gives the value of an environment variable named as a
+    /// secret, `Some("")` meaning set but not to be looked at.
+    pub fn parse_env(
+        source: &str,
+        text: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let secret_is_set = |name: &str| env(name).is_some();
         let fail = |problems| ConfigError {
             source: source.to_string(),
             problems,
@@ -371,6 +499,16 @@ impl Config {
                 }
             }));
         }
+        let alerts = crate::alerts::config::check(
+            text,
+            &layout,
+            &services,
+            file.smtp.as_ref(),
+            &file.channel,
+            &file.alert,
+            env,
+            &mut problems,
+        );
         if !problems.is_empty() {
             return Err(fail(problems));
         }
@@ -379,6 +517,9 @@ impl Config {
             source: source.to_string(),
             server: file.server,
             services,
+            smtp: file.smtp,
+            channels: file.channel,
+            alerts,
         })
     }
 
@@ -397,10 +538,13 @@ fn line_of(text: &str, offset: usize) -> usize {
 
 /// Where the tables of a config file start and end, by line (0-based), so that a problem
 /// can point at the line of the field to fix.
-struct Layout {
+pub(crate) struct Layout {
     /// `[server]`'s lines.
     server: Option<std::ops::Range<usize>>,
     services: Vec<ServiceLines>,
+    smtp: Option<std::ops::Range<usize>>,
+    channels: Vec<std::ops::Range<usize>>,
+    alerts: Vec<std::ops::Range<usize>>,
 }
 
 struct ServiceLines {
@@ -415,6 +559,9 @@ impl Layout {
         let mut layout = Layout {
             server: None,
             services: Vec::new(),
+            smtp: None,
+            channels: Vec::new(),
+            alerts: Vec::new(),
         };
         // What the lines from here on belong to.
         enum In {
@@ -422,6 +569,9 @@ impl Layout {
             Server,
             Service,
             Probe,
+            Smtp,
+            Channel,
+            Alert,
         }
         let mut now = In::Nothing;
         for (i, line) in lines.iter().enumerate() {
@@ -444,6 +594,15 @@ impl Layout {
                 } else if header.starts_with("[server]") {
                     layout.server = Some(i..i + 1);
                     In::Server
+                } else if header.starts_with("[smtp]") {
+                    layout.smtp = Some(i..i + 1);
+                    In::Smtp
+                } else if header.starts_with("[[channel]]") {
+                    layout.channels.push(i..i + 1);
+                    In::Channel
+                } else if header.starts_with("[[alert]]") {
+                    layout.alerts.push(i..i + 1);
+                    In::Alert
                 } else {
                     In::Nothing
                 };
@@ -463,6 +622,21 @@ impl Layout {
                 }
                 In::Probe => {
                     if let Some(r) = layout.services.last_mut().and_then(|s| s.probes.last_mut()) {
+                        r.end = i + 1;
+                    }
+                }
+                In::Smtp => {
+                    if let Some(r) = &mut layout.smtp {
+                        r.end = i + 1;
+                    }
+                }
+                In::Channel => {
+                    if let Some(r) = layout.channels.last_mut() {
+                        r.end = i + 1;
+                    }
+                }
+                In::Alert => {
+                    if let Some(r) = layout.alerts.last_mut() {
                         r.end = i + 1;
                     }
                 }
@@ -501,6 +675,21 @@ impl Layout {
 
     fn server_field(&self, text: &str, field: &str) -> Option<usize> {
         Layout::find(text, self.server.as_ref()?, field)
+    }
+
+    /// The line of a field of `[smtp]`.
+    pub(crate) fn smtp_field(&self, text: &str, field: &str) -> Option<usize> {
+        Layout::find(text, self.smtp.as_ref()?, field)
+    }
+
+    /// The line of a field of the `n`th `[[channel]]` (0-based).
+    pub(crate) fn channel_field(&self, text: &str, n: usize, field: &str) -> Option<usize> {
+        Layout::find(text, self.channels.get(n)?, field)
+    }
+
+    /// The line of a field of the `n`th `[[alert]]` (0-based).
+    pub(crate) fn alert_field(&self, text: &str, n: usize, field: &str) -> Option<usize> {
+        Layout::find(text, self.alerts.get(n)?, field)
     }
 
     fn service_field(&self, text: &str, service: usize, field: &str) -> Option<usize> {
@@ -688,6 +877,50 @@ timeout = "1s"
         assert_eq!(err.problems.len(), 2, "{err}");
         assert_eq!(err.problems[0].line, Some(3));
         assert_eq!(err.problems[1].line, Some(2));
+    }
+
+    #[test]
+    fn alert_rules_name_services_by_id_or_group_and_secrets_are_checked() {
+        let text = format!(
+            "{ONE_SERVICE}\n[[channel]]\nid = \"ops-hook\"\nkind = \"webhook\"\nurl_env = \"HOOK_URL\"\nsecret_env = \"HOOK_SECRET\"\n\n[[alert]]\nchannels = [\"ops-hook\"]\nservices = [\"For admins\"]\nremind_every = \"30m\"\n"
+        );
+        let env = |url: &'static str, secret: &'static str| {
+            move |name: &str| match name {
+                "HOOK_URL" => Some(url.to_string()),
+                "HOOK_SECRET" => Some(secret.to_string()),
+                _ => None,
+            }
+        };
+        let config = Config::parse_env(
+            "tis.toml",
+            &text,
+            &env(
+                "https://hooks.example/x",
+                "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            ),
+        )
+        .unwrap();
+        assert_eq!(config.alerts[0].services, ["bulk-upload"]);
+        assert_eq!(
+            config.alerts[0].remind_every,
+            Some(HumanDuration::from_secs(1800))
+        );
+        let err = Config::parse_env(
+            "tis.toml",
+            &text,
+            &env("ftp://hooks.example/secret-path", "not-a-secret"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("HOOK_URL does not hold a usable URL: it starts with ftp"),
+            "{err}"
+        );
+        assert!(
+            !err.contains("secret-path"),
+            "the URL is a secret and never echoed: {err}"
+        );
+        assert!(err.contains("HOOK_SECRET must hold whsec_"), "{err}");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! serves the JSON API and the browser app.
 
 pub mod aggregates;
+pub mod alerts;
 pub mod api;
 pub mod assets;
 pub mod auth;
@@ -53,6 +54,8 @@ pub struct AppState {
     pub events: events::Events,
     /// Uptime rollups and latency series, recomputed once a minute.
     pub aggregates: aggregates::Aggregates,
+    /// Woken when messages are written to the outbox, so they go out at once.
+    pub outbox: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -70,6 +73,7 @@ impl AppState {
             changes: Arc::new(tokio::sync::Notify::new()),
             events: events::Events::new(),
             aggregates: aggregates::Aggregates::default(),
+            outbox: Arc::new(tokio::sync::Notify::new()),
         };
         let model = model::Model::load(&state, chrono::Utc::now()).await?;
         state.snapshots = Snapshots::new(model);

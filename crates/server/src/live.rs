@@ -110,45 +110,80 @@ pub async fn service_states(
         .collect())
 }
 
-/// How often the watcher looks at the snapshot; it only works when that has changed.
-const WATCH_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+/// How often the watcher looks at the snapshot; it only works when that has changed,
+/// or when the time-based alert rules are due a look. Looking costs one atomic read, and
+/// every tick of it is time between an outage found and the team told.
+const WATCH_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+/// How often the alert rules look even when nothing shown has changed: reminders,
+/// services not checked for three intervals, late incident updates.
+const LOOK_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Keeps a record of each service going into or out of trouble (see
 /// [`StatusChange::worth_keeping`]), from the statuses the snapshot shows readers, until
-/// `shutdown` turns true. Each change is stored and told to open pages.
+/// `shutdown` turns true. Each change is stored and told to open pages; the alert rules
+/// run in the same transaction, so every alert is in the outbox exactly when its cause
+/// is in the store.
 ///
 /// It starts from the last recorded status of each service, so a restart neither repeats
 /// an outage already recorded nor misses one that ended while the server was stopped.
 pub async fn record_changes(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-    let mut last: HashMap<String, Status> = match state.store.latest_status_changes().await {
-        Ok(changes) => changes.into_iter().map(|c| (c.service, c.to)).collect(),
+    let latest = match state.store.latest_status_changes().await {
+        Ok(changes) => changes,
         Err(e) => {
             tracing::error!(error = %e, "could not read the last status changes");
-            HashMap::new()
+            Vec::new()
         }
     };
+    let mut details: HashMap<String, String> = latest
+        .iter()
+        .filter(|c| c.to.is_failing() && !c.detail.is_empty())
+        .map(|c| (c.service.clone(), c.detail.clone()))
+        .collect();
+    let mut last: HashMap<String, Status> = latest.into_iter().map(|c| (c.service, c.to)).collect();
+    let watching_since = Utc::now();
     let mut seen_generation = 0;
+    let mut looked = tokio::time::Instant::now();
     loop {
         tokio::select! {
             _ = tokio::time::sleep(WATCH_EVERY) => {}
             _ = shutdown.changed() => return,
         }
         let snapshot = state.snapshots.current();
-        if snapshot.generation == seen_generation {
+        let fresh = snapshot.generation != seen_generation;
+        if !fresh && looked.elapsed() < LOOK_EVERY {
             continue;
         }
         seen_generation = snapshot.generation;
+        looked = tokio::time::Instant::now();
         let changes = changes_between(
             &mut last,
             &snapshot.model.services,
             snapshot.model.generated_at,
         );
-        if changes.is_empty() {
-            continue;
-        }
         let changes = with_details(&state, changes).await;
-        match state.store.add_status_changes(&changes).await {
-            Ok(()) => {
+        for c in &changes {
+            if c.to.is_failing() && !c.detail.is_empty() {
+                details.insert(c.service.clone(), c.detail.clone());
+            }
+        }
+        let model = snapshot.model.clone();
+        let config = state.config.clone();
+        let known = details.clone();
+        let decide: crate::store::AlertDecider = Box::new(move |memory| {
+            let view = crate::alerts::rules::View {
+                now: Utc::now(),
+                config: &config,
+                services: &model.services,
+                notices: &model.notices,
+                incidents: &model.incidents,
+                details: &known,
+                watching_since,
+                base_url: &model.page.url,
+            };
+            crate::alerts::outbox::plan(memory, &view)
+        });
+        match state.store.record_status_and_alerts(&changes, decide).await {
+            Ok(plan) => {
                 for c in &changes {
                     tracing::info!(
                         service = %c.service,
@@ -159,12 +194,21 @@ pub async fn record_changes(state: AppState, mut shutdown: tokio::sync::watch::R
                         "status changed"
                     );
                 }
-                state.events.publish(crate::events::Change {
-                    generation: snapshot.generation,
-                    parts: vec!["services"],
-                });
+                if !plan.messages.is_empty() {
+                    tracing::info!(
+                        messages = plan.messages.len(),
+                        "alerts written to the outbox"
+                    );
+                    state.outbox.notify_one();
+                }
+                if !changes.is_empty() {
+                    state.events.publish(crate::events::Change {
+                        generation: snapshot.generation,
+                        parts: vec!["services"],
+                    });
+                }
             }
-            Err(e) => tracing::error!(error = %e, "could not record status changes"),
+            Err(e) => tracing::error!(error = %e, "could not record status changes and alerts"),
         }
     }
 }

@@ -44,6 +44,7 @@ pub const TOKEN: &str = "token";
         (name = "incidents", description = "Incidents, their updates, reports and revisions"),
         (name = "accounts", description = "Signing in, accounts and API tokens"),
         (name = "probes", description = "Results pushed by standalone probers"),
+        (name = "alerts", description = "Team alerts: channels, what was sent, test alerts"),
         (name = "events", description = "Live notice of changes"),
         (name = "meta", description = "This document"),
     )

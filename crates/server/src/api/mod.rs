@@ -1,6 +1,7 @@
 //! `/api/v1`: the project's own JSON API.
 
 mod accounts;
+mod alerts;
 mod glossary;
 pub mod incidents;
 mod notices;
@@ -40,6 +41,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(incidents::router())
         .merge(glossary::router())
         .merge(probes::router())
+        .merge(alerts::router())
         .merge(crate::events::router())
         .fallback(|| async { AppError::NotFound("such API address".into()) })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

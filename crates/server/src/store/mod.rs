@@ -131,6 +131,46 @@ pub fn incident_of(
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// A message to send, written to the outbox in the same transaction as what caused it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxMessage {
+    /// Unique, and the same on every try, so receivers can drop repeats.
+    pub message_id: String,
+    /// What it is, e.g. `alert`; later kinds (subscriber email) sit beside it.
+    pub kind: String,
+    /// Where it goes: a `[[channel]]` id.
+    pub channel: String,
+    /// JSON of what to say.
+    pub payload: String,
+}
+
+/// A message in the outbox, with how its delivery is going.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxEntry {
+    pub id: i64,
+    pub message: OutboxMessage,
+    pub created_at: DateTime<Utc>,
+    /// Tries so far, the one under way included.
+    pub attempts: u32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub claimed_until: Option<DateTime<Utc>>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub gave_up_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+}
+
+/// What the alert rules decided in one look: what they now remember (`None`: as before)
+/// and the messages to send.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AlertPlan {
+    pub memory: Option<String>,
+    pub messages: Vec<OutboxMessage>,
+}
+
+/// The alert rules, run inside the write transaction on what they last remembered (JSON,
+/// `None` the first time), so that deciding and recording are one step.
+pub type AlertDecider = Box<dyn FnOnce(Option<String>) -> AlertPlan + Send>;
+
 /// A sign-in session to keep. Only the hash of its id is stored, so a copy of the database
 /// cannot be used to take over a session.
 #[derive(Debug, Clone)]
@@ -199,6 +239,45 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<StatusChange>>;
     /// The newest status change of each service that has one.
     async fn latest_status_changes(&self) -> Result<Vec<StatusChange>>;
+
+    // ---- alerts and the outbox ----
+
+    /// Keeps status changes, runs the alert rules on what they remember, and keeps what
+    /// they decide (memory and outbox messages): all in one transaction, so an alert is
+    /// written exactly when its cause is. Returns the plan.
+    async fn record_status_and_alerts(
+        &self,
+        changes: &[StatusChange],
+        decide: AlertDecider,
+    ) -> Result<AlertPlan>;
+    /// Puts messages in the outbox that a person asked for (a test alert), with an audit
+    /// log line, in one transaction.
+    async fn enqueue_messages(&self, messages: &[OutboxMessage], change: Change<'_>) -> Result<()>;
+    /// Takes up to `limit` messages that are due and held by no sender, holding each
+    /// until `now + lease` and counting the try.
+    async fn claim_outbox(
+        &self,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<OutboxEntry>>;
+    /// The channel took the message.
+    async fn outbox_delivered(&self, id: i64, at: DateTime<Utc>) -> Result<()>;
+    /// The try failed with `error`; try again at `retry_at`, or give up when `None`.
+    async fn outbox_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Lets go of every message held by a sender; returns how many. Only for a store that
+    /// one server owns, at start-up: any sender then is a process that has died.
+    async fn release_outbox_claims(&self) -> Result<u64>;
+    /// When the next message not yet delivered falls due, if any.
+    async fn outbox_next_due(&self) -> Result<Option<DateTime<Utc>>>;
+    /// The newest messages, newest first, at most `limit`.
+    async fn outbox(&self, limit: u32) -> Result<Vec<OutboxEntry>>;
 
     async fn save_rollups(&self, days: &[DailyUptime]) -> Result<()>;
     /// Stored rollups of `service` for days in `[from, to]`, oldest first.

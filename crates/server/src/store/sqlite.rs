@@ -27,6 +27,9 @@ mod glossary;
 // Status changes, kept for incident timelines.
 #[path = "sqlite_status.rs"]
 mod status;
+// The outbox and what the alert rules remember.
+#[path = "sqlite_alerts.rs"]
+mod alerts;
 // The export file, written and read whole.
 #[path = "sqlite_export.rs"]
 mod export;
@@ -470,6 +473,70 @@ impl Store for SqliteStore {
 
     async fn latest_status_changes(&self) -> Result<Vec<tis_core::StatusChange>> {
         self.select_latest_status_changes().await
+    }
+
+    async fn record_status_and_alerts(
+        &self,
+        changes: &[tis_core::StatusChange],
+        decide: super::AlertDecider,
+    ) -> Result<super::AlertPlan> {
+        self.write_status_and_alerts(changes, decide).await
+    }
+
+    async fn enqueue_messages(
+        &self,
+        messages: &[super::OutboxMessage],
+        change: Change<'_>,
+    ) -> Result<()> {
+        let mut tx = self.write().await?;
+        for m in messages {
+            alerts::insert_message(&mut tx, m, change.at).await?;
+            audit(
+                &mut tx,
+                &change,
+                "outbox.enqueue",
+                &format!("channel/{}", m.channel),
+                &m.kind,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn claim_outbox(
+        &self,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<super::OutboxEntry>> {
+        self.claim_due(now, lease, limit).await
+    }
+
+    async fn outbox_delivered(&self, id: i64, at: DateTime<Utc>) -> Result<()> {
+        self.mark_delivered(id, at).await
+    }
+
+    async fn outbox_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.mark_failed(id, error, retry_at, at).await
+    }
+
+    async fn release_outbox_claims(&self) -> Result<u64> {
+        self.release_claims().await
+    }
+
+    async fn outbox_next_due(&self) -> Result<Option<DateTime<Utc>>> {
+        self.next_due().await
+    }
+
+    async fn outbox(&self, limit: u32) -> Result<Vec<super::OutboxEntry>> {
+        self.newest_messages(limit).await
     }
 
     async fn export(&self) -> Result<Export> {

@@ -81,6 +81,8 @@ async fn every_endpoint_of_the_api_is_in_the_document() {
         ("post", "/api/v1/session"),
         ("delete", "/api/v1/session"),
         ("post", "/api/v1/probe-results"),
+        ("get", "/api/v1/alerts"),
+        ("post", "/api/v1/alerts/test"),
         ("get", "/api/v1/events"),
         ("get", "/api/v1/openapi.json"),
     ];

@@ -68,10 +68,20 @@ impl Server {
     }
 
     fn spawn(extra: &[&str], data: &Path) -> Server {
+        Self::spawn_env(extra, data, &[])
+    }
+
+    /// `serve --config FILE` with environment variables set (channel URLs, secrets).
+    pub async fn start_env(config: &Path, data: &Path, env: &[(&str, &str)]) -> Server {
+        Self::spawn_env(&["--config", config.to_str().unwrap()], data, env)
+    }
+
+    fn spawn_env(extra: &[&str], data: &Path, env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_tis-status"))
             .arg("serve")
             .args(extra)
             .args(["--listen", "127.0.0.1:0", "--data", data.to_str().unwrap()])
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -123,6 +133,14 @@ impl Drop for Server {
 }
 
 impl Server {
+    /// Kills the server at once (SIGKILL), as a crash or an OOM killer would: no
+    /// shutdown code runs.
+    pub fn kill_hard(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::mem::forget(self);
+    }
+
     /// `serve` with extra arguments, e.g. `["--assets", dir]`; no `--config` means the demo.
     pub async fn start_with(extra: &[&str], data: &Path) -> Server {
         Self::spawn(extra, data)

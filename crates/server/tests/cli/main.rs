@@ -2,6 +2,7 @@
 //! temporary directory, and real HTTP between the prober and targets on 127.0.0.1.
 
 mod accounts;
+mod alerts;
 mod demo;
 mod helpers;
 mod http;

@@ -1,0 +1,1017 @@
+//! The alert rules, as a pure function: from what the services show now and what was
+//! told before, the alerts to send. One alert per root cause (the dependency rule of
+//! `tis_core::deps`), reminders while down, recovery with how long it lasted, "we cannot
+//! see" after three intervals without a check, silence during planned work, and chasing
+//! incident updates that were promised and not posted.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use tis_core::alert::{Alert, AlertFact, AlertKind, AlertLink};
+use tis_core::time::{format_duration, uk_date_time, uk_time, zone_label};
+use tis_core::{Incident, IncidentStatus, Notice, NoticeKind, ServiceState, Status};
+
+use crate::config::{AlertRule, Config};
+
+/// What the rules remember between looks; kept in the store beside the outbox.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Memory {
+    /// Alerts told and not yet over, by the id of the service where the trouble starts.
+    #[serde(default)]
+    pub open: BTreeMap<String, Open>,
+    /// Services we have said we cannot see.
+    #[serde(default)]
+    pub unseen: BTreeSet<String>,
+    /// Late incident updates already chased, by `incident@promised time`.
+    #[serde(default)]
+    pub chased: BTreeMap<String, Chase>,
+    /// Services failing on their own, held back since when (see [`hold_for`]).
+    #[serde(default)]
+    pub held: BTreeMap<String, DateTime<Utc>>,
+}
+
+/// An outage the team has been told of.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Open {
+    pub status: Status,
+    pub since: DateTime<Utc>,
+    /// Ids of the services affected because of it, as last told.
+    pub affected: Vec<String>,
+    /// When each rule (by its place in the config) last heard of it.
+    #[serde(default)]
+    pub told: BTreeMap<usize, DateTime<Utc>>,
+}
+
+/// A late update that has been chased.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Chase {
+    #[serde(default)]
+    pub told: BTreeMap<usize, DateTime<Utc>>,
+}
+
+/// Everything the rules look at.
+pub struct View<'a> {
+    pub now: DateTime<Utc>,
+    pub config: &'a Config,
+    /// Each service as readers see it now.
+    pub services: &'a [ServiceState],
+    pub notices: &'a [Notice],
+    pub incidents: &'a [Incident],
+    /// What each service's newest failing check said ("connect: connection refused").
+    pub details: &'a HashMap<String, String>,
+    /// When this server began watching: a service never checked since counts from here.
+    pub watching_since: DateTime<Utc>,
+    /// The public address of this server, for links.
+    pub base_url: &'a str,
+}
+
+/// An alert and the channels it goes to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing {
+    pub alert: Alert,
+    pub channels: Vec<String>,
+}
+
+/// How long after planned work ends an outage is said to have outlasted it.
+const WORK_ENDED_WITHIN: i64 = 15;
+
+/// The alerts to send now, and what to remember.
+pub fn decide(mut memory: Memory, view: &View) -> (Memory, Vec<Outgoing>) {
+    let mut out = Vec::new();
+    let now = view.now;
+    let shown: HashMap<String, Status> = view
+        .services
+        .iter()
+        .map(|s| (s.id.clone(), s.status))
+        .collect();
+    let roots = tis_core::deps::root_causes(&view.config.services, &shown).unwrap_or_default();
+    let state = |id: &str| view.services.iter().find(|s| s.id == id);
+
+    // Outages, one per root cause, in config order.
+    let mut current: Vec<(&str, Vec<String>)> = Vec::new();
+    for s in &view.config.services {
+        if roots.get(&s.id) != Some(&s.id) || needs_work_under_way(view, &s.id, &shown) {
+            continue;
+        }
+        let affected = view
+            .config
+            .services
+            .iter()
+            .filter(|d| d.id != s.id && roots.get(&d.id) == Some(&s.id))
+            .map(|d| d.id.clone())
+            .collect();
+        current.push((&s.id, affected));
+    }
+    memory
+        .held
+        .retain(|id, _| current.iter().any(|(root, _)| root == id));
+    for (id, affected) in current {
+        let status = shown[id];
+        let services: Vec<&str> = std::iter::once(id)
+            .chain(affected.iter().map(String::as_str))
+            .collect();
+        match memory.open.get_mut(id) {
+            None if {
+                let first = *memory.held.entry(id.to_string()).or_insert(now);
+                now - first < hold_for(view.config, id)
+            } =>
+            {
+                continue;
+            }
+            None => {
+                memory.held.remove(id);
+                let since = state(id).and_then(|s| s.last_checked).unwrap_or(now);
+                let mut alert = outage(view, AlertKind::Down, id, status, since, &affected);
+                if let Some(work) = work_just_ended(view, id) {
+                    alert.summary = format!("{work} {}", alert.summary);
+                }
+                let channels = channels_for(&view.config.alerts, &services);
+                let told = rules_for(&view.config.alerts, &services)
+                    .map(|i| (i, now))
+                    .collect();
+                out.push(Outgoing { alert, channels });
+                memory.open.insert(
+                    id.to_string(),
+                    Open {
+                        status,
+                        since,
+                        affected,
+                        told,
+                    },
+                );
+            }
+            Some(open) if open.status != status => {
+                // Worse or better, but still failing: a new state to tell of.
+                let alert = outage(view, AlertKind::Down, id, status, open.since, &affected);
+                out.push(Outgoing {
+                    alert,
+                    channels: channels_for(&view.config.alerts, &services),
+                });
+                open.status = status;
+                open.affected = affected.clone();
+                for i in rules_for(&view.config.alerts, &services) {
+                    open.told.insert(i, now);
+                }
+            }
+            Some(open) => {
+                open.affected = affected.clone();
+                for i in rules_for(&view.config.alerts, &services).collect::<Vec<_>>() {
+                    let rule = &view.config.alerts[i];
+                    let Some(every) = rule.remind_every else {
+                        continue;
+                    };
+                    let last = open.told.get(&i).copied().unwrap_or(open.since);
+                    if now - last >= every.as_chrono() {
+                        let alert = outage(
+                            view,
+                            AlertKind::Reminder,
+                            id,
+                            status,
+                            open.since,
+                            &open.affected,
+                        );
+                        out.push(Outgoing {
+                            alert,
+                            channels: rule.channels.clone(),
+                        });
+                        open.told.insert(i, now);
+                    }
+                }
+            }
+        }
+    }
+    // Outages over, or now part of another's.
+    let ended: Vec<String> = memory
+        .open
+        .keys()
+        .filter(|id| roots.get(*id) != Some(*id) || needs_work_under_way(view, id, &shown))
+        .cloned()
+        .collect();
+    for id in ended {
+        if !view.config.services.iter().any(|s| s.id == id) {
+            // Gone from the config: nothing will ever say it recovered.
+            memory.open.remove(&id);
+            continue;
+        }
+        match shown.get(&id).copied().unwrap_or(Status::Unknown) {
+            // No data is no news: neither recovered nor still down.
+            Status::Unknown => continue,
+            Status::Operational => {
+                let open = memory.open.remove(&id).expect("listed from the map");
+                let services: Vec<&str> = std::iter::once(id.as_str())
+                    .chain(open.affected.iter().map(String::as_str))
+                    .collect();
+                out.push(Outgoing {
+                    alert: recovered(view, &id, &open),
+                    channels: channels_for(&view.config.alerts, &services),
+                });
+            }
+            // In planned work, or failing because of something else now, whose alert
+            // names it: nothing more to say of it alone.
+            _ => {
+                memory.open.remove(&id);
+            }
+        }
+    }
+
+    // Services no check has reached for three intervals.
+    let mut unseen = Vec::new();
+    for s in view.services {
+        let blind = s.status == Status::Unknown && {
+            let every = interval_of(view.config, &s.id);
+            let last = s.last_checked.unwrap_or(view.watching_since);
+            every > Duration::zero() && now - last >= every * 3
+        };
+        if blind {
+            if memory.unseen.insert(s.id.clone()) {
+                unseen.push(s);
+            }
+        } else {
+            memory.unseen.remove(&s.id);
+        }
+    }
+    if !unseen.is_empty() {
+        let ids: Vec<&str> = unseen.iter().map(|s| s.id.as_str()).collect();
+        out.push(Outgoing {
+            alert: cannot_see(view, &unseen),
+            channels: channels_for(&view.config.alerts, &ids),
+        });
+    }
+
+    // Promised incident updates that are late.
+    let mut overdue = BTreeSet::new();
+    for incident in view.incidents {
+        let Some(due) = incident.next_update_at else {
+            continue;
+        };
+        if incident.status == IncidentStatus::Resolved || incident.resolved_at.is_some() {
+            continue;
+        }
+        if due > now {
+            continue;
+        }
+        let key = format!("{}@{}", incident.id, due.timestamp());
+        overdue.insert(key.clone());
+        let services: Vec<&str> = incident
+            .affected
+            .iter()
+            .map(|a| a.service.as_str())
+            .collect();
+        let rules: Vec<usize> = if services.is_empty() {
+            (0..view.config.alerts.len()).collect()
+        } else {
+            rules_for(&view.config.alerts, &services).collect()
+        };
+        let chase = memory.chased.entry(key).or_insert_with(|| Chase {
+            told: BTreeMap::new(),
+        });
+        let mut channels = Vec::new();
+        for i in rules {
+            let rule = &view.config.alerts[i];
+            let due_again = match (chase.told.get(&i), rule.remind_every) {
+                (None, _) => true,
+                (Some(last), Some(every)) => now - *last >= every.as_chrono(),
+                (Some(_), None) => false,
+            };
+            if due_again {
+                chase.told.insert(i, now);
+                for c in &rule.channels {
+                    if !channels.contains(c) {
+                        channels.push(c.clone());
+                    }
+                }
+            }
+        }
+        if !channels.is_empty() {
+            out.push(Outgoing {
+                alert: update_due(view, incident, due),
+                channels,
+            });
+        }
+    }
+    memory.chased.retain(|key, _| overdue.contains(key));
+    out.retain(|o| !o.channels.is_empty());
+    (memory, out)
+}
+
+/// How long a service that fails on its own is held back before it is told of: long
+/// enough for what it depends on to be found failing too (each probe's `fail_after`
+/// runs and its timeout), so that the team gets one alert at the root instead of one
+/// from each service that happened to be checked first. Nothing for a service that
+/// depends on nothing.
+fn hold_for(config: &Config, id: &str) -> Duration {
+    let mut longest = Duration::zero();
+    let mut seen = BTreeSet::new();
+    let mut next: Vec<&str> = vec![id];
+    while let Some(id) = next.pop() {
+        let Some(s) = config.services.iter().find(|s| s.id == id) else {
+            continue;
+        };
+        for dep in &s.depends_on {
+            if !seen.insert(dep.as_str()) {
+                continue;
+            }
+            next.push(dep);
+            if let Some(d) = config.services.iter().find(|s| &s.id == dep) {
+                for p in &d.probes {
+                    let takes =
+                        p.interval.as_chrono() * p.fail_after.max(1) as i32 + p.timeout.as_chrono();
+                    longest = longest.max(takes);
+                }
+            }
+        }
+    }
+    longest
+}
+
+/// Whether `id` needs (directly or further along) a service in planned work: its
+/// failure then most likely comes from the work, which the team already knows of.
+fn needs_work_under_way(view: &View, id: &str, shown: &HashMap<String, Status>) -> bool {
+    let mut seen = BTreeSet::new();
+    let mut next = vec![id.to_string()];
+    while let Some(id) = next.pop() {
+        let Some(s) = view.config.services.iter().find(|s| s.id == id) else {
+            continue;
+        };
+        for dep in &s.depends_on {
+            if shown.get(dep) == Some(&Status::Maintenance) {
+                return true;
+            }
+            if seen.insert(dep.clone()) {
+                next.push(dep.clone());
+            }
+        }
+    }
+    false
+}
+
+/// "The planned work "Database upgrade" ended at 10:30am GMT, and Sign-in is still
+/// down." when planned work on `id` ended a short while ago.
+fn work_just_ended(view: &View, id: &str) -> Option<String> {
+    view.notices
+        .iter()
+        .filter(|n| n.published && n.kind == NoticeKind::PlannedMaintenance)
+        .filter(|n| n.services.is_empty() || n.services.iter().any(|s| s == id))
+        .filter_map(|n| Some((n, n.ends_at?)))
+        .filter(|(_, end)| {
+            *end <= view.now && view.now - *end <= Duration::minutes(WORK_ENDED_WITHIN)
+        })
+        .max_by_key(|(_, end)| *end)
+        .map(|(n, end)| {
+            format!(
+                "The planned work \"{}\" ended at {} {}, and {} is still not working.",
+                n.title,
+                uk_time(end),
+                zone_label(end),
+                name_of(view.config, id)
+            )
+        })
+}
+
+/// The rules (by place) that cover any of `services`.
+fn rules_for<'a>(
+    rules: &'a [AlertRule],
+    services: &'a [&'a str],
+) -> impl Iterator<Item = usize> + 'a {
+    rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| services.iter().any(|s| r.covers(s)))
+        .map(|(i, _)| i)
+}
+
+/// Every channel of the rules that cover any of `services`, each once, in config order.
+fn channels_for(rules: &[AlertRule], services: &[&str]) -> Vec<String> {
+    let mut channels: Vec<String> = Vec::new();
+    for i in rules_for(rules, services) {
+        for c in &rules[i].channels {
+            if !channels.contains(c) {
+                channels.push(c.clone());
+            }
+        }
+    }
+    channels
+}
+
+fn name_of<'a>(config: &'a Config, id: &'a str) -> &'a str {
+    config
+        .services
+        .iter()
+        .find(|s| s.id == id)
+        .map_or(id, |s| s.name.as_str())
+}
+
+/// The longest interval of a service's probes.
+fn interval_of(config: &Config, id: &str) -> Duration {
+    config
+        .services
+        .iter()
+        .find(|s| s.id == id)
+        .and_then(|s| s.probes.iter().map(|p| p.interval.as_chrono()).max())
+        .unwrap_or_default()
+}
+
+/// "down", "partly down", "slow".
+fn state_words(status: Status) -> &'static str {
+    match status {
+        Status::MajorOutage => "down",
+        Status::PartialOutage => "partly down",
+        Status::Degraded => "slow",
+        Status::Maintenance => "in planned maintenance",
+        Status::Unknown => "not known",
+        Status::Operational => "working",
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// How long, in words, with less than a minute said so.
+fn lasted(from: DateTime<Utc>, to: DateTime<Utc>) -> String {
+    let minutes = (to - from).num_minutes();
+    if minutes < 1 {
+        "less than a minute".into()
+    } else {
+        format_duration(minutes)
+    }
+}
+
+fn links(view: &View, service: Option<&str>) -> Vec<AlertLink> {
+    let base = view.base_url.trim_end_matches('/');
+    let public = match service {
+        Some(id) => format!("{base}/services/{id}"),
+        None => format!("{base}/"),
+    };
+    vec![
+        AlertLink {
+            label: "Public status page".into(),
+            url: public,
+        },
+        AlertLink {
+            label: "Staff page".into(),
+            url: format!("{base}/manage/alerts"),
+        },
+    ]
+}
+
+fn fact(label: &str, value: impl Into<String>) -> AlertFact {
+    AlertFact {
+        label: label.into(),
+        value: value.into(),
+    }
+}
+
+/// A service down (or slow), told first or again.
+fn outage(
+    view: &View,
+    kind: AlertKind,
+    id: &str,
+    status: Status,
+    since: DateTime<Utc>,
+    affected: &[String],
+) -> Alert {
+    let name = name_of(view.config, id);
+    let words = state_words(status);
+    let names: Vec<String> = affected
+        .iter()
+        .map(|a| name_of(view.config, a).to_string())
+        .collect();
+    let kind = match (kind, status) {
+        (AlertKind::Down, Status::Degraded) => AlertKind::Degraded,
+        (kind, _) => kind,
+    };
+    let title = match kind {
+        AlertKind::Reminder => format!("{name} is still {words}"),
+        _ => format!("{name} is {words}"),
+    };
+    let because = if names.is_empty() {
+        "No other service is affected because of it.".to_string()
+    } else {
+        format!(
+            "{} {} affected because of it: {}.",
+            plural(names.len(), "service", "services"),
+            if names.len() == 1 { "is" } else { "are" },
+            names.join(", ")
+        )
+    };
+    let summary = match kind {
+        AlertKind::Reminder => format!(
+            "It has been {words} for {}, since {}. {because}",
+            lasted(since, view.now),
+            uk_date_time(since)
+        ),
+        _ => because,
+    };
+    let mut facts = vec![
+        fact("Status", status.label()),
+        fact("Since", uk_date_time(since)),
+    ];
+    if let Some(detail) = view.details.get(id).filter(|d| !d.is_empty()) {
+        facts.push(fact("What the check said", detail.clone()));
+    }
+    if !names.is_empty() {
+        facts.push(fact("Affected", names.join(", ")));
+    }
+    Alert {
+        kind,
+        title,
+        summary,
+        facts,
+        affected: names,
+        services: std::iter::once(id.to_string())
+            .chain(affected.iter().cloned())
+            .collect(),
+        links: links(view, Some(id)),
+        at: view.now,
+    }
+}
+
+fn recovered(view: &View, id: &str, open: &Open) -> Alert {
+    let name = name_of(view.config, id);
+    let names: Vec<String> = open
+        .affected
+        .iter()
+        .map(|a| name_of(view.config, a).to_string())
+        .collect();
+    let mut summary = format!(
+        "It was {} for {}, from {} to {}.",
+        state_words(open.status),
+        lasted(open.since, view.now),
+        uk_date_time(open.since),
+        uk_time(view.now)
+    );
+    if !names.is_empty() {
+        summary.push_str(&format!(
+            " {} affected because of it: {}.",
+            plural(names.len(), "service was", "services were"),
+            names.join(", ")
+        ));
+    }
+    Alert {
+        kind: AlertKind::Recovered,
+        title: format!("{name} is working again"),
+        summary,
+        facts: vec![
+            fact("Down for", lasted(open.since, view.now)),
+            fact("Since", uk_date_time(open.since)),
+            fact("Back at", uk_date_time(view.now)),
+        ],
+        affected: names,
+        services: std::iter::once(id.to_string())
+            .chain(open.affected.iter().cloned())
+            .collect(),
+        links: links(view, Some(id)),
+        at: view.now,
+    }
+}
+
+fn cannot_see(view: &View, unseen: &[&ServiceState]) -> Alert {
+    let names: Vec<String> = unseen.iter().map(|s| s.name.clone()).collect();
+    let last = unseen.iter().filter_map(|s| s.last_checked).max();
+    let since = match last {
+        Some(at) => format!("no check since {}", uk_date_time(at)),
+        None => format!(
+            "no check since this server started at {}",
+            uk_date_time(view.watching_since)
+        ),
+    };
+    let title = match names.as_slice() {
+        [one] => format!("We cannot see {one}: {since}"),
+        _ => format!("We cannot see {} services: {since}", names.len()),
+    };
+    Alert {
+        kind: AlertKind::CannotSee,
+        title,
+        summary: format!(
+            "No probe result has come in for three intervals, so we cannot tell whether {} working. Check that the probes are running.",
+            if names.len() == 1 {
+                "it is"
+            } else {
+                "they are"
+            }
+        ),
+        facts: vec![fact("Services", names.join(", "))],
+        affected: Vec::new(),
+        services: unseen.iter().map(|s| s.id.clone()).collect(),
+        links: links(
+            view,
+            match unseen {
+                [one] => Some(one.id.as_str()),
+                _ => None,
+            },
+        ),
+        at: view.now,
+    }
+}
+
+fn update_due(view: &View, incident: &Incident, due: DateTime<Utc>) -> Alert {
+    let late = lasted(due, view.now);
+    let late = if late == "less than a minute" {
+        "just now".to_string()
+    } else {
+        format!("{late} ago")
+    };
+    let base = view.base_url.trim_end_matches('/');
+    Alert {
+        kind: AlertKind::UpdateDue,
+        title: format!("Update due {late} on \"{}\"", incident.title),
+        summary: format!(
+            "Users were promised the next update at {} {}. Post one, even to say there is no news, so they know someone is on it.",
+            uk_time(due),
+            zone_label(due)
+        ),
+        facts: vec![
+            fact("Promised for", uk_date_time(due)),
+            fact("Incident status", incident.status.label()),
+        ],
+        affected: Vec::new(),
+        services: incident
+            .affected
+            .iter()
+            .map(|a| a.service.clone())
+            .collect(),
+        links: vec![
+            AlertLink {
+                label: "Post an update".into(),
+                url: format!("{base}/manage/incidents/{}", incident.id),
+            },
+            AlertLink {
+                label: "Public incident page".into(),
+                url: format!("{base}/incidents/{}", incident.id),
+            },
+        ],
+        at: view.now,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CONFIG: &str = r#"
+[[channel]]
+id = "team"
+kind = "log"
+[[channel]]
+id = "uploads"
+kind = "log"
+
+[[alert]]
+channels = ["team"]
+remind_every = "30m"
+
+[[alert]]
+channels = ["uploads"]
+services = ["bulk-upload"]
+
+[[service]]
+id = "sign-in"
+name = "Sign-in"
+group = "Sign-in"
+description = "Sign in to TIS."
+[[service.probe]]
+kind = "tcp"
+host = "127.0.0.1"
+port = 1
+interval = "10s"
+timeout = "1s"
+
+[[service]]
+id = "bulk-upload"
+name = "Bulk upload"
+group = "For admins"
+description = "Upload spreadsheets."
+depends_on = ["sign-in"]
+[[service.probe]]
+kind = "tcp"
+host = "127.0.0.1"
+port = 1
+interval = "10s"
+timeout = "1s"
+
+[[service]]
+id = "form-r"
+name = "Form R"
+group = "For trainees"
+description = "Fill in Form R."
+depends_on = ["sign-in"]
+[[service.probe]]
+kind = "tcp"
+host = "127.0.0.1"
+port = 1
+interval = "10s"
+timeout = "1s"
+"#;
+
+    fn config() -> Config {
+        Config::parse("test.toml", CONFIG).expect("test config is valid")
+    }
+
+    fn states(config: &Config, statuses: &[Status], at: DateTime<Utc>) -> Vec<ServiceState> {
+        config
+            .services
+            .iter()
+            .zip(statuses)
+            .map(|(s, status)| ServiceState {
+                id: s.id.clone(),
+                name: s.name.clone(),
+                description: String::new(),
+                group: s.group.clone(),
+                position: 0,
+                depends_on: s.depends_on.clone(),
+                status: *status,
+                reason: None,
+                last_checked: Some(at),
+            })
+            .collect()
+    }
+
+    struct World {
+        config: Config,
+        memory: Memory,
+        notices: Vec<Notice>,
+        incidents: Vec<Incident>,
+        start: DateTime<Utc>,
+    }
+
+    impl World {
+        fn new() -> World {
+            World {
+                config: config(),
+                memory: Memory::default(),
+                notices: Vec::new(),
+                incidents: Vec::new(),
+                start: "2026-12-01T10:00:00Z".parse().unwrap(),
+            }
+        }
+
+        /// One look, `minutes` after the start, with the services showing `statuses`.
+        fn look(&mut self, minutes: i64, statuses: &[Status]) -> Vec<Outgoing> {
+            let now = self.start + Duration::minutes(minutes);
+            let services = states(&self.config, statuses, now);
+            let details = HashMap::from([(
+                "sign-in".to_string(),
+                "connect: connection refused".to_string(),
+            )]);
+            let view = View {
+                now,
+                config: &self.config,
+                services: &services,
+                notices: &self.notices,
+                incidents: &self.incidents,
+                details: &details,
+                watching_since: self.start,
+                base_url: "https://status.example",
+            };
+            let (memory, out) = decide(std::mem::take(&mut self.memory), &view);
+            self.memory = memory;
+            out
+        }
+    }
+
+    use Status::*;
+
+    #[test]
+    fn one_alert_for_a_root_cause_then_reminders_then_recovery() {
+        let mut w = World::new();
+        assert!(
+            w.look(0, &[Operational, Operational, Operational])
+                .is_empty()
+        );
+        let out = w.look(1, &[MajorOutage, MajorOutage, MajorOutage]);
+        assert_eq!(out.len(), 1, "{out:#?}");
+        let alert = &out[0].alert;
+        assert_eq!(alert.title, "Sign-in is down");
+        assert_eq!(
+            alert.summary,
+            "2 services are affected because of it: Bulk upload, Form R."
+        );
+        assert!(
+            alert
+                .facts
+                .iter()
+                .any(|f| f.value.contains("connection refused"))
+        );
+        assert_eq!(
+            out[0].channels,
+            ["team", "uploads"],
+            "uploads hears: bulk upload is affected"
+        );
+        assert!(
+            w.look(2, &[MajorOutage, MajorOutage, MajorOutage])
+                .is_empty()
+        );
+        // Reminders on the team's rule only, every 30 minutes.
+        let out = w.look(31, &[MajorOutage, MajorOutage, MajorOutage]);
+        assert_eq!(out.len(), 1, "{out:#?}");
+        assert_eq!(out[0].alert.kind, AlertKind::Reminder);
+        assert_eq!(out[0].alert.title, "Sign-in is still down");
+        assert!(
+            out[0]
+                .alert
+                .summary
+                .starts_with("It has been down for 30 minutes")
+        );
+        assert_eq!(out[0].channels, ["team"]);
+        assert!(
+            w.look(45, &[MajorOutage, MajorOutage, MajorOutage])
+                .is_empty()
+        );
+        assert_eq!(
+            w.look(61, &[MajorOutage, MajorOutage, MajorOutage]).len(),
+            1
+        );
+        let out = w.look(70, &[Operational, Operational, Operational]);
+        assert_eq!(out.len(), 1, "{out:#?}");
+        assert_eq!(out[0].alert.kind, AlertKind::Recovered);
+        assert_eq!(out[0].alert.title, "Sign-in is working again");
+        assert!(
+            out[0]
+                .alert
+                .summary
+                .starts_with("It was down for 1 hour 9 minutes"),
+            "{}",
+            out[0].alert.summary
+        );
+        assert!(
+            w.look(71, &[Operational, Operational, Operational])
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_dependent_failing_on_its_own_gets_its_own_alert() {
+        let mut w = World::new();
+        w.look(0, &[Operational, Operational, Operational]);
+        // Held back until Sign-in has had time to be found failing too.
+        assert!(
+            w.look(1, &[Operational, MajorOutage, Operational])
+                .is_empty()
+        );
+        let out = w.look(2, &[Operational, MajorOutage, Operational]);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].alert.title, "Bulk upload is down");
+        assert_eq!(out[0].channels, ["team", "uploads"]);
+        // Sign-in fails too: its alert names Bulk upload; Bulk upload's own is folded in.
+        let out = w.look(3, &[MajorOutage, MajorOutage, MajorOutage]);
+        assert_eq!(out.len(), 1, "{out:#?}");
+        assert_eq!(out[0].alert.title, "Sign-in is down");
+        assert_eq!(out[0].alert.affected, ["Bulk upload", "Form R"]);
+    }
+
+    #[test]
+    fn a_dependent_checked_before_its_root_is_folded_into_the_root_alert() {
+        let mut w = World::new();
+        w.look(0, &[Operational, Operational, Operational]);
+        // Bulk upload's own check fails first; Sign-in's fails 15 s later.
+        let look = |w: &mut World, seconds: i64, statuses: &[Status]| {
+            let now = w.start + Duration::seconds(seconds);
+            let services = states(&w.config, statuses, now);
+            let details = HashMap::new();
+            let view = View {
+                now,
+                config: &w.config,
+                services: &services,
+                notices: &[],
+                incidents: &[],
+                details: &details,
+                watching_since: w.start,
+                base_url: "https://status.example",
+            };
+            let (memory, out) = decide(std::mem::take(&mut w.memory), &view);
+            w.memory = memory;
+            out
+        };
+        assert!(look(&mut w, 5, &[Operational, MajorOutage, Operational]).is_empty());
+        let out = look(&mut w, 20, &[MajorOutage, MajorOutage, MajorOutage]);
+        assert_eq!(out.len(), 1, "{out:#?}");
+        assert_eq!(out[0].alert.title, "Sign-in is down");
+        assert!(w.memory.held.is_empty());
+    }
+
+    #[test]
+    fn planned_work_keeps_quiet_and_an_outage_that_outlasts_it_says_so() {
+        let mut w = World::new();
+        w.notices.push(Notice {
+            id: 1,
+            title: "Keycloak upgrade".into(),
+            body: String::new(),
+            kind: NoticeKind::PlannedMaintenance,
+            severity: tis_core::NoticeSeverity::Medium,
+            services: vec!["sign-in".into()],
+            starts_at: w.start,
+            ends_at: Some(w.start + Duration::minutes(30)),
+            audience: tis_core::Audience::Everyone,
+            published: true,
+            author: "sam".into(),
+            created_at: w.start,
+            updated_at: w.start,
+        });
+        // In the window live status shows maintenance; what needs it fails its checks.
+        assert!(
+            w.look(5, &[Maintenance, MajorOutage, MajorOutage])
+                .is_empty()
+        );
+        assert!(
+            w.look(29, &[Maintenance, MajorOutage, MajorOutage])
+                .is_empty()
+        );
+        let out = w.look(31, &[MajorOutage, MajorOutage, MajorOutage]);
+        assert_eq!(out.len(), 1, "{out:#?}");
+        assert!(
+            out[0]
+                .alert
+                .summary
+                .starts_with("The planned work \"Keycloak upgrade\" ended at 10:30am GMT, and Sign-in is still not working."),
+            "{}",
+            out[0].alert.summary
+        );
+    }
+
+    #[test]
+    fn no_check_for_three_intervals_is_told_once() {
+        let mut w = World::new();
+        let start = w.start;
+        let look = |w: &mut World, seconds: i64, last: Option<DateTime<Utc>>| {
+            let now = start + Duration::seconds(seconds);
+            let mut services = states(&w.config, &[Unknown, Operational, Operational], now);
+            services[0].last_checked = last;
+            let details = HashMap::new();
+            let view = View {
+                now,
+                config: &w.config,
+                services: &services,
+                notices: &[],
+                incidents: &[],
+                details: &details,
+                watching_since: start,
+                base_url: "https://status.example",
+            };
+            let (memory, out) = decide(std::mem::take(&mut w.memory), &view);
+            w.memory = memory;
+            out
+        };
+        let last = Some(start);
+        assert!(
+            look(&mut w, 29, last).is_empty(),
+            "two intervals late is not yet"
+        );
+        let out = look(&mut w, 30, last);
+        assert_eq!(out.len(), 1);
+        assert_eq!(
+            out[0].alert.title,
+            "We cannot see Sign-in: no check since 10am GMT on Tuesday 1 December 2026"
+        );
+        assert!(look(&mut w, 60, last).is_empty(), "once");
+    }
+
+    #[test]
+    fn a_missed_update_promise_is_chased() {
+        let mut w = World::new();
+        let due = w.start + Duration::minutes(20);
+        w.incidents.push(Incident {
+            id: 7,
+            title: "Bulk upload is not working".into(),
+            status: IncidentStatus::Investigating,
+            impact: tis_core::Impact::Major,
+            affected: vec![tis_core::incident::AffectedService {
+                service: "bulk-upload".into(),
+                status: MajorOutage,
+            }],
+            started_at: w.start,
+            detected_at: None,
+            resolved_at: None,
+            next_update_at: Some(due),
+            updates: Vec::new(),
+            report: None,
+        });
+        let all_up = [Operational, Operational, Operational];
+        assert!(w.look(19, &all_up).is_empty());
+        let out = w.look(30, &all_up);
+        assert_eq!(out.len(), 1, "{out:#?}");
+        assert_eq!(
+            out[0].alert.title,
+            "Update due 10 minutes ago on \"Bulk upload is not working\""
+        );
+        assert_eq!(out[0].channels, ["team", "uploads"]);
+        assert_eq!(
+            out[0].alert.links[0].url,
+            "https://status.example/manage/incidents/7"
+        );
+        // Reminded on the rule that has remind_every.
+        assert!(w.look(40, &all_up).is_empty());
+        let out = w.look(60, &all_up);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].channels, ["team"]);
+        // An update with a new promise ends the chase.
+        w.incidents[0].next_update_at = Some(w.start + Duration::hours(5));
+        assert!(w.look(61, &all_up).is_empty());
+        assert!(w.memory.chased.is_empty());
+    }
+}
