@@ -16,7 +16,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -72,6 +72,13 @@ pub fn bench() -> Result {
                 http("GET", &server.addr, "/api/v1/services", None, "")?
                     .contains("\"operational\""),
             )
+        })?;
+        // The first check of a new server comes soon after its start and the second on
+        // the probe's own phase, up to two intervals later; an outage meets a server
+        // that has been running, so each round starts once two more checks have run.
+        let checks = fake.token_requests.load(Ordering::SeqCst);
+        wait_for(Duration::from_secs(60), "two more checks", || {
+            Ok(fake.token_requests.load(Ordering::SeqCst) >= checks + 2)
         })?;
         let before = fake.count("Sign-in is down");
         let broke = Instant::now();
@@ -179,6 +186,8 @@ recover_after = 1
 struct Fake {
     base: String,
     token_broken: Arc<AtomicBool>,
+    /// Requests to the token endpoint so far: one per check.
+    token_requests: Arc<AtomicU64>,
     received: Arc<Mutex<Vec<String>>>,
 }
 
@@ -189,16 +198,22 @@ impl Fake {
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let token_broken = Arc::new(AtomicBool::new(false));
         let received = Arc::new(Mutex::new(Vec::new()));
-        let (broken, got) = (token_broken.clone(), received.clone());
+        let token_requests = Arc::new(AtomicU64::new(0));
+        let (broken, got, count) = (
+            token_broken.clone(),
+            received.clone(),
+            token_requests.clone(),
+        );
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let (broken, got) = (broken.clone(), got.clone());
-                std::thread::spawn(move || answer(stream, &broken, &got));
+                let (broken, got, count) = (broken.clone(), got.clone(), count.clone());
+                std::thread::spawn(move || answer(stream, &broken, &got, &count));
             }
         });
         Ok(Fake {
             base: format!("http://{addr}"),
             token_broken,
+            token_requests,
             received,
         })
     }
@@ -213,7 +228,12 @@ impl Fake {
     }
 }
 
-fn answer(mut stream: TcpStream, broken: &AtomicBool, received: &Mutex<Vec<String>>) {
+fn answer(
+    mut stream: TcpStream,
+    broken: &AtomicBool,
+    received: &Mutex<Vec<String>>,
+    token_requests: &AtomicU64,
+) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
     let Ok(clone) = stream.try_clone() else {
         return;
@@ -236,6 +256,9 @@ fn answer(mut stream: TcpStream, broken: &AtomicBool, received: &Mutex<Vec<Strin
     let mut body = vec![0u8; length.min(1024 * 1024)];
     let _ = reader.read_exact(&mut body);
     let path = line.split_whitespace().nth(1).unwrap_or("/");
+    if path == "/token" {
+        token_requests.fetch_add(1, Ordering::SeqCst);
+    }
     let (status, text) = match path {
         "/token" if broken.load(Ordering::SeqCst) => (
             "503 Service Unavailable",
