@@ -32,11 +32,26 @@ const browser = await chromium.launch({
 async function once() {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   // Notes the moment the first service status appears, in ms since navigation started.
+  // A status in the document is on screen once the page has been painted with it (the
+  // stylesheet holds painting back), so the moment is the later of the two.
   await context.addInitScript(() => {
+    let inDocument;
+    let painted;
+    const settle = () => {
+      if (inDocument !== undefined && painted !== undefined) {
+        window.__firstStatus = Math.max(inDocument, painted);
+      }
+    };
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        if (entry.name === 'first-contentful-paint') { painted = entry.startTime; settle(); }
+      }
+    }).observe({ type: 'paint', buffered: true });
     new MutationObserver((_, observer) => {
       if (document.querySelector('.service .status-label')) {
-        window.__firstStatus = performance.now();
+        inDocument = performance.now();
         observer.disconnect();
+        settle();
       }
     }).observe(document, { childList: true, subtree: true });
   });
@@ -52,12 +67,15 @@ async function once() {
     pending.delete(requestId);
     if (pending.size === 0) settled();
   };
-  cdp.on('Network.requestWillBeSent', ({ requestId, request }) => {
+  const starts = new Map();
+  cdp.on('Network.requestWillBeSent', ({ requestId, request, timestamp }) => {
+    starts.set(requestId, timestamp);
     if (new URL(request.url).pathname !== '/api/v1/events') pending.set(requestId, request.url);
   });
   cdp.on('Network.loadingFailed', ({ requestId }) => finish(requestId));
   cdp.on('Network.responseReceived', ({ requestId, response }) => {
     requests.set(requestId, {
+      started: starts.get(requestId),
       path: new URL(response.url).pathname + new URL(response.url).search,
       encoding: response.headers['content-encoding'] || response.headers['Content-Encoding'] || 'none',
       status: response.status,
@@ -73,6 +91,11 @@ async function once() {
     }
     finish(requestId);
   });
+  // Navigation start, on the clock the protocol's timestamps use (seconds).
+  let navigated;
+  cdp.on('Network.requestWillBeSent', ({ timestamp, type }) => {
+    if (type === 'Document' && navigated === undefined) navigated = timestamp;
+  });
   await page.goto(url, { waitUntil: 'commit' });
   await page.waitForFunction(() => window.__firstStatus !== undefined, null, { timeout: 60_000, polling: 50 });
   const ms = await page.evaluate(() => window.__firstStatus);
@@ -83,7 +106,9 @@ async function once() {
       settled = () => { clearTimeout(deadline); resolve(); };
     });
   }
-  const list = [...requests.values()].filter((r) => r.done);
+  // What the reader waited for: everything asked for before the status was on screen.
+  const list = [...requests.values()].filter((r) => r.done)
+    .map((r) => ({ ...r, beforeStatus: (r.started - navigated) * 1000 < ms }));
   await context.close();
   return { ms, list };
 }
@@ -96,12 +121,14 @@ const times = results.map((r) => r.ms).sort((a, b) => a - b);
 const median = times[Math.floor(times.length / 2)];
 const first = results[0].list;
 const total = first.reduce((sum, r) => sum + r.bytes, 0);
+const firstView = first.filter((r) => r.beforeStatus).reduce((sum, r) => sum + r.bytes, 0);
 const pad = (s, n) => String(s).padEnd(n);
-console.log('first view, over the wire (headers and body, compressed as served):');
+console.log('over the wire (headers and body, compressed as served); * = asked for before the status was on screen:');
 for (const r of first) {
-  console.log(`  ${pad(r.path, 48)} ${pad(r.status, 4)} ${pad(r.encoding, 6)} ${(r.bytes / 1024).toFixed(1).padStart(7)} KB`);
+  console.log(`  ${r.beforeStatus ? '*' : ' '} ${pad(r.path, 46)} ${pad(r.status, 4)} ${pad(r.encoding, 6)} ${(r.bytes / 1024).toFixed(1).padStart(7)} KB`);
 }
-console.log(`  ${pad('total', 60)} ${(total / 1024).toFixed(1).padStart(7)} KB (target: at most 100 KB)`);
+console.log(`  ${pad('first view: until the status is on screen', 60)} ${(firstView / 1024).toFixed(1).padStart(7)} KB (target: at most 100 KB)`);
+console.log(`  ${pad('everything in the first 3 s after, the app included', 60)} ${(total / 1024).toFixed(1).padStart(7)} KB`);
 console.log(`time to the first service status, 150 ms latency, 1.6 Mbit/s, cold cache, ${runs} runs:`);
 console.log(`  median ${median.toFixed(0)} ms, fastest ${times[0].toFixed(0)} ms, slowest ${times[times.length - 1].toFixed(0)} ms (target: at most 500 ms)`);
-console.log(JSON.stringify({ first_view_bytes: total, first_status_ms: { median, min: times[0], max: times[times.length - 1] } }));
+console.log(JSON.stringify({ first_view_bytes: firstView, all_bytes: total, first_status_ms: { median, min: times[0], max: times[times.length - 1] } }));

@@ -137,6 +137,12 @@ impl Assets {
         std::str::from_utf8(&files.index.body).ok()
     }
 
+    /// The text of the file at URL path `path`, if there is one and it is UTF-8.
+    pub fn text(&self, path: &str) -> Option<&str> {
+        let files = self.inner.as_ref()?;
+        std::str::from_utf8(&files.by_path.get(path)?.body).ok()
+    }
+
     /// A tower service answering requests from these files.
     pub fn service(&self) -> AssetService {
         let assets = self.clone();

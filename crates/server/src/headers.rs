@@ -23,12 +23,14 @@ const CSP_DIRECTIVES: [&str; 9] = [
 
 /// The headers every response gets. `inline_scripts` are the CSP source expressions
 /// (`'sha256-…'`) of the inline scripts `index.html` needs; see [`inline_script_hashes`].
-pub fn security_headers(inline_scripts: &[String]) -> HeaderMap {
+pub fn security_headers(inline_scripts: &[String], inline_styles: &[String]) -> HeaderMap {
     let csp = CSP_DIRECTIVES
         .iter()
         .map(|d| {
             if d.starts_with("script-src ") && !inline_scripts.is_empty() {
                 format!("{d} {}", inline_scripts.join(" "))
+            } else if d.starts_with("style-src ") && !inline_styles.is_empty() {
+                format!("{d} {}", inline_styles.join(" "))
             } else {
                 (*d).to_string()
             }
@@ -67,8 +69,9 @@ pub fn security_headers(inline_scripts: &[String]) -> HeaderMap {
 /// set is kept, so a route that needs a different policy can say so on its own.
 pub fn layer(
     inline_scripts: &[String],
+    inline_styles: &[String],
 ) -> MapResponseLayer<impl Fn(Response) -> Response + Clone + Send + Sync + 'static> {
-    let headers = std::sync::Arc::new(security_headers(inline_scripts));
+    let headers = std::sync::Arc::new(security_headers(inline_scripts, inline_styles));
     MapResponseLayer::new(move |mut response: Response| {
         let out = response.headers_mut();
         for (name, value) in headers.iter() {
@@ -99,15 +102,21 @@ pub fn inline_script_hashes(html: &str) -> Vec<String> {
         // A script with `src` is loaded from this server, which 'self' already allows.
         if !has_attribute(tag, "src") {
             // Browsers hash the element's text exactly as written, whitespace included.
-            let digest = Sha256::digest(&after.as_bytes()[..close]);
-            hashes.push(format!(
-                "'sha256-{}'",
-                base64::engine::general_purpose::STANDARD.encode(digest)
-            ));
+            hashes.push(hash_source(&after[..close]));
         }
         rest = &after[close..];
     }
     hashes
+}
+
+/// The CSP source expression (`'sha256-<base64>'`) allowing an inline element whose text
+/// is exactly `text`.
+pub fn hash_source(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
 }
 
 fn find_ignore_case(haystack: &str, needle: &str) -> Option<usize> {
@@ -144,7 +153,7 @@ mod tests {
 
     #[test]
     fn the_policy_allows_wasm_and_the_hashed_loader_but_no_other_inline_script() {
-        let headers = security_headers(&["'sha256-abc='".to_string()]);
+        let headers = security_headers(&["'sha256-abc='".to_string()], &[]);
         let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
         assert!(
             csp.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-abc='"),
@@ -158,7 +167,7 @@ mod tests {
     #[test]
     fn a_page_without_inline_scripts_needs_no_hashes() {
         assert!(inline_script_hashes("<p>no scripts</p><script src=x></script>").is_empty());
-        let headers = security_headers(&[]);
+        let headers = security_headers(&[], &[]);
         let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
         assert!(csp.starts_with("default-src 'self'; script-src 'self' 'wasm-unsafe-eval';"));
     }

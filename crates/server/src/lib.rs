@@ -94,11 +94,11 @@ pub fn app(state: AppState, assets: Option<PathBuf>) -> Router {
         .into_iter()
         .flat_map(headers::inline_script_hashes)
         .collect();
-    let pages = assets
+    let template = assets
         .index_page()
-        .and_then(page::Template::parse)
-        .map(page::router)
-        .unwrap_or_default();
+        .and_then(|index| page::Template::parse(index, |path| assets.text(path)));
+    let inline_styles: Vec<String> = template.iter().filter_map(|t| t.style_hash()).collect();
+    let pages = template.map(page::router).unwrap_or_default();
     Router::new()
         .merge(pages)
         .merge(ops::router())
@@ -108,5 +108,5 @@ pub fn app(state: AppState, assets: Option<PathBuf>) -> Router {
         .with_state(state)
         .fallback_service(assets.service())
         // Last, so that every response gets the headers: routes, fallbacks and errors.
-        .layer(headers::layer(&inline_scripts))
+        .layer(headers::layer(&inline_scripts, &inline_styles))
 }

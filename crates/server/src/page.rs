@@ -38,17 +38,41 @@ pub const SLOT: &str = "<!--tis-status:page-->";
 pub struct Template {
     before: String,
     after: String,
+    /// The CSP hash of the inline stylesheet.
+    style: Option<String>,
 }
 
 impl Template {
     /// `None` when the page has no [`SLOT`] (an app built without it): it is then
-    /// served as it is.
-    pub fn parse(index: &str) -> Option<Template> {
+    /// served as it is. The stylesheet's text, found with `file` (URL path to text), is
+    /// put in the page itself: on a slow line a second round trip before anything can be
+    /// painted costs more than the few kilobytes it adds.
+    pub fn parse<'a>(index: &str, file: impl Fn(&str) -> Option<&'a str>) -> Option<Template> {
         let (before, after) = index.split_once(SLOT)?;
+        let mut before = before.to_string();
+        let mut style = None;
+        if let Some(start) = before.find("<link rel=\"stylesheet\" href=\"") {
+            let href_at = start + "<link rel=\"stylesheet\" href=\"".len();
+            let href_end = before[href_at..].find('"').map(|e| href_at + e);
+            let tag_end = before[start..].find('>').map(|e| start + e + 1);
+            if let (Some(href_end), Some(tag_end)) = (href_end, tag_end) {
+                let css = file(&before[href_at..href_end]).filter(|c| !c.contains("</style"));
+                if let Some(css) = css {
+                    before.replace_range(start..tag_end, &format!("<style>{css}</style>"));
+                    style = Some(crate::headers::hash_source(css));
+                }
+            }
+        }
         Some(Template {
-            before: before.to_string(),
+            before,
             after: after.to_string(),
+            style,
         })
+    }
+
+    /// The CSP source expression of the stylesheet put in the page, if it was.
+    pub fn style_hash(&self) -> Option<String> {
+        self.style.clone()
     }
 
     /// The whole page: `title`, then `content` where the slot was.

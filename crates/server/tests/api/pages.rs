@@ -9,7 +9,8 @@ use axum::http::{Request, StatusCode, header};
 use crate::helpers::{TestApp, spawn_app};
 
 /// An app page like Trunk's, with the slot the server writes the content into.
-const INDEX: &str = "<!DOCTYPE html><html><head><title>TIS Status</title><script>tisStatusLoad()</script></head><body>\n<!--tis-status:page-->\n</body></html>";
+const INDEX: &str = "<!DOCTYPE html><html><head><title>TIS Status</title><link rel=\"stylesheet\" href=\"/main-0123456789abcdef.css\" integrity=\"sha384-x\"/><script>tisStatusLoad()</script></head><body>\n<!--tis-status:page-->\n</body></html>";
+const CSS: &str = ".service { margin: 0; }";
 
 async fn with_pages() -> (TestApp, tempfile::TempDir) {
     let mut app = spawn_app().await;
@@ -20,6 +21,7 @@ async fn with_pages() -> (TestApp, tempfile::TempDir) {
         "export default 1;",
     )
     .expect("js");
+    std::fs::write(dir.path().join("main-0123456789abcdef.css"), CSS).expect("css");
     app.router = tis_status::app(app.state.clone(), Some(dir.path().to_path_buf()));
     (app, dir)
 }
@@ -103,6 +105,12 @@ async fn the_overview_html_says_every_services_status_in_words_with_working_link
     );
     // The loader script is left exactly as it was, so the CSP hash still allows it.
     assert!(html.contains("<script>tisStatusLoad()</script>"));
+    // The stylesheet is in the page, so nothing waits for a second round trip, and the
+    // policy allows exactly that style.
+    assert!(html.contains(&format!("<style>{CSS}</style>")), "{html}");
+    assert!(!html.contains("rel=\"stylesheet\""));
+    let csp = page.header(header::CONTENT_SECURITY_POLICY);
+    assert!(csp.contains("style-src 'self' 'sha256-"), "{csp}");
 }
 
 #[tokio::test]
