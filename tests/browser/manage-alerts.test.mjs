@@ -24,7 +24,7 @@ test('an admin sends a test alert from the alerts page and sees it delivered', a
   await page.getByRole('link', { name: 'Alerts', exact: true }).click();
   await page.getByRole('heading', { name: 'Alerts', level: 1 }).waitFor();
   const channels = page.locator('table.alert-channels');
-  await channels.getByRole('cell', { name: 'server-log' }).waitFor();
+  await channels.getByRole('cell', { name: 'server-log', exact: true }).waitFor();
   await channels.getByRole('cell', { name: 'Server log' }).waitFor();
   await page.getByRole('button', { name: 'Send a test alert to server-log' }).click();
   await page.getByText('A test alert to server-log is on its way.').waitFor();
@@ -46,7 +46,7 @@ test('support sees the alerts sent but cannot send a test alert', async () => {
   const { page, context } = await freshPage(chrome.browser);
   await signIn(page, server.url, 'sam');
   await page.goto(`${server.url}/manage/alerts`);
-  await page.locator('table.alert-channels').getByRole('cell', { name: 'server-log' }).waitFor();
+  await page.locator('table.alert-channels').getByRole('cell', { name: 'server-log', exact: true }).waitFor();
   assert.equal(await page.getByRole('button', { name: /Send a test alert/ }).count(), 0);
   // Nor through the API with the session's own CSRF token: the role is what refuses it.
   const { body: session } = await api(page, server.url, '/api/v1/session');

@@ -186,7 +186,7 @@ test('support changes a notice, and a refusal from the server is shown in words'
   await first.page.getByLabel('What users need to know').fill('Pages take a minute to load.');
   await first.page.getByLabel('Information').check();
   await first.page.getByLabel('Revalidation').check();
-  await first.page.getByLabel('Admins').check();
+  await first.page.getByLabel('Admin staff').check();
   await first.page.getByRole('button', { name: 'Publish now' }).click();
   await first.page.getByText('Published “Revalidation is slow”').waitFor();
 
@@ -194,7 +194,7 @@ test('support changes a notice, and a refusal from the server is shown in words'
   await first.page.getByRole('link', { name: 'Revalidation is slow', exact: true }).click();
   await first.page.getByRole('heading', { name: 'Change a notice' }).waitFor();
   assert.equal(await first.page.getByLabel('Revalidation').isChecked(), true);
-  assert.equal(await first.page.getByLabel('Admins').isChecked(), true);
+  assert.equal(await first.page.getByLabel('Admin staff').isChecked(), true);
   await first.page.getByLabel('Title', { exact: true }).fill('Revalidation is slow this morning');
   assert.match(await first.page.locator('.preview').innerText(), /Information · For admin staff/);
   assert.match(await first.page.locator('.preview').innerText(), /Revalidation/);
