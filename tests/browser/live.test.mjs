@@ -116,7 +116,7 @@ test('a first visit to a page with nothing to show while the API is down says so
   await page.goto(`${server.url}/notices`);
   const plain = page.locator('.error-summary');
   await plain.waitFor();
-  assert.equal(await plain.locator('h2').innerText(), 'We cannot show the notices right now');
+  assert.equal(await plain.locator('h2').innerText(), 'We cannot show notices right now');
   assert.match(await plain.innerText(), /We cannot reach the status server right now\./);
   assert.match(await plain.innerText(), /This is a problem with this status page\. It does not mean that TIS is down\./);
   assert.equal(await plain.getAttribute('role'), 'alert');
