@@ -69,7 +69,16 @@ pub struct Snapshots {
     current: Arc<RwLock<Arc<Snapshot>>>,
     /// Numbers the loads of the model in the order they began.
     loads: Arc<AtomicU64>,
+    /// Answers loaded from the store that stay right across snapshots, such as an
+    /// incident's check history up to a whole minute (see [`Snapshots::load_lasting`]).
+    lasting: Arc<Mutex<LoadedMap>>,
 }
+
+type LoadedMap = HashMap<String, Arc<tokio::sync::OnceCell<Arc<Cached>>>>;
+
+/// The most lasting answers kept; past it they are all dropped and loaded again, which
+/// costs one query each, so a flood of made-up addresses cannot grow memory.
+const LASTING_MAX: usize = 512;
 
 /// Where a load of the model stands in the order loads began ([`Snapshots::begin_load`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -80,7 +89,30 @@ impl Snapshots {
         Snapshots {
             current: Arc::new(RwLock::new(Arc::new(Snapshot::new(model, 1, 0)))),
             loads: Arc::new(AtomicU64::new(0)),
+            lasting: Arc::default(),
         }
+    }
+
+    /// Like [`Snapshot::load_json`], for an answer that stays right once loaded whatever
+    /// later snapshots hold (its key names everything it depends on): loaded by its
+    /// first reader, however many come after.
+    pub async fn load_lasting<T, F, Fut>(&self, key: &str, load: F) -> Result<Arc<Cached>, AppError>
+    where
+        T: Serialize,
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<T, AppError>>,
+    {
+        let cell = {
+            let mut lasting = match self.lasting.lock() {
+                Ok(g) => g,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            if lasting.len() >= LASTING_MAX && !lasting.contains_key(key) {
+                lasting.clear();
+            }
+            lasting.entry(key.to_string()).or_default().clone()
+        };
+        load_into(&cell, load).await
     }
 
     /// Takes the next ticket, just before a load of the model begins.
@@ -135,7 +167,7 @@ pub struct Snapshot {
     /// Answers that need the store (raw results), each loaded by its first reader while
     /// the others wait for that one load: a crowd costs one query per snapshot, not one
     /// per reader.
-    loaded: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Arc<Cached>>>>>,
+    loaded: Mutex<LoadedMap>,
 }
 
 impl Snapshot {
@@ -192,15 +224,7 @@ impl Snapshot {
             };
             loaded.entry(key.to_string()).or_default().clone()
         };
-        cell.get_or_try_init(|| async {
-            let value = load().await?;
-            let body = serde_json::to_vec(&value).map_err(|e| {
-                AppError::Internal(format!("a public answer did not serialize: {e}"))
-            })?;
-            Ok(Arc::new(Cached::new(body, "application/json")))
-        })
-        .await
-        .cloned()
+        load_into(&cell, load).await
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Cached>>> {
@@ -209,6 +233,27 @@ impl Snapshot {
             Err(poisoned) => poisoned.into_inner(),
         }
     }
+}
+
+/// Fills `cell` with the JSON answer `load` gives, unless it is full already; readers who
+/// come while it loads wait for that one load. A failed load leaves it empty.
+async fn load_into<T, F, Fut>(
+    cell: &tokio::sync::OnceCell<Arc<Cached>>,
+    load: F,
+) -> Result<Arc<Cached>, AppError>
+where
+    T: Serialize,
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    cell.get_or_try_init(|| async {
+        let value = load().await?;
+        let body = serde_json::to_vec(&value)
+            .map_err(|e| AppError::Internal(format!("a public answer did not serialize: {e}")))?;
+        Ok(Arc::new(Cached::new(body, "application/json")))
+    })
+    .await
+    .cloned()
 }
 
 /// A serialized answer, compressed once (brotli and gzip) when it is built, and its ETag.

@@ -436,10 +436,17 @@ async fn history(
         .max()
         .unwrap_or_default();
     // Nothing is known beyond the snapshot: the stretch ends at its time at the latest,
-    // so every reader of an active incident asks for the same stretch, and it is loaded
-    // from the raw results once per snapshot (see `Snapshot::load_json`), not per reader.
+    // rounded down to the whole minute, so every reader of an active incident asks for
+    // the same stretch for a minute, and it is loaded from the raw results once a minute
+    // (see `Snapshots::load_lasting`), not per reader. A minute is less than a pixel of
+    // the bar drawn from it.
     let snapshot = state.snapshots.current();
-    let to = q.to.min(snapshot.model.generated_at);
+    let now = snapshot.model.generated_at;
+    let to = if q.to >= now {
+        DateTime::from_timestamp(now.timestamp() - now.timestamp().rem_euclid(60), 0).unwrap_or(now)
+    } else {
+        q.to
+    };
     let from = q.from.min(to);
     let key = format!(
         "/api/v1/services/{id}/history?from={}&to={}",
@@ -447,8 +454,11 @@ async fn history(
         to.to_rfc3339()
     );
     let kept_days = state.config.server.retention_days;
-    let cached = snapshot
-        .load_json(&key, || async {
+    // Results pushed late by a standalone prober may still fill in the last minute; the
+    // key moves on with the next minute, so they are drawn from then on.
+    let cached = state
+        .snapshots
+        .load_lasting(&key, || async {
             let results = state.store.service_results(&id, from - lead, to).await?;
             let inside = results.iter().filter(|r| r.at >= from);
             let checks = inside.clone().count() as u32;
