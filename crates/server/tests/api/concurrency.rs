@@ -21,19 +21,11 @@ async fn writes_at_the_same_moment_are_all_stored() {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
             if n % 2 == 0 {
-                let input = NoticeInput {
-                    title: format!("Notice {n}"),
-                    body: "Text.".into(),
-                    kind: NoticeKind::Information,
-                    severity: NoticeSeverity::Low,
-                    services: Vec::new(),
-                    starts_at: Utc::now(),
-                    ends_at: None,
-                    audience: Audience::Everyone,
-                    published: true,
-                };
                 store
-                    .create_notice(&input, Change::now("support"))
+                    .create_notice(
+                        &notice_input(&format!("Notice {n}")),
+                        Change::now("support"),
+                    )
                     .await
                     .map(|_| ())
             } else {
