@@ -159,6 +159,10 @@ pub struct ApiToken {
     pub id: i64,
     pub name: String,
     pub role: Role,
+    /// For a prober token, the one location its results come from (results it pushes
+    /// must name this location or none); absent for other tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
     pub created_at: DateTime<Utc>,
     #[serde(default)]
     pub last_used_at: Option<DateTime<Utc>>,
@@ -224,6 +228,10 @@ impl AccountInput {
 pub struct TokenInput {
     pub name: String,
     pub role: Role,
+    /// For a prober token: where its probes run, e.g. `leeds`; its name when absent.
+    /// Other tokens have no location.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
 }
 
 /// The answer to `POST /api/v1/tokens`: the only time the token is shown.

@@ -683,6 +683,20 @@ pub enum ErrorKind {
     Other,
 }
 
+/// Longest `detail` a result may carry, in characters. Longer text (a whole error page
+/// from a remote server) is cut to this by the prober and refused by the server.
+pub const DETAIL_MAX_CHARS: usize = 1000;
+
+/// `detail` cut to [`DETAIL_MAX_CHARS`], ending in "…" when it was cut.
+pub fn clip_detail(detail: String) -> String {
+    if detail.chars().count() <= DETAIL_MAX_CHARS {
+        return detail;
+    }
+    let mut clipped: String = detail.chars().take(DETAIL_MAX_CHARS - 1).collect();
+    clipped.push('…');
+    clipped
+}
+
 /// The outcome of one run of one probe.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -815,6 +829,18 @@ impl utoipa::ToSchema for HumanDuration {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_detail_is_cut_to_the_limit_and_says_so() {
+        let short = "connection refused".to_string();
+        assert_eq!(clip_detail(short.clone()), short);
+        let long = "é".repeat(DETAIL_MAX_CHARS + 50);
+        let clipped = clip_detail(long);
+        assert_eq!(clipped.chars().count(), DETAIL_MAX_CHARS);
+        assert!(clipped.ends_with('…'));
+        let exact = "x".repeat(DETAIL_MAX_CHARS);
+        assert_eq!(clip_detail(exact.clone()), exact);
+    }
 
     #[test]
     fn durations_parse_in_the_units_people_write() {

@@ -3,7 +3,7 @@
 
 use std::ops::RangeInclusive;
 
-use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Europe::London;
 use serde::{Deserialize, Serialize};
 
@@ -59,6 +59,25 @@ fn uk_midnight(date: NaiveDate) -> DateTime<Utc> {
         .earliest()
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or_else(|| local.and_utc())
+}
+
+/// Results that arrive late (a standalone prober that was cut off) still count towards
+/// the day before for this long after UK midnight; after that the day's uptime is final.
+pub const LATE_RESULTS: Duration = Duration::hours(1);
+
+/// The oldest time a result may have and still count towards uptime at `now`: the start
+/// of today (UK), or of yesterday during the first [`LATE_RESULTS`] of today. Older
+/// results would change a day whose uptime is already final, so they are not taken.
+pub fn earliest_countable(now: DateTime<Utc>) -> DateTime<Utc> {
+    let today = uk_date_of(now);
+    let (start, _) = uk_day_bounds(today);
+    if now < start + LATE_RESULTS {
+        today
+            .pred_opt()
+            .map_or(start, |yesterday| uk_day_bounds(yesterday).0)
+    } else {
+        start
+    }
 }
 
 /// When a UK calendar day starts and ends (exclusive), in UTC. The last Sunday of March
@@ -285,6 +304,34 @@ mod tests {
 
     fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
+    }
+
+    #[test]
+    fn results_count_from_uk_midnight_or_from_yesterday_in_the_first_hour_of_the_day() {
+        // Summer: UK midnight is 23:00 UTC the day before.
+        assert_eq!(
+            earliest_countable(utc(2026, 7, 1, 9, 0)),
+            utc(2026, 6, 30, 23, 0)
+        );
+        assert_eq!(
+            earliest_countable(utc(2026, 6, 30, 23, 30)),
+            utc(2026, 6, 29, 23, 0),
+            "half past midnight BST: yesterday still counts"
+        );
+        assert_eq!(
+            earliest_countable(utc(2026, 7, 1, 0, 0)),
+            utc(2026, 6, 30, 23, 0),
+            "1am BST: yesterday is final"
+        );
+        // Winter: UK midnight is midnight UTC.
+        assert_eq!(
+            earliest_countable(utc(2026, 12, 1, 0, 59)),
+            utc(2026, 11, 30, 0, 0)
+        );
+        assert_eq!(
+            earliest_countable(utc(2026, 12, 1, 13, 0)),
+            utc(2026, 12, 1, 0, 0)
+        );
     }
 
     fn probe(fail_after: u32) -> Probe {

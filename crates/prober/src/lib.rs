@@ -185,7 +185,7 @@ pub async fn check_once(checker: &Checker, scheduled: &Scheduled) -> ProbeResult
         ok: outcome.error.is_none(),
         latency_ms,
         error_kind: outcome.error,
-        detail: outcome.detail,
+        detail: tis_core::service::clip_detail(outcome.detail),
         degraded: outcome.degraded,
         location: None,
     }

@@ -5,7 +5,9 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use tis_core::ProbeResult;
+use tis_core::uptime::earliest_countable;
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 
 /// Results per request; the server takes at most 1000.
 const BATCH: usize = 500;
@@ -13,6 +15,9 @@ const BATCH: usize = 500;
 const MAX_QUEUED: usize = 20_000;
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+/// Pushes are at least this far apart while results keep coming, so a large estate makes
+/// one push a second rather than one per result (the server limits pushes per token).
+const MIN_GAP: Duration = Duration::from_secs(1);
 
 /// Where results go.
 #[derive(Debug, Clone)]
@@ -60,6 +65,7 @@ pub async fn push(mut results: mpsc::Receiver<ProbeResult>, target: PushTarget) 
     let mut stats = PushStats::default();
     let mut failures = 0u32;
     let mut open = true;
+    let mut last_push: Option<Instant> = None;
     loop {
         if open && queue.is_empty() {
             let mut batch = Vec::new();
@@ -84,15 +90,36 @@ pub async fn push(mut results: mpsc::Receiver<ProbeResult>, target: PushTarget) 
             queue.pop_front();
             stats.dropped += 1;
         }
+        // After a long time cut off, results from days whose uptime is already final would
+        // be refused, and with them the newer ones in the same batch: leave them out.
+        let earliest = earliest_countable(chrono::Utc::now());
+        let before = queue.len();
+        queue.retain(|r| r.at >= earliest);
+        if queue.len() < before {
+            let too_old = before - queue.len();
+            stats.dropped += too_old as u64;
+            tracing::warn!(
+                too_old,
+                "left out results from before {earliest}: the server no longer counts them towards uptime"
+            );
+        }
         if queue.is_empty() {
             if open {
                 continue;
             }
             return stats;
         }
+        if open
+            && queue.len() < BATCH
+            && let Some(wait) = last_push.and_then(|at| MIN_GAP.checked_sub(at.elapsed()))
+        {
+            tokio::time::sleep(wait).await;
+            continue;
+        }
+        last_push = Some(Instant::now());
         let n = queue.len().min(BATCH);
         let batch: Vec<&ProbeResult> = queue.iter().take(n).collect();
-        match send(&client, &target, &batch).await {
+        let asked = match send(&client, &target, &batch).await {
             Sent::Accepted => {
                 queue.drain(..n);
                 stats.accepted += n as u64;
@@ -105,11 +132,12 @@ pub async fn push(mut results: mpsc::Receiver<ProbeResult>, target: PushTarget) 
                 stats.dropped += n as u64;
                 continue;
             }
-            Sent::Later(problem) => {
+            Sent::Later(problem, wait) => {
                 failures += 1;
                 tracing::warn!(waiting = queue.len(), %problem, "could not push results; trying again");
+                wait
             }
-        }
+        };
         // Once the prober has stopped, a server that stays away cannot hold us for long.
         if !open && failures >= 3 {
             stats.dropped += queue.len() as u64;
@@ -121,7 +149,7 @@ pub async fn push(mut results: mpsc::Receiver<ProbeResult>, target: PushTarget) 
         }
         // Once stopping, retries come quickly: whoever stops us will not wait for long.
         let wait = if open {
-            crate::backoff(failures, MAX_BACKOFF)
+            asked.unwrap_or_else(|| crate::backoff(failures, MAX_BACKOFF))
         } else {
             Duration::from_secs(1)
         };
@@ -133,8 +161,8 @@ enum Sent {
     Accepted,
     /// Retrying would not help.
     Invalid(String),
-    /// Worth trying again.
-    Later(String),
+    /// Worth trying again; after the wait the server asked for, if it did.
+    Later(String, Option<Duration>),
 }
 
 async fn send(client: &reqwest::Client, target: &PushTarget, batch: &[&ProbeResult]) -> Sent {
@@ -146,12 +174,20 @@ async fn send(client: &reqwest::Client, target: &PushTarget, batch: &[&ProbeResu
         .await;
     let response = match response {
         Ok(r) => r,
-        Err(e) => return Sent::Later(format!("{} cannot be reached: {e}", target.endpoint)),
+        Err(e) => {
+            return Sent::Later(format!("{} cannot be reached: {e}", target.endpoint), None);
+        }
     };
     let status = response.status();
     if status.is_success() {
         return Sent::Accepted;
     }
+    let retry_after = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(|secs| Duration::from_secs(secs.min(MAX_BACKOFF.as_secs())));
     let body = response.text().await.unwrap_or_default();
     let said = serde_json::from_str::<serde_json::Value>(&body)
         .ok()
@@ -179,9 +215,12 @@ async fn send(client: &reqwest::Client, target: &PushTarget, batch: &[&ProbeResu
         .unwrap_or(body);
     match status.as_u16() {
         400 | 413 | 422 => Sent::Invalid(format!("{status}: {said}")),
-        401 | 403 => Sent::Later(format!(
-            "{status}: the server refused the token ({said}); create one with `tis-status token create --role prober`"
-        )),
-        _ => Sent::Later(format!("{status}: {said}")),
+        401 | 403 => Sent::Later(
+            format!(
+                "{status}: the server refused the token ({said}); create one with `tis-status token create --role prober`"
+            ),
+            None,
+        ),
+        _ => Sent::Later(format!("{status}: {said}"), retry_after),
     }
 }

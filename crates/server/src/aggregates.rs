@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use tis_core::uptime::{daily_uptime_agreed, uk_date_of, uk_day_bounds};
+use tis_core::uptime::{LATE_RESULTS, daily_uptime_agreed, uk_date_of, uk_day_bounds};
 use tis_core::wire::LatencyPoint;
 use tis_core::{DailyUptime, ProbeResult};
 
@@ -191,10 +191,6 @@ pub fn latency_series(
         })
         .collect()
 }
-
-/// Results pushed late (a standalone prober that was cut off) still count towards the day
-/// before for this long after midnight.
-const LATE_RESULTS: Duration = Duration::hours(1);
 
 /// Whether `day`'s stored rollup is final: worked out after the day ended (it covers the
 /// whole day) and past the time late results may still arrive. Working out a whole day

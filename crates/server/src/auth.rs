@@ -152,16 +152,55 @@ pub async fn add_account(
 }
 
 /// Creates an API token; for the command line and the tokens API alike. Returns the
-/// token, which is not kept, and what is kept about it.
+/// token, which is not kept, and what is kept about it. `own_location` is where this
+/// server's own probes run, which no prober token may claim.
 pub async fn create_token(
     store: &dyn Store,
     input: &tis_core::account::TokenInput,
+    own_location: &str,
     change: Change<'_>,
 ) -> Result<(String, ApiToken), AppError> {
-    tis_core::account::check_name("name", &input.name).map_err(|e| AppError::Invalid(vec![e]))?;
+    let mut problems = Vec::new();
+    if let Err(e) = tis_core::account::check_name("name", &input.name) {
+        problems.push(e);
+    }
+    let location = match (input.role, &input.location) {
+        (tis_core::Role::Prober, location) => {
+            let location = location.as_deref().unwrap_or(&input.name);
+            if let Err(e) = crate::config::check_location(location) {
+                problems.push(tis_core::FieldError::new("location", e));
+            } else if location == own_location {
+                problems.push(tis_core::FieldError::new(
+                    "location",
+                    format!(
+                        "\"{location}\" is where this server's own probes run. Give the \
+                         prober a location of its own."
+                    ),
+                ));
+            }
+            Some(location)
+        }
+        (_, Some(_)) => {
+            problems.push(tis_core::FieldError::new(
+                "location",
+                "Only prober tokens have a location. Leave it out for this role.",
+            ));
+            None
+        }
+        (_, None) => None,
+    };
+    if !problems.is_empty() {
+        return Err(AppError::Invalid(problems));
+    }
     let token = new_token()?;
     let info = store
-        .create_token(&input.name, input.role, &sha256_hex(&token), change)
+        .create_token(
+            &input.name,
+            input.role,
+            location,
+            &sha256_hex(&token),
+            change,
+        )
         .await?
         .ok_or_else(|| {
             AppError::Conflict(format!(
@@ -226,6 +265,8 @@ pub struct Actor {
     /// The account name, or `token NAME` for an API token, as the audit log records it.
     pub name: String,
     pub role: Role,
+    /// A prober token's one location, which every result it pushes is from.
+    pub location: Option<String>,
 }
 
 impl Actor {
@@ -285,6 +326,7 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Credenti
             actor: Actor {
                 name: format!("token {}", token.name),
                 role: token.role,
+                location: token.location,
             },
             session: None,
         }));
@@ -315,6 +357,7 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Credenti
         actor: Actor {
             name: session.account.clone(),
             role: session.role,
+            location: None,
         },
         session: Some((id_hash, session)),
     }))
@@ -555,6 +598,7 @@ mod tests {
         let support = Actor {
             name: "jo".into(),
             role: Role::Support,
+            location: None,
         };
         assert!(support.require(Role::Support).is_ok());
         assert!(matches!(
@@ -564,6 +608,7 @@ mod tests {
         let prober = Actor {
             name: "token eu".into(),
             role: Role::Prober,
+            location: Some("eu".into()),
         };
         assert!(prober.require(Role::Prober).is_ok());
         assert!(prober.require(Role::Support).is_err());

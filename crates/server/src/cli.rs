@@ -131,6 +131,10 @@ enum TokenCommand {
         /// prober, support, editor or admin.
         #[arg(long, value_name = "ROLE")]
         role: String,
+        /// For a prober token: where its probes run, e.g. leeds (its name if left out).
+        /// Results it pushes for any other location are refused.
+        #[arg(long, value_name = "NAME")]
+        location: Option<String>,
         #[command(flatten)]
         place: Place,
     },
@@ -180,8 +184,14 @@ async fn dispatch(command: Command) -> Result<(), String> {
             command: AccountCommand::Add { name, role, place },
         } => account_add(place, name, &role).await,
         Command::Token {
-            command: TokenCommand::Create { name, role, place },
-        } => token_create(place, name, &role).await,
+            command:
+                TokenCommand::Create {
+                    name,
+                    role,
+                    location,
+                    place,
+                },
+        } => token_create(place, name, &role, location).await,
         Command::Check { config } => {
             let config =
                 Config::load_with(&config, Secrets::Required).map_err(|e| e.to_string())?;
@@ -571,18 +581,32 @@ async fn account_add(place: Place, name: String, role: &str) -> Result<(), Strin
 
 /// `token create --name NAME --role ROLE`: the token goes to standard output alone, so
 /// scripts can capture it; the note about it to standard error.
-async fn token_create(place: Place, name: String, role: &str) -> Result<(), String> {
+async fn token_create(
+    place: Place,
+    name: String,
+    role: &str,
+    location: Option<String>,
+) -> Result<(), String> {
     let role: tis_core::Role = role.parse().map_err(|e| format!("--role: {e}"))?;
     let (config, _) = load_config(&place, None, Secrets::NotNeeded)?;
     let store = open_store(&place, &config).await?;
-    let input = tis_core::account::TokenInput { name, role };
-    let (token, info) = crate::auth::create_token(&store, &input, cli_change())
+    let input = tis_core::account::TokenInput {
+        name,
+        role,
+        location,
+    };
+    let (token, info) = crate::auth::create_token(&store, &input, config.location(), cli_change())
         .await
         .map_err(|e| format!("cannot create token \"{}\": {}", input.name, cli_error(e)))?;
     println!("{token}");
+    let place_words = info
+        .location
+        .as_deref()
+        .map(|l| format!(", for results from {l}"))
+        .unwrap_or_default();
     eprintln!(
-        "Created token \"{}\" (id {}, role {}). Copy it now: it is not shown again, as only \
-         its hash is kept. Send it as the header Authorization: Bearer <token>.",
+        "Created token \"{}\" (id {}, role {}{place_words}). Copy it now: it is not shown \
+         again, as only its hash is kept. Send it as the header Authorization: Bearer <token>.",
         info.name, info.id, info.role
     );
     Ok(())

@@ -54,6 +54,13 @@ pub enum AppError {
     },
     #[error("too many attempts")]
     TooManyAttempts { retry_after_secs: u64 },
+    /// A client sent more requests than its limit allows; `detail` says which and what to
+    /// do instead.
+    #[error("too many requests: {detail}")]
+    TooFast {
+        retry_after_secs: u64,
+        detail: String,
+    },
     #[error(transparent)]
     Store(StoreError),
     /// Something on our side failed that is not the store (e.g. the OS random source).
@@ -550,6 +557,13 @@ impl IntoResponse for AppError {
                         retry_after_secs.div_ceil(60)
                     ),
                 )
+            }
+            AppError::TooFast {
+                retry_after_secs,
+                detail,
+            } => {
+                retry_after = Some(retry_after_secs);
+                (StatusCode::TOO_MANY_REQUESTS, "Too many requests", detail)
             }
             AppError::Store(e) => {
                 tracing::error!(error = %e, "store error while answering a request");

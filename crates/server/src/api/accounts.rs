@@ -153,7 +153,13 @@ async fn create_token(
 ) -> Result<Response, AppError> {
     actor.require(Role::Admin)?;
     let ApiJson(input) = body?;
-    let (token, info) = auth::create_token(state.store.as_ref(), &input, actor.change()).await?;
+    let (token, info) = auth::create_token(
+        state.store.as_ref(),
+        &input,
+        state.config.location(),
+        actor.change(),
+    )
+    .await?;
     let mut response = (StatusCode::CREATED, Json(NewToken { token, info })).into_response();
     // The only answer that holds the token: no cache may keep it.
     response

@@ -2,13 +2,21 @@
 //! `GET /api/v1/status-changes`: when services went into or out of trouble, for incident
 //! timelines.
 
-use axum::Json;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use chrono::{DateTime, Duration, Utc};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota};
 use serde::{Deserialize, Serialize};
+use tis_core::service::DETAIL_MAX_CHARS;
 use tis_core::status::{StatusChange, probe_id};
+use tis_core::time::uk_date_time;
+use tis_core::uptime::earliest_countable;
 use tis_core::{FieldError, ProbeResult, Role};
 use utoipa::{IntoParams, ToSchema};
 
@@ -22,10 +30,40 @@ use crate::error::AppError;
 /// Most results one push may carry.
 pub const PUSH_MAX: usize = 1000;
 
+/// Pushes one token may make: a burst of this many, then one every
+/// [`PUSH_EVERY_MS`]. A prober sends at most about one push a second, so only a broken
+/// or hostile one meets the limit; it bounds what one token can make us store.
+const PUSH_BURST: u32 = 60;
+const PUSH_EVERY_MS: u64 = 500;
+
+/// Pushes per token, in memory. Keys are names of tokens that passed authentication, so
+/// there are only as many as there are tokens.
+struct PushLimiter(DefaultKeyedRateLimiter<String>);
+
+impl Default for PushLimiter {
+    fn default() -> Self {
+        let quota = Quota::with_period(std::time::Duration::from_millis(PUSH_EVERY_MS))
+            .expect("a period above zero")
+            .allow_burst(NonZeroU32::new(PUSH_BURST).expect("a burst above zero"));
+        PushLimiter(DefaultKeyedRateLimiter::keyed(quota))
+    }
+}
+
+impl PushLimiter {
+    /// `Err(seconds to wait)` when `who` has pushed too often.
+    fn check(&self, who: &str) -> Result<(), u64> {
+        self.0.check_key(&who.to_string()).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            wait.as_secs() + 1
+        })
+    }
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(push))
         .routes(routes!(status_changes))
+        .layer(Extension(Arc::new(PushLimiter::default())))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -37,7 +75,11 @@ struct Push {
 /// Pushes probe results (prober role).
 ///
 /// For standalone probers, with a token that has the prober role; at most 1000 results
-/// at a time. Status, uptime and latency take them into account at once.
+/// at a time, each from today (UK time), or from yesterday during the first hour after
+/// midnight, and never from the future. A prober token speaks for its one location:
+/// results without a location are taken as from there, and results naming another are
+/// refused. Each token may push 60 times at once, then twice a second. Status, uptime
+/// and latency take the results into account at once.
 #[utoipa::path(
     post,
     path = "/probe-results",
@@ -48,25 +90,43 @@ struct Push {
     responses(
         (status = 200, description = "All results were stored", body = crate::openapi::Accepted),
         crate::openapi::WriteProblems,
+        (status = 429, description = "This token pushed too often; wait for the seconds in Retry-After", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 async fn push(
     State(state): State<AppState>,
+    Extension(limiter): Extension<Arc<PushLimiter>>,
     actor: Actor,
     body: Result<Json<Push>, JsonRejection>,
 ) -> Result<Response, AppError> {
     actor.require(Role::Prober)?;
+    limiter
+        .check(&actor.name)
+        .map_err(|retry_after_secs| AppError::TooFast {
+            retry_after_secs,
+            detail: format!(
+                "This token pushed results more than {PUSH_BURST} times in a short while. \
+                 Wait {retry_after_secs} seconds, then send them again in fewer, larger \
+                 batches (up to {PUSH_MAX} results each)."
+            ),
+        })?;
     let Json(mut push) = body?;
-    let problems = check(&state, &push.results, Utc::now());
+    // A prober token speaks for its own location; anyone else (an admin) pushing without
+    // one is known by their name, so that two sources are never taken for one location.
+    let location = actor.location.clone().unwrap_or_else(|| {
+        actor
+            .name
+            .strip_prefix("token ")
+            .unwrap_or(&actor.name)
+            .to_string()
+    });
+    let problems = check(&state, &push.results, actor.location.as_deref(), Utc::now());
     if !problems.is_empty() {
         return Err(AppError::Invalid(problems));
     }
-    // A prober that does not say where it is is known by its token's name, so that two
-    // probers' results are never taken for one location's.
-    let token_name = actor.name.strip_prefix("token ").unwrap_or(&actor.name);
     for r in &mut push.results {
         if r.location.is_none() {
-            r.location = Some(token_name.to_string());
+            r.location = Some(location.clone());
         }
     }
     state.store.add_probe_results(&push.results).await?;
@@ -74,7 +134,14 @@ async fn push(
     Ok(Json(serde_json::json!({ "accepted": push.results.len() })).into_response())
 }
 
-fn check(state: &AppState, results: &[ProbeResult], now: chrono::DateTime<Utc>) -> Vec<FieldError> {
+/// What is wrong with a push, per field. `bound_to` is the pushing token's location.
+fn check(
+    state: &AppState,
+    results: &[ProbeResult],
+    bound_to: Option<&str>,
+    now: chrono::DateTime<Utc>,
+) -> Vec<FieldError> {
+    let earliest = earliest_countable(now);
     let mut problems = Vec::new();
     if results.is_empty() {
         problems.push(FieldError::new("results", "Send at least one result."));
@@ -121,9 +188,41 @@ fn check(state: &AppState, results: &[ProbeResult], now: chrono::DateTime<Utc>) 
                 field("at"),
                 "This time is in the future. Check the prober's clock.",
             ));
+        } else if r.at < earliest {
+            problems.push(FieldError::new(
+                field("at"),
+                format!(
+                    "This result is from {}, too long ago to count: uptime up to {} is final. \
+                     Send only results from {} on.",
+                    uk_date_time(r.at),
+                    uk_date_time(earliest),
+                    uk_date_time(earliest)
+                ),
+            ));
+        }
+        let detail_chars = r.detail.chars().count();
+        if detail_chars > DETAIL_MAX_CHARS {
+            problems.push(FieldError::new(
+                field("detail"),
+                format!(
+                    "Keep detail to at most {DETAIL_MAX_CHARS} characters; this one has \
+                     {detail_chars}."
+                ),
+            ));
         }
         if let Some(location) = &r.location {
-            if let Err(e) = crate::config::check_location(location) {
+            if let Some(own) = bound_to
+                && location != own
+            {
+                problems.push(FieldError::new(
+                    field("location"),
+                    format!(
+                        "This token pushes results from \"{own}\" only, not \"{location}\". \
+                         Leave location out, or use a token made for \"{location}\" with \
+                         `tis-status token create --role prober --location {location}`."
+                    ),
+                ));
+            } else if let Err(e) = crate::config::check_location(location) {
                 problems.push(FieldError::new(field("location"), e));
             } else if location == state.config.location() {
                 // Mixed into this server's own results, both streams would be misjudged.

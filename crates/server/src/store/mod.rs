@@ -350,11 +350,13 @@ pub trait Store: Send + Sync + 'static {
     async fn session(&self, id_hash: &str, now: DateTime<Utc>) -> Result<Option<SessionRecord>>;
     /// Ends a session (signing out); no error if it is already gone.
     async fn delete_session(&self, id_hash: &str) -> Result<()>;
-    /// Adds an API token by its hash; `None` when the name is taken.
+    /// Adds an API token by its hash; `None` when the name is taken. `location` is a
+    /// prober token's one location.
     async fn create_token(
         &self,
         name: &str,
         role: Role,
+        location: Option<&str>,
         token_hash: &str,
         change: Change<'_>,
     ) -> Result<Option<ApiToken>>;

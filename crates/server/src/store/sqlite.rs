@@ -420,10 +420,12 @@ impl Store for SqliteStore {
         &self,
         name: &str,
         role: tis_core::Role,
+        location: Option<&str>,
         token_hash: &str,
         change: Change<'_>,
     ) -> Result<Option<tis_core::account::ApiToken>> {
-        self.insert_token(name, role, token_hash, change).await
+        self.insert_token(name, role, location, token_hash, change)
+            .await
     }
 
     async fn tokens(&self) -> Result<Vec<tis_core::account::ApiToken>> {

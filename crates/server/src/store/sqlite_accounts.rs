@@ -179,17 +179,20 @@ impl SqliteStore {
         &self,
         name: &str,
         role: Role,
+        location: Option<&str>,
         token_hash: &str,
         change: Change<'_>,
     ) -> Result<Option<ApiToken>> {
         let mut tx = self.write().await?;
         let row = sqlx::query(
-            "INSERT INTO api_tokens (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)
+            "INSERT INTO api_tokens (name, role, location, token_hash, created_at)
+             VALUES (?, ?, ?, ?, ?)
              ON CONFLICT (name) DO NOTHING
              RETURNING id",
         )
         .bind(name)
         .bind(role.as_str())
+        .bind(location)
         .bind(token_hash)
         .bind(ts(change.at))
         .fetch_optional(&mut *tx)
@@ -201,13 +204,17 @@ impl SqliteStore {
             &change,
             "token.create",
             &format!("token/{id}"),
-            &format!("{name}, {role}"),
+            &match location {
+                Some(location) => format!("{name}, {role}, {location}"),
+                None => format!("{name}, {role}"),
+            },
         )
         .await?;
         Ok(Some(ApiToken {
             id,
             name: name.to_string(),
             role,
+            location: location.map(str::to_string),
             created_at: change.at,
             last_used_at: None,
             revoked_at: None,
@@ -288,6 +295,7 @@ fn token_from(row: &SqliteRow) -> Result<ApiToken> {
         id: row.get("id"),
         name: row.get("name"),
         role: role(row.get("role"))?,
+        location: row.get("location"),
         created_at: time(row.get("created_at"))?,
         last_used_at: opt_time(row.get("last_used_at"))?,
         revoked_at: opt_time(row.get("revoked_at"))?,
@@ -325,7 +333,7 @@ mod tests {
         );
 
         let token = store
-            .create_token("ci", Role::Prober, "ab12", Change::now("admin"))
+            .create_token("ci", Role::Prober, Some("ci"), "ab12", Change::now("admin"))
             .await
             .unwrap()
             .unwrap();

@@ -147,7 +147,9 @@ impl TestApp {
             &tis_core::account::TokenInput {
                 name: name.into(),
                 role,
+                location: None,
             },
+            self.state.config.location(),
             Change {
                 actor: "test",
                 at: chrono::Utc::now(),

@@ -344,6 +344,8 @@ async fn locations_must_agree_before_a_service_is_called_down() {
     // From the server's network the service looks down; two locations must agree.
     let server_config = write(dir.path(), "server.toml", &one_service(&failing, Some(2)));
     let token = create_token(&data, "eu-west", "prober");
+    // A prober token speaks for one location, so the second location has its own.
+    let dublin_token = create_token(&data, "dublin", "prober");
     let server = Server::start(&server_config, &data).await;
 
     // From another network it works: a standalone prober with the same probe says so.
@@ -378,7 +380,7 @@ async fn locations_must_agree_before_a_service_is_called_down() {
 
     // A second location that sees it down too: now two agree.
     let dublin = write(dir.path(), "dublin.toml", &one_service(&failing, None));
-    let _second = Prober::start(&dublin, &server.url, &token, Some("dublin"));
+    let _second = Prober::start(&dublin, &server.url, &dublin_token, Some("dublin"));
     wait_until(&server, "/api/v1/services", wait, |body| {
         service(body, "bulk-upload")["status"] == "major_outage"
     })
