@@ -114,7 +114,7 @@ fn frame(follow_links: bool, pages: fn(Page) -> AnyView) -> impl IntoView {
     }
 }
 
-/// The id of the server's copy of the page (see `crates/server/src/page.rs`).
+/// The id of the server's copy of the page (see `crates/server/src/http/page.rs`).
 const SERVER_COPY: &str = "tis-page";
 /// The id of the element the app draws into.
 const APP_HOLDER: &str = "tis-app";

@@ -10,8 +10,10 @@ use tokio::sync::{mpsc, watch};
 use crate::config::{Config, ConfigError, Secrets};
 use std::sync::Arc;
 
+use crate::AppState;
+use crate::demo::{self, history as demo_history};
+use crate::store::import;
 use crate::store::{Change, SqliteStore, Store};
-use crate::{AppState, demo, demo_history, import};
 
 #[derive(Parser)]
 #[command(
@@ -378,7 +380,7 @@ async fn serve(
         );
     }
 
-    crate::listen::raise_open_files();
+    crate::http::listen::raise_open_files();
     let listen = listen.unwrap_or(config.server.listen);
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -434,15 +436,15 @@ async fn serve(
             batch.clear();
         }
     });
-    tokio::spawn(crate::aggregates::keep_fresh(
+    tokio::spawn(crate::read::rollups::keep_fresh(
         state.clone(),
         shutdown_rx.clone(),
     ));
-    tokio::spawn(crate::snapshot::keep_fresh(
+    tokio::spawn(crate::read::snapshot::keep_fresh(
         state.clone(),
         shutdown_rx.clone(),
     ));
-    tokio::spawn(crate::live::record_changes(
+    tokio::spawn(crate::read::live::record_changes(
         state.clone(),
         shutdown_rx.clone(),
     ));
@@ -455,7 +457,7 @@ async fn serve(
         tracing::warn!("no --assets given: only the API is served");
     }
     println!("TIS Status is running at http://{addr}/ (press Ctrl+C to stop)");
-    let server = crate::listen::serve(listener, app, shutdown_rx.clone());
+    let server = crate::http::listen::serve(listener, app, shutdown_rx.clone());
     tokio::spawn(async move {
         shutdown_signal().await;
         tracing::info!("shutting down: finishing requests in progress");
@@ -647,8 +649,8 @@ fn read_password(name: &str) -> Result<String, String> {
 }
 
 /// An API error as a line for the terminal: each field and what to fix.
-fn cli_error(e: crate::error::AppError) -> String {
-    use crate::error::AppError;
+fn cli_error(e: crate::http::error::AppError) -> String {
+    use crate::http::error::AppError;
     match e {
         AppError::Invalid(errors) => errors
             .iter()

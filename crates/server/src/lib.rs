@@ -1,31 +1,14 @@
 //! The `tis-status` server: reads its config, keeps the store, runs the probes and
 //! serves the JSON API and the browser app.
 
-pub mod aggregates;
 pub mod alerts;
-pub mod api;
-pub mod assets;
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod demo;
-pub mod demo_history;
-pub mod diff;
-pub mod error;
-pub mod events;
-pub mod feeds;
-pub mod headers;
-pub mod import;
-pub mod listen;
-pub mod live;
-pub mod model;
-pub mod openapi;
-pub mod ops;
-pub mod page;
-pub mod snapshot;
-pub mod statuspage;
+pub mod http;
+pub mod read;
 pub mod store;
-pub mod sw;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -33,7 +16,10 @@ use std::sync::Arc;
 use axum::Router;
 
 use crate::config::Config;
-use crate::snapshot::Snapshots;
+use crate::http::v1::events;
+use crate::http::{assets, error, headers, page};
+use crate::read::snapshot::Snapshots;
+use crate::read::{model, rollups};
 use crate::store::Store;
 
 /// The store as handlers see it: any backend.
@@ -53,7 +39,7 @@ pub struct AppState {
     /// Tells open pages when something they show has changed.
     pub events: events::Events,
     /// Uptime rollups and latency series, recomputed once a minute.
-    pub aggregates: aggregates::Aggregates,
+    pub aggregates: rollups::Aggregates,
     /// Woken when messages are written to the outbox, so they go out at once.
     pub outbox: Arc<tokio::sync::Notify>,
 }
@@ -72,7 +58,7 @@ impl AppState {
             snapshots: Snapshots::new(model::Model::empty()),
             changes: Arc::new(tokio::sync::Notify::new()),
             events: events::Events::new(),
-            aggregates: aggregates::Aggregates::default(),
+            aggregates: rollups::Aggregates::default(),
             outbox: Arc::new(tokio::sync::Notify::new()),
         };
         let model = model::Model::load(&state, chrono::Utc::now()).await?;
@@ -101,10 +87,10 @@ pub fn app(state: AppState, assets: Option<PathBuf>) -> Router {
     let pages = template.map(page::router).unwrap_or_default();
     Router::new()
         .merge(pages)
-        .merge(ops::router())
-        .merge(openapi::api_router())
-        .nest("/api/v2", statuspage::router())
-        .merge(feeds::router())
+        .merge(http::ops::router())
+        .merge(http::v1::openapi::api_router())
+        .nest("/api/v2", http::v2::router())
+        .merge(http::feeds::router())
         .with_state(state)
         .fallback_service(assets.service())
         // Last, so that every response gets the headers: routes, fallbacks and errors.

@@ -1,6 +1,7 @@
 //! The store: where everything lasting is kept. A trait, so that a PostgreSQL backend can
 //! sit beside the embedded SQLite one; every write is one transaction.
 
+pub mod import;
 mod sqlite;
 
 use async_trait::async_trait;

@@ -5,9 +5,10 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::Value;
+use tis_status::AppState;
 use tis_status::config::Config;
+use tis_status::store::import;
 use tis_status::store::{Change, SqliteStore};
-use tis_status::{AppState, import};
 use tower::ServiceExt;
 
 pub struct TestApp {

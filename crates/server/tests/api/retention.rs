@@ -49,7 +49,7 @@ async fn run_for(state: &AppState, days: i64, now: DateTime<Utc>) {
             .add_probe_results(&results)
             .await
             .expect("results stored");
-        tis_status::aggregates::refresh(state, then, false)
+        tis_status::read::rollups::refresh(state, then, false)
             .await
             .expect("rolled up");
     }

@@ -87,7 +87,7 @@ async fn readiness_fails_with_the_reason_when_the_live_status_is_stale() {
     let state = state(dir.path()).await;
     assert_eq!(readyz(&state).await.0, StatusCode::OK);
 
-    let mut stale = tis_status::model::Model::empty();
+    let mut stale = tis_status::read::model::Model::empty();
     stale.generated_at = chrono::Utc::now() - chrono::Duration::seconds(45);
     state.snapshots.replace(stale);
     let (status, problem) = readyz(&state).await;

@@ -20,7 +20,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::model::Model;
+use crate::read::model::Model;
 
 /// Changes are rare (a status flip, a notice posted), so a few are plenty; a reader
 /// further behind than this is told that everything changed instead of being queued for.
@@ -229,16 +229,16 @@ enum Message {
     params(("last-event-id" = Option<u64>, Header, description = "The id of the last event seen, sent by browsers when they reconnect")),
     responses(
         (status = 200, description = "An endless stream of events; a comment every 15 seconds keeps it open", content_type = "text/event-stream", body = Change),
-        (status = 503, description = "The server is stopping, or as many streams are open as it allows (`[server] max_event_streams`): try again after `Retry-After` seconds and check for changes with ETags meanwhile", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The server is stopping, or as many streams are open as it allows (`[server] max_event_streams`): try again after `Retry-After` seconds and check for changes with ETags meanwhile", body = crate::http::error::Problem, content_type = "application/problem+json"),
     )
 )]
 async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if state.events.is_closed() {
-        return crate::ops::unavailable("The server is stopping. Try again in a minute.");
+        return crate::http::ops::unavailable("The server is stopping. Try again in a minute.");
     }
     let cap = stream_cap(state.config.server.max_event_streams);
     let Some(admitted) = state.events.admit(cap) else {
-        let mut refused = crate::ops::unavailable(
+        let mut refused = crate::http::ops::unavailable(
             "Too many pages are following live updates right now. Check for changes with ETags, and try the stream again after the Retry-After seconds.",
         );
         refused.headers_mut().insert(

@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tower::util::BoxCloneSyncService;
 
-use crate::error::AppError;
+use crate::http::error::AppError;
 
 pub type AssetService = BoxCloneSyncService<Request<Body>, Response, Infallible>;
 
@@ -87,8 +87,10 @@ impl Assets {
             return Assets { inner: None };
         };
         let staff_index = by_path.get(STAFF_INDEX).cloned();
-        let mut kept: Vec<(&String, &Arc<Asset>)> =
-            by_path.iter().filter(|(p, _)| crate::sw::kept(p)).collect();
+        let mut kept: Vec<(&String, &Arc<Asset>)> = by_path
+            .iter()
+            .filter(|(p, _)| crate::http::sw::kept(p))
+            .collect();
         kept.sort_by(|a, b| a.0.cmp(b.0));
         let version = format!(
             "{:016x}",
@@ -100,7 +102,7 @@ impl Assets {
             )
         );
         let paths: Vec<String> = kept.iter().map(|(p, _)| (*p).clone()).collect();
-        let worker = crate::sw::script(&version, &paths);
+        let worker = crate::http::sw::script(&version, &paths);
         let files = Arc::new(Files {
             by_path,
             index,
@@ -175,7 +177,7 @@ impl Assets {
                 .into_response();
         }
         if path == "/sw.js" {
-            return crate::sw::respond(&files.worker);
+            return crate::http::sw::respond(&files.worker);
         }
         let asset = match percent_decode(path).and_then(|p| files.by_path.get(&p)) {
             Some(asset) => asset,

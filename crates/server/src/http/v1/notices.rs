@@ -14,11 +14,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::api::{ApiJson, ApiPath};
-use crate::api::{known_services, private, stored};
 use crate::auth::{Actor, MaybeActor};
-use crate::error::AppError;
-use crate::openapi::{BadQuery, NotFound, NotModified, StaffProblems, WriteProblems};
+use crate::http::error::AppError;
+use crate::http::v1::openapi::{BadQuery, NotFound, NotModified, StaffProblems, WriteProblems};
+use crate::http::v1::{ApiJson, ApiPath};
+use crate::http::v1::{known_services, private, stored};
 use crate::store::{Change, notice_of};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -211,7 +211,7 @@ async fn update(
         (status = 200, description = "The notice, ending now", body = Notice),
         WriteProblems,
         NotFound,
-        (status = 409, description = "The notice has already ended", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The notice has already ended", body = crate::http::error::Problem, content_type = "application/problem+json"),
     )
 )]
 async fn end(

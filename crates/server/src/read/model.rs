@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 use tis_core::{Incident, Notice, Revision, ServiceState};
 
 use crate::AppState;
-use crate::aggregates::Figures;
-use crate::error::AppError;
-use crate::live::service_states;
+use crate::http::error::AppError;
+use crate::read::live::service_states;
+use crate::read::rollups::Figures;
 
 /// About the page itself, for feeds and the Statuspage API.
 #[derive(Debug, Clone, PartialEq)]

@@ -21,12 +21,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::api::{ApiJson, ApiPath};
-use crate::api::{known_services, private, public_incident, stored};
 use crate::auth::{Actor, MaybeActor};
-use crate::error::{AppError, Problem};
-use crate::model::Model;
-use crate::openapi::{BadQuery, NotFound, NotModified, StaffProblems, WriteProblems};
+use crate::http::error::{AppError, Problem};
+use crate::http::v1::openapi::{BadQuery, NotFound, NotModified, StaffProblems, WriteProblems};
+use crate::http::v1::{ApiJson, ApiPath};
+use crate::http::v1::{known_services, private, public_incident, stored};
+use crate::read::model::Model;
 use crate::store::{apply_update, incident_of};
 use tis_core::manage::ReportDiff;
 
@@ -516,5 +516,7 @@ async fn diff(
     let to = q.to.unwrap_or_else(|| model.report_revision(id));
     let before = revision_of(model, id, q.from)?;
     let after = revision_of(model, id, to)?;
-    Ok(private(Json(crate::diff::report_diff(&before, &after))))
+    Ok(private(Json(crate::read::diff::report_diff(
+        &before, &after,
+    ))))
 }

@@ -8,8 +8,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::model::Model;
-use crate::openapi::NotModified;
+use crate::http::v1::openapi::NotModified;
+use crate::read::model::Model;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(summary))
@@ -53,7 +53,7 @@ pub fn build(model: &Model) -> Summary {
             .incidents
             .iter()
             .filter(|i| i.is_active())
-            .map(crate::api::public_incident)
+            .map(crate::http::v1::public_incident)
             .collect(),
     }
 }

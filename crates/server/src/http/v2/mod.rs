@@ -30,9 +30,9 @@ use serde::Serialize;
 use tis_core::{IncidentStatus, NoticeKind, ReportStatus, ServiceState};
 
 use crate::AppState;
-use crate::error::AppError;
-use crate::model::Model;
-use crate::snapshot::Snapshots;
+use crate::http::error::AppError;
+use crate::read::model::Model;
+use crate::read::snapshot::Snapshots;
 
 /// How many incidents `incidents.json` lists, and how many maintenances
 /// `scheduled-maintenances.json` lists, as Statuspage does ("the 50 most recent").
@@ -982,7 +982,7 @@ pub(crate) mod tests {
     use tower::ServiceExt;
 
     use super::*;
-    use crate::model::PageInfo;
+    use crate::read::model::PageInfo;
     use tis_core::incident::AffectedService;
 
     fn at(text: &str) -> DateTime<Utc> {
@@ -1616,7 +1616,7 @@ pub(crate) mod tests {
     fn demo_model(now: &str) -> Model {
         let config = crate::config::Config::demo("http://127.0.0.1:9").expect("demo config");
         let records =
-            crate::import::parse(crate::demo::DEMO_RECORDS_NAME, crate::demo::DEMO_RECORDS)
+            crate::store::import::parse(crate::demo::DEMO_RECORDS_NAME, crate::demo::DEMO_RECORDS)
                 .expect("demo records");
         let every = [
             Status::Operational,

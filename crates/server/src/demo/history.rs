@@ -582,7 +582,8 @@ mod tests {
 
     fn demo() -> (Vec<Service>, Vec<Incident>) {
         let config = crate::config::Config::demo("http://127.0.0.1:9").expect("demo config");
-        let export = crate::import::parse("demo", crate::demo::DEMO_RECORDS).expect("records");
+        let export =
+            crate::store::import::parse("demo", crate::demo::DEMO_RECORDS).expect("records");
         (config.services, export.incidents)
     }
 

@@ -17,11 +17,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::aggregates::{BUCKET_MINUTES, MAX_DAYS};
-use crate::api::ApiPath;
-use crate::error::AppError;
-use crate::model::Model;
-use crate::openapi::{BadQuery, NotFound, NotModified};
+use crate::http::error::AppError;
+use crate::http::v1::ApiPath;
+use crate::http::v1::openapi::{BadQuery, NotFound, NotModified};
+use crate::read::model::Model;
+use crate::read::rollups::{BUCKET_MINUTES, MAX_DAYS};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -345,7 +345,7 @@ async fn results(
 ) -> Result<Response, AppError> {
     service(&state, &id)?;
     let Query(query) = query?;
-    crate::api::check_query_times([("before", query.before)])?;
+    crate::http::v1::check_query_times([("before", query.before)])?;
     let limit = query.limit.unwrap_or(100);
     if !(1..=RESULTS_MAX).contains(&limit) {
         return Err(AppError::BadRequest(format!(
@@ -417,7 +417,7 @@ async fn history(
 ) -> Result<Response, AppError> {
     let config = service(&state, &id)?.clone();
     let Query(q) = query?;
-    crate::api::check_query_times([("from", Some(q.from)), ("to", Some(q.to))])?;
+    crate::http::v1::check_query_times([("from", Some(q.from)), ("to", Some(q.to))])?;
     if q.to <= q.from {
         return Err(AppError::BadRequest(
             "to must be later than from.".to_string(),

@@ -2,6 +2,8 @@
 //! like TIS services (actuator health, a Keycloak-like token endpoint, an API that
 //! wants a token), probed for real, plus demo notices and incidents.
 
+pub mod history;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -14,7 +16,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 /// Demo incidents and notices, loaded through the same import path users use.
-pub const DEMO_RECORDS: &str = include_str!("../demo/records.json");
+pub const DEMO_RECORDS: &str = include_str!("../../demo/records.json");
 pub const DEMO_RECORDS_NAME: &str = "built-in demo records (crates/server/demo/records.json)";
 /// The variable the demo config names for the probes' client secret.
 pub const DEMO_SECRET_ENV: &str = "TIS_DEMO_CLIENT_SECRET";

@@ -26,9 +26,9 @@ use tis_markup::frame::{self, Section};
 use tis_markup::{Node, h, overview, words};
 
 use crate::AppState;
-use crate::api::{incidents, services, summary};
-use crate::model::Model;
-use crate::snapshot::{Cached, Snapshot};
+use crate::http::v1::{incidents, services, summary};
+use crate::read::model::Model;
+use crate::read::snapshot::{Cached, Snapshot};
 
 /// Where the server's content goes in the app's `index.html`.
 pub const SLOT: &str = "<!--tis-status:page-->";
@@ -59,7 +59,7 @@ impl Template {
                 let css = file(&before[href_at..href_end]).filter(|c| !c.contains("</style"));
                 if let Some(css) = css {
                     before.replace_range(start..tag_end, &format!("<style>{css}</style>"));
-                    style = Some(crate::headers::hash_source(css));
+                    style = Some(crate::http::headers::hash_source(css));
                 }
             }
         }
@@ -281,7 +281,7 @@ fn content(model: &Model, page: &Page) -> (String, Option<Section>, Vec<Block>) 
                 .incidents
                 .iter()
                 .take(20)
-                .map(|i| incident_card(&IncidentSummary::from(&crate::api::public_incident(i)), &names, "h2").into())
+                .map(|i| incident_card(&IncidentSummary::from(&crate::http::v1::public_incident(i)), &names, "h2").into())
                 .collect();
             let mut nodes = vec![h("h1").t("Incidents").into()];
             if cards.is_empty() {
@@ -391,7 +391,7 @@ fn incident(model: &Model, summary: &Summary, id: i64) -> (String, Option<Sectio
     let Some(found) = model.incidents.iter().find(|i| i.id == id) else {
         return not_found("incident", "/incidents", "See all incidents");
     };
-    let i: Incident = crate::api::public_incident(found);
+    let i: Incident = crate::http::v1::public_incident(found);
     let names = overview::names(summary);
     let mut items = vec![
         (

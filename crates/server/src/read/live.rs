@@ -12,7 +12,7 @@ use tis_core::status::{
 use tis_core::{ProbeHealth, ProbeResult, ServiceState, Status, StatusChange};
 
 use crate::AppState;
-use crate::error::AppError;
+use crate::http::error::AppError;
 
 /// How far back results are read: enough for every probe's debounce and staleness rule.
 fn lookback(state: &AppState) -> Duration {
@@ -202,7 +202,7 @@ pub async fn record_changes(state: AppState, mut shutdown: tokio::sync::watch::R
                     state.outbox.notify_one();
                 }
                 if !changes.is_empty() {
-                    state.events.publish(crate::events::Change {
+                    state.events.publish(crate::http::v1::events::Change {
                         generation: snapshot.generation,
                         parts: vec!["services"],
                     });

@@ -25,7 +25,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::auth::Actor;
-use crate::error::AppError;
+use crate::http::error::AppError;
 
 /// Most results one push may carry.
 pub const PUSH_MAX: usize = 1000;
@@ -88,9 +88,9 @@ struct Push {
     request_body = Push,
     security(("token" = []), ("session" = [], "csrf" = [])),
     responses(
-        (status = 200, description = "All results were stored", body = crate::openapi::Accepted),
-        crate::openapi::WriteProblems,
-        (status = 429, description = "This token pushed too often; wait for the seconds in Retry-After", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "All results were stored", body = crate::http::v1::openapi::Accepted),
+        crate::http::v1::openapi::WriteProblems,
+        (status = 429, description = "This token pushed too often; wait for the seconds in Retry-After", body = crate::http::error::Problem, content_type = "application/problem+json"),
     )
 )]
 async fn push(
@@ -284,7 +284,7 @@ struct StatusChanges {
     params(ChangesQuery),
     responses(
         (status = 200, description = "The changes, oldest first", body = StatusChanges),
-        crate::openapi::BadQuery,
+        crate::http::v1::openapi::BadQuery,
     )
 )]
 async fn status_changes(
@@ -292,7 +292,7 @@ async fn status_changes(
     query: Result<Query<ChangesQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let Query(query) = query?;
-    crate::api::check_query_times([("from", query.from), ("to", query.to)])?;
+    crate::http::v1::check_query_times([("from", query.from), ("to", query.to)])?;
     let to = query.to.unwrap_or_else(Utc::now);
     let from = query.from.unwrap_or(to - Duration::days(7));
     let mut problems = Vec::new();

@@ -16,9 +16,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::api::ApiJson;
 use crate::auth::{self, Credentials, SignInLimiter};
-use crate::error::{AppError, Problem};
+use crate::http::error::{AppError, Problem};
+use crate::http::v1::ApiJson;
 use crate::store::NewSession;
 
 pub fn router() -> OpenApiRouter<AppState> {

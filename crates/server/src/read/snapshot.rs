@@ -12,9 +12,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::AppState;
-use crate::error::AppError;
-use crate::events::{Change, Fingerprint};
-use crate::model::Model;
+use crate::http::error::AppError;
+use crate::http::v1::events::{Change, Fingerprint};
+use crate::read::model::Model;
 
 /// Status goes stale by time alone (no result within 3 intervals), so the snapshot is
 /// also rebuilt on this beat even when nothing was written.
@@ -307,7 +307,7 @@ impl Cached {
     /// 304 when the reader already has this version (in any encoding), else the bytes in
     /// the best encoding the reader accepts.
     pub fn respond(&self, request: &HeaderMap) -> Response {
-        let accepted = crate::assets::accepted_encodings(request);
+        let accepted = crate::http::assets::accepted_encodings(request);
         let (encoding, body) = match (&self.brotli, &self.gzip) {
             (Some(b), _) if accepted.brotli => (Encoding::Brotli, b.clone()),
             (_, Some(g)) if accepted.gzip => (Encoding::Gzip, g.clone()),

@@ -20,7 +20,7 @@ use tis_core::Role;
 use tis_core::account::{Account, ApiToken};
 
 use crate::AppState;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::store::{Change, SessionRecord, Store};
 
 /// The cookie that carries the session id.

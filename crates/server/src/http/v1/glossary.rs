@@ -10,10 +10,10 @@ use tis_core::manage::{Glossary, validate_glossary};
 use tis_core::plain::default_glossary;
 
 use crate::AppState;
-use crate::api::ApiJson;
 use crate::auth::Actor;
-use crate::error::AppError;
-use crate::openapi::WriteProblems;
+use crate::http::error::AppError;
+use crate::http::v1::ApiJson;
+use crate::http::v1::openapi::WriteProblems;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 

@@ -20,18 +20,13 @@ use tis_core::{DailyUptime, Incident, IncidentUpdate, Notice, ProbeResult, Repor
 use super::{AuditEntry, Change, Result, Store, StoreError, apply_update, incident_of, notice_of};
 
 // Accounts, sessions and tokens live beside, to keep this file about the records.
-#[path = "sqlite_accounts.rs"]
 mod accounts;
-#[path = "sqlite_glossary.rs"]
 mod glossary;
 // Status changes, kept for incident timelines.
-#[path = "sqlite_status.rs"]
 mod status;
 // The outbox and what the alert rules remember.
-#[path = "sqlite_alerts.rs"]
 mod alerts;
 // The export file, written and read whole.
-#[path = "sqlite_export.rs"]
 mod export;
 
 /// The file name of the database inside the data directory.

@@ -2,9 +2,11 @@
 
 mod accounts;
 mod alerts;
+pub mod events;
 mod glossary;
 pub mod incidents;
 mod notices;
+pub mod openapi;
 mod probes;
 pub mod services;
 mod session;
@@ -23,8 +25,8 @@ use tis_core::Incident;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
-use crate::error::AppError;
-use crate::model::Model;
+use crate::http::error::AppError;
+use crate::read::model::Model;
 use crate::store::StoreError;
 
 /// The largest request body a write accepts.
@@ -42,7 +44,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(glossary::router())
         .merge(probes::router())
         .merge(alerts::router())
-        .merge(crate::events::router())
+        .merge(crate::http::v1::events::router())
         .fallback(|| async { AppError::NotFound("such API address".into()) })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
 }
@@ -64,14 +66,14 @@ where
             Err(rejection) => {
                 let raw = RawPathParams::from_request_parts(parts, state).await.ok();
                 let params: Vec<(&str, &str)> = raw.iter().flat_map(|r| r.iter()).collect();
-                Err(crate::error::path_problem(rejection, &params))
+                Err(crate::http::error::path_problem(rejection, &params))
             }
         }
     }
 }
 
 /// Like axum's `Json`, but a field of fixed words sent another kind of value is answered
-/// naming the words (see [`crate::error::body_problem`]). Taken as
+/// naming the words (see [`crate::http::error::body_problem`]). Taken as
 /// `Result<ApiJson<T>, AppError>`, so that handlers check the role before the body.
 pub struct ApiJson<T>(pub T);
 
@@ -91,7 +93,7 @@ where
         let again = Request::from_parts(parts, Body::from(bytes.clone()));
         match Json::<T>::from_request(again, state).await {
             Ok(Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(crate::error::body_problem::<T>(rejection, &bytes)),
+            Err(rejection) => Err(crate::http::error::body_problem::<T>(rejection, &bytes)),
         }
     }
 }

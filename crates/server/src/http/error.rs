@@ -485,7 +485,7 @@ impl IntoResponse for AppError {
                 "The request is too large",
                 format!(
                     "Requests may be at most {} KB. Shorten the text and try again.",
-                    crate::api::BODY_LIMIT / 1024
+                    crate::http::v1::BODY_LIMIT / 1024
                 ),
             ),
             AppError::MethodNotAllowed(method) => (

@@ -13,10 +13,10 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::alerts::outbox;
-use crate::api::{ApiJson, private};
 use crate::auth::Actor;
-use crate::error::AppError;
-use crate::openapi::{StaffProblems, WriteProblems};
+use crate::http::error::AppError;
+use crate::http::v1::openapi::{StaffProblems, WriteProblems};
+use crate::http::v1::{ApiJson, private};
 use crate::store::OutboxMessage;
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -13,11 +13,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::api::{ApiJson, ApiPath};
 use crate::auth::{self, Actor};
-use crate::error::AppError;
-use crate::error::Problem;
-use crate::openapi::{NotFound, StaffProblems, WriteProblems};
+use crate::http::error::AppError;
+use crate::http::error::Problem;
+use crate::http::v1::openapi::{NotFound, StaffProblems, WriteProblems};
+use crate::http::v1::{ApiJson, ApiPath};
 use crate::store::Disabled;
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -15,9 +15,9 @@ use tis_core::time::uk_date_time;
 use tis_core::{Incident, Notice};
 
 use crate::AppState;
-use crate::error::AppError;
-use crate::model::Model;
-use crate::snapshot::Snapshots;
+use crate::http::error::AppError;
+use crate::read::model::Model;
+use crate::read::snapshot::Snapshots;
 
 /// The media type of the feeds.
 pub const CONTENT_TYPE: &str = "application/atom+xml; charset=utf-8";
@@ -351,7 +351,7 @@ mod tests {
     use tis_core::{Impact, NoticeKind};
 
     use super::*;
-    use crate::model::PageInfo;
+    use crate::read::model::PageInfo;
 
     const ATOM: &str = "http://www.w3.org/2005/Atom";
 
@@ -682,7 +682,7 @@ mod tests {
     }
 
     async fn get(path: &str, etag: Option<&str>) -> (StatusCode, HeaderMap, String) {
-        let (status, headers, body) = crate::statuspage::tests::get(app(), path, etag).await;
+        let (status, headers, body) = crate::http::v2::tests::get(app(), path, etag).await;
         (status, headers, String::from_utf8_lossy(&body).into_owned())
     }
 
