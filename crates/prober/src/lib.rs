@@ -12,9 +12,10 @@ use std::time::Duration;
 
 use chrono::Utc;
 use tis_core::{FieldError, Probe, ProbeKind, ProbeResult, Service};
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 pub use check::{Checker, MAX_BODY, Outcome, not_public};
 pub use schedule::{Lateness, Timetable};
@@ -95,7 +96,7 @@ pub async fn run(
     probes: Vec<Scheduled>,
     checker: Checker,
     sink: mpsc::Sender<ProbeResult>,
-    shutdown: watch::Receiver<bool>,
+    shutdown: CancellationToken,
     options: RunOptions,
 ) -> RunStats {
     let checker = Arc::new(checker);
@@ -110,7 +111,7 @@ pub async fn run(
         let stats = stats.clone();
         let sink = sink.clone();
         let location = location.clone();
-        let mut shutdown = shutdown.clone();
+        let shutdown = shutdown.clone();
         tasks.spawn(async move {
             let mut timetable = Timetable::new(scheduled.probe.interval.as_std(), start);
             loop {
@@ -122,13 +123,13 @@ pub async fn run(
                 }
                 let result = tokio::select! {
                     result = run_when_due(&checker, &scheduled, &permits, &stats, due.at) => result,
-                    () = stopped(&mut shutdown) => return,
+                    () = shutdown.cancelled() => return,
                 };
                 let Some(mut result) = result else { return };
                 result.location = location.as_deref().map(str::to_string);
                 tokio::select! {
                     sent = sink.send(result) => if sent.is_err() { return },
-                    () = stopped(&mut shutdown) => return,
+                    () = shutdown.cancelled() => return,
                 }
             }
         });
@@ -153,12 +154,6 @@ async fn run_when_due(
         s.lateness.record(late);
     }
     Some(check_once(checker, scheduled).await)
-}
-
-/// Resolves when `shutdown` is true or its sender has gone.
-async fn stopped(shutdown: &mut watch::Receiver<bool>) {
-    // The guard `wait_for` returns is dropped at once: it must not live across an await.
-    let _ = shutdown.wait_for(|stop| *stop).await.map(|_| ());
 }
 
 /// Runs one check now, within the probe's timeout.

@@ -13,7 +13,8 @@ use axum::routing::get;
 use tis_core::service::HumanDuration;
 use tis_core::{ExpectStatus, Probe, ProbeKind, ProbeResult, Redirects};
 use tis_prober::{Checker, RunOptions, RunStats, Scheduled};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 use targets::{Behaviour, raw_target, serve};
 
@@ -48,18 +49,18 @@ fn probe(service: &str, url: String, interval_ms: u64, timeout_ms: u64) -> Sched
 
 struct Running {
     results: mpsc::Receiver<ProbeResult>,
-    stop: watch::Sender<bool>,
+    stop: CancellationToken,
     handle: tokio::task::JoinHandle<RunStats>,
 }
 
 fn start(probes: Vec<Scheduled>, options: RunOptions) -> Running {
     let (tx, results) = mpsc::channel(1024);
-    let (stop, stopped) = watch::channel(false);
+    let stop = CancellationToken::new();
     let handle = tokio::spawn(tis_prober::run(
         probes,
         Checker::new(),
         tx,
-        stopped,
+        stop.clone(),
         options,
     ));
     Running {
@@ -114,7 +115,7 @@ async fn a_hanging_target_does_not_delay_other_probes() {
         assert_eq!(r.location.as_deref(), Some("test-lab"));
         *counts.entry(r.service).or_default() += 1;
     }
-    running.stop.send_replace(true);
+    running.stop.cancel();
     let stats = tokio::time::timeout(GUARD, running.handle)
         .await
         .expect("stops in time")
@@ -155,7 +156,7 @@ async fn no_more_checks_run_at_once_than_allowed() {
         let r = next(&mut running.results).await;
         assert!(r.ok, "{r:?}");
     }
-    running.stop.send_replace(true);
+    running.stop.cancel();
     let _ = tokio::time::timeout(GUARD, running.handle).await;
     assert_eq!(
         most.load(Ordering::SeqCst),
@@ -183,7 +184,7 @@ async fn stopping_ends_every_probe_even_one_waiting_on_a_hanging_target() {
     while accepted.load(Ordering::SeqCst) == 0 {
         next(&mut running.results).await;
     }
-    running.stop.send_replace(true);
+    running.stop.cancel();
     let stats = tokio::time::timeout(GUARD, running.handle)
         .await
         .expect("the prober stops without waiting for the hanging check")

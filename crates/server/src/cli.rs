@@ -5,15 +5,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, ConfigError, Secrets};
-use std::sync::Arc;
 
-use crate::AppState;
-use crate::demo::{self, history as demo_history};
-use crate::store::import;
-use crate::store::{Change, SqliteStore, Store};
+use crate::demo;
+use crate::startup::{Application, Settings};
+use crate::store::{Change, SqliteStore, Store, import};
 
 #[derive(Parser)]
 #[command(
@@ -345,50 +344,9 @@ async fn serve(
         config.server.location = Some(location);
     }
     let store = open_store(&place, &config).await?;
-    if is_demo && store.is_empty().await.map_err(|e| e.to_string())? {
-        let export = import::parse(demo::DEMO_RECORDS_NAME, demo::DEMO_RECORDS)
-            .map_err(|e| e.to_string())?;
-        let now = chrono::Utc::now();
-        // The past goes in before the records: until they are in, the store counts as
-        // new, so a start cut short here seeds again, and the seed skips what it wrote.
-        let seeded = demo_history::seed(&store, &config.services, &export.incidents, now)
-            .await
-            .map_err(|e| format!("cannot write the demo's past uptime: {e}"))?;
-        tracing::info!(
-            days = seeded.days,
-            status_changes = seeded.status_changes,
-            checks = seeded.probe_results,
-            "made up the demo's past uptime from its incidents"
-        );
-        let change = Change {
-            actor: "demo",
-            at: now,
-        };
-        import::import(
-            &store,
-            demo::DEMO_RECORDS_NAME,
-            &export,
-            &service_ids(&config),
-            change,
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-        tracing::info!(
-            notices = export.notices.len(),
-            incidents = export.incidents.len(),
-            "loaded the demo records"
-        );
+    if is_demo {
+        demo::load_records(&store, &config).await?;
     }
-
-    crate::http::listen::raise_open_files();
-    let listen = listen.unwrap_or(config.server.listen);
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
-
-    let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let (results_tx, mut results_rx) = mpsc::channel(1024);
     let checker = match estate {
         Some(estate) => {
             let secret = estate.secret;
@@ -402,75 +360,20 @@ async fn serve(
         }
         None => tis_prober::Checker::new(),
     };
-    let probes = tis_prober::schedule(&config.services);
-    let options = tis_prober::RunOptions {
-        max_concurrent: config.server.max_concurrent_probes,
-        location: Some(config.location().to_string()),
-    };
-    tracing::info!(
-        probes = probes.len(),
-        location = config.location(),
-        "starting the probes"
-    );
-    let prober = tokio::spawn(tis_prober::run(
-        probes,
+    let app = Application::build(Settings {
+        config,
+        store,
+        demo: is_demo,
         checker,
-        results_tx,
-        shutdown_rx.clone(),
-        options,
-    ));
-    let state = AppState::new(Arc::new(store), config, is_demo)
-        .await
-        .map_err(|e| format!("cannot load the stored data: {e}"))?;
-    let writer_state = state.clone();
-    let writer = tokio::spawn(async move {
-        // Results that arrive together are written in one transaction.
-        let mut batch = Vec::new();
-        while results_rx.recv_many(&mut batch, 256).await > 0 {
-            match writer_state.store.add_probe_results(&batch).await {
-                Ok(()) => writer_state.changed(),
-                Err(e) => {
-                    tracing::error!(error = %e, results = batch.len(), "could not store probe results")
-                }
-            }
-            batch.clear();
-        }
-    });
-    tokio::spawn(crate::read::rollups::keep_fresh(
-        state.clone(),
-        shutdown_rx.clone(),
-    ));
-    tokio::spawn(crate::read::snapshot::keep_fresh(
-        state.clone(),
-        shutdown_rx.clone(),
-    ));
-    tokio::spawn(crate::read::live::record_changes(
-        state.clone(),
-        shutdown_rx.clone(),
-    ));
-    let deliverer = tokio::spawn(crate::alerts::deliver::run(
-        state.clone(),
-        shutdown_rx.clone(),
-    ));
-    let app = crate::app(state, assets.clone());
-    if assets.is_none() {
-        tracing::warn!("no --assets given: only the API is served");
-    }
-    println!("TIS Status is running at http://{addr}/ (press Ctrl+C to stop)");
-    let server = crate::http::listen::serve(listener, app, shutdown_rx.clone());
-    tokio::spawn(async move {
-        shutdown_signal().await;
-        tracing::info!("shutting down: finishing requests in progress");
-        let _ = shutdown_tx.send(true);
-    });
-    server.await;
-    if let Ok(stats) = prober.await {
-        tracing::info!("prober stopped: {stats}");
-    }
-    // The prober's end drops the last sender, so the writer drains what is queued.
-    let _ = writer.await;
-    // Sends under way finish (each within its timeout); the rest wait in the outbox.
-    let _ = deliverer.await;
+        listen,
+        assets,
+    })
+    .await?;
+    println!(
+        "TIS Status is running at http://{}/ (press Ctrl+C to stop)",
+        app.addr()
+    );
+    app.run_until_stopped(shutdown_signal()).await;
     Ok(())
 }
 
@@ -503,12 +406,10 @@ async fn probe(
         "Probing {} services ({} probes) from {}, pushing results to {} (press Ctrl+C to stop)",
         config.services.len(),
         probes.len(),
-        location
-            .as_deref()
-            .unwrap_or("a location named after the token"),
+        location.as_deref().unwrap_or("the token's location"),
         target.endpoint
     );
-    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let shutdown = CancellationToken::new();
     let (results_tx, results_rx) = mpsc::channel(4096);
     let options = tis_prober::RunOptions {
         max_concurrent: config.server.max_concurrent_probes,
@@ -518,13 +419,13 @@ async fn probe(
         probes,
         tis_prober::Checker::new(),
         results_tx,
-        shutdown_rx,
+        shutdown.clone(),
         options,
     ));
     let pusher = tokio::spawn(tis_prober::push::push(results_rx, target));
     shutdown_signal().await;
     tracing::info!("stopping: pushing what is left");
-    let _ = shutdown_tx.send(true);
+    shutdown.cancel();
     if let Ok(stats) = prober.await {
         tracing::info!("prober stopped: {stats}");
     }

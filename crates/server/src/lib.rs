@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 pub mod http;
 pub mod read;
+pub mod startup;
 pub mod store;
 
 use std::path::PathBuf;

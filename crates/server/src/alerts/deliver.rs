@@ -13,6 +13,7 @@ use tis_core::alert::Alert;
 use super::channels::{SEND_TIMEOUT, Sender};
 use crate::AppState;
 use crate::store::OutboxEntry;
+use tokio_util::sync::CancellationToken;
 
 /// How long a sender holds a message: longer than a try can take.
 fn lease() -> Duration {
@@ -33,8 +34,8 @@ pub fn backoff(attempts: u32) -> Duration {
     Duration::seconds(seconds)
 }
 
-/// Delivers outbox messages until `shutdown` turns true.
-pub async fn run(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+/// Delivers outbox messages until `shutdown` is cancelled.
+pub async fn run(state: AppState, shutdown: CancellationToken) {
     let sender = Arc::new(Sender::new(&state.config));
     // This store belongs to this one server, so any message still held is held by a
     // process that has died. (A store shared by several servers relies on the lease.)
@@ -47,7 +48,7 @@ pub async fn run(state: AppState, mut shutdown: tokio::sync::watch::Receiver<boo
         Err(e) => tracing::error!(error = %e, "could not release the outbox"),
     }
     loop {
-        if *shutdown.borrow() {
+        if shutdown.is_cancelled() {
             return;
         }
         let now = Utc::now();
@@ -66,7 +67,7 @@ pub async fn run(state: AppState, mut shutdown: tokio::sync::watch::Receiver<boo
             tokio::select! {
                 _ = state.outbox.notified() => {}
                 _ = tokio::time::sleep(wait) => {}
-                _ = shutdown.changed() => return,
+                () = shutdown.cancelled() => return,
             }
             continue;
         }

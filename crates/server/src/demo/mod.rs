@@ -15,6 +15,9 @@ use axum::{Form, Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::config::Config;
+use crate::store::{Change, SqliteStore, Store, import};
+
 /// Demo incidents and notices, loaded through the same import path users use.
 pub const DEMO_RECORDS: &str = include_str!("../../demo/records.json");
 pub const DEMO_RECORDS_NAME: &str = "built-in demo records (crates/server/demo/records.json)";
@@ -135,6 +138,41 @@ impl Break {
 pub struct DemoEstate {
     pub base_url: String,
     pub secret: String,
+}
+
+/// Loads the demo's records and made-up past into a new store; a store that already has
+/// data is left as it is.
+pub async fn load_records(store: &SqliteStore, config: &Config) -> Result<(), String> {
+    if !store.is_empty().await.map_err(|e| e.to_string())? {
+        return Ok(());
+    }
+    let export = import::parse(DEMO_RECORDS_NAME, DEMO_RECORDS).map_err(|e| e.to_string())?;
+    let now = chrono::Utc::now();
+    // The past goes in before the records: until they are in, the store counts as new,
+    // so a start cut short here seeds again, and the seed skips what it wrote.
+    let seeded = history::seed(store, &config.services, &export.incidents, now)
+        .await
+        .map_err(|e| format!("cannot write the demo's past uptime: {e}"))?;
+    tracing::info!(
+        days = seeded.days,
+        status_changes = seeded.status_changes,
+        checks = seeded.probe_results,
+        "made up the demo's past uptime from its incidents"
+    );
+    let services: Vec<&str> = config.services.iter().map(|s| s.id.as_str()).collect();
+    let change = Change {
+        actor: "demo",
+        at: now,
+    };
+    import::import(store, DEMO_RECORDS_NAME, &export, &services, change)
+        .await
+        .map_err(|e| e.to_string())?;
+    tracing::info!(
+        notices = export.notices.len(),
+        incidents = export.incidents.len(),
+        "loaded the demo records"
+    );
+    Ok(())
 }
 
 /// Starts the estate on a free port of 127.0.0.1, with `broken` failing on purpose; it

@@ -22,7 +22,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
 /// How long a client may take to send a request's headers.
@@ -50,9 +50,9 @@ pub fn raise_open_files() -> Option<u64> {
     }
 }
 
-/// Serves `app` on `listener` until `stop` turns true, then lets requests in progress
+/// Serves `app` on `listener` until `stop` is cancelled, then lets requests in progress
 /// finish (for at most [`DRAIN`]).
-pub async fn serve(listener: TcpListener, app: Router, mut stop: watch::Receiver<bool>) {
+pub async fn serve(listener: TcpListener, app: Router, stop: CancellationToken) {
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -62,7 +62,7 @@ pub async fn serve(listener: TcpListener, app: Router, mut stop: watch::Receiver
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
-            _ = stop.wait_for(|stop| *stop) => break,
+            () = stop.cancelled() => break,
         };
         let (stream, peer) = match accepted {
             Ok(pair) => pair,

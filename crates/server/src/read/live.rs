@@ -13,6 +13,7 @@ use tis_core::{ProbeHealth, ProbeResult, ServiceState, Status, StatusChange};
 
 use crate::AppState;
 use crate::http::error::AppError;
+use tokio_util::sync::CancellationToken;
 
 /// How far back results are read: enough for every probe's debounce and staleness rule.
 fn lookback(state: &AppState) -> Duration {
@@ -126,7 +127,7 @@ const LOOK_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 ///
 /// It starts from the last recorded status of each service, so a restart neither repeats
 /// an outage already recorded nor misses one that ended while the server was stopped.
-pub async fn record_changes(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+pub async fn record_changes(state: AppState, shutdown: CancellationToken) {
     let latest = match state.store.latest_status_changes().await {
         Ok(changes) => changes,
         Err(e) => {
@@ -146,7 +147,7 @@ pub async fn record_changes(state: AppState, mut shutdown: tokio::sync::watch::R
     loop {
         tokio::select! {
             _ = tokio::time::sleep(WATCH_EVERY) => {}
-            _ = shutdown.changed() => return,
+            () = shutdown.cancelled() => return,
         }
         let snapshot = state.snapshots.current();
         let fresh = snapshot.generation != seen_generation;

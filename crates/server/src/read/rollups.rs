@@ -12,6 +12,7 @@ use tis_core::{DailyUptime, ProbeResult};
 
 use crate::AppState;
 use crate::store::StoreError;
+use tokio_util::sync::CancellationToken;
 
 /// How far back uptime can be asked for.
 pub const MAX_DAYS: u32 = 365;
@@ -53,8 +54,8 @@ impl Aggregates {
     }
 }
 
-/// Recomputes now, then once a minute, until `shutdown` turns true.
-pub async fn keep_fresh(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+/// Recomputes now, then once a minute, until `shutdown` is cancelled.
+pub async fn keep_fresh(state: AppState, shutdown: CancellationToken) {
     let mut first = true;
     loop {
         match refresh(&state, Utc::now(), first).await {
@@ -66,7 +67,7 @@ pub async fn keep_fresh(state: AppState, mut shutdown: tokio::sync::watch::Recei
         }
         tokio::select! {
             _ = tokio::time::sleep(EVERY) => {}
-            _ = shutdown.changed() => return,
+            () = shutdown.cancelled() => return,
         }
     }
 }

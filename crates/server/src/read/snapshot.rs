@@ -15,6 +15,7 @@ use crate::AppState;
 use crate::http::error::AppError;
 use crate::http::v1::events::{Change, Fingerprint};
 use crate::read::model::Model;
+use tokio_util::sync::CancellationToken;
 
 /// Status goes stale by time alone (no result within 3 intervals), so the snapshot is
 /// also rebuilt on this beat even when nothing was written.
@@ -22,17 +23,16 @@ const REBUILD_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 /// Writes that come close together (a burst of probe results) share one rebuild.
 const SETTLE: std::time::Duration = std::time::Duration::from_millis(200);
 
-/// Rebuilds the snapshot whenever data changes, until `shutdown` turns true.
+/// Rebuilds the snapshot whenever data changes, until `shutdown` is cancelled.
 /// After each rebuild that changed something readers see, open pages are told (see
 /// `events`); on shutdown their streams are ended, so they do not hold the server up.
-pub async fn keep_fresh(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+pub async fn keep_fresh(state: AppState, shutdown: CancellationToken) {
     let mut seen = Fingerprint::of(&state.snapshots.current().model);
     loop {
         tokio::select! {
             _ = state.changes.notified() => tokio::time::sleep(SETTLE).await,
             _ = tokio::time::sleep(REBUILD_EVERY) => {}
-            // wait_for would hold a non-Send guard across the select.
-            _ = shutdown.changed() => {
+            () = shutdown.cancelled() => {
                 state.events.close();
                 return;
             }

@@ -1,0 +1,175 @@
+//! Starting and stopping the server. Every background task starts here, in one `JoinSet`
+//! under one cancellation token, and every one is joined on shutdown, so nothing is cut
+//! off half way (the shape of zero2prod's `Application::build` / `run_until_stopped`).
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::AppState;
+use crate::config::Config;
+use crate::store::SqliteStore;
+
+/// What `serve` needs once its config and store are ready.
+pub struct Settings {
+    pub config: Config,
+    pub store: SqliteStore,
+    /// Whether this is the built-in demo (the page says its data is not real).
+    pub demo: bool,
+    /// Looks up the secret a probe's config names; the process environment by default.
+    pub checker: tis_prober::Checker,
+    /// Where to listen; `[server] listen` when absent.
+    pub listen: Option<SocketAddr>,
+    /// The built browser app; only the API is served without it.
+    pub assets: Option<PathBuf>,
+}
+
+/// A server that is listening, with its background tasks running.
+pub struct Application {
+    addr: SocketAddr,
+    shutdown: CancellationToken,
+    tasks: JoinSet<&'static str>,
+}
+
+impl Application {
+    /// Binds the listener, loads the stored data and starts every task: the probes, the
+    /// writer of their results, the snapshot, rollups and status-change keepers, the
+    /// outbox deliverer and the HTTP server.
+    pub async fn build(settings: Settings) -> Result<Application, String> {
+        let Settings {
+            config,
+            store,
+            demo,
+            checker,
+            listen,
+            assets,
+        } = settings;
+        crate::http::listen::raise_open_files();
+        let listen = listen.unwrap_or(config.server.listen);
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+
+        let shutdown = CancellationToken::new();
+        let mut tasks = JoinSet::new();
+        let (results_tx, mut results_rx) = mpsc::channel(1024);
+        let probes = tis_prober::schedule(&config.services);
+        let options = tis_prober::RunOptions {
+            max_concurrent: config.server.max_concurrent_probes,
+            location: Some(config.location().to_string()),
+        };
+        tracing::info!(
+            probes = probes.len(),
+            location = config.location(),
+            "starting the probes"
+        );
+        let stop = shutdown.clone();
+        tasks.spawn(async move {
+            let stats = tis_prober::run(probes, checker, results_tx, stop, options).await;
+            tracing::info!("prober stopped: {stats}");
+            "prober"
+        });
+
+        let state = AppState::new(Arc::new(store), config, demo)
+            .await
+            .map_err(|e| format!("cannot load the stored data: {e}"))?;
+        let writer = state.clone();
+        tasks.spawn(async move {
+            // Results that arrive together are written in one transaction. The prober's
+            // end drops the last sender, so what is queued is written before this ends.
+            let mut batch = Vec::new();
+            while results_rx.recv_many(&mut batch, 256).await > 0 {
+                match writer.store.add_probe_results(&batch).await {
+                    Ok(()) => writer.changed(),
+                    Err(e) => {
+                        tracing::error!(error = %e, results = batch.len(), "could not store probe results")
+                    }
+                }
+                batch.clear();
+            }
+            "result writer"
+        });
+        let stop = shutdown.clone();
+        let s = state.clone();
+        tasks.spawn(async move {
+            crate::read::rollups::keep_fresh(s, stop).await;
+            "uptime rollups"
+        });
+        let stop = shutdown.clone();
+        let s = state.clone();
+        tasks.spawn(async move {
+            crate::read::snapshot::keep_fresh(s, stop).await;
+            "snapshots"
+        });
+        let stop = shutdown.clone();
+        let s = state.clone();
+        tasks.spawn(async move {
+            crate::read::live::record_changes(s, stop).await;
+            "status changes"
+        });
+        let stop = shutdown.clone();
+        let s = state.clone();
+        tasks.spawn(async move {
+            // Sends under way finish (each within its timeout); the rest wait in the outbox.
+            crate::alerts::deliver::run(s, stop).await;
+            "outbox"
+        });
+
+        if assets.is_none() {
+            tracing::warn!("no --assets given: only the API is served");
+        }
+        let app = crate::app(state, assets);
+        let stop = shutdown.clone();
+        tasks.spawn(async move {
+            crate::http::listen::serve(listener, app, stop).await;
+            "HTTP server"
+        });
+        Ok(Application {
+            addr,
+            shutdown,
+            tasks,
+        })
+    }
+
+    /// The address it listens on (useful with port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Runs until `stop` resolves or a task fails, then stops every task and waits for
+    /// each to finish.
+    pub async fn run_until_stopped(mut self, stop: impl Future<Output = ()>) {
+        tokio::pin!(stop);
+        loop {
+            tokio::select! {
+                () = &mut stop => {
+                    tracing::info!("shutting down: finishing requests in progress");
+                    break;
+                }
+                Some(ended) = self.tasks.join_next() => match ended {
+                    // The prober and its writer end at once when there is nothing to probe.
+                    Ok(name) => tracing::debug!(task = name, "finished"),
+                    // A task that panicked leaves the server half working: stop it all, so
+                    // that whatever runs it starts it again.
+                    Err(e) => {
+                        tracing::error!(error = %e, "a task failed: shutting down");
+                        break;
+                    }
+                },
+            }
+        }
+        self.shutdown.cancel();
+        while let Some(ended) = self.tasks.join_next().await {
+            match ended {
+                Ok(name) => tracing::debug!(task = name, "stopped"),
+                Err(e) => tracing::error!(error = %e, "a task failed while stopping"),
+            }
+        }
+    }
+}
