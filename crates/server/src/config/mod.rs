@@ -1,0 +1,361 @@
+//! The config file: TOML, kept in git by the operations team. Read once at start-up;
+//! every problem is reported with the file, the line and the field.
+
+mod alerts;
+mod layout;
+mod server;
+
+pub use alerts::*;
+pub(crate) use layout::Layout;
+pub use server::*;
+
+use std::fmt;
+use std::path::Path;
+
+use serde::Deserialize;
+use tis_core::{Probe, ProbeKind, Service};
+
+/// The demo config, with `${DEMO_ESTATE}` standing for the demo estate's address.
+pub const DEMO_CONFIG: &str = include_str!("../../demo/tis.toml");
+pub const DEMO_CONFIG_NAME: &str = "built-in demo (crates/server/demo/tis.toml)";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where it came from, for messages.
+    pub source: String,
+    pub server: ServerConfig,
+    pub services: Vec<Service>,
+    /// The mail server email channels send through.
+    pub smtp: Option<SmtpConfig>,
+    /// Where alerts can go.
+    pub channels: Vec<ChannelConfig>,
+    /// Which services' alerts go to which channels.
+    pub alerts: Vec<AlertRule>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    server: ServerConfig,
+    #[serde(default)]
+    service: Vec<RawService>,
+    #[serde(default)]
+    smtp: Option<SmtpConfig>,
+    #[serde(default)]
+    channel: Vec<ChannelConfig>,
+    #[serde(default)]
+    alert: Vec<RawAlert>,
+}
+
+/// A `[[service]]` as written, its probes not yet read: each probe is read on its own,
+/// so that every problem in every probe is reported, with its line.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawService {
+    id: String,
+    name: String,
+    description: String,
+    group: String,
+    #[serde(default)]
+    depends_on: Vec<String>,
+    #[serde(default)]
+    position: i32,
+    #[serde(default)]
+    probe: Vec<toml::Table>,
+}
+
+/// One problem in a config file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+/// Everything wrong with a config file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigError {
+    pub source: String,
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len();
+        writeln!(
+            f,
+            "{} has {n} problem{}:",
+            self.source,
+            if n == 1 { "" } else { "s" }
+        )?;
+        for p in &self.problems {
+            match p.line {
+                Some(line) => writeln!(f, "  {}, line {line}: {}", self.source, p.message)?,
+                None => writeln!(f, "  {}: {}", self.source, p.message)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Whether the secrets a config names (by environment variable) must be there: yes for
+/// `check`, `serve` and `probe`, which sign in with them; no for commands that only work
+/// on the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Secrets {
+    Required,
+    NotNeeded,
+}
+
+impl Config {
+    /// Reads and checks a config file, requiring the secrets it names.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        Config::load_with(path, Secrets::Required)
+    }
+
+    pub fn load_with(path: &Path, secrets: Secrets) -> Result<Config, ConfigError> {
+        let source = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            source: source.clone(),
+            problems: vec![Problem {
+                line: None,
+                message: format!("cannot be read: {e}"),
+            }],
+        })?;
+        let env = |name: &str| match secrets {
+            // Present, value not looked at.
+            Secrets::NotNeeded => Some(String::new()),
+            Secrets::Required => std::env::var(name).ok().filter(|v| !v.is_empty()),
+        };
+        Config::parse_env(&source, &text, &env)
+    }
+
+    /// The built-in demo, probing the demo estate at `estate` (e.g. `http://127.0.0.1:4321`).
+    /// Its one secret is handed to the prober directly, not through the environment.
+    pub fn demo(estate: &str) -> Result<Config, ConfigError> {
+        Config::parse_with(
+            DEMO_CONFIG_NAME,
+            &DEMO_CONFIG.replace("${DEMO_ESTATE}", estate),
+            &|name| name == crate::demo::DEMO_SECRET_ENV,
+        )
+    }
+
+    /// Reads config text whose secrets need not be set (for tests and tools).
+    pub fn parse(source: &str, text: &str) -> Result<Config, ConfigError> {
+        Config::parse_with(source, text, &|_| true)
+    }
+
+    /// Reads config text; `secret_is_set` says whether an environment variable named as
+    /// a secret holds one.
+    pub fn parse_with(
+        source: &str,
+        text: &str,
+        secret_is_set: &dyn Fn(&str) -> bool,
+    ) -> Result<Config, ConfigError> {
+        Config::parse_env(source, text, &|name| secret_is_set(name).then(String::new))
+    }
+
+    /// Reads config text; `env` gives the value of an environment variable named as a
+    /// secret, `Some("")` meaning set but not to be looked at.
+    pub fn parse_env(
+        source: &str,
+        text: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let secret_is_set = |name: &str| env(name).is_some();
+        let fail = |problems| ConfigError {
+            source: source.to_string(),
+            problems,
+        };
+        let file: File = toml::from_str(text)
+            .map_err(|e| {
+                let line = e.span().map(|s| line_of(text, s.start));
+                vec![Problem {
+                    line,
+                    message: e.message().trim().to_string(),
+                }]
+            })
+            .map_err(fail)?;
+        let layout = Layout::of(text);
+        let mut problems = Vec::new();
+        let server_line = |field: &str| layout.server_field(text, field);
+        if file.server.retention_days < 2 {
+            problems.push(Problem {
+                line: server_line("retention_days"),
+                message: format!(
+                    "[server] retention_days = {} is too short: keep at least 2 days, so each day's uptime can be worked out before its results go",
+                    file.server.retention_days
+                ),
+            });
+        }
+        if file.server.down_quorum == 0 {
+            problems.push(Problem {
+                line: server_line("down_quorum"),
+                message: "[server] down_quorum must be 1 or more: the number of locations that must agree a probe is failing before it counts as down".into(),
+            });
+        }
+        if file.server.max_concurrent_probes == 0 {
+            problems.push(Problem {
+                line: server_line("max_concurrent_probes"),
+                message: "[server] max_concurrent_probes must be 1 or more".into(),
+            });
+        }
+        if file.server.max_event_streams == Some(0) {
+            problems.push(Problem {
+                line: server_line("max_event_streams"),
+                message: "[server] max_event_streams must be 1 or more: the most live-update streams open at once (leave it out to size it from the open-file limit)".into(),
+            });
+        }
+        if let Some(location) = &file.server.location
+            && let Err(e) = check_location(location)
+        {
+            problems.push(Problem {
+                line: server_line("location"),
+                message: format!("[server] location: {e}"),
+            });
+        }
+        let mut services = Vec::new();
+        for (i, raw) in file.service.into_iter().enumerate() {
+            let no_probes = raw.probe.is_empty();
+            let mut probes = Vec::new();
+            for (n, table) in raw.probe.iter().enumerate() {
+                let mut report = |field: &str, message: &str| {
+                    problems.push(Problem {
+                        line: layout.probe_field(text, i, n, field),
+                        message: format!(
+                            "service \"{}\", probe {}, field {field}: {message}",
+                            raw.id,
+                            n + 1
+                        ),
+                    });
+                };
+                let map = match serde_json::to_value(table) {
+                    Ok(serde_json::Value::Object(map)) => map,
+                    _ => {
+                        report("kind", "cannot be read as a table of fields");
+                        continue;
+                    }
+                };
+                let kind = map.get("kind").and_then(|k| k.as_str());
+                for (field, of) in [("url", "http"), ("token_url", "oidc"), ("then_url", "oidc")] {
+                    if kind == Some(of)
+                        && let Some(serde_json::Value::String(url)) = map.get(field)
+                        && let Err(message) = tis_prober::check_url(url)
+                    {
+                        report(field, &message);
+                    }
+                }
+                match Probe::from_fields(&map) {
+                    Err(errors) => {
+                        for e in errors {
+                            report(&e.field, &e.message);
+                        }
+                    }
+                    Ok(probe) => {
+                        for e in tis_prober::validate(&probe) {
+                            report(&e.field, &e.message);
+                        }
+                        if let ProbeKind::Oidc {
+                            client_secret_env, ..
+                        } = &probe.kind
+                            && !secret_is_set(client_secret_env)
+                        {
+                            report(
+                                "client_secret_env",
+                                &format!(
+                                    "the environment variable {client_secret_env} is not set: set it to the client's secret before starting (the secret itself never goes in this file)"
+                                ),
+                            );
+                        }
+                        probes.push(probe);
+                    }
+                }
+            }
+            let service = Service {
+                id: raw.id,
+                name: raw.name,
+                description: raw.description,
+                group: raw.group,
+                depends_on: raw.depends_on,
+                position: raw.position,
+                probes,
+            };
+            if let Err(errors) = tis_core::validate::validate_service(&service) {
+                for e in errors {
+                    problems.push(Problem {
+                        line: layout.service_field(text, i, &e.field),
+                        message: format!(
+                            "service \"{}\", field {}: {}",
+                            service.id, e.field, e.message
+                        ),
+                    });
+                }
+            }
+            if no_probes {
+                problems.push(Problem {
+                    line: layout.service_field(text, i, "id"),
+                    message: format!(
+                        "service \"{}\" has no [[service.probe]]: add at least one, or its status will always be \"not known\"",
+                        service.id
+                    ),
+                });
+            }
+            services.push(service);
+        }
+        if let Err(errors) = tis_core::deps::check_dependencies(&services) {
+            problems.extend(errors.into_iter().map(|e| {
+                let line = match &e {
+                    tis_core::DependencyError::UnknownId { service, .. }
+                    | tis_core::DependencyError::DependsOnItself { service } => services
+                        .iter()
+                        .position(|s| &s.id == service)
+                        .and_then(|i| layout.service_field(text, i, "depends_on")),
+                    _ => None,
+                };
+                Problem {
+                    line,
+                    message: e.to_string(),
+                }
+            }));
+        }
+        let alerts = crate::alerts::config::check(
+            text,
+            &layout,
+            &services,
+            file.smtp.as_ref(),
+            &file.channel,
+            &file.alert,
+            env,
+            &mut problems,
+        );
+        if !problems.is_empty() {
+            return Err(fail(problems));
+        }
+        services.sort_by_key(|s| s.position);
+        Ok(Config {
+            source: source.to_string(),
+            server: file.server,
+            services,
+            smtp: file.smtp,
+            channels: file.channel,
+            alerts,
+        })
+    }
+
+    /// Where this server's own results say they come from.
+    pub fn location(&self) -> &str {
+        self.server.location.as_deref().unwrap_or(DEFAULT_LOCATION)
+    }
+}
+
+/// The location of a server's own probes when the config names none.
+pub const DEFAULT_LOCATION: &str = "server";
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+#[cfg(test)]
+mod tests;

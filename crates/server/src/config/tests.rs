@@ -1,0 +1,236 @@
+//! Tests of `config`.
+
+use tis_core::service::HumanDuration;
+
+use super::*;
+
+#[test]
+fn the_demo_config_is_valid() {
+    let config = Config::demo("http://127.0.0.1:1").unwrap();
+    assert_eq!(config.services.len(), 10);
+    assert!(config.services.iter().any(|s| s.id == "sign-in"));
+}
+
+#[test]
+fn a_syntax_error_names_the_file_and_line() {
+    let err = Config::parse(
+        "my.toml",
+        "[server]\nlisten = \"127.0.0.1:80\"\n[[service]\n",
+    )
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("my.toml, line 3"), "{text}");
+}
+
+#[test]
+fn an_unknown_field_names_the_field_and_line() {
+    let text = "[[service]]\nid = \"a\"\nname = \"A\"\ngroup = \"G\"\ndescription = \"Does things.\"\ncolour = \"red\"\n";
+    let err = Config::parse("my.toml", text).unwrap_err().to_string();
+    assert!(err.contains("colour"), "{err}");
+    assert!(err.contains("line "), "{err}");
+}
+
+#[test]
+fn an_unknown_dependency_and_a_short_interval_are_both_reported() {
+    let text = r#"
+[[service]]
+id = "bulk-upload"
+name = "Bulk upload"
+group = "For admins"
+description = "Upload spreadsheets."
+depends_on = ["sign-on"]
+[[service.probe]]
+kind = "tcp"
+host = "127.0.0.1"
+port = 1
+interval = "1s"
+timeout = "500ms"
+"#;
+    let err = Config::parse("my.toml", text).unwrap_err();
+    assert_eq!(err.problems.len(), 2, "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("line 7: service \"bulk-upload\" depends on \"sign-on\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("line 12: service \"bulk-upload\", probe 1, field interval: 1s is too often: use 5s or more"),
+        "{text}"
+    );
+}
+
+const ONE_SERVICE: &str = r#"[server]
+location = "london"
+
+[[service]]
+id = "bulk-upload"
+name = "Bulk upload"
+group = "For admins"
+description = "Upload spreadsheets."
+
+[[service.probe]]
+kind = "http"
+url = "https://tis.example/health"
+"#;
+
+fn problems_of(probes: &str) -> (String, Vec<Problem>) {
+    let text = format!("{ONE_SERVICE}{probes}");
+    let err =
+        Config::parse_with("tis.toml", &text, &|name| name == "SET_SECRET").expect_err("refused");
+    (text, err.problems)
+}
+
+/// The text of the line a problem points at.
+fn line(text: &str, problem: &Problem) -> String {
+    text.lines()
+        .nth(problem.line.expect("a line") - 1)
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn each_probe_problem_points_at_the_line_of_its_field() {
+    let (text, problems) = problems_of(
+        r#"
+[[service.probe]]
+kind = "ftp"
+url = "ftp://tis.example"
+
+[[service.probe]]
+kind = "http"
+url = "not a url"
+interval = "30s"
+timeout = "45s"
+
+[[service.probe]]
+kind = "oidc"
+token_url = "https://auth.example/token"
+client_id = "bulk-upload"
+client_secret_env = "NOT_SET_ANYWHERE"
+
+[[service.probe]]
+kind = "oidc"
+token_url = "https://auth.example/token"
+client_id = "bulk-upload"
+client_secret_env = "SET_SECRET"
+then_url = "https://tis.example/api/ping"
+interval = "3s"
+timeout = "1s"
+"#,
+    );
+    let shown: Vec<(String, String)> = problems
+        .iter()
+        .map(|p| (line(&text, p), p.message.clone()))
+        .collect();
+    let expect = [
+        (
+            "kind = \"ftp\"",
+            "probe 2, field kind: \"ftp\" is not a kind of probe",
+        ),
+        (
+            "url = \"not a url\"",
+            "probe 3, field url: \"not a url\" is not a web address",
+        ),
+        (
+            "timeout = \"45s\"",
+            "probe 3, field timeout: 45s must be shorter than the interval (30s)",
+        ),
+        (
+            "client_secret_env = \"NOT_SET_ANYWHERE\"",
+            "probe 4, field client_secret_env: the environment variable NOT_SET_ANYWHERE is not set",
+        ),
+        (
+            "interval = \"3s\"",
+            "probe 5, field interval: 3s is too often: use 5s or more",
+        ),
+    ];
+    assert_eq!(shown.len(), expect.len(), "{shown:#?}");
+    for ((line, message), (want_line, want)) in shown.iter().zip(expect) {
+        assert_eq!(line, want_line, "{message}");
+        assert!(message.contains(want), "{message} should say {want}");
+    }
+}
+
+#[test]
+fn a_header_problem_points_at_its_table() {
+    let (text, problems) = problems_of(
+        "\n[[service.probe]]\nkind = \"http\"\nurl = \"https://tis.example/\"\n[service.probe.headers]\n\"Bad Header\" = \"x\"\n",
+    );
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(line(&text, &problems[0]), "[service.probe.headers]");
+    assert!(
+        problems[0].message.contains("headers.Bad Header"),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn server_options_for_locations_are_read_and_checked() {
+    let config = Config::parse("tis.toml", ONE_SERVICE).unwrap();
+    assert_eq!(config.location(), "london");
+    assert_eq!(config.server.down_quorum, 1);
+    let text = ONE_SERVICE.replace("location = \"london\"", "location = \"\"\ndown_quorum = 0");
+    let err = Config::parse("tis.toml", &text).unwrap_err();
+    assert_eq!(err.problems.len(), 2, "{err}");
+    assert_eq!(err.problems[0].line, Some(3));
+    assert_eq!(err.problems[1].line, Some(2));
+}
+
+#[test]
+fn alert_rules_name_services_by_id_or_group_and_secrets_are_checked() {
+    let text = format!(
+        "{ONE_SERVICE}\n[[channel]]\nid = \"ops-hook\"\nkind = \"webhook\"\nurl_env = \"HOOK_URL\"\nsecret_env = \"HOOK_SECRET\"\n\n[[alert]]\nchannels = [\"ops-hook\"]\nservices = [\"For admins\"]\nremind_every = \"30m\"\n"
+    );
+    let env = |url: &'static str, secret: &'static str| {
+        move |name: &str| match name {
+            "HOOK_URL" => Some(url.to_string()),
+            "HOOK_SECRET" => Some(secret.to_string()),
+            _ => None,
+        }
+    };
+    let config = Config::parse_env(
+        "tis.toml",
+        &text,
+        &env(
+            "https://hooks.example/x",
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        ),
+    )
+    .unwrap();
+    assert_eq!(config.alerts[0].services, ["bulk-upload"]);
+    assert_eq!(
+        config.alerts[0].remind_every,
+        Some(HumanDuration::from_secs(1800))
+    );
+    let err = Config::parse_env(
+        "tis.toml",
+        &text,
+        &env("ftp://hooks.example/secret-path", "not-a-secret"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("HOOK_URL does not hold a usable URL: it starts with ftp"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("secret-path"),
+        "the URL is a secret and never echoed: {err}"
+    );
+    assert!(err.contains("HOOK_SECRET must hold whsec_"), "{err}");
+}
+
+#[test]
+fn a_tls_probe_is_accepted() {
+    let text = format!(
+        "{ONE_SERVICE}\n[[service.probe]]\nkind = \"tls\"\nhost = \"tis.example\"\nwarn_days = 21\n"
+    );
+    let config = Config::parse("tis.toml", &text).unwrap();
+    match &config.services[0].probes[1].kind {
+        ProbeKind::Tls {
+            port, warn_days, ..
+        } => assert_eq!((*port, *warn_days), (443, 21)),
+        other => panic!("{other:?}"),
+    }
+}
