@@ -110,7 +110,7 @@ test('when the server turns live updates away, the page checks for changes inste
   await page.route('**/api/v1/events', (route) => route.fulfill({
     status: 503,
     headers: { 'retry-after': '30', 'content-type': 'application/problem+json' },
-    body: JSON.stringify({ type: 'about:blank', title: 'Not ready', status: 503, detail: 'Too many pages are following live updates right now.' }),
+    body: JSON.stringify({ type: '/problems/unavailable', title: 'Not available right now', status: 503, detail: 'Too many pages are following live updates right now.' }),
   }));
   await page.goto(server.url);
   await waitForWorking(page);

@@ -11,6 +11,7 @@ pub mod keytimes;
 pub mod manage;
 pub mod notice;
 pub mod plain;
+pub mod problem;
 pub mod service;
 pub mod status;
 pub mod time;

@@ -7,6 +7,7 @@ use crate::account::Role;
 use crate::incident::{ActionStatus, Impact, IncidentStatus, ReportStatus, TimelineKind};
 use crate::manage::LineChange;
 use crate::notice::{Audience, NoticeKind, NoticeSeverity};
+use crate::problem::ProblemType;
 use crate::service::ErrorKind;
 use crate::status::Status;
 
@@ -150,6 +151,25 @@ impl TimelineKind {
     }
 }
 
+words!(ProblemType {
+    NotFound => "/problems/not-found", "Not found";
+    Unreadable => "/problems/unreadable", "The request could not be read";
+    BadQuery => "/problems/bad-query", "The address asks for something out of range";
+    Validation => "/problems/validation", "Some details need fixing";
+    TooLarge => "/problems/too-large", "The request is too large";
+    MethodNotAllowed => "/problems/method-not-allowed", "Not allowed at this address";
+    SignInRequired => "/problems/sign-in-required", "Sign in required";
+    SignInFailed => "/problems/sign-in-failed", "Sign-in failed";
+    Csrf => "/problems/csrf", "Security check failed";
+    Forbidden => "/problems/forbidden", "Not allowed";
+    Conflict => "/problems/conflict", "Conflict";
+    StaleRevision => "/problems/stale-revision", "Someone else saved first";
+    TooManyAttempts => "/problems/too-many-attempts", "Too many attempts";
+    RateLimited => "/problems/rate-limited", "Too many requests";
+    Unavailable => "/problems/unavailable", "Not available right now";
+    Internal => "/problems/internal", "Something went wrong on our side";
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,6 +266,12 @@ mod tests {
             ErrorKind::ALL,
             ErrorKind::as_str,
             ErrorKind::label,
+        );
+        walk(
+            "ProblemType",
+            ProblemType::ALL,
+            ProblemType::as_str,
+            ProblemType::label,
         );
     }
 

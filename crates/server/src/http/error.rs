@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tis_core::FieldError;
+use tis_core::problem::ProblemType;
 
 use crate::store::StoreError;
 
@@ -407,11 +408,13 @@ pub fn path_problem(rejection: PathRejection, params: &[(&str, &str)]) -> AppErr
 /// An error answer (RFC 9457 problem details), sent as `application/problem+json`.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Problem {
-    /// Always `about:blank`: the status code says what kind of problem it is.
+    /// What kind of problem this is, as a URI reference relative to this server: match
+    /// on this, not on the English of `title` or `detail`.
     #[serde(rename = "type")]
-    #[schema(example = "about:blank")]
-    kind: String,
-    /// A short, fixed summary of the kind of problem.
+    #[schema(example = "/problems/validation")]
+    kind: ProblemType,
+    /// A short, fixed summary of the kind of problem: the same for every answer of one
+    /// `type`.
     #[schema(example = "Some details need fixing")]
     title: String,
     /// The HTTP status code.
@@ -431,30 +434,38 @@ pub struct Problem {
     current_revision: Option<u32>,
 }
 
+impl Problem {
+    /// A problem of `kind`, titled with its kind's words.
+    pub fn new(kind: ProblemType, status: StatusCode, detail: String) -> Problem {
+        Problem {
+            kind,
+            title: kind.label().to_string(),
+            status: status.as_u16(),
+            detail,
+            errors: Vec::new(),
+            current_revision: None,
+        }
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let mut errors = Vec::new();
         let mut retry_after = None;
         let mut current_revision = None;
-        let (status, title, detail) = match self {
+        let (status, kind, detail) = match self {
             AppError::NotFound(what) => (
                 StatusCode::NOT_FOUND,
-                "Not found",
+                ProblemType::NotFound,
                 format!("There is no {what}. Check the address."),
             ),
-            AppError::BadRequest(detail) => (
-                StatusCode::BAD_REQUEST,
-                "The request could not be read",
-                detail,
-            ),
+            AppError::BadRequest(detail) => {
+                (StatusCode::BAD_REQUEST, ProblemType::Unreadable, detail)
+            }
             AppError::Unreadable(error) => {
                 let detail = format!("{}: {}", error.field, error.message);
                 errors.push(error);
-                (
-                    StatusCode::BAD_REQUEST,
-                    "The request could not be read",
-                    detail,
-                )
+                (StatusCode::BAD_REQUEST, ProblemType::Unreadable, detail)
             }
             AppError::BadQuery(list) => {
                 let detail = match list.as_slice() {
@@ -462,11 +473,7 @@ impl IntoResponse for AppError {
                     many => format!("{} things need fixing; see errors.", many.len()),
                 };
                 errors = list;
-                (
-                    StatusCode::BAD_REQUEST,
-                    "The address asks for something out of range",
-                    detail,
-                )
+                (StatusCode::BAD_REQUEST, ProblemType::BadQuery, detail)
             }
             AppError::Invalid(list) => {
                 let detail = match list.as_slice() {
@@ -476,13 +483,13 @@ impl IntoResponse for AppError {
                 errors = list;
                 (
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    "Some details need fixing",
+                    ProblemType::Validation,
                     detail,
                 )
             }
             AppError::TooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "The request is too large",
+                ProblemType::TooLarge,
                 format!(
                     "Requests may be at most {} KB. Shorten the text and try again.",
                     crate::http::v1::BODY_LIMIT / 1024
@@ -490,7 +497,7 @@ impl IntoResponse for AppError {
             ),
             AppError::MethodNotAllowed(method) => (
                 StatusCode::METHOD_NOT_ALLOWED,
-                "Not allowed at this address",
+                ProblemType::MethodNotAllowed,
                 format!(
                     "This address does not take {method} requests. /api/v1/openapi.json lists \
                      what each address takes."
@@ -498,19 +505,19 @@ impl IntoResponse for AppError {
             ),
             AppError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
-                "Sign in required",
+                ProblemType::SignInRequired,
                 "Sign in, or send a valid API token as Authorization: Bearer <token>.".into(),
             ),
             AppError::SignInFailed => (
                 StatusCode::UNAUTHORIZED,
-                "Sign-in failed",
+                ProblemType::SignInFailed,
                 "That name and password do not match an active account. Check both and try \
                  again."
                     .into(),
             ),
             AppError::CsrfToken => (
                 StatusCode::FORBIDDEN,
-                "Not allowed",
+                ProblemType::Csrf,
                 "Writes made with the sign-in cookie must send the header X-CSRF-Token with the \
                  csrf_token given at sign-in (GET /api/v1/session gives it again)."
                     .into(),
@@ -519,16 +526,16 @@ impl IntoResponse for AppError {
                 tracing::error!(error = %e, "internal error while answering a request");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "Something went wrong on our side",
+                    ProblemType::Internal,
                     "The request could not be completed. Try again in a minute.".to_string(),
                 )
             }
             AppError::Forbidden { needed } => (
                 StatusCode::FORBIDDEN,
-                "Not allowed",
+                ProblemType::Forbidden,
                 format!("This needs the {needed} role. Ask an admin if you need it."),
             ),
-            AppError::Conflict(detail) => (StatusCode::CONFLICT, "Conflict", detail),
+            AppError::Conflict(detail) => (StatusCode::CONFLICT, ProblemType::Conflict, detail),
             AppError::StaleRevision {
                 incident,
                 base,
@@ -537,7 +544,7 @@ impl IntoResponse for AppError {
                 current_revision = Some(current);
                 (
                     StatusCode::CONFLICT,
-                    "Someone else saved first",
+                    ProblemType::StaleRevision,
                     format!(
                         "Your changes were not saved, so that they do not overwrite \
                          revision {current}, which someone saved after revision {base} that \
@@ -551,7 +558,7 @@ impl IntoResponse for AppError {
                 retry_after = Some(retry_after_secs);
                 (
                     StatusCode::TOO_MANY_REQUESTS,
-                    "Too many attempts",
+                    ProblemType::TooManyAttempts,
                     format!(
                         "Too many failed sign-in attempts. Wait {} minutes and try again.",
                         retry_after_secs.div_ceil(60)
@@ -563,24 +570,25 @@ impl IntoResponse for AppError {
                 detail,
             } => {
                 retry_after = Some(retry_after_secs);
-                (StatusCode::TOO_MANY_REQUESTS, "Too many requests", detail)
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    ProblemType::RateLimited,
+                    detail,
+                )
             }
             AppError::Store(e) => {
                 tracing::error!(error = %e, "store error while answering a request");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "Something went wrong on our side",
+                    ProblemType::Internal,
                     "The request could not be completed. Try again in a minute.".to_string(),
                 )
             }
         };
         let body = Problem {
-            kind: "about:blank".into(),
-            title: title.into(),
-            status: status.as_u16(),
-            detail,
             errors,
             current_revision,
+            ..Problem::new(kind, status, detail)
         };
         let mut response = (
             status,

@@ -8,9 +8,10 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use serde_json::json;
+use tis_core::problem::ProblemType;
 
 use crate::AppState;
+use crate::http::error::Problem;
 
 /// Older than this, the live status shown would be stale: the rebuild loop has stopped or
 /// keeps failing, and readers are better sent to another instance.
@@ -77,19 +78,19 @@ async fn readyz(State(state): State<AppState>) -> Response {
 
 /// A 503 problem (RFC 9457) saying why the server cannot serve now.
 pub fn unavailable(detail: &str) -> Response {
-    let body = json!({
-        "type": "about:blank",
-        "title": "Not ready",
-        "status": 503,
-        "detail": detail,
-    });
+    let body = serde_json::to_string(&Problem::new(
+        ProblemType::Unavailable,
+        StatusCode::SERVICE_UNAVAILABLE,
+        detail.to_string(),
+    ))
+    .unwrap_or_default();
     (
         StatusCode::SERVICE_UNAVAILABLE,
         [
             (header::CONTENT_TYPE, "application/problem+json"),
             (header::CACHE_CONTROL, "no-store"),
         ],
-        body.to_string(),
+        body,
     )
         .into_response()
 }

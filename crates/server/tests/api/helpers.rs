@@ -291,6 +291,11 @@ impl Answer {
         );
         let body = self.json();
         assert_eq!(body["status"], status.as_u16(), "{body}");
+        // Every answer names a documented kind of problem, titled with its kind's words,
+        // so clients can match on `type` alone.
+        let kind: tis_core::problem::ProblemType = serde_json::from_value(body["type"].clone())
+            .unwrap_or_else(|e| panic!("a documented problem type: {e}: {body}"));
+        assert_eq!(body["title"], kind.label(), "{body}");
         let detail = body["detail"].as_str().unwrap_or_default().to_string();
         assert!(!detail.is_empty(), "a problem says what to fix: {body}");
         let fields = body["errors"]
@@ -307,13 +312,18 @@ impl Answer {
                     .collect()
             })
             .unwrap_or_default();
-        Problem { detail, fields }
+        Problem {
+            kind,
+            detail,
+            fields,
+        }
     }
 }
 
 /// A problem+json answer, read.
 #[derive(Debug)]
 pub struct Problem {
+    pub kind: tis_core::problem::ProblemType,
     pub detail: String,
     /// Each field named in `errors`, with its message.
     pub fields: Vec<(String, String)>,

@@ -6,6 +6,7 @@ use axum::http::{StatusCode, header};
 use chrono::{Duration, SecondsFormat, Utc};
 use serde_json::{Value, json};
 use tis_core::Role;
+use tis_core::problem::ProblemType;
 
 use crate::helpers::{Auth, Problem, TestApp, spawn_app};
 
@@ -430,6 +431,7 @@ async fn a_save_based_on_an_old_revision_is_refused_and_both_versions_stay_reach
         StatusCode::CONFLICT,
     )
     .await;
+    assert_eq!(conflict.kind, ProblemType::StaleRevision);
     assert!(
         conflict.detail.contains("revision 1"),
         "{}",
@@ -869,6 +871,8 @@ async fn a_cookie_write_without_its_csrf_token_is_refused_and_a_token_write_need
                 StatusCode::FORBIDDEN,
             )
             .await;
+            // Told apart from a missing role by its type alone.
+            assert_eq!(problem.kind, ProblemType::Csrf);
             assert!(
                 problem.detail.contains("X-CSRF-Token"),
                 "{}",
@@ -1637,6 +1641,7 @@ async fn a_token_that_pushes_too_often_is_told_how_long_to_wait_and_others_are_n
         .expect("Retry-After in seconds");
     assert!((1..=60).contains(&wait), "Retry-After: {wait}");
     let problem = limited.json();
+    assert_eq!(problem["type"], "/problems/rate-limited", "{problem}");
     assert!(
         problem["detail"]
             .as_str()
