@@ -175,7 +175,8 @@ async fn breaking_the_token_endpoint_takes_every_service_down_because_of_sign_in
             "{id}"
         );
     }
-    // What the probes saw is kept for the incident timeline, with what failed.
+    // What the probes saw is kept for the incident timeline; what failed is for staff
+    // only (see tests/api/privacy.rs), so the public record says when, not why.
     let changes = wait_until(
         &broken,
         "/api/v1/status-changes?service=sign-in",
@@ -185,10 +186,7 @@ async fn breaking_the_token_endpoint_takes_every_service_down_because_of_sign_in
     .await;
     let down = &changes["changes"][0];
     assert_eq!(down["to"], "major_outage");
-    assert!(
-        down["detail"].as_str().unwrap_or_default().contains("503"),
-        "{down:#}"
-    );
+    assert!(down.get("detail").is_none(), "{down:#}");
     // Bulk upload's own sign-in check may fail first (it signs in too); either way its
     // record comes to the reason.
     wait_until(
