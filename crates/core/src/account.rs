@@ -243,7 +243,16 @@ pub struct AccountInput {
     /// How public pages name what this account writes, e.g. "Sam Jones": 1 to 80
     /// characters. Without one they say "TIS support".
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 80))]
+    // The pattern says what `check_display_name` checks: no control characters, and no
+    // space at either end (so never only spaces).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 80,
+            pattern = r"^[^\x00-\x1f\x7f-\x9f\s]([^\x00-\x1f\x7f-\x9f]*[^\x00-\x1f\x7f-\x9f\s])?$"
+        )
+    )]
     pub display_name: Option<String>,
     pub role: Role,
     pub password: String,
