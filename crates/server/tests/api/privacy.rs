@@ -266,7 +266,14 @@ fn public_addresses(openapi: &Value, model: &tis_status::model::Model) -> Vec<St
             .map(|(path, _)| format!("/api/v2{path}")),
     );
     out.push("/feed.atom".into());
-    for page in ["/", "/incidents", "/notices", "/about"] {
+    for page in [
+        "/",
+        "/incidents",
+        "/notices",
+        "/about",
+        "/healthz",
+        "/readyz",
+    ] {
         out.push(page.into());
     }
     for id in &services {
