@@ -128,6 +128,11 @@ test('what the checks saw is drawn under the timeline, and said in words', async
   const failures = results.filter((r) => !r.ok).length;
   assert.ok(Number(checks) >= results.length && Number(failed) >= failures && Number(failed) < Number(checks),
     `${checks} checks, ${failed} failed; ${results.length} posted, ${failures} failing`);
+  // What the failing checks said is for staff: the reader sees when, never the remote words.
+  assert.doesNotMatch(await page.locator('body').innerText(), /token request refused/);
+  const during = `before=${encodeURIComponent(minutesFromNow(-62))}&limit=500`;
+  const raw = await (await fetch(`${server.url}/api/v1/services/bulk-upload/results?${during}`)).text();
+  assert.ok(raw.includes('"ok":false') && !raw.includes('token request refused'), raw.slice(0, 400));
   await screenshot(page, 'incident-checks-drawn');
 });
 

@@ -77,6 +77,12 @@ pub const MIN_PASSWORD_CHARS: usize = 12;
 pub const MAX_PASSWORD_CHARS: usize = 256;
 /// The longest account or token name.
 pub const MAX_NAME_CHARS: usize = 64;
+/// The longest display name: room for a full name, short enough for a page's byline.
+pub const MAX_DISPLAY_NAME_CHARS: usize = 80;
+/// Who public notices and incident updates say wrote them when the writer has no display
+/// name (an account without one, an API token, imported records): a login name is for
+/// signing in, never for the public.
+pub const PUBLIC_AUTHOR: &str = "TIS support";
 
 /// Checks an account or token name: a login name like `jo.bloggs` or `prober-eu-west`.
 pub fn check_name(field: &str, name: &str) -> Result<(), FieldError> {
@@ -105,6 +111,42 @@ pub fn check_name(field: &str, name: &str) -> Result<(), FieldError> {
     } else {
         Ok(())
     }
+}
+
+/// Checks a display name: a name people read, like "Sam Jones" or "Service desk".
+pub fn check_display_name(field: &str, name: &str) -> Result<(), FieldError> {
+    let n = name.chars().count();
+    if name.trim().is_empty() {
+        Err(FieldError::new(
+            field,
+            "give the name readers should see, like Sam Jones, or leave it out",
+        ))
+    } else if n > MAX_DISPLAY_NAME_CHARS {
+        Err(FieldError::new(
+            field,
+            format!("use at most {MAX_DISPLAY_NAME_CHARS} characters (this has {n})"),
+        ))
+    } else if name.chars().any(char::is_control) {
+        Err(FieldError::new(
+            field,
+            "use letters, spaces and punctuation only: no line breaks or tabs",
+        ))
+    } else if name.trim() != name {
+        Err(FieldError::new(
+            field,
+            "leave no spaces at the start or end",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// How the public is told who wrote something: the writer's display name, or
+/// [`PUBLIC_AUTHOR`] when there is none.
+pub fn public_author(display_name: Option<&str>) -> String {
+    display_name
+        .filter(|d| !d.trim().is_empty())
+        .map_or_else(|| PUBLIC_AUTHOR.to_string(), str::to_string)
 }
 
 /// Checks a new password's length (the only rule: see NCSC password guidance).
@@ -145,6 +187,10 @@ pub fn check_account_role(field: &str, role: Role) -> Result<(), FieldError> {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Account {
     pub name: String,
+    /// How public pages name what this account writes, e.g. "Sam Jones"; without one they
+    /// say "TIS support".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
     pub role: Role,
     pub created_at: DateTime<Utc>,
     /// Set when an admin disabled it: it can no longer sign in.
@@ -198,6 +244,20 @@ pub struct SessionInfo {
 #[serde(deny_unknown_fields)]
 pub struct AccountInput {
     pub name: String,
+    /// How public pages name what this account writes, e.g. "Sam Jones": 1 to 80
+    /// characters. Without one they say "TIS support".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    // The pattern says what `check_display_name` checks: no control characters, and no
+    // space at either end (so never only spaces).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 80,
+            pattern = r"^[^\x00-\x1f\x7f-\x9f\s]([^\x00-\x1f\x7f-\x9f]*[^\x00-\x1f\x7f-\x9f\s])?$"
+        )
+    )]
+    pub display_name: Option<String>,
     pub role: Role,
     pub password: String,
 }
@@ -207,6 +267,9 @@ impl AccountInput {
     pub fn validate(&self) -> Result<(), Vec<FieldError>> {
         let errors: Vec<FieldError> = [
             check_name("name", &self.name),
+            self.display_name
+                .as_deref()
+                .map_or(Ok(()), |d| check_display_name("display_name", d)),
             check_account_role("role", self.role),
             check_password("password", &self.password),
         ]
@@ -304,6 +367,20 @@ mod tests {
     }
 
     #[test]
+    fn display_names_are_names_people_read() {
+        for good in ["Sam Jones", "Aoife O'Brien-Ní Dhuibhir", "Service desk"] {
+            assert!(check_display_name("display_name", good).is_ok(), "{good}");
+        }
+        let long = "a".repeat(MAX_DISPLAY_NAME_CHARS + 1);
+        for bad in ["", "   ", "Sam\nJones", " Sam", long.as_str()] {
+            let err = check_display_name("display_name", bad).unwrap_err();
+            assert_eq!(err.field, "display_name", "{bad:?}");
+        }
+        assert_eq!(public_author(Some("Sam Jones")), "Sam Jones");
+        assert_eq!(public_author(None), PUBLIC_AUTHOR);
+    }
+
+    #[test]
     fn login_names_are_slug_like() {
         for good in ["jo.bloggs", "admin", "prober-eu-west", "a_b", "7up"] {
             assert!(check_name("name", good).is_ok(), "{good}");
@@ -327,6 +404,7 @@ mod tests {
     fn an_account_input_lists_every_problem() {
         let input = AccountInput {
             name: "Jo Bloggs".into(),
+            display_name: None,
             role: Role::Prober,
             password: "short".into(),
         };

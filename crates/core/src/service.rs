@@ -711,7 +711,8 @@ pub struct ProbeResult {
     pub latency_ms: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_kind: Option<ErrorKind>,
-    /// What went wrong, or the warning when degraded, for staff; empty when all is well.
+    /// What went wrong, or the warning when degraded, in the check's own words (addresses,
+    /// remote error text): sent only to signed-in staff; empty when all is well.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub detail: String,
     /// Working, but with a warning that makes the service degraded: a certificate close to
@@ -720,8 +721,22 @@ pub struct ProbeResult {
     pub degraded: bool,
     /// Where the check ran from, e.g. `london` or a standalone prober's name, so that
     /// several locations can be required to agree before a service is called down.
+    /// Sent only to signed-in staff.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
+}
+
+impl ProbeResult {
+    /// The result as the public may see it: status, time and latency (and the kind of
+    /// failure, a fixed word), without what the check said or where it ran from, which
+    /// name internal hosts, addresses and remote errors.
+    pub fn for_public(&self) -> ProbeResult {
+        ProbeResult {
+            detail: String::new(),
+            location: None,
+            ..self.clone()
+        }
+    }
 }
 
 /// A length of time written the way people write it in config: `500ms`, `30s`, `5m`, `1h`.

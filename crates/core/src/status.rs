@@ -274,13 +274,22 @@ pub struct StatusChange {
     /// Why, when the cause lies elsewhere: "because Sign-in is down".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// What the failing check said, for staff, e.g. "the token endpoint refused the
-    /// credentials (401 Unauthorized)".
+    /// What the failing check said, e.g. "the token endpoint refused the credentials
+    /// (401 Unauthorized)": sent only to signed-in staff.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub detail: String,
 }
 
 impl StatusChange {
+    /// The change as the public may see it: what users were shown and when, without what
+    /// the check said (internal addresses, remote error text).
+    pub fn for_public(&self) -> StatusChange {
+        StatusChange {
+            detail: String::new(),
+            ..self.clone()
+        }
+    }
+
     /// Whether a change from `from` to `to` is worth keeping: a service starting or
     /// stopping failing, or failing differently. Moves between working, not known and
     /// maintenance are not outages (maintenance is recorded by its notice).

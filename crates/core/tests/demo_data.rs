@@ -141,7 +141,10 @@ fn every_service_is_probed_and_two_sign_in_the_way_a_service_does() {
         if s.id == "bulk-upload" || s.id == "esr-integration" {
             assert_eq!(oidc.len(), 1, "{} signs in like a service", s.id);
             let (client_id, secret_env, then_url) = oidc[0];
-            assert_eq!(client_id, &s.id);
+            // Named as Keycloak clients are, not after the service: a client id is
+            // internal, and must not be mistaken for the public service id.
+            assert_ne!(client_id, &s.id);
+            assert!(!client_id.is_empty(), "{}", s.id);
             assert_eq!(secret_env, "TIS_DEMO_CLIENT_SECRET");
             assert_eq!(
                 then_url.as_deref(),

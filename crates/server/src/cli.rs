@@ -117,6 +117,10 @@ enum AccountCommand {
         /// support, editor or admin.
         #[arg(long, value_name = "ROLE")]
         role: String,
+        /// The name public pages show for what this account writes, e.g. "Sam Jones";
+        /// without it they say "TIS support". The login name is never shown publicly.
+        #[arg(long, value_name = "NAME")]
+        display_name: Option<String>,
         #[command(flatten)]
         place: Place,
     },
@@ -182,8 +186,14 @@ async fn dispatch(command: Command) -> Result<(), String> {
             location,
         } => probe(&config, &push, &token_env, location).await,
         Command::Account {
-            command: AccountCommand::Add { name, role, place },
-        } => account_add(place, name, &role).await,
+            command:
+                AccountCommand::Add {
+                    name,
+                    role,
+                    display_name,
+                    place,
+                },
+        } => account_add(place, name, display_name, &role).await,
         Command::Token {
             command:
                 TokenCommand::Create {
@@ -462,21 +472,29 @@ async fn shutdown_signal() {
 
 /// `account add NAME --role ROLE`: the password comes from standard input, never from the
 /// command line, where other users could see it in the process list.
-async fn account_add(place: Place, name: String, role: &str) -> Result<(), String> {
+async fn account_add(
+    place: Place,
+    name: String,
+    display_name: Option<String>,
+    role: &str,
+) -> Result<(), String> {
     let role: tis_core::Role = role.parse().map_err(|e| format!("--role: {e}"))?;
     let password = read_password(&name)?;
     let (config, _) = load_config(&place, None, Secrets::NotNeeded)?;
     let store = open_store(&place, &config).await?;
     let input = tis_core::account::AccountInput {
         name,
+        display_name,
         role,
         password,
     };
     let account = crate::auth::add_account(&store, &input, cli_change())
         .await
         .map_err(|e| format!("cannot add account \"{}\": {}", input.name, cli_error(e)))?;
+    let shown = tis_core::account::public_author(account.display_name.as_deref());
     println!(
-        "Added account \"{}\" with role {}. They can sign in now.",
+        "Added account \"{}\" with role {}. They can sign in now; public pages name what \
+         they write \"{shown}\".",
         account.name, account.role
     );
     Ok(())

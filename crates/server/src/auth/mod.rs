@@ -140,7 +140,13 @@ pub async fn add_account(
         .await
         .map_err(|e| AppError::Internal(format!("password hashing stopped: {e}")))??;
     store
-        .create_account(&input.name, input.role, &hash, change)
+        .create_account(
+            &input.name,
+            input.display_name.as_deref(),
+            input.role,
+            &hash,
+            change,
+        )
         .await?
         .ok_or_else(|| {
             AppError::Conflict(format!(

@@ -4,6 +4,9 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+use tis_core::account::{Account, public_author};
 use tis_core::{Incident, Notice, Revision, ServiceState};
 
 use crate::AppState;
@@ -31,10 +34,16 @@ pub struct Model {
     pub page: PageInfo,
     /// In page order, with live status and reason.
     pub services: Vec<ServiceState>,
-    /// All notices, drafts included: public views must filter with `published`.
+    /// All notices, drafts included: public views must filter with `published`. Each
+    /// `author` is as the public may see it (see [`public_authors`]).
     pub notices: Vec<Notice>,
-    /// All incidents, newest first, with updates and reports.
+    /// All incidents, newest first, with updates and reports; each update's `author` is
+    /// as the public may see it.
     pub incidents: Vec<Incident>,
+    /// The same notices with `author` the login name that wrote them, for staff only.
+    pub staff_notices: Vec<Notice>,
+    /// The same incidents with each update's `author` the login name, for staff only.
+    pub staff_incidents: Vec<Incident>,
     /// Every save of every report, oldest first; an incident's last is its current report.
     pub revisions: Vec<Revision>,
     /// Uptime and latency, recomputed once a minute.
@@ -56,6 +65,8 @@ impl Model {
             services: Vec::new(),
             notices: Vec::new(),
             incidents: Vec::new(),
+            staff_notices: Vec::new(),
+            staff_incidents: Vec::new(),
             revisions: Vec::new(),
             figures: Arc::default(),
         }
@@ -78,6 +89,10 @@ impl Model {
             .public_url
             .clone()
             .unwrap_or_else(|| "http://127.0.0.1:8080".into());
+        let staff_notices = state.store.notices().await?;
+        let staff_incidents = state.store.incidents().await?;
+        let names = display_names(&state.store.accounts().await?);
+        let (notices, incidents) = public_authors(&staff_notices, &staff_incidents, &names);
         Ok(Model {
             generated_at: now,
             demo: state.demo,
@@ -88,8 +103,10 @@ impl Model {
                 time_zone: "Europe/London".into(),
             },
             services: service_states(state, now).await?,
-            notices: state.store.notices().await?,
-            incidents: state.store.incidents().await?,
+            notices,
+            incidents,
+            staff_notices,
+            staff_incidents,
             revisions: state.store.revisions().await?,
             figures: state.aggregates.current(),
         })
@@ -114,5 +131,101 @@ impl Model {
             .iter()
             .find(|s| s.id == id)
             .map_or(id, |s| s.name.as_str())
+    }
+}
+
+/// Each account's display name by login name; accounts without one are left out.
+fn display_names(accounts: &[Account]) -> HashMap<String, String> {
+    accounts
+        .iter()
+        .filter_map(|a| Some((a.name.clone(), a.display_name.clone()?)))
+        .collect()
+}
+
+/// Notices and incidents with every `author` as the public may see it: the writing
+/// account's display name, or "TIS support". A login name is never published; nor is a
+/// token's name, nor an author an import brought in, which may be either.
+pub fn public_authors(
+    notices: &[Notice],
+    incidents: &[Incident],
+    names: &HashMap<String, String>,
+) -> (Vec<Notice>, Vec<Incident>) {
+    let shown = |login: &str| public_author(names.get(login).map(String::as_str));
+    let notices = notices
+        .iter()
+        .map(|n| Notice {
+            author: shown(&n.author),
+            ..n.clone()
+        })
+        .collect();
+    let incidents = incidents
+        .iter()
+        .map(|i| {
+            let mut i = i.clone();
+            for u in &mut i.updates {
+                u.author = shown(&u.author);
+            }
+            i
+        })
+        .collect();
+    (notices, incidents)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authors_are_published_by_display_name_or_as_tis_support() {
+        let at = Utc::now();
+        let notice = Notice {
+            id: 1,
+            title: "Planned work".into(),
+            body: "TIS will be slow.".into(),
+            kind: tis_core::NoticeKind::Information,
+            severity: tis_core::NoticeSeverity::Low,
+            services: vec![],
+            starts_at: at,
+            ends_at: None,
+            audience: tis_core::Audience::Everyone,
+            published: true,
+            author: "sam.jones".into(),
+            created_at: at,
+            updated_at: at,
+        };
+        let incident = Incident {
+            id: 1,
+            title: "Bulk upload is not working".into(),
+            status: tis_core::IncidentStatus::Investigating,
+            impact: tis_core::Impact::Major,
+            affected: vec![],
+            started_at: at,
+            detected_at: None,
+            resolved_at: None,
+            next_update_at: None,
+            updates: vec![
+                tis_core::IncidentUpdate {
+                    at,
+                    status: tis_core::IncidentStatus::Investigating,
+                    body: "We are looking into it.".into(),
+                    author: "sam.jones".into(),
+                },
+                tis_core::IncidentUpdate {
+                    at,
+                    status: tis_core::IncidentStatus::Investigating,
+                    body: "Still looking.".into(),
+                    author: "token status-script".into(),
+                },
+            ],
+            report: None,
+        };
+        let names = HashMap::from([("sam.jones".to_string(), "Sam Jones".to_string())]);
+        let (notices, incidents) = public_authors(&[notice], &[incident], &names);
+        assert_eq!(notices[0].author, "Sam Jones");
+        assert_eq!(incidents[0].updates[0].author, "Sam Jones");
+        assert_eq!(
+            incidents[0].updates[1].author,
+            tis_core::account::PUBLIC_AUTHOR
+        );
     }
 }

@@ -330,10 +330,12 @@ pub trait Store: Send + Sync + 'static {
     // ---- accounts, sessions and tokens ----
     // Every change of an account or token writes an audit log line in the same transaction.
 
-    /// Adds an account; `None` when the name is taken, by an active or a disabled account.
+    /// Adds an account, with the name public pages show for what it writes; `None` when
+    /// the name is taken, by an active or a disabled account.
     async fn create_account(
         &self,
         name: &str,
+        display_name: Option<&str>,
         role: Role,
         password_hash: &str,
         change: Change<'_>,

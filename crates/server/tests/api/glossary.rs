@@ -23,6 +23,7 @@ pub async fn staff(app: &TestApp, name: &str, role: tis_core::Role) -> Staff {
         app.state.store.as_ref(),
         &AccountInput {
             name: name.into(),
+            display_name: None,
             role,
             password: PASSWORD.into(),
         },

@@ -17,6 +17,17 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
+impl TestApp {
+    /// An app over `state`, whose store lives in `dir` (kept until the app is dropped).
+    pub fn over(state: AppState, router: Router, dir: tempfile::TempDir) -> TestApp {
+        TestApp {
+            state,
+            router,
+            _dir: dir,
+        }
+    }
+}
+
 /// The demo services and records, with no probes running (status is "unknown").
 pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -163,11 +174,22 @@ impl TestApp {
 
     /// An account with `role`, signed in through the API: its cookie and CSRF token.
     pub async fn signed_in(&self, name: &str, role: tis_core::Role) -> Auth {
+        self.signed_in_as(name, None, role).await
+    }
+
+    /// Like [`TestApp::signed_in`], for an account with a display name.
+    pub async fn signed_in_as(
+        &self,
+        name: &str,
+        display_name: Option<&str>,
+        role: tis_core::Role,
+    ) -> Auth {
         let password = "correct horse battery staple";
         tis_status::auth::add_account(
             self.state.store.as_ref(),
             &tis_core::account::AccountInput {
                 name: name.into(),
+                display_name: display_name.map(str::to_string),
                 role,
                 password: password.into(),
             },

@@ -6,6 +6,7 @@ mod helpers;
 mod manage;
 mod openapi;
 mod pages;
+mod privacy;
 mod reads;
 mod retention;
 mod writes;

@@ -31,7 +31,26 @@ fn notice() -> Value {
 async fn a_support_account_made_with_the_cli_signs_in_and_posts_a_notice() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    add_account(&data, "sam", "support", PASSWORD);
+    let added = tis_status_with_stdin(
+        &[
+            "account",
+            "add",
+            "sam",
+            "--role",
+            "support",
+            "--display-name",
+            "Sam Jones",
+            "--data",
+            data.to_str().unwrap(),
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(added.status.success(), "{}", added.stderr_text());
+    let said = String::from_utf8_lossy(&added.stdout);
+    assert!(
+        said.contains("public pages name what they write \"Sam Jones\""),
+        "{said}"
+    );
     let config = config_at(dir.path(), "http://127.0.0.1");
     let server = Server::start(&config, &data).await;
 
@@ -78,7 +97,9 @@ async fn a_support_account_made_with_the_cli_signs_in_and_posts_a_notice() {
         .unwrap();
     let text = notices.to_string();
     assert!(text.contains("Planned maintenance on Sunday"), "{text}");
-    assert!(text.contains("\"author\":\"sam\""), "{text}");
+    // Readers are told who wrote it by display name, never by login name.
+    assert!(text.contains("\"author\":\"Sam Jones\""), "{text}");
+    assert!(!text.contains("\"sam\""), "{text}");
 }
 
 #[tokio::test]

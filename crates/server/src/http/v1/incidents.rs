@@ -183,10 +183,6 @@ fn find(model: &Model, id: i64) -> Result<&Incident, AppError> {
         .ok_or_else(|| AppError::NotFound(format!("incident {id}")))
 }
 
-fn is_staff(actor: &Option<crate::auth::Actor>) -> bool {
-    actor.as_ref().is_some_and(|a| a.role.allows(Role::Support))
-}
-
 /// One incident with its updates and report.
 ///
 /// Everyone sees the updates and, once published, the report's plain-language parts;
@@ -211,8 +207,15 @@ async fn one(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let snapshot = state.snapshots.current();
-    let incident = find(&snapshot.model, id)?.clone();
-    if is_staff(&actor) {
+    if crate::http::v1::is_staff(&actor) {
+        // Staff see each update's author by login name.
+        let incident = snapshot
+            .model
+            .staff_incidents
+            .iter()
+            .find(|i| i.id == id)
+            .cloned()
+            .ok_or_else(|| AppError::NotFound(format!("incident {id}")))?;
         let key_times = incident
             .report
             .as_ref()
@@ -225,11 +228,14 @@ async fn one(
         };
         return Ok(private(Json(view)));
     }
-    Ok(snapshot
-        .json(&format!("/api/v1/incidents/{id}"), |_| {
-            public_view(&incident)
-        })
-        .respond(&headers))
+    let incident = find(&snapshot.model, id)?.clone();
+    Ok(crate::http::v1::varies_by_reader(
+        snapshot
+            .json(&format!("/api/v1/incidents/{id}"), |_| {
+                public_view(&incident)
+            })
+            .respond(&headers),
+    ))
 }
 
 /// An incident as anyone may see it: its updates, and its report's plain-language parts

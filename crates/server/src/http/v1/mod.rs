@@ -108,6 +108,24 @@ pub fn private(body: impl IntoResponse) -> Response {
     response
 }
 
+/// Marks a public answer of an address that answers signed-in staff differently (with
+/// `private, no-store`): a shared cache must not hand the public copy to a staff reader,
+/// nor a staff copy to anyone, so the answer varies by the headers that sign a reader in.
+pub fn varies_by_reader(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::VARY,
+        HeaderValue::from_static("Accept-Encoding, Authorization, Cookie"),
+    );
+    response
+}
+
+/// Whether the reader is signed-in staff (any staff role), who may see internal detail.
+pub fn is_staff(actor: &Option<crate::auth::Actor>) -> bool {
+    actor
+        .as_ref()
+        .is_some_and(|a| a.role.allows(tis_core::Role::Support))
+}
+
 /// Answers a write: waits for the store, rebuilds the snapshot so the writer's next read
 /// shows the change, and sends what was stored with `status`.
 pub async fn stored<T: serde::Serialize>(

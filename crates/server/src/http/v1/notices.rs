@@ -81,7 +81,7 @@ async fn list(
     if when == When::All {
         let actor = actor.ok_or(AppError::Unauthorized)?;
         actor.require(Role::Support)?;
-        return Ok(private(Json(snapshot.model.notices.clone())));
+        return Ok(private(Json(snapshot.model.staff_notices.clone())));
     }
     let key = match when {
         When::Active => "/api/v1/notices?state=active",
@@ -125,14 +125,23 @@ async fn one(
 ) -> Result<Response, AppError> {
     let snapshot = state.snapshots.current();
     let staff = actor.is_some_and(|a| a.role.allows(Role::Support));
-    let notice = snapshot
-        .model
-        .notices
+    // Staff see who wrote it by login name; everyone else its public author.
+    let notices = if staff {
+        &snapshot.model.staff_notices
+    } else {
+        &snapshot.model.notices
+    };
+    let notice = notices
         .iter()
         .find(|n| n.id == id && (n.published || staff))
         .cloned()
         .ok_or_else(|| AppError::NotFound(format!("notice {id}")))?;
-    Ok(Json(notice).into_response())
+    if staff {
+        return Ok(private(Json(notice)));
+    }
+    Ok(crate::http::v1::varies_by_reader(
+        Json(notice).into_response(),
+    ))
 }
 
 /// Checks a notice as it would be stored, listing every problem.

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use chrono::{DateTime, Duration, Utc};
@@ -24,7 +25,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::auth::Actor;
+use crate::auth::{Actor, MaybeActor};
 use crate::http::error::AppError;
 
 /// Most results one push may carry.
@@ -275,25 +276,41 @@ struct StatusChanges {
 
 /// When services went down, recovered or changed how badly they failed, oldest first.
 ///
-/// What the probes saw, to lay over an incident's timeline.
+/// What the probes saw, to lay over an incident's timeline. Everyone sees what users
+/// were shown and when; signed-in staff also see what the failing check said
+/// (`detail`), which names internal hosts and remote errors.
 #[utoipa::path(
     get,
     path = "/status-changes",
     operation_id = "list_status_changes",
     tag = "probes",
     params(ChangesQuery),
+    security((), ("session" = []), ("token" = [])),
     responses(
         (status = 200, description = "The changes, oldest first", body = StatusChanges),
+        crate::http::v1::openapi::NotModified,
         crate::http::v1::openapi::BadQuery,
     )
 )]
 async fn status_changes(
     State(state): State<AppState>,
     query: Result<Query<ChangesQuery>, QueryRejection>,
+    MaybeActor(actor): MaybeActor,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let Query(query) = query?;
     crate::http::v1::check_query_times([("from", query.from), ("to", query.to)])?;
-    let to = query.to.unwrap_or_else(Utc::now);
+    let staff = crate::http::v1::is_staff(&actor);
+    let snapshot = state.snapshots.current();
+    // The public answer ends at the snapshot's time when no end is given, so that every
+    // reader of one snapshot asks for the same stretch and it is loaded once (staff get
+    // theirs up to this moment).
+    let now = if staff {
+        Utc::now()
+    } else {
+        snapshot.model.generated_at
+    };
+    let to = query.to.unwrap_or(now);
     let from = query.from.unwrap_or(to - Duration::days(7));
     let mut problems = Vec::new();
     if let Some(id) = &query.service
@@ -315,9 +332,31 @@ async fn status_changes(
     if !problems.is_empty() {
         return Err(AppError::BadQuery(problems));
     }
-    let changes = state
-        .store
-        .status_changes(query.service.as_deref(), from, to)
+    let service = query.service.as_deref();
+    if staff {
+        // Staff are few; their answer is theirs alone, never kept beside the public one.
+        let changes = state.store.status_changes(service, from, to).await?;
+        return Ok(crate::http::v1::private(Json(StatusChanges {
+            from,
+            to,
+            changes,
+        })));
+    }
+    let key = format!(
+        "/api/v1/status-changes?service={}&from={}&to={}",
+        service.unwrap_or(""),
+        from.to_rfc3339(),
+        to.to_rfc3339()
+    );
+    let cached = snapshot
+        .load_json(&key, || async {
+            let changes = state.store.status_changes(service, from, to).await?;
+            Ok(StatusChanges {
+                from,
+                to,
+                changes: changes.iter().map(StatusChange::for_public).collect(),
+            })
+        })
         .await?;
-    Ok(Json(StatusChanges { from, to, changes }).into_response())
+    Ok(crate::http::v1::varies_by_reader(cached.respond(&headers)))
 }

@@ -1,5 +1,6 @@
 //! Services: live status, what each is for and how it is checked, uptime and latency.
 
+use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
@@ -17,6 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::auth::MaybeActor;
 use crate::http::error::AppError;
 use crate::http::v1::ApiPath;
 use crate::http::v1::openapi::{BadQuery, NotFound, NotModified};
@@ -324,15 +326,19 @@ struct ResultsPage {
 /// Raw probe results of a service, newest first.
 ///
 /// A page at a time. Raw results are kept for the configured retention (30 days by
-/// default); daily uptime is kept for ever.
+/// default); daily uptime is kept for ever. Everyone sees each check's status, time and
+/// latency; signed-in staff also see what the check said (`detail`) and where it ran
+/// from (`location`), which name internal hosts and remote errors.
 #[utoipa::path(
     get,
     path = "/services/{id}/results",
     operation_id = "list_probe_results",
     tag = "services",
     params(("id" = String, Path, description = "The service id"), ResultsQuery),
+    security((), ("session" = []), ("token" = [])),
     responses(
         (status = 200, description = "A page of results", body = ResultsPage),
+        NotModified,
         BadQuery,
         NotFound,
     )
@@ -341,6 +347,7 @@ async fn results(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     query: Result<Query<ResultsQuery>, QueryRejection>,
+    MaybeActor(actor): MaybeActor,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     service(&state, &id)?;
@@ -351,6 +358,24 @@ async fn results(
         return Err(AppError::BadRequest(format!(
             "limit must be a whole number from 1 to {RESULTS_MAX}; you sent {limit}."
         )));
+    }
+    let page_of = |results: Vec<ProbeResult>| {
+        let next_before = (results.len() == limit as usize)
+            .then(|| results.last().map(|r| r.at))
+            .flatten();
+        ResultsPage {
+            service: id.clone(),
+            results,
+            next_before,
+        }
+    };
+    if crate::http::v1::is_staff(&actor) {
+        // Staff are few; their answer is theirs alone, never kept beside the public one.
+        let page = state
+            .store
+            .service_results_page(&id, query.before, limit)
+            .await?;
+        return Ok(crate::http::v1::private(Json(page_of(page))));
     }
     // Loaded once per snapshot for each page asked for, however many readers ask.
     let before = query.before.map(|b| b.to_rfc3339());
@@ -365,17 +390,10 @@ async fn results(
                 .store
                 .service_results_page(&id, query.before, limit)
                 .await?;
-            let next_before = (page.len() == limit as usize)
-                .then(|| page.last().map(|r| r.at))
-                .flatten();
-            Ok(ResultsPage {
-                service: id.clone(),
-                results: page,
-                next_before,
-            })
+            Ok(page_of(page.iter().map(ProbeResult::for_public).collect()))
         })
         .await?;
-    Ok(cached.respond(&headers))
+    Ok(crate::http::v1::varies_by_reader(cached.respond(&headers)))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -199,6 +199,7 @@ mod tests {
             state.store.as_ref(),
             &tis_core::account::AccountInput {
                 name: "jo".into(),
+                display_name: None,
                 role: tis_core::Role::Editor,
                 password: "a long enough password".into(),
             },

@@ -18,6 +18,7 @@ impl SqliteStore {
     pub(super) async fn insert_account(
         &self,
         name: &str,
+        display_name: Option<&str>,
         role: Role,
         password_hash: &str,
         change: Change<'_>,
@@ -25,10 +26,12 @@ impl SqliteStore {
         let mut tx = self.write().await?;
         // ON CONFLICT rather than a look-up first, so two adds of one name cannot both win.
         let done = sqlx::query(
-            "INSERT INTO accounts (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)
+            "INSERT INTO accounts (name, display_name, role, password_hash, created_at)
+             VALUES (?, ?, ?, ?, ?)
              ON CONFLICT (name) DO NOTHING",
         )
         .bind(name)
+        .bind(display_name)
         .bind(role.as_str())
         .bind(password_hash)
         .bind(ts(change.at))
@@ -41,6 +44,7 @@ impl SqliteStore {
         commit_audited(tx, &change, "account.create", &target, role.as_str()).await?;
         Ok(Some(Account {
             name: name.to_string(),
+            display_name: display_name.map(str::to_string),
             role,
             created_at: change.at,
             disabled_at: None,
@@ -284,6 +288,7 @@ fn role(text: String) -> Result<Role> {
 fn account_from(row: &SqliteRow) -> Result<Account> {
     Ok(Account {
         name: row.get("name"),
+        display_name: row.get("display_name"),
         role: role(row.get("role"))?,
         created_at: time(row.get("created_at"))?,
         disabled_at: opt_time(row.get("disabled_at"))?,
@@ -317,12 +322,24 @@ mod tests {
     async fn account_and_token_changes_are_audited_and_a_taken_name_changes_nothing() {
         let (_dir, store) = store().await;
         let jo = store
-            .create_account("jo", Role::Support, "$argon2id$fake", Change::now("admin"))
+            .create_account(
+                "jo",
+                None,
+                Role::Support,
+                "$argon2id$fake",
+                Change::now("admin"),
+            )
             .await
             .unwrap();
         assert!(jo.is_some());
         let again = store
-            .create_account("jo", Role::Admin, "$argon2id$other", Change::now("admin"))
+            .create_account(
+                "jo",
+                None,
+                Role::Admin,
+                "$argon2id$other",
+                Change::now("admin"),
+            )
             .await
             .unwrap();
         assert_eq!(again, None);
@@ -370,7 +387,7 @@ mod tests {
         let (_dir, store) = store().await;
         for name in ["ann", "bob"] {
             store
-                .create_account(name, Role::Admin, "h", Change::now("cli"))
+                .create_account(name, None, Role::Admin, "h", Change::now("cli"))
                 .await
                 .unwrap();
         }
@@ -415,7 +432,7 @@ mod tests {
     async fn an_expired_session_is_not_found() {
         let (_dir, store) = store().await;
         store
-            .create_account("jo", Role::Editor, "h", Change::now("cli"))
+            .create_account("jo", None, Role::Editor, "h", Change::now("cli"))
             .await
             .unwrap();
         let now = Utc::now();

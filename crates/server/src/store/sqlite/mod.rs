@@ -342,11 +342,13 @@ impl Store for SqliteStore {
     async fn create_account(
         &self,
         name: &str,
+        display_name: Option<&str>,
         role: tis_core::Role,
         password_hash: &str,
         change: Change<'_>,
     ) -> Result<Option<tis_core::account::Account>> {
-        self.insert_account(name, role, password_hash, change).await
+        self.insert_account(name, display_name, role, password_hash, change)
+            .await
     }
 
     async fn accounts(&self) -> Result<Vec<tis_core::account::Account>> {
