@@ -40,7 +40,7 @@ pub struct AppState {
     /// Tells open pages when something they show has changed.
     pub events: events::Events,
     /// Uptime rollups and latency series, recomputed once a minute.
-    pub aggregates: rollups::Aggregates,
+    pub rollups: rollups::Rollups,
     /// Woken when messages are written to the outbox, so they go out at once.
     pub outbox: Arc<tokio::sync::Notify>,
 }
@@ -59,7 +59,7 @@ impl AppState {
             snapshots: Snapshots::new(model::Model::empty()),
             changes: Arc::new(tokio::sync::Notify::new()),
             events: events::Events::new(),
-            aggregates: rollups::Aggregates::default(),
+            rollups: rollups::Rollups::default(),
             outbox: Arc::new(tokio::sync::Notify::new()),
         };
         let model = model::Model::load(&state, chrono::Utc::now()).await?;

@@ -108,7 +108,7 @@ impl Model {
             staff_notices,
             staff_incidents,
             revisions: state.store.revisions().await?,
-            figures: state.aggregates.current(),
+            figures: state.rollups.current(),
         })
     }
 

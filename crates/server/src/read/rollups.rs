@@ -23,7 +23,7 @@ const EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The latest figures, swapped whole.
 #[derive(Clone, Default)]
-pub struct Aggregates {
+pub struct Rollups {
     current: Arc<RwLock<Arc<Figures>>>,
 }
 
@@ -37,7 +37,7 @@ pub struct Figures {
     pub latency: HashMap<String, Vec<LatencyPoint>>,
 }
 
-impl Aggregates {
+impl Rollups {
     pub fn current(&self) -> Arc<Figures> {
         match self.current.read() {
             Ok(f) => f.clone(),
@@ -147,7 +147,7 @@ pub async fn refresh(
             "removed raw probe results past the retention period"
         );
     }
-    state.aggregates.replace(figures);
+    state.rollups.replace(figures);
     Ok(())
 }
 

@@ -98,7 +98,7 @@ async fn old_raw_results_go_after_the_retention_period_and_daily_uptime_stays() 
     assert!(days.len() >= 44, "{} days of uptime kept", days.len());
 
     // And readers see those days' uptime, not "no data".
-    let figures = state.aggregates.current();
+    let figures = state.rollups.current();
     let shown = figures.uptime.get("bulk-upload").expect("uptime figures");
     assert!(
         shown.iter().any(|d| d.date == old_day && d.checks >= 3),
