@@ -8,7 +8,7 @@ use tis_core::Role;
 use tis_core::alert::{AlertsOverview, Delivery, DeliveryState};
 use tis_core::time::{ago, uk_date_time};
 
-use super::client::{self, ManageError};
+use super::client::{self, ApiError};
 use super::form::now;
 use super::session::Session;
 
@@ -16,7 +16,7 @@ use super::session::Session;
 #[component]
 pub fn AlertsPage() -> impl IntoView {
     let session = Session::get();
-    let overview = RwSignal::new(None::<Result<AlertsOverview, ManageError>>);
+    let overview = RwSignal::new(None::<Result<AlertsOverview, ApiError>>);
     // What the last test-alert button said; kept here so that a reload keeps it.
     let said = RwSignal::new(None::<Result<String, String>>);
     let load = move || {

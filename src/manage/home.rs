@@ -8,7 +8,7 @@ use leptos_router::components::A;
 use tis_core::wire::IncidentSummary;
 use tis_core::{Notice, Role};
 
-use super::client::{self, ManageError};
+use super::client::{self, ApiError};
 use super::form::now;
 use super::incidents::due_words;
 use super::notices::window_words;
@@ -18,8 +18,8 @@ use super::session::Session;
 #[component]
 pub fn ManageHome() -> impl IntoView {
     let session = Session::get();
-    let notices = RwSignal::new(None::<Result<Vec<Notice>, ManageError>>);
-    let incidents = RwSignal::new(None::<Result<Vec<IncidentSummary>, ManageError>>);
+    let notices = RwSignal::new(None::<Result<Vec<Notice>, ApiError>>);
+    let incidents = RwSignal::new(None::<Result<Vec<IncidentSummary>, ApiError>>);
     spawn_local(async move {
         notices.set(Some(client::notices().await));
         incidents.set(Some(client::incidents("active").await.map(|p| p.incidents)));

@@ -16,7 +16,7 @@ use tis_core::validate::validate_incident;
 use tis_core::wire::{IncidentInput, IncidentSummary, IncidentView, UpdateInput};
 use tis_core::{FieldError, Impact, Incident, IncidentStatus, IncidentUpdate, Role};
 
-use super::client::{self, ManageError, drafts};
+use super::client::{self, ApiError, drafts};
 use super::form::{
     ButtonRow, Choice, ProblemSummary, Problems, Radios, TextField, UkTimeField, field_id, now,
     read_uk_input, uk_input_value,
@@ -885,15 +885,15 @@ fn IncidentDetails(
 #[component]
 pub fn IncidentList() -> impl IntoView {
     let session = Session::get();
-    let active = RwSignal::new(None::<Result<Vec<IncidentSummary>, ManageError>>);
-    let resolved = RwSignal::new(None::<Result<Vec<IncidentSummary>, ManageError>>);
+    let active = RwSignal::new(None::<Result<Vec<IncidentSummary>, ApiError>>);
+    let resolved = RwSignal::new(None::<Result<Vec<IncidentSummary>, ApiError>>);
     spawn_local(async move {
         active.set(Some(client::incidents("active").await.map(|p| p.incidents)));
         resolved.set(Some(
             client::incidents("resolved").await.map(|p| p.incidents),
         ));
     });
-    let list = move |which: RwSignal<Option<Result<Vec<IncidentSummary>, ManageError>>>,
+    let list = move |which: RwSignal<Option<Result<Vec<IncidentSummary>, ApiError>>>,
                      empty: &'static str| {
         move || match which.get() {
             None => view! { <p class="loading">"Loading incidents…"</p> }.into_any(),

@@ -13,7 +13,7 @@ use tis_core::validate::validate_notice;
 use tis_core::wire::NoticeInput;
 use tis_core::{Audience, FieldError, Notice, NoticeKind, NoticeSeverity, ServiceState};
 
-use super::client::{self, ManageError, drafts};
+use super::client::{self, ApiError, drafts};
 use super::form::{
     ButtonRow, Choice, ProblemSummary, Problems, Radios, TextField, UkTimeField, now,
     read_uk_input, uk_input_value,
@@ -501,7 +501,7 @@ fn ServicePicker(draft: RwSignal<Option<NoticeDraft>>, problems: Problems) -> im
 pub fn NoticeList() -> impl IntoView {
     let session = Session::get();
     let services = Services::get();
-    let list = RwSignal::new(None::<Result<Vec<Notice>, ManageError>>);
+    let list = RwSignal::new(None::<Result<Vec<Notice>, ApiError>>);
     let problems = Problems::new();
     let flash = Flash::get();
     let reload = move || {

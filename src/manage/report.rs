@@ -17,7 +17,7 @@ use tis_core::wire::ReportSave;
 use tis_core::{Report, ReportStatus, Role};
 
 use super::LoadProblem;
-use super::client::{self, ManageError, drafts};
+use super::client::{self, ApiError, drafts};
 use super::form::{
     ButtonRow, Choice, FieldProblem, ProblemSummary, Problems, Radios, TextField, field_id,
     focus_id,
@@ -169,7 +169,7 @@ pub fn ReportEditor() -> impl IntoView {
                         }
                     )));
                 }
-                Err(ManageError::Conflict(_)) => {
+                Err(ApiError::Conflict { .. }) => {
                     // Both versions are shown; nothing is overwritten until the writer chooses.
                     match client::incident(id).await {
                         Ok(v) => {
@@ -198,8 +198,8 @@ pub fn ReportEditor() -> impl IntoView {
                         Err(e) => problems.show(e, session, || {}),
                     }
                 }
-                Err(ManageError::Invalid { detail, errors }) => problems.show(
-                    ManageError::Invalid {
+                Err(ApiError::Invalid { detail, errors }) => problems.show(
+                    ApiError::Invalid {
                         detail,
                         errors: Problems::strip(errors, "report."),
                     },

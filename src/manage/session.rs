@@ -10,7 +10,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use tis_core::Role;
 use tis_core::account::SessionInfo;
 
-use super::client::{self, ManageError};
+use super::client::{self, ApiError};
 use super::form::{ButtonRow, ProblemSummary, Problems, TextField, focus_id};
 
 /// The signed-in person, shared by every staff page.
@@ -118,7 +118,7 @@ pub fn SignInForm(
                     password.set(String::new());
                     on_signed_in.run(info);
                 }
-                Err(ManageError::SignInRefused(detail)) => {
+                Err(ApiError::SignInRefused(detail)) => {
                     // The password is cleared: it was wrong or is about to be retyped.
                     password.set(String::new());
                     problems.general.set(Some(detail));
