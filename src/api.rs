@@ -232,6 +232,10 @@ fn load(raw: Raw, state: StoredValue<Requests, LocalStorage>, conn: Conn) {
     else {
         return;
     };
+    // Not a `LocalResource`: a live answer starts from the copy kept in the browser, asks
+    // with its ETag, keeps showing the last answer (with its age) while a request fails,
+    // and folds nudges that arrive mid-request into one more request. A resource would
+    // drop the kept copy on every refetch and ask once per nudge.
     spawn_local(async move {
         let answer = get(&path, etag.as_deref()).await;
         let current = state.try_with_value(|s| s.path.as_deref() == Some(path.as_str()));

@@ -4,10 +4,9 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 use serde::{Deserialize, Serialize};
 use tis_core::incident::AffectedService;
 use tis_core::status::Status;
@@ -23,7 +22,8 @@ use super::form::{
 };
 use super::hints::PlainHints;
 use super::session::Session;
-use super::{Flash, LoadProblem, Services};
+use super::{Flash, LoadProblem, NoSuchRecord, Services, id_param};
+use crate::Clock;
 
 fn status_hint(s: IncidentStatus) -> &'static str {
     match s {
@@ -327,7 +327,53 @@ pub fn OpenIncident() -> impl IntoView {
     let draft = RwSignal::new(saved.unwrap_or_else(OpenDraft::fresh));
     Effect::new(move |_| draft.with(|d| drafts::save(KEY, d)));
     let problems = Problems::new();
-    let busy = RwSignal::new(false);
+    let open_action = {
+        let navigate = navigate.clone();
+        Action::new_local(move |(incident, update): &(IncidentInput, UpdateInput)| {
+            let (incident, update) = (incident.clone(), update.clone());
+            let navigate = navigate.clone();
+            async move {
+                let opened = client::open_incident(&incident).await;
+                match opened {
+                    Err(e) => {
+                        problems.show(e, session, || super::form::click_id("open-incident"));
+                    }
+                    Ok(opened) => {
+                        drafts::clear(KEY);
+                        let posted = client::post_update(opened.id, &update).await;
+                        match posted {
+                            Ok(_) => flash.say(format!(
+                                "Opened “{}” and told users. Next update due by {}.",
+                                opened.title,
+                                update.next_update_at.map(uk_date_time).unwrap_or_default()
+                            )),
+                            Err(e) => {
+                                // The incident is open; its first update waits in the update form.
+                                drafts::save(
+                                    &format!("update:{}", opened.id),
+                                    &UpdateDraft {
+                                        status: "investigating".into(),
+                                        body: update.body.clone(),
+                                        next: "60".into(),
+                                        next_at: String::new(),
+                                    },
+                                );
+                                flash.say(format!(
+                                    "Opened “{}”, but the first update was not posted: {e} Your words are in the update form: post them again.",
+                                    opened.title
+                                ));
+                            }
+                        }
+                        navigate(
+                            &format!("/manage/incidents/{}", opened.id),
+                            Default::default(),
+                        );
+                    }
+                }
+            }
+        })
+    };
+    let busy = open_action.pending();
     let get = move |f: fn(&OpenDraft) -> String| Signal::derive(move || draft.with(f));
     let set = move |f: fn(&mut OpenDraft, String)| move |v: String| draft.update(|d| f(d, v));
 
@@ -343,49 +389,7 @@ pub fn OpenIncident() -> impl IntoView {
                 return;
             }
         };
-        busy.set(true);
-        let navigate = navigate.clone();
-        spawn_local(async move {
-            let opened = client::open_incident(&incident).await;
-            match opened {
-                Err(e) => {
-                    busy.set(false);
-                    problems.show(e, session, || super::form::click_id("open-incident"));
-                }
-                Ok(opened) => {
-                    drafts::clear(KEY);
-                    let posted = client::post_update(opened.id, &update).await;
-                    busy.set(false);
-                    match posted {
-                        Ok(_) => flash.say(format!(
-                            "Opened “{}” and told users. Next update due by {}.",
-                            opened.title,
-                            update.next_update_at.map(uk_date_time).unwrap_or_default()
-                        )),
-                        Err(e) => {
-                            // The incident is open; its first update waits in the update form.
-                            drafts::save(
-                                &format!("update:{}", opened.id),
-                                &UpdateDraft {
-                                    status: "investigating".into(),
-                                    body: update.body.clone(),
-                                    next: "60".into(),
-                                    next_at: String::new(),
-                                },
-                            );
-                            flash.say(format!(
-                                "Opened “{}”, but the first update was not posted: {e} Your words are in the update form: post them again.",
-                                opened.title
-                            ));
-                        }
-                    }
-                    navigate(
-                        &format!("/manage/incidents/{}", opened.id),
-                        Default::default(),
-                    );
-                }
-            }
-        });
+        open_action.dispatch((incident, update));
     });
 
     view! {
@@ -507,31 +511,28 @@ impl UpdateDraft {
 /// post one.
 #[component]
 pub fn IncidentPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = params
-        .read_untracked()
-        .get("id")
-        .and_then(|i| i.parse::<i64>().ok())
-        .unwrap_or(0);
+    match id_param() {
+        Ok(id) => view! { <IncidentOf id /> }.into_any(),
+        Err(raw) => view! {
+            <NoSuchRecord raw what="an incident" list="/manage/incidents" list_name="incidents" />
+        }
+        .into_any(),
+    }
+}
+
+/// Incident `id`, with its forms.
+#[component]
+fn IncidentOf(id: i64) -> impl IntoView {
     let view_data = RwSignal::new(None::<IncidentView>);
     let load_problem = RwSignal::new(None::<String>);
-    let reload = move || {
-        spawn_local(async move {
-            match client::incident(id).await {
-                Ok(v) => view_data.set(Some(v)),
-                Err(e) => load_problem.set(Some(e.to_string())),
-            }
-        })
-    };
-    reload();
-    let clock = RwSignal::new(now());
-    let tick =
-        set_interval_with_handle(move || clock.set(now()), std::time::Duration::from_secs(20)).ok();
-    on_cleanup(move || {
-        if let Some(t) = tick {
-            t.clear();
-        }
+    // The incident seeds `view_data`, which each saved form then brings up to date.
+    let loaded = LocalResource::new(move || client::incident(id));
+    Effect::new(move |_| match loaded.get() {
+        Some(Ok(v)) => view_data.set(Some(v)),
+        Some(Err(e)) => load_problem.set(Some(e.to_string())),
+        None => {}
     });
+    let clock = Clock::get().0;
     let title = move || {
         view_data.with(|v| {
             v.as_ref()
@@ -617,8 +618,35 @@ fn PostUpdate(
         Effect::new(move |_| draft.with(|d| drafts::save(&key, d)));
     }
     let problems = Problems::new();
-    let busy = RwSignal::new(false);
     let incident = StoredValue::new(incident);
+    let post_action = {
+        let key = key.clone();
+        Action::new_local(move |(current, input): &(Incident, UpdateInput)| {
+            let (current, input) = (current.clone(), input.clone());
+            let key = key.clone();
+            async move {
+                let result = client::post_update(current.id, &input).await;
+                match result {
+                    Ok(updated) => {
+                        drafts::clear(&key);
+                        draft.set(UpdateDraft::for_incident(&updated));
+                        flash.say(match updated.next_update_at {
+                            Some(next) => format!(
+                                "Update posted: “{}”. Next update due by {}.",
+                                updated.status.label(),
+                                uk_date_time(next)
+                            ),
+                            None => format!("Update posted: “{}”.", updated.status.label()),
+                        });
+                        incident.set_value(updated.clone());
+                        on_posted.run(updated);
+                    }
+                    Err(e) => problems.show(e, session, || super::form::click_id("post-update")),
+                }
+            }
+        })
+    };
+    let busy = post_action.pending();
     let get = move |f: fn(&UpdateDraft) -> String| Signal::derive(move || draft.with(f));
     let set = move |f: fn(&mut UpdateDraft, String)| move |v: String| draft.update(|d| f(d, v));
     let resolving = Signal::derive(move || draft.with(|d| d.status == "resolved"));
@@ -636,29 +664,7 @@ fn PostUpdate(
                 return;
             }
         };
-        busy.set(true);
-        let key = key.clone();
-        spawn_local(async move {
-            let result = client::post_update(current.id, &input).await;
-            busy.set(false);
-            match result {
-                Ok(updated) => {
-                    drafts::clear(&key);
-                    draft.set(UpdateDraft::for_incident(&updated));
-                    flash.say(match updated.next_update_at {
-                        Some(next) => format!(
-                            "Update posted: “{}”. Next update due by {}.",
-                            updated.status.label(),
-                            uk_date_time(next)
-                        ),
-                        None => format!("Update posted: “{}”.", updated.status.label()),
-                    });
-                    incident.set_value(updated.clone());
-                    on_posted.run(updated);
-                }
-                Err(e) => problems.show(e, session, || super::form::click_id("post-update")),
-            }
-        });
+        post_action.dispatch((current, input));
     };
 
     view! {
@@ -823,6 +829,24 @@ fn IncidentDetails(
     let incident = StoredValue::new(incident);
     let get = move |f: fn(&DetailsDraft) -> String| Signal::derive(move || draft.with(f));
     let set = move |f: fn(&mut DetailsDraft, String)| move |v: String| draft.update(|d| f(d, v));
+    let save_action = {
+        let key = key.clone();
+        Action::new_local(move |(id, input): &(i64, IncidentInput)| {
+            let (id, input) = (*id, input.clone());
+            let key = key.clone();
+            async move {
+                match client::update_incident(id, &input).await {
+                    Ok(updated) => {
+                        drafts::clear(&key);
+                        flash.say("Saved the incident's details.");
+                        incident.set_value(updated.clone());
+                        on_saved.run(updated);
+                    }
+                    Err(e) => problems.show(e, session, || super::form::click_id("save-details")),
+                }
+            }
+        })
+    };
     let submit = move || {
         problems.clear();
         let list = services.0.get_untracked();
@@ -836,18 +860,7 @@ fn IncidentDetails(
                 return;
             }
         };
-        let key = key.clone();
-        spawn_local(async move {
-            match client::update_incident(current.id, &input).await {
-                Ok(updated) => {
-                    drafts::clear(&key);
-                    flash.say("Saved the incident's details.");
-                    incident.set_value(updated.clone());
-                    on_saved.run(updated);
-                }
-                Err(e) => problems.show(e, session, || super::form::click_id("save-details")),
-            }
-        });
+        save_action.dispatch((current.id, input));
     };
     view! {
         <details class="incident-details" open=open>
@@ -885,15 +898,11 @@ fn IncidentDetails(
 #[component]
 pub fn IncidentList() -> impl IntoView {
     let session = Session::get();
-    let active = RwSignal::new(None::<Result<Vec<IncidentSummary>, ApiError>>);
-    let resolved = RwSignal::new(None::<Result<Vec<IncidentSummary>, ApiError>>);
-    spawn_local(async move {
-        active.set(Some(client::incidents("active").await.map(|p| p.incidents)));
-        resolved.set(Some(
-            client::incidents("resolved").await.map(|p| p.incidents),
-        ));
-    });
-    let list = move |which: RwSignal<Option<Result<Vec<IncidentSummary>, ApiError>>>,
+    let active =
+        LocalResource::new(|| async { client::incidents("active").await.map(|p| p.incidents) });
+    let resolved =
+        LocalResource::new(|| async { client::incidents("resolved").await.map(|p| p.incidents) });
+    let list = move |which: LocalResource<Result<Vec<IncidentSummary>, ApiError>>,
                      empty: &'static str| {
         move || match which.get() {
             None => view! { <p class="loading">"Loading incidents…"</p> }.into_any(),

@@ -5,10 +5,8 @@
 
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 use tis_core::incident::{ActionStatus, TimelineKind};
 use tis_core::keytimes::{KeyTime, key_times};
 use tis_core::manage::{SECTIONS, section_heading, section_text};
@@ -16,7 +14,6 @@ use tis_core::time::{format_timeline_when, uk_date, uk_date_time, zone_label};
 use tis_core::wire::ReportSave;
 use tis_core::{Report, ReportStatus, Role};
 
-use super::LoadProblem;
 use super::client::{self, ApiError, drafts};
 use super::form::{
     ButtonRow, Choice, FieldProblem, ProblemSummary, Problems, Radios, TextField, field_id,
@@ -25,6 +22,7 @@ use super::form::{
 use super::hints::PlainHints;
 use super::report_draft::{ActionDraft, EntryDraft, LineDraft, ReportDraft, merge};
 use super::session::Session;
+use super::{LoadProblem, NoSuchRecord, id_param};
 
 /// A save refused because someone else saved first: both versions, and the reader's
 /// choice for each part that differs.
@@ -64,12 +62,18 @@ fn edit(draft: RwSignal<Option<ReportDraft>>, f: impl FnOnce(&mut ReportDraft)) 
 /// `/manage/incidents/:id/report`.
 #[component]
 pub fn ReportEditor() -> impl IntoView {
-    let params = use_params_map();
-    let id = params
-        .read_untracked()
-        .get("id")
-        .and_then(|i| i.parse::<i64>().ok())
-        .unwrap_or(0);
+    match id_param() {
+        Ok(id) => view! { <ReportOf id /> }.into_any(),
+        Err(raw) => view! {
+            <NoSuchRecord raw what="an incident" list="/manage/incidents" list_name="incidents" />
+        }
+        .into_any(),
+    }
+}
+
+/// The report of incident `id`, in its editor.
+#[component]
+fn ReportOf(id: i64) -> impl IntoView {
     let key = format!("report:{id}");
     let session = Session::get();
     let can_edit = Signal::derive(move || session.can(Role::Editor));
@@ -81,12 +85,16 @@ pub fn ReportEditor() -> impl IntoView {
     let problems = Problems::new();
     let conflict = RwSignal::new(None::<Conflict>);
     let saved = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
 
+    // The form starts from the stored report, or from the draft kept in this browser.
+    let loaded = LocalResource::new(move || client::incident(id));
     {
         let key = key.clone();
-        spawn_local(async move {
-            match client::incident(id).await {
+        Effect::new(move |_| {
+            let Some(loaded) = loaded.get() else {
+                return;
+            };
+            match loaded {
                 Ok(v) => {
                     title.set(v.incident.title.clone());
                     started.set(Some(v.incident.started_at));
@@ -129,6 +137,77 @@ pub fn ReportEditor() -> impl IntoView {
         });
     }
 
+    let save_action = {
+        let key = key.clone();
+        Action::new_local(move |save: &ReportSave| {
+            let save = save.clone();
+            let key = key.clone();
+            async move {
+                match client::save_report(id, &save).await {
+                    Ok(revision) => {
+                        drafts::clear(&key);
+                        conflict.set(None);
+                        restored.set(None);
+                        edit(draft, |d| d.base_revision = revision.number);
+                        saved.set(Some(format!(
+                            "Saved as revision {} at {}. {}",
+                            revision.number,
+                            uk_date_time(revision.at),
+                            match revision.report.status {
+                                tis_core::ReportStatus::Published =>
+                                    "The plain-language parts are on the public incident page.",
+                                tis_core::ReportStatus::InReview => "It is ready for review.",
+                                tis_core::ReportStatus::Draft =>
+                                    "It is a draft: only staff can read it.",
+                            }
+                        )));
+                    }
+                    Err(ApiError::Conflict { .. }) => {
+                        // Both versions are shown; nothing is overwritten until the writer chooses.
+                        match client::incident(id).await {
+                            Ok(v) => {
+                                let theirs = v.incident.report.unwrap_or_default();
+                                let revision = v.report_revision.unwrap_or(0);
+                                let differing: Vec<&'static str> = SECTIONS
+                                    .into_iter()
+                                    .filter(|s| {
+                                        section_text(&save.report, s) != section_text(&theirs, s)
+                                    })
+                                    .collect();
+                                let by = client::revisions(id)
+                                    .await
+                                    .ok()
+                                    .and_then(|list| {
+                                        list.into_iter().find(|r| r.number == revision)
+                                    })
+                                    .map(|r| (r.author, r.at));
+                                conflict.set(Some(Conflict {
+                                    theirs,
+                                    revision,
+                                    by,
+                                    differing,
+                                    use_theirs: RwSignal::new(Vec::new()),
+                                }));
+                                request_animation_frame(|| focus_id("conflict"));
+                            }
+                            Err(e) => problems.show(e, session, || {}),
+                        }
+                    }
+                    Err(ApiError::Invalid { detail, errors }) => problems.show(
+                        ApiError::Invalid {
+                            detail,
+                            errors: Problems::strip(errors, "report."),
+                        },
+                        session,
+                        || {},
+                    ),
+                    Err(e) => problems.show(e, session, || super::form::click_id("save-report")),
+                }
+            }
+        })
+    };
+    let busy = save_action.pending();
+
     let save = move || {
         let Some(d) = draft.get_untracked() else {
             return;
@@ -143,72 +222,9 @@ pub fn ReportEditor() -> impl IntoView {
                 return;
             }
         };
-        busy.set(true);
-        let key = key.clone();
-        spawn_local(async move {
-            let save = ReportSave {
-                base_revision: d.base_revision,
-                report,
-            };
-            match client::save_report(id, &save).await {
-                Ok(revision) => {
-                    drafts::clear(&key);
-                    conflict.set(None);
-                    restored.set(None);
-                    edit(draft, |d| d.base_revision = revision.number);
-                    saved.set(Some(format!(
-                        "Saved as revision {} at {}. {}",
-                        revision.number,
-                        uk_date_time(revision.at),
-                        match revision.report.status {
-                            tis_core::ReportStatus::Published =>
-                                "The plain-language parts are on the public incident page.",
-                            tis_core::ReportStatus::InReview => "It is ready for review.",
-                            tis_core::ReportStatus::Draft =>
-                                "It is a draft: only staff can read it.",
-                        }
-                    )));
-                }
-                Err(ApiError::Conflict { .. }) => {
-                    // Both versions are shown; nothing is overwritten until the writer chooses.
-                    match client::incident(id).await {
-                        Ok(v) => {
-                            let theirs = v.incident.report.unwrap_or_default();
-                            let revision = v.report_revision.unwrap_or(0);
-                            let differing: Vec<&'static str> = SECTIONS
-                                .into_iter()
-                                .filter(|s| {
-                                    section_text(&save.report, s) != section_text(&theirs, s)
-                                })
-                                .collect();
-                            let by = client::revisions(id)
-                                .await
-                                .ok()
-                                .and_then(|list| list.into_iter().find(|r| r.number == revision))
-                                .map(|r| (r.author, r.at));
-                            conflict.set(Some(Conflict {
-                                theirs,
-                                revision,
-                                by,
-                                differing,
-                                use_theirs: RwSignal::new(Vec::new()),
-                            }));
-                            request_animation_frame(|| focus_id("conflict"));
-                        }
-                        Err(e) => problems.show(e, session, || {}),
-                    }
-                }
-                Err(ApiError::Invalid { detail, errors }) => problems.show(
-                    ApiError::Invalid {
-                        detail,
-                        errors: Problems::strip(errors, "report."),
-                    },
-                    session,
-                    || {},
-                ),
-                Err(e) => problems.show(e, session, || super::form::click_id("save-report")),
-            }
-            busy.set(false);
+        save_action.dispatch(ReportSave {
+            base_revision: d.base_revision,
+            report,
         });
     };
     let save = StoredValue::new_local(save);
