@@ -131,3 +131,27 @@ test('support posts updates to an open incident but cannot open one', async () =
   await context.close();
   await editor.context.close();
 });
+
+test('a staff address with a bad record number says so in words, never "incident 0"', async () => {
+  const { page, context } = await chrome.open();
+  await signIn(page, server.url, 'eddie');
+  for (const [address, list] of [
+    ['/manage/incidents/abc', 'list of incidents'],
+    ['/manage/incidents/0/report', 'list of incidents'],
+    ['/manage/incidents/-3/revisions', 'list of incidents'],
+    ['/manage/notices/twelve', 'list of notices'],
+  ]) {
+    await page.goto(`${server.url}${address}`);
+    await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+    const words = await page.locator('main').innerText();
+    const raw = address.split('/')[3];
+    assert.match(words, new RegExp(`This address has "${raw}" where the number of an? (incident|notice) should be, so there is nothing to show\\. Check the address, or go to the ${list}\\.`), address);
+    assert.doesNotMatch(words, /incident 0|notice 0/, address);
+    assert.equal(await page.title(), 'Page not found – TIS Status', address);
+  }
+  // The way back works.
+  await page.getByRole('link', { name: 'list of notices' }).click();
+  await page.getByRole('heading', { name: 'Notices', exact: true }).waitFor();
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});

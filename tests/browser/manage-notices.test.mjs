@@ -234,3 +234,21 @@ test('when the network fails nothing is lost: the words stay in the browser unti
   await later.getByText(`Published “${title}”. Users can see it now.`).waitFor();
   await context.close();
 });
+
+test('a draft kept by an older version of the page, before the tis-status: names, is still there', async () => {
+  const { page, context } = await chrome.open();
+  await signIn(page, server.url, 'sam');
+  const draft = {
+    title: 'Self-service is slow this morning', body: 'Pages take a minute to open.', kind: 'known_problem',
+    services: [], audience: 'everyone', starts: '', ends: '',
+  };
+  await page.evaluate((d) => localStorage.setItem('tis-status-draft:notice:new', JSON.stringify(d)), draft);
+  await page.goto(`${server.url}/manage/notices/new`);
+  await page.getByText('We kept what you typed before it was saved.').waitFor();
+  assert.equal(await page.getByLabel('Title', { exact: true }).inputValue(), 'Self-service is slow this morning');
+  // Kept under the app's one namespace from now on, and only there.
+  const keys = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.includes('notice:new')));
+  assert.deepEqual(keys, ['tis-status:draft:notice:new']);
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
