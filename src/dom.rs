@@ -23,8 +23,6 @@
 //! 26 KB more brotli Wasm than with these builders, and the server could not write its
 //! HTML from the same source.
 
-use std::collections::{HashMap, VecDeque};
-
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -60,21 +58,25 @@ fn key_in_page(existing: &web_sys::Node) -> Option<String> {
 /// rules above), so that focus, scroll position and opened panels survive an update.
 pub fn patch(parent: &web_sys::Node, nodes: &[Node]) {
     let old = parent.child_nodes();
-    let mut keyed: HashMap<String, web_sys::Node> = HashMap::new();
-    let mut unkeyed: VecDeque<web_sys::Node> = VecDeque::new();
+    // Lists here are short (a few dozen children at most), so a plain list searched in
+    // order costs less Wasm than a hash map and is as fast.
+    let mut keyed: Vec<(String, web_sys::Node)> = Vec::new();
+    let mut unkeyed: Vec<web_sys::Node> = Vec::new();
     for i in 0..old.length() {
         let Some(child) = old.item(i) else { continue };
         match key_in_page(&child) {
-            Some(key) => {
-                keyed.insert(key, child);
-            }
-            None => unkeyed.push_back(child),
+            Some(key) => keyed.push((key, child)),
+            None => unkeyed.push(child),
         }
     }
+    unkeyed.reverse();
     for (i, node) in nodes.iter().enumerate() {
         let matched = match key_of(node) {
-            Some(key) => keyed.remove(&key),
-            None => unkeyed.pop_front(),
+            Some(key) => keyed
+                .iter()
+                .position(|(k, _)| *k == key)
+                .map(|at| keyed.swap_remove(at).1),
+            None => unkeyed.pop(),
         };
         let reused = matched.filter(|m| same_kind(m, node));
         let child = match &reused {

@@ -359,7 +359,11 @@ fn NoticeForm(id: Option<i64>) -> impl IntoView {
             .unwrap_or_else(|_| {
                 let kind = NoticeKind::parse(&d.kind).unwrap_or(NoticeKind::Information);
                 NoticeInput {
-                    title: d.title.trim().to_string(),
+                    // A heading is never empty, even before anything is typed.
+                    title: match d.title.trim() {
+                        "" => "The title you type shows here".to_string(),
+                        title => title.to_string(),
+                    },
                     body: d.body.trim().to_string(),
                     kind,
                     severity: severity_for(kind),
