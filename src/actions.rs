@@ -1,6 +1,6 @@
-//! What readers do with controls drawn as content (see `crate::dom`): one listener for
-//! the whole page reads the control's `data-action` and acts, so no control needs code
-//! of its own.
+//! What readers do with controls drawn as content (rule 2 of `crate::dom`): one listener
+//! for the whole page reads the control's `data-action` and acts, so no control needs
+//! code of its own.
 
 use leptos::prelude::*;
 use tis_core::Audience;

@@ -1,62 +1,23 @@
-//! The typed API client: every request the app makes goes through here.
-//!
-//! Each piece of data a page shows is a [`Live`] value: it starts from the copy kept in
-//! the browser (so a reader sees the last known status at once, even when the server
-//! cannot be reached), asks the server with the copy's ETag (a 304 costs a few bytes),
-//! and asks again whenever the server says that part changed, or on a timer when it
-//! cannot say (see [`crate::conn`]).
+//! Data for the public pages, kept current: every piece a page shows is a [`Live`] value.
+//! It starts from the copy kept in the browser (so a reader sees the last known status at
+//! once, even when the server cannot be reached), asks the server with the copy's ETag (a
+//! 304 costs a few bytes), and asks again whenever the server says that part changed, or
+//! on a timer when it cannot say (see [`crate::conn`]). Requests go through [`crate::http`].
 
-use std::fmt;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::de::DeserializeOwned;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::conn::{Conn, Part};
+pub use crate::http::ApiError;
+use crate::http::{Request, send};
 use crate::{cache, now};
 
-/// Why data could not be loaded, in words a reader can act on.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ApiError {
-    /// The request did not reach the server, or it took too long.
-    Network,
-    /// There is no such thing (a mistyped address, or it was removed).
-    NotFound(String),
-    /// The server answered with an error of its own.
-    Server { status: u16, detail: String },
-    /// The answer was not what this version of the app understands.
-    Unreadable,
-}
-
-impl fmt::Display for ApiError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ApiError::Network => write!(f, "We cannot reach the status server right now."),
-            ApiError::NotFound(detail) | ApiError::Server { detail, .. } => write!(f, "{detail}"),
-            ApiError::Unreadable => write!(
-                f,
-                "The status server sent something this page cannot read. Reload the page to get the latest version."
-            ),
-        }
-    }
-}
-
-impl ApiError {
-    /// Whether asking again later may work.
-    pub fn is_passing(&self) -> bool {
-        matches!(
-            self,
-            ApiError::Network | ApiError::Server { status: 500.., .. }
-        )
-    }
-}
-
 /// How long a request may take before the server counts as unreachable.
-const TIMEOUT_MS: i32 = 20_000;
+const TIMEOUT_MS: u32 = 20_000;
 
 /// What the server said to a GET.
 enum Answer {
@@ -76,77 +37,21 @@ enum Answer {
 }
 
 async fn get(path: &str, etag: Option<&str>) -> Result<Answer, ApiError> {
-    let init = web_sys::RequestInit::new();
-    init.set_method("GET");
-    let headers = web_sys::Headers::new().map_err(|_| ApiError::Network)?;
-    let _ = headers.set("Accept", "application/json");
+    let mut request = Request::get(path).timeout(TIMEOUT_MS);
     if let Some(tag) = etag {
         // Set by hand, the browser hands a 304 to us rather than answering from its cache,
         // so an unchanged answer is not even parsed again.
-        let _ = headers.set("If-None-Match", tag);
+        request = request.header("If-None-Match", tag);
     }
-    init.set_headers(&headers);
-    let abort = web_sys::AbortController::new().ok();
-    if let Some(a) = &abort {
-        init.set_signal(Some(&a.signal()));
-    }
-    let timer = abort.clone().map(|a| {
-        set_timeout_with_handle(
-            move || a.abort(),
-            std::time::Duration::from_millis(TIMEOUT_MS as u64),
-        )
-    });
-    let result = fetch(path, &init).await;
-    if let Some(Ok(handle)) = timer {
-        handle.clear();
-    }
-    result
-}
-
-async fn fetch(path: &str, init: &web_sys::RequestInit) -> Result<Answer, ApiError> {
-    let request =
-        web_sys::Request::new_with_str_and_init(path, init).map_err(|_| ApiError::Network)?;
-    let response: web_sys::Response = JsFuture::from(window().fetch_with_request(&request))
-        .await
-        .map_err(|_| ApiError::Network)?
-        .dyn_into()
-        .map_err(|_| ApiError::Network)?;
-    let status = response.status();
-    if status == 304 {
+    let answer = send(request).await?;
+    if answer.status == 304 {
         return Ok(Answer::NotModified);
     }
-    let body = match response.text() {
-        Ok(promise) => JsFuture::from(promise)
-            .await
-            .ok()
-            .and_then(|t| t.as_string())
-            .ok_or(ApiError::Network)?,
-        Err(_) => return Err(ApiError::Network),
-    };
-    if !response.ok() {
-        // Problem details (RFC 9457) say what went wrong in words.
-        let detail = serde_json::from_str::<serde_json::Value>(&body)
-            .ok()
-            .and_then(|v| v.get("detail").and_then(|d| d.as_str()).map(str::to_owned));
-        return Err(match status {
-            404 => ApiError::NotFound(
-                detail.unwrap_or_else(|| "There is nothing at this address.".into()),
-            ),
-            _ => ApiError::Server {
-                status,
-                detail: detail.unwrap_or_else(|| {
-                    format!("The status server had a problem (error {status}).")
-                }),
-            },
-        });
-    }
-    let etag = response.headers().get("ETag").ok().flatten();
-    let kept_at = response
-        .headers()
-        .get("X-TIS-Kept-At")
-        .ok()
-        .flatten()
+    let etag = answer.header("ETag");
+    let kept_at = answer
+        .header("X-TIS-Kept-At")
         .and_then(|ms| DateTime::from_timestamp_millis(ms.parse().ok()?));
+    let body = answer.body;
     if let Some(as_of) = kept_at {
         return Ok(Answer::Kept { body, etag, as_of });
     }
@@ -327,6 +232,10 @@ fn load(raw: Raw, state: StoredValue<Requests, LocalStorage>, conn: Conn) {
     else {
         return;
     };
+    // Not a `LocalResource`: a live answer starts from the copy kept in the browser, asks
+    // with its ETag, keeps showing the last answer (with its age) while a request fails,
+    // and folds nudges that arrive mid-request into one more request. A resource would
+    // drop the kept copy on every refetch and ask once per nudge.
     spawn_local(async move {
         let answer = get(&path, etag.as_deref()).await;
         let current = state.try_with_value(|s| s.path.as_deref() == Some(path.as_str()));
@@ -399,21 +308,4 @@ fn settle(
             raw.error.set(Some(e));
         }
     }
-}
-
-/// Reads a JSON value from the browser's storage (for the reader's own choices).
-pub fn stored_choice(key: &str) -> Option<String> {
-    storage()?.get_item(key).ok().flatten()
-}
-
-/// Remembers a reader's choice in the browser.
-pub fn store_choice(key: &str, value: &str) {
-    if let Some(s) = storage() {
-        let _ = s.set_item(key, value);
-    }
-}
-
-pub(crate) fn storage() -> Option<web_sys::Storage> {
-    // Storage can be switched off or full; the page then works without it.
-    window().local_storage().ok().flatten()
 }

@@ -4,10 +4,11 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::api::storage;
+use crate::storage;
 
 /// Bump when the stored form changes, so old copies are ignored rather than misread.
-const PREFIX: &str = "tis-status:1:";
+/// Within the app's storage namespace, so kept answers are `tis-status:1:PATH`.
+const PREFIX: &str = "1:";
 
 /// A kept answer.
 pub struct Kept {
@@ -46,20 +47,16 @@ fn seeded(path: &str) -> Option<Kept> {
 
 /// The answer kept for `path`, if any.
 pub fn read(path: &str) -> Option<Kept> {
-    let text = storage()?.get_item(&key(path)).ok()??;
-    parse(&text)
+    parse(&storage::get(&key(path))?)
 }
 
 /// Keeps `body` as the answer for `path`, confirmed at `as_of`.
 pub fn write(path: &str, etag: Option<&str>, as_of: DateTime<Utc>, body: &str) {
-    let Some(storage) = storage() else {
-        return;
-    };
     let text = format(etag, as_of, body);
-    if storage.set_item(&key(path), &text).is_err() {
+    if !storage::set(&key(path), &text) {
         // Full: start again with only this answer, rather than keep none at all.
-        clear_ours(&storage);
-        let _ = storage.set_item(&key(path), &text);
+        storage::remove_all(PREFIX);
+        storage::set(&key(path), &text);
     }
 }
 
@@ -72,17 +69,6 @@ pub fn touch(path: &str, as_of: DateTime<Utc>) {
 
 fn key(path: &str) -> String {
     format!("{PREFIX}{path}")
-}
-
-fn clear_ours(storage: &web_sys::Storage) {
-    let count = storage.length().unwrap_or(0);
-    let ours: Vec<String> = (0..count)
-        .filter_map(|i| storage.key(i).ok().flatten())
-        .filter(|k| k.starts_with(PREFIX))
-        .collect();
-    for k in ours {
-        let _ = storage.remove_item(&k);
-    }
 }
 
 /// "millis\netag\nbody": the body is kept as the server sent it, so it is not parsed

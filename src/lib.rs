@@ -7,15 +7,17 @@
 pub mod actions;
 pub mod api;
 pub mod cache;
+pub mod clock;
 pub mod components;
 pub mod conn;
 pub mod dom;
+pub mod http;
 pub mod manage;
 pub mod pages;
 pub mod router;
+pub mod storage;
 pub use tis_markup::words;
 
-use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use tis_core::Audience;
 
@@ -25,23 +27,14 @@ use crate::pages::{About, IncidentPage, Incidents, NotFound, Notices, Overview, 
 use crate::router::{Page, provide_location};
 use tis_markup::frame::{self, Section};
 
-/// Now, by the browser's clock.
-pub fn now() -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
-}
-
-/// The time, ticking, for "6 minutes ago" and countdowns.
-#[derive(Clone, Copy)]
-pub struct Clock(pub RwSignal<DateTime<Utc>>);
-
-/// How often relative times are brought up to date.
-const TICK: std::time::Duration = std::time::Duration::from_secs(5);
+pub use crate::clock::{Clock, now};
 
 /// Which notices the reader wants to see, remembered in the browser.
 #[derive(Clone, Copy)]
 pub struct AudienceChoice(pub RwSignal<Audience>);
 
-const AUDIENCE_KEY: &str = "tis-status:audience";
+/// Kept as `tis-status:audience` (see [`storage`]).
+const AUDIENCE_KEY: &str = "audience";
 
 /// Sets the browser tab's title: "`page` – TIS Status".
 pub fn set_title(page: &str) {
@@ -78,17 +71,15 @@ pub fn FirstView() -> impl IntoView {
 fn frame(follow_links: bool, pages: fn(Page) -> AnyView) -> impl IntoView {
     let location = provide_location(follow_links);
     let conn = Conn::start();
-    let clock = Clock(RwSignal::new(now()));
-    provide_context(clock);
-    let _ = set_interval_with_handle(move || clock.0.set(now()), TICK);
-    let audience = api::stored_choice(AUDIENCE_KEY)
+    Clock::get();
+    let audience = storage::get(AUDIENCE_KEY)
         .and_then(|word| Audience::parse(&word))
         .unwrap_or(Audience::Everyone);
     let chosen = AudienceChoice(RwSignal::new(audience));
     provide_context(chosen);
     actions::listen(conn, chosen);
     Effect::new(move |_| {
-        api::store_choice(AUDIENCE_KEY, chosen.0.get().as_str());
+        storage::set(AUDIENCE_KEY, chosen.0.get().as_str());
     });
 
     let page = Memo::new(move |_| location.path.with(|p| Page::for_path(p)));

@@ -1,5 +1,6 @@
-//! Reusable pieces of pages: Leptos components for what readers interact with here, and
-//! the content builders for what they read from `tis_markup`, which the server uses too.
+//! Reusable pieces of pages: the content builders from `tis_markup` (which the server
+//! uses too), and here the parts that follow the connection (how current the page is).
+//! Controls in either are handled by `crate::actions`.
 
 mod freshness;
 

@@ -2,13 +2,12 @@
 //! (with the delivery error in words); admins can send a test alert to a channel.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_meta::Title;
 use tis_core::Role;
 use tis_core::alert::{AlertsOverview, Delivery, DeliveryState};
 use tis_core::time::{ago, uk_date_time};
 
-use super::client::{self, ManageError};
+use super::client::{self, ApiError};
 use super::form::now;
 use super::session::Session;
 
@@ -16,19 +15,14 @@ use super::session::Session;
 #[component]
 pub fn AlertsPage() -> impl IntoView {
     let session = Session::get();
-    let overview = RwSignal::new(None::<Result<AlertsOverview, ManageError>>);
+    let loaded = LocalResource::new(client::alerts);
+    // Drawn from a memo rather than inside <Transition>: each look again answers with a
+    // new value, and only a changed one may be drawn again, so focus and reading place
+    // stay put.
+    let overview: Memo<Option<Result<AlertsOverview, ApiError>>> = Memo::new(move |_| loaded.get());
     // What the last test-alert button said; kept here so that a reload keeps it.
     let said = RwSignal::new(None::<Result<String, String>>);
-    let load = move || {
-        spawn_local(async move {
-            let fresh = Some(client::alerts().await);
-            // Only a change is drawn again, so focus and reading place stay put.
-            if overview.with_untracked(|o| *o != fresh) {
-                overview.set(fresh);
-            }
-        });
-    };
-    load();
+    let load = move || loaded.refetch();
     // Deliveries move on by themselves (retries, a test alert arriving): look again
     // every few seconds while the page is open.
     if let Ok(handle) = set_interval_with_handle(load, std::time::Duration::from_secs(5)) {
@@ -62,6 +56,20 @@ fn Channels(
     on_sent: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let channels = overview.channels;
+    let send = Action::new_local(move |id: &String| {
+        let id = id.clone();
+        async move {
+            match client::send_test_alert(&id).await {
+                Ok(_) => {
+                    said.set(Some(Ok(format!(
+                        "A test alert to {id} is on its way. Its delivery shows below."
+                    ))));
+                    on_sent();
+                }
+                Err(e) => said.set(Some(Err(e.to_string()))),
+            }
+        }
+    });
     view! {
         <section aria-labelledby="channels">
             <h2 id="channels">"Channels"</h2>
@@ -82,13 +90,7 @@ fn Channels(
                                         {admin.then(|| {
                                             let id = id.clone();
                                             view! { <td><button type="button" class="button-secondary" on:click=move |_| {
-                                                let id = id.clone();
-                                                spawn_local(async move {
-                                                    match client::send_test_alert(&id).await {
-                                                        Ok(_) => { said.set(Some(Ok(format!("A test alert to {id} is on its way. Its delivery shows below.")))); on_sent(); }
-                                                        Err(e) => said.set(Some(Err(e.to_string()))),
-                                                    }
-                                                });
+                                                send.dispatch(id.clone());
                                             }>{format!("Send a test alert to {}", c.id)}</button></td> }
                                         })}
                                     </tr>

@@ -3,12 +3,9 @@
 //! a cache, and drafts kept in the browser until they are saved.
 
 use std::cell::RefCell;
-use std::fmt;
 
-use gloo_net::http::{Method, RequestBuilder};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
-use tis_core::FieldError;
 use tis_core::account::{SessionInfo, SignIn};
 use tis_core::manage::{Glossary, ReportDiff, RevisionInfo};
 use tis_core::wire::{
@@ -16,68 +13,8 @@ use tis_core::wire::{
 };
 use tis_core::{Incident, Notice, Revision};
 
-/// Why a request of the staff pages did not work, in words a person can act on.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ManageError {
-    /// The request did not reach the server.
-    Network,
-    /// The sign-in has ended (or never began): sign in again and retry.
-    SignedOut,
-    /// The server refused the name and password, or asked to wait; `detail` says which.
-    SignInRefused(String),
-    /// The account's role does not allow this.
-    Forbidden(String),
-    /// Some details need fixing; each problem is named against its field.
-    Invalid {
-        detail: String,
-        errors: Vec<FieldError>,
-    },
-    /// Someone else changed it first.
-    Conflict(String),
-    /// Any other answer the server gave.
-    Server { status: u16, detail: String },
-    /// An answer this version of the page cannot read.
-    Unreadable,
-}
-
-impl fmt::Display for ManageError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ManageError::Network => f.write_str(
-                "We could not reach the status server, so nothing was saved. What you typed is \
-                 kept in this browser: check your connection and try again.",
-            ),
-            ManageError::SignedOut => f.write_str(
-                "Your sign-in has ended, so nothing was saved. Sign in again: what you typed \
-                 is kept.",
-            ),
-            ManageError::SignInRefused(detail)
-            | ManageError::Forbidden(detail)
-            | ManageError::Conflict(detail) => f.write_str(detail),
-            ManageError::Invalid { detail, errors } => {
-                if errors.is_empty() {
-                    f.write_str(detail)
-                } else {
-                    f.write_str("Some details need fixing. Each problem is shown by its field.")
-                }
-            }
-            ManageError::Server { detail, .. } => f.write_str(detail),
-            ManageError::Unreadable => f.write_str(
-                "The status server sent an answer this page cannot read. Reload the page; what \
-                 you typed is kept in this browser.",
-            ),
-        }
-    }
-}
-
-/// The problem details (RFC 9457) the server sends with every error.
-#[derive(Deserialize, Default)]
-struct Problem {
-    #[serde(default)]
-    detail: String,
-    #[serde(default)]
-    errors: Vec<FieldError>,
-}
+pub use crate::http::ApiError;
+use crate::http::{Answer, ProblemKind, Request};
 
 thread_local! {
     /// The CSRF token of the current sign-in. The cookie itself is HttpOnly: only the
@@ -98,77 +35,42 @@ fn csrf() -> Option<String> {
     CSRF.with(|c| c.borrow().clone())
 }
 
-fn request(method: Method, path: &str) -> RequestBuilder {
-    let mut builder = RequestBuilder::new(path)
-        .method(method.clone())
-        // Staff see more than the public copy of the same address, which the browser may
-        // have cached; these answers must always be fresh.
-        .cache(web_sys::RequestCache::NoStore);
-    if !matches!(method, Method::GET | Method::HEAD)
+/// Sends a staff request: never from the browser's cache (staff see more than the public
+/// copy of the same address), and, for a write, with the sign-in's CSRF token.
+async fn send_once(
+    method: &'static str,
+    path: &str,
+    body: Option<&str>,
+) -> Result<Answer, ApiError> {
+    let mut request = Request::new(method, path).no_store();
+    if request.is_write()
         && let Some(token) = csrf()
     {
-        builder = builder.header("x-csrf-token", &token);
+        request = request.header("X-CSRF-Token", token);
     }
-    builder
-}
-
-async fn problem_of(response: gloo_net::http::Response) -> ManageError {
-    let status = response.status();
-    let problem: Problem = response.json().await.unwrap_or_default();
-    let detail = if problem.detail.is_empty() {
-        format!("The status server answered with error {status}. Try again in a minute.")
-    } else {
-        problem.detail
-    };
-    match status {
-        401 => ManageError::SignedOut,
-        403 => ManageError::Forbidden(detail),
-        400 | 413 | 422 => ManageError::Invalid {
-            detail,
-            errors: problem.errors,
-        },
-        409 => ManageError::Conflict(detail),
-        _ => ManageError::Server { status, detail },
+    if let Some(body) = body {
+        request = request.json(body.to_string());
     }
+    crate::http::send(request).await
 }
 
-/// Whether a refusal is about the CSRF token rather than the role: the token is fetched
-/// again and the write retried once (after a sign-in in another tab, for example).
-fn is_csrf_refusal(error: &ManageError) -> bool {
-    matches!(error, ManageError::Forbidden(detail) if detail.contains("X-CSRF-Token"))
-}
-
-async fn send_once(
-    method: Method,
-    path: &str,
-    body: Option<&serde_json::Value>,
-) -> Result<gloo_net::http::Response, ManageError> {
-    let builder = request(method, path);
-    let sent = match body {
-        Some(body) => {
-            builder
-                .json(body)
-                .map_err(|_| ManageError::Unreadable)?
-                .send()
-                .await
+/// Whether a refusal may be about the CSRF token rather than the role: the token is
+/// fetched again and the write retried once (after a sign-in in another tab, for
+/// example). A refusal of no stated kind is retried too: a role refusal then costs one
+/// more request, and no refusal is told apart by its English words.
+fn may_be_csrf(error: &ApiError) -> bool {
+    matches!(
+        error,
+        ApiError::Forbidden {
+            kind: ProblemKind::Csrf | ProblemKind::Unstated,
+            ..
         }
-        None => builder.send().await,
-    };
-    let response = sent.map_err(|_| ManageError::Network)?;
-    if response.ok() {
-        Ok(response)
-    } else {
-        Err(problem_of(response).await)
-    }
+    )
 }
 
-async fn send(
-    method: Method,
-    path: &str,
-    body: Option<&serde_json::Value>,
-) -> Result<gloo_net::http::Response, ManageError> {
-    match send_once(method.clone(), path, body).await {
-        Err(e) if is_csrf_refusal(&e) => {
+async fn send(method: &'static str, path: &str, body: Option<&str>) -> Result<Answer, ApiError> {
+    match send_once(method, path, body).await {
+        Err(e) if may_be_csrf(&e) && method != "GET" => {
             session().await?;
             send_once(method, path, body).await
         }
@@ -176,53 +78,45 @@ async fn send(
     }
 }
 
-async fn read<T: DeserializeOwned>(response: gloo_net::http::Response) -> Result<T, ManageError> {
-    response
-        .json::<T>()
-        .await
-        .map_err(|_| ManageError::Unreadable)
-}
-
-async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ManageError> {
-    read(send(Method::GET, path, None).await?).await
+async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    send("GET", path, None).await?.json()
 }
 
 async fn write<B: Serialize, T: DeserializeOwned>(
-    method: Method,
+    method: &'static str,
     path: &str,
     body: &B,
-) -> Result<T, ManageError> {
-    let body = serde_json::to_value(body).map_err(|_| ManageError::Unreadable)?;
-    read(send(method, path, Some(&body)).await?).await
+) -> Result<T, ApiError> {
+    let body = serde_json::to_string(body).map_err(|_| ApiError::Unreadable)?;
+    send(method, path, Some(&body)).await?.json()
 }
 
 /// Who is signed in, with a fresh CSRF token; `SignedOut` if nobody.
-pub async fn session() -> Result<SessionInfo, ManageError> {
-    let response = send_once(Method::GET, "/api/v1/session", None).await?;
-    let info: SessionInfo = read(response).await?;
+pub async fn session() -> Result<SessionInfo, ApiError> {
+    let info: SessionInfo = send_once("GET", "/api/v1/session", None).await?.json()?;
     remember(&info);
     Ok(info)
 }
 
 /// Signs in. A wrong name or password, or too many tries, is `SignInRefused` with the
 /// server's words.
-pub async fn sign_in(name: &str, password: &str) -> Result<SessionInfo, ManageError> {
+pub async fn sign_in(name: &str, password: &str) -> Result<SessionInfo, ApiError> {
     let body = SignIn {
         name: name.to_string(),
         password: password.to_string(),
     };
-    let body = serde_json::to_value(&body).map_err(|_| ManageError::Unreadable)?;
-    match send_once(Method::POST, "/api/v1/session", Some(&body)).await {
-        Ok(response) => {
-            let info: SessionInfo = read(response).await?;
+    let body = serde_json::to_string(&body).map_err(|_| ApiError::Unreadable)?;
+    match send_once("POST", "/api/v1/session", Some(&body)).await {
+        Ok(answer) => {
+            let info: SessionInfo = answer.json()?;
             remember(&info);
             Ok(info)
         }
-        Err(ManageError::Server {
+        Err(ApiError::Server {
             status: 429,
             detail,
-        }) => Err(ManageError::SignInRefused(detail)),
-        Err(ManageError::SignedOut) => Err(ManageError::SignInRefused(
+        }) => Err(ApiError::SignInRefused(detail)),
+        Err(ApiError::SignedOut) => Err(ApiError::SignInRefused(
             "That name and password do not match an active account. Check both and try again."
                 .into(),
         )),
@@ -231,81 +125,78 @@ pub async fn sign_in(name: &str, password: &str) -> Result<SessionInfo, ManageEr
 }
 
 /// Signs out; the cookie is cleared even if the sign-in had already ended.
-pub async fn sign_out() -> Result<(), ManageError> {
-    let result = send(Method::DELETE, "/api/v1/session", None).await;
+pub async fn sign_out() -> Result<(), ApiError> {
+    let result = send("DELETE", "/api/v1/session", None).await;
     forget();
     match result {
-        Ok(_) | Err(ManageError::SignedOut) => Ok(()),
+        Ok(_) | Err(ApiError::SignedOut) => Ok(()),
         Err(e) => Err(e),
     }
 }
 
-pub async fn services() -> Result<ServiceList, ManageError> {
+pub async fn services() -> Result<ServiceList, ApiError> {
     get("/api/v1/services").await
 }
 
-pub async fn glossary() -> Result<Glossary, ManageError> {
+pub async fn glossary() -> Result<Glossary, ApiError> {
     get("/api/v1/glossary").await
 }
 
-pub async fn save_glossary(glossary: &Glossary) -> Result<Glossary, ManageError> {
-    write(Method::PUT, "/api/v1/glossary", glossary).await
+pub async fn save_glossary(glossary: &Glossary) -> Result<Glossary, ApiError> {
+    write("PUT", "/api/v1/glossary", glossary).await
 }
 
 /// Every notice, drafts included.
-pub async fn notices() -> Result<Vec<Notice>, ManageError> {
+pub async fn notices() -> Result<Vec<Notice>, ApiError> {
     get("/api/v1/notices?state=all").await
 }
 
-pub async fn create_notice(input: &NoticeInput) -> Result<Notice, ManageError> {
-    write(Method::POST, "/api/v1/notices", input).await
+pub async fn create_notice(input: &NoticeInput) -> Result<Notice, ApiError> {
+    write("POST", "/api/v1/notices", input).await
 }
 
-pub async fn update_notice(id: i64, input: &NoticeInput) -> Result<Notice, ManageError> {
-    write(Method::PUT, &format!("/api/v1/notices/{id}"), input).await
+pub async fn update_notice(id: i64, input: &NoticeInput) -> Result<Notice, ApiError> {
+    write("PUT", &format!("/api/v1/notices/{id}"), input).await
 }
 
-pub async fn end_notice(id: i64) -> Result<Notice, ManageError> {
-    read(send(Method::POST, &format!("/api/v1/notices/{id}/end"), None).await?).await
+pub async fn end_notice(id: i64) -> Result<Notice, ApiError> {
+    send("POST", &format!("/api/v1/notices/{id}/end"), None)
+        .await?
+        .json()
 }
 
 /// Incidents, newest first: `state` is `active`, `resolved` or `all`.
-pub async fn incidents(state: &str) -> Result<IncidentPage, ManageError> {
+pub async fn incidents(state: &str) -> Result<IncidentPage, ApiError> {
     get(&format!("/api/v1/incidents?state={state}&per_page=100")).await
 }
 
 /// An incident with its whole report and the report's current revision number.
-pub async fn incident(id: i64) -> Result<IncidentView, ManageError> {
+pub async fn incident(id: i64) -> Result<IncidentView, ApiError> {
     get(&format!("/api/v1/incidents/{id}")).await
 }
 
-pub async fn open_incident(input: &IncidentInput) -> Result<Incident, ManageError> {
-    write(Method::POST, "/api/v1/incidents", input).await
+pub async fn open_incident(input: &IncidentInput) -> Result<Incident, ApiError> {
+    write("POST", "/api/v1/incidents", input).await
 }
 
-pub async fn update_incident(id: i64, input: &IncidentInput) -> Result<Incident, ManageError> {
-    write(Method::PUT, &format!("/api/v1/incidents/{id}"), input).await
+pub async fn update_incident(id: i64, input: &IncidentInput) -> Result<Incident, ApiError> {
+    write("PUT", &format!("/api/v1/incidents/{id}"), input).await
 }
 
-pub async fn post_update(id: i64, input: &UpdateInput) -> Result<Incident, ManageError> {
-    write(
-        Method::POST,
-        &format!("/api/v1/incidents/{id}/updates"),
-        input,
-    )
-    .await
+pub async fn post_update(id: i64, input: &UpdateInput) -> Result<Incident, ApiError> {
+    write("POST", &format!("/api/v1/incidents/{id}/updates"), input).await
 }
 
 /// Saves the report as a new revision; `Conflict` if someone saved after `base_revision`.
-pub async fn save_report(id: i64, save: &ReportSave) -> Result<Revision, ManageError> {
-    write(Method::PUT, &format!("/api/v1/incidents/{id}/report"), save).await
+pub async fn save_report(id: i64, save: &ReportSave) -> Result<Revision, ApiError> {
+    write("PUT", &format!("/api/v1/incidents/{id}/report"), save).await
 }
 
-pub async fn revisions(id: i64) -> Result<Vec<RevisionInfo>, ManageError> {
+pub async fn revisions(id: i64) -> Result<Vec<RevisionInfo>, ApiError> {
     get(&format!("/api/v1/incidents/{id}/report/revisions")).await
 }
 
-pub async fn diff(id: i64, from: u32, to: u32) -> Result<ReportDiff, ManageError> {
+pub async fn diff(id: i64, from: u32, to: u32) -> Result<ReportDiff, ApiError> {
     get(&format!(
         "/api/v1/incidents/{id}/report/diff?from={from}&to={to}"
     ))
@@ -318,43 +209,41 @@ pub mod drafts {
     use serde::Serialize;
     use serde::de::DeserializeOwned;
 
-    fn storage() -> Option<web_sys::Storage> {
-        web_sys::window()?.local_storage().ok().flatten()
-    }
+    use crate::storage;
 
+    /// `tis-status:draft:NAME`.
     fn key(name: &str) -> String {
-        format!("tis-status-draft:{name}")
+        format!("draft:{name}")
     }
 
     pub fn load<T: DeserializeOwned>(name: &str) -> Option<T> {
-        let text = storage()?.get_item(&key(name)).ok().flatten()?;
+        // Drafts kept before the storage namespace was `tis-status:` are moved, not lost.
+        let text = storage::get_moved_from(&key(name), &format!("tis-status-draft:{name}"))?;
         serde_json::from_str(&text).ok()
     }
 
     pub fn save<T: Serialize>(name: &str, value: &T) {
-        if let (Some(s), Ok(text)) = (storage(), serde_json::to_string(value)) {
+        if let Ok(text) = serde_json::to_string(value) {
             // A full or blocked storage only means the draft is not kept; the form still
             // holds it.
-            let _ = s.set_item(&key(name), &text);
+            storage::set(&key(name), &text);
         }
     }
 
     pub fn clear(name: &str) {
-        if let Some(s) = storage() {
-            let _ = s.remove_item(&key(name));
-        }
+        storage::remove(&key(name));
     }
 }
 
 /// The alert channels and the newest alerts sent (support role).
-pub async fn alerts() -> Result<tis_core::alert::AlertsOverview, ManageError> {
+pub async fn alerts() -> Result<tis_core::alert::AlertsOverview, ApiError> {
     get("/api/v1/alerts").await
 }
 
 /// Queues a test alert to a channel (admin role).
-pub async fn send_test_alert(channel: &str) -> Result<tis_core::alert::Delivery, ManageError> {
+pub async fn send_test_alert(channel: &str) -> Result<tis_core::alert::Delivery, ApiError> {
     let input = tis_core::alert::TestAlertInput {
         channel: channel.to_string(),
     };
-    write(Method::POST, "/api/v1/alerts/test", &input).await
+    write("POST", "/api/v1/alerts/test", &input).await
 }

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use tis_core::FieldError;
 use tis_core::time::{to_uk, uk_date_time, uk_local_to_utc};
 
-use super::client::ManageError;
+use super::client::ApiError;
 use super::session::Session;
 
 pub use crate::now;
@@ -98,20 +98,20 @@ impl Problems {
 
     /// Shows a failed request: field problems by their fields, the rest at the top. An
     /// ended sign-in opens the sign-in panel, which runs `retry` once signed in again.
-    pub fn show(&self, error: ManageError, session: Session, retry: impl Fn() + 'static) {
+    pub fn show(&self, error: ApiError, session: Session, retry: impl Fn() + 'static) {
         match error {
-            ManageError::Invalid { detail, errors } if errors.is_empty() => {
+            ApiError::Invalid { detail, errors } if errors.is_empty() => {
                 self.general.set(Some(detail));
             }
-            ManageError::Invalid { errors, .. } => {
+            ApiError::Invalid { errors, .. } => {
                 self.general.set(None);
                 self.list.set(errors);
             }
-            ManageError::SignedOut => {
-                self.general.set(Some(ManageError::SignedOut.to_string()));
+            ApiError::SignedOut => {
+                self.general.set(Some(ApiError::SignedOut.after_write()));
                 session.expire(retry);
             }
-            other => self.general.set(Some(other.to_string())),
+            other => self.general.set(Some(other.after_write())),
         }
         self.focus();
     }

@@ -3,7 +3,6 @@
 //! editors keep the glossary.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 use tis_core::Role;
@@ -25,8 +24,11 @@ impl Terms {
         }
         let t = Terms(RwSignal::new(default_glossary()));
         provide_context(t);
-        spawn_local(async move {
-            if let Ok(g) = client::glossary().await {
+        // The team's glossary replaces the built-in one once it is in; saving it on the
+        // glossary page sets it too.
+        let loaded = LocalResource::new(client::glossary);
+        Effect::new(move |_| {
+            if let Some(Ok(g)) = loaded.get() {
                 t.0.set(g.terms);
             }
         });
@@ -136,10 +138,13 @@ pub fn GlossaryPage() -> impl IntoView {
     let restored = RwSignal::new(false);
     let problems = Problems::new();
     let saved = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
 
-    spawn_local(async move {
-        let loaded = client::glossary().await;
+    // The form starts from the team's glossary, or from the draft kept in this browser.
+    let loaded = LocalResource::new(client::glossary);
+    Effect::new(move |_| {
+        let Some(loaded) = loaded.get() else {
+            return;
+        };
         let server = match loaded {
             Ok(g) => g.terms,
             Err(e) => {
@@ -175,20 +180,9 @@ pub fn GlossaryPage() -> impl IntoView {
             saved.set(None);
         }
     };
-    let save = move || {
-        let Some(d) = draft.get_untracked() else {
-            return;
-        };
-        problems.clear();
-        saved.set(None);
-        let glossary = d.glossary();
-        if let Err(list) = validate_glossary(&glossary) {
-            problems.set(list);
-            problems.focus();
-            return;
-        }
-        busy.set(true);
-        spawn_local(async move {
+    let save_glossary = Action::new_local(move |glossary: &Glossary| {
+        let glossary = glossary.clone();
+        async move {
             match client::save_glossary(&glossary).await {
                 Ok(g) => {
                     drafts::clear(DRAFT);
@@ -202,8 +196,22 @@ pub fn GlossaryPage() -> impl IntoView {
                 }
                 Err(e) => problems.show(e, session, || {}),
             }
-            busy.set(false);
-        });
+        }
+    });
+    let busy = save_glossary.pending();
+    let save = move || {
+        let Some(d) = draft.get_untracked() else {
+            return;
+        };
+        problems.clear();
+        saved.set(None);
+        let glossary = d.glossary();
+        if let Err(list) = validate_glossary(&glossary) {
+            problems.set(list);
+            problems.focus();
+            return;
+        }
+        save_glossary.dispatch(glossary);
     };
 
     view! {

@@ -2,13 +2,11 @@
 //! update is due, and the notices users can see.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use tis_core::wire::IncidentSummary;
 use tis_core::{Notice, Role};
 
-use super::client::{self, ManageError};
+use super::client;
 use super::form::now;
 use super::incidents::due_words;
 use super::notices::window_words;
@@ -18,12 +16,9 @@ use super::session::Session;
 #[component]
 pub fn ManageHome() -> impl IntoView {
     let session = Session::get();
-    let notices = RwSignal::new(None::<Result<Vec<Notice>, ManageError>>);
-    let incidents = RwSignal::new(None::<Result<Vec<IncidentSummary>, ManageError>>);
-    spawn_local(async move {
-        notices.set(Some(client::notices().await));
-        incidents.set(Some(client::incidents("active").await.map(|p| p.incidents)));
-    });
+    let notices = LocalResource::new(client::notices);
+    let incidents =
+        LocalResource::new(|| async { client::incidents("active").await.map(|p| p.incidents) });
     view! {
         <Title text="Staff home" />
         <h1>"Staff home"</h1>
@@ -35,11 +30,11 @@ pub fn ManageHome() -> impl IntoView {
         </div>
         <section aria-labelledby="open-now">
             <h2 id="open-now">"Open incidents"</h2>
-            {move || match incidents.get() {
-                None => view! { <p class="loading">"Loading incidents…"</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="load-problem" role="alert">{e.to_string()}</p> }.into_any(),
-                Some(Ok(list)) if list.is_empty() => view! { <p class="empty">"No incident is open."</p> }.into_any(),
-                Some(Ok(list)) => {
+            <Suspense fallback=|| view! { <p class="loading">"Loading incidents…"</p> }>
+            {move || Suspend::new(async move { match incidents.await {
+                Err(e) => view! { <p class="load-problem" role="alert">{e.to_string()}</p> }.into_any(),
+                Ok(list) if list.is_empty() => view! { <p class="empty">"No incident is open."</p> }.into_any(),
+                Ok(list) => {
                     let now = now();
                     view! {
                         <ul class="record-list">
@@ -60,14 +55,15 @@ pub fn ManageHome() -> impl IntoView {
                         </ul>
                     }.into_any()
                 }
-            }}
+            }})}
+            </Suspense>
         </section>
         <section aria-labelledby="showing-now">
             <h2 id="showing-now">"Notices users can see now"</h2>
-            {move || match notices.get() {
-                None => view! { <p class="loading">"Loading notices…"</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="load-problem" role="alert">{e.to_string()}</p> }.into_any(),
-                Some(Ok(list)) => {
+            <Suspense fallback=|| view! { <p class="loading">"Loading notices…"</p> }>
+            {move || Suspend::new(async move { match notices.await {
+                Err(e) => view! { <p class="load-problem" role="alert">{e.to_string()}</p> }.into_any(),
+                Ok(list) => {
                     let now = now();
                     let showing: Vec<Notice> = list.into_iter().filter(|n| n.is_active(now)).collect();
                     if showing.is_empty() {
@@ -88,7 +84,8 @@ pub fn ManageHome() -> impl IntoView {
                         }.into_any()
                     }
                 }
-            }}
+            }})}
+            </Suspense>
         </section>
     }
 }

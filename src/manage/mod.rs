@@ -14,10 +14,9 @@ mod revisions;
 mod session;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_meta::{Title, provide_meta_context};
 use leptos_router::components::{A, Outlet, ParentRoute, Route, Router, Routes};
-use leptos_router::hooks::use_location;
+use leptos_router::hooks::{use_location, use_params_map};
 use leptos_router::{MatchNestedRoutes, path};
 use tis_core::ServiceState;
 
@@ -88,25 +87,69 @@ pub fn ManageRoutes() -> impl MatchNestedRoutes + Clone {
     .into_inner()
 }
 
-/// Every service, for the forms that name them; loaded once for all staff pages.
+/// Every service, for the forms that name them; loaded once for all staff pages (none
+/// until they are in, and none if they could not be loaded: the forms still work).
 #[derive(Clone, Copy)]
-pub struct Services(pub RwSignal<Vec<ServiceState>>);
+pub struct Services(pub Signal<Vec<ServiceState>>);
 
 impl Services {
     pub fn get() -> Services {
         if let Some(s) = use_context::<Services>() {
             return s;
         }
-        let s = Services(RwSignal::new(Vec::new()));
-        provide_context(s);
-        spawn_local(async move {
-            if let Ok(list) = client::services().await {
+        let loaded = LocalResource::new(|| async {
+            client::services().await.map(|list| {
                 let mut services = list.services;
                 services.sort_by_key(|s| s.position);
-                s.0.set(services);
-            }
+                services
+            })
         });
+        let s = Services(Signal::derive(move || {
+            loaded.get().and_then(Result::ok).unwrap_or_default()
+        }));
+        provide_context(s);
         s
+    }
+}
+
+/// The record number in a staff address (`/manage/incidents/12`): `Err` with what the
+/// address has instead when it is missing or not a whole number from 1, so a page never
+/// loads "incident 0".
+pub fn id_param() -> Result<i64, String> {
+    let raw = use_params_map()
+        .read_untracked()
+        .get("id")
+        .unwrap_or_default();
+    raw.parse::<i64>().ok().filter(|n| *n > 0).ok_or(raw)
+}
+
+/// The page for an address whose record number is not a number: what is wrong, in
+/// words, and the way back to the list.
+#[component]
+pub fn NoSuchRecord(
+    /// What the address has where the number should be.
+    raw: String,
+    /// "an incident" or "a notice".
+    what: &'static str,
+    /// The list to go back to, e.g. `/manage/incidents`.
+    list: &'static str,
+    /// The list's name, e.g. "incidents".
+    list_name: &'static str,
+) -> impl IntoView {
+    let said = if raw.is_empty() {
+        format!(
+            "This address does not say which {} to show. ",
+            &what[what.find(' ').map_or(0, |i| i + 1)..]
+        )
+    } else {
+        format!(
+            "This address has \"{raw}\" where the number of {what} should be, so there is nothing to show. "
+        )
+    };
+    view! {
+        <Title text="Page not found" />
+        <h1>"Page not found"</h1>
+        <p>{said} "Check the address, or go to the " <A href=list>{format!("list of {list_name}")}</A> "."</p>
     }
 }
 

@@ -2,16 +2,14 @@
 //! any two, inline or side by side.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 use tis_core::manage::{DiffLine, LineChange, ReportDiff, RevisionInfo, section_heading};
 use tis_core::time::uk_date_time;
 
-use super::LoadProblem;
 use super::client;
 use super::form::{ButtonRow, Choice, Problems, Radios};
+use super::{LoadProblem, NoSuchRecord, id_param};
 
 /// Rows of a side-by-side view: what was on the left (before) and on the right (after).
 /// A run of removed lines is paired with the run of added lines that follows it.
@@ -57,12 +55,18 @@ fn mark(change: LineChange) -> (&'static str, &'static str, &'static str) {
 /// The revisions page.
 #[component]
 pub fn Revisions() -> impl IntoView {
-    let params = use_params_map();
-    let id = params
-        .read_untracked()
-        .get("id")
-        .and_then(|i| i.parse::<i64>().ok())
-        .unwrap_or(0);
+    match id_param() {
+        Ok(id) => view! { <RevisionsOf id /> }.into_any(),
+        Err(raw) => view! {
+            <NoSuchRecord raw what="an incident" list="/manage/incidents" list_name="incidents" />
+        }
+        .into_any(),
+    }
+}
+
+/// The revisions of incident `id`'s report.
+#[component]
+fn RevisionsOf(id: i64) -> impl IntoView {
     let list = RwSignal::new(None::<Vec<RevisionInfo>>);
     let load_problem = RwSignal::new(None::<String>);
     let from = RwSignal::new(String::new());
@@ -72,6 +76,15 @@ pub fn Revisions() -> impl IntoView {
     let problems = Problems::new();
     let title = RwSignal::new(String::new());
 
+    let compare_action = Action::new_local(move |&(a, b): &(u32, u32)| async move {
+        match client::diff(id, a, b).await {
+            Ok(d) => {
+                problems.clear();
+                diff.set(Some(d));
+            }
+            Err(e) => problems.general.set(Some(e.to_string())),
+        }
+    });
     let compare = move || {
         let (Ok(a), Ok(b)) = (
             from.get_untracked().parse::<u32>(),
@@ -79,21 +92,21 @@ pub fn Revisions() -> impl IntoView {
         ) else {
             return;
         };
-        spawn_local(async move {
-            match client::diff(id, a, b).await {
-                Ok(d) => {
-                    problems.clear();
-                    diff.set(Some(d));
-                }
-                Err(e) => problems.general.set(Some(e.to_string())),
-            }
-        });
+        compare_action.dispatch((a, b));
     };
-    spawn_local(async move {
-        if let Ok(v) = client::incident(id).await {
-            title.set(v.incident.title);
+    let loaded = LocalResource::new(move || async move {
+        let title = client::incident(id).await.ok().map(|v| v.incident.title);
+        (title, client::revisions(id).await)
+    });
+    // The list seeds the two choices, which the person then changes.
+    Effect::new(move |_| {
+        let Some((incident_title, revisions)) = loaded.get() else {
+            return;
+        };
+        if let Some(t) = incident_title {
+            title.set(t);
         }
-        match client::revisions(id).await {
+        match revisions {
             Ok(l) => {
                 // Newest first: compare the one before the latest with the latest.
                 if let Some(latest) = l.first() {

@@ -4,13 +4,12 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use tis_core::Role;
 use tis_core::account::SessionInfo;
 
-use super::client::{self, ManageError};
+use super::client::{self, ApiError};
 use super::form::{ButtonRow, ProblemSummary, Problems, TextField, focus_id};
 
 /// The signed-in person, shared by every staff page.
@@ -38,11 +37,14 @@ impl Session {
             retry: StoredValue::new_local(None),
         };
         provide_context(s);
-        spawn_local(async move {
-            if let Ok(info) = client::session().await {
-                s.who.set(Some(info));
+        // Who is signed in is asked once per page; the answer seeds `who`, which signing
+        // in and out then change.
+        let asked = LocalResource::new(client::session);
+        Effect::new(move |_| {
+            if let Some(answer) = asked.get() {
+                s.who.set(answer.ok());
+                s.checked.set(true);
             }
-            s.checked.set(true);
         });
         s
     }
@@ -91,7 +93,28 @@ pub fn SignInForm(
     let name = RwSignal::new(name.unwrap_or_default());
     let password = RwSignal::new(String::new());
     let problems = Problems::new();
-    let busy = RwSignal::new(false);
+    let sign_in = Action::new_local(move |(n, p): &(String, String)| {
+        let (n, p) = (n.clone(), p.clone());
+        async move {
+            match client::sign_in(&n, &p).await {
+                Ok(info) => {
+                    password.set(String::new());
+                    on_signed_in.run(info);
+                }
+                Err(ApiError::SignInRefused(detail)) => {
+                    // The password is cleared: it was wrong or is about to be retyped.
+                    password.set(String::new());
+                    problems.general.set(Some(detail));
+                    problems.focus();
+                }
+                Err(other) => {
+                    problems.general.set(Some(other.to_string()));
+                    problems.focus();
+                }
+            }
+        }
+    });
+    let busy = sign_in.pending();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         problems.clear();
@@ -111,26 +134,7 @@ pub fn SignInForm(
             problems.focus();
             return;
         }
-        busy.set(true);
-        spawn_local(async move {
-            match client::sign_in(&n, &p).await {
-                Ok(info) => {
-                    password.set(String::new());
-                    on_signed_in.run(info);
-                }
-                Err(ManageError::SignInRefused(detail)) => {
-                    // The password is cleared: it was wrong or is about to be retyped.
-                    password.set(String::new());
-                    problems.general.set(Some(detail));
-                    problems.focus();
-                }
-                Err(other) => {
-                    problems.general.set(Some(other.to_string()));
-                    problems.focus();
-                }
-            }
-            busy.set(false);
-        });
+        sign_in.dispatch((n, p));
     };
     view! {
         <form class="sign-in-form" on:submit=submit novalidate>
@@ -220,19 +224,20 @@ pub fn role_words(role: Role) -> &'static str {
 pub fn SignOutButton() -> impl IntoView {
     let session = Session::get();
     let problem = RwSignal::new(None::<String>);
-    let sign_out = move |_| {
-        spawn_local(async move {
-            match client::sign_out().await {
-                Ok(()) => {
-                    session.who.set(None);
-                    // A full load, so nothing of the signed-in pages stays in memory.
-                    if let Some(w) = web_sys::window() {
-                        let _ = w.location().set_href("/sign-in");
-                    }
+    let sign_out = Action::new_local(move |_: &()| async move {
+        match client::sign_out().await {
+            Ok(()) => {
+                session.who.set(None);
+                // A full load, so nothing of the signed-in pages stays in memory.
+                if let Some(w) = web_sys::window() {
+                    let _ = w.location().set_href("/sign-in");
                 }
-                Err(e) => problem.set(Some(e.to_string())),
             }
-        });
+            Err(e) => problem.set(Some(e.to_string())),
+        }
+    });
+    let sign_out = move |_| {
+        sign_out.dispatch(());
     };
     view! {
         <button type="button" class="button-link" on:click=sign_out>"Sign out"</button>

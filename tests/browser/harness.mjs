@@ -1,6 +1,8 @@
-// Starts the real tis-status server (built by xtask) with a fresh data directory, and a
-// real headless Chromium, for the browser tests. Helpers here act as a user or as TIS
-// staff would: through the browser, the command line and the public API.
+// The one fixture module of the browser tests, public pages and staff pages alike: the
+// real tis-status server (built by xtask) with a fresh data directory and real accounts
+// made with its command line, a real headless Chromium with one viewport, locale and time
+// zone for every page, and axe-core with one rule set. Helpers here act as a user or as
+// TIS staff would: through the browser, the command line and the API.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +30,15 @@ function required(name) {
   return value;
 }
 
+/** The password of every account the tests make. */
+export const PASSWORD = 'correct horse battery staple';
+
+/**
+ * Every page is opened as a reader in the UK on a laptop would see it: the times the
+ * pages write are UK time whatever the machine's zone, and tests read them as such.
+ */
+const CONTEXT = { viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/London' };
+
 /** Runs a `tis-status` command on `data` and returns what it printed. */
 export function cli(data, args, input = '') {
   const run = spawnSync(required('TIS_STATUS_BIN'), [...args, '--data', data], { input, encoding: 'utf8' });
@@ -38,13 +49,14 @@ export function cli(data, args, input = '') {
 /**
  * Starts `tis-status serve` with the built-in demo and resolves once it says it is
  * running. Tokens for `roles` (e.g. ['support', 'editor', 'prober']) are created first
- * and returned in `tokens`.
+ * and returned in `tokens`; `accounts` ({ name: role }) are made with `tis-status
+ * account add`, each with the password PASSWORD, as an operator does.
  */
-export async function startServer({ roles = [], accounts = [] } = {}) {
+export async function startServer({ roles = [], accounts = {} } = {}) {
   const data = mkdtempSync(join(tmpdir(), 'tis-status-test-'));
   const tokens = {};
   for (const role of roles) tokens[role] = cli(data, ['token', 'create', '--name', `test-${role}`, '--role', role]);
-  for (const { name, role, password } of accounts) cli(data, ['account', 'add', name, '--role', role], `${password}\n`);
+  for (const [name, role] of Object.entries(accounts)) cli(data, ['account', 'add', name, '--role', role], `${PASSWORD}\n`);
   const server = { data, tokens, url: null, child: null, log: '' };
   await run(server, '127.0.0.1:0');
   return {
@@ -116,16 +128,17 @@ export async function startBrowser() {
     ],
     // Playwright gives each launch a fresh, empty profile of its own.
   });
-  return {
+  const chrome = {
     browser,
     /**
-     * A page in a fresh context (its own storage and cache), failing the test on any
-     * script error. Options are Playwright context options (viewport, colorScheme…).
+     * A page in a fresh context (its own cookies, storage and cache), with the errors
+     * its scripts throw in `page.errors`. Options are Playwright context options
+     * (colorScheme…) over the common ones. Returns { page, context }.
      */
-    async page(options = {}) {
+    async open(options = {}) {
       // The service worker would answer requests before page.route sees them, so tests
       // that route requests work without it; tests of the worker ask for it.
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, serviceWorkers: 'block', ...options });
+      const context = await browser.newContext({ ...CONTEXT, serviceWorkers: 'block', ...options });
       context.setDefaultTimeout(PATIENCE);
       const page = await context.newPage();
       if (options.javaScriptEnabled !== false) {
@@ -142,12 +155,32 @@ export async function startBrowser() {
       }
       page.errors = [];
       page.on('pageerror', (e) => page.errors.push(e.message));
-      return page;
+      return { page, context };
+    },
+    /** The page alone of `open(options)`. */
+    async page(options = {}) {
+      return (await chrome.open(options)).page;
     },
     async stop() {
       await browser.close();
     },
   };
+  return chrome;
+}
+
+/** Signs in through the sign-in page as `name` and waits for the staff home page. */
+export async function signIn(page, url, name) {
+  await page.goto(`${url}/sign-in`);
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Staff home' }).waitFor();
+}
+
+/** An API read made with the page's cookies (as the signed-in person): { status, body }. */
+export async function staffGet(page, url, path) {
+  const response = await page.request.get(`${url}${path}`);
+  return { status: response.status(), body: await response.json() };
 }
 
 /** Waits until the demo's probes have answered and the overview says so. */
@@ -172,7 +205,10 @@ export async function waitForFigures(server) {
   }
 }
 
-/** Runs axe-core on the page as it is and returns the violations, described. */
+/**
+ * Runs axe-core on the page as it is and returns the violations, described: the WCAG 2.2
+ * AA rules UK public-sector sites must meet, and axe's best practices, on every page.
+ */
 export async function accessibilityProblems(page) {
   const results = await new AxeBuilder({ page })
     .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'])

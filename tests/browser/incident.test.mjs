@@ -10,7 +10,7 @@ let chrome;
 before(async () => {
   server = await startServer({
     roles: ['editor', 'prober'],
-    accounts: [{ name: 'priya', role: 'editor', password: 'correct horse battery staple' }],
+    accounts: { priya: 'editor' },
   });
   chrome = await startBrowser();
 });

@@ -3,14 +3,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startBrowser, artifacts } from './harness.mjs';
-import { startServerWithAccounts, freshPage, signIn, api, axeViolations, PASSWORD } from './manage-harness.mjs';
+import { startBrowser, artifacts, startServer, signIn, staffGet, accessibilityProblems, PASSWORD } from './harness.mjs';
 
 let server;
 let chrome;
 
 before(async () => {
-  server = await startServerWithAccounts({ eddie: 'editor', erin: 'editor', sam: 'support' });
+  server = await startServer({ accounts: { eddie: 'editor', erin: 'editor', sam: 'support' } });
   chrome = await startBrowser();
 });
 
@@ -20,7 +19,7 @@ after(async () => {
 });
 
 async function noViolations(page, what) {
-  const found = await axeViolations(page);
+  const found = await accessibilityProblems(page);
   assert.deepEqual(found, [], `${what}: ${found.join('\n')}`);
 }
 
@@ -34,7 +33,7 @@ async function tabTo(page, selector, limit = 80) {
 }
 
 test('axe-core finds nothing wrong on any staff page, empty, with problems, or filled in', async () => {
-  const { page, context } = await freshPage(chrome.browser);
+  const { page, context } = await chrome.open();
   await page.goto(`${server.url}/sign-in`);
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   await noViolations(page, 'sign-in');
@@ -106,7 +105,7 @@ test('axe-core finds nothing wrong on any staff page, empty, with problems, or f
   await noViolations(page, 'report editor saved');
 
   // A conflict, as the other editor sees it.
-  const other = await freshPage(chrome.browser);
+  const other = await chrome.open();
   await signIn(other.page, server.url, 'erin');
   await other.page.goto(`${server.url}/manage/incidents/${id}/report`);
   await other.page.getByLabel('Summary').waitFor();
@@ -133,7 +132,7 @@ test('axe-core finds nothing wrong on any staff page, empty, with problems, or f
   await context.close();
 
   // The support view of a report, and the sign-in-again panel.
-  const support = await freshPage(chrome.browser);
+  const support = await chrome.open();
   await signIn(support.page, server.url, 'sam');
   await support.page.goto(`${server.url}/manage/incidents/${id}/report`);
   await support.page.getByText('Only editors can change reports.').waitFor();
@@ -149,7 +148,7 @@ test('axe-core finds nothing wrong on any staff page, empty, with problems, or f
 });
 
 test('in the dark colour scheme too, axe-core finds nothing wrong', async () => {
-  const { page, context } = await freshPage(chrome.browser, { colorScheme: 'dark' });
+  const { page, context } = await chrome.open({ colorScheme: 'dark' });
   await signIn(page, server.url, 'eddie');
   await noViolations(page, 'dark: staff home');
   await page.goto(`${server.url}/manage/notices/new`);
@@ -162,7 +161,7 @@ test('in the dark colour scheme too, axe-core finds nothing wrong', async () => 
   await page.locator('section[aria-labelledby="drafts"]').waitFor();
   await noViolations(page, 'dark: notices');
   // An incident with two saves of its report, made through the API as a script would.
-  const csrf = (await api(page, server.url, '/api/v1/session')).body.csrf_token;
+  const csrf = (await staffGet(page, server.url, '/api/v1/session')).body.csrf_token;
   const write = async (method, path, data) => {
     const answer = await page.request.fetch(`${server.url}${path}`, { method, headers: { 'x-csrf-token': csrf }, data });
     assert.ok(answer.ok(), `${method} ${path}: ${await answer.text()}`);
@@ -189,7 +188,7 @@ test('in the dark colour scheme too, axe-core finds nothing wrong', async () => 
 });
 
 test('the keyboard alone signs in, posts a notice, updates an incident and writes a report entry', async () => {
-  const { page, context } = await freshPage(chrome.browser);
+  const { page, context } = await chrome.open();
   await page.goto(`${server.url}/sign-in`);
   await tabTo(page, '#f-name');
   await page.keyboard.type('eddie');
@@ -211,14 +210,14 @@ test('the keyboard alone signs in, posts a notice, updates an incident and write
   await tabTo(page, '#publish');
   await page.keyboard.press('Enter');
   await page.getByText('Published “Emails are delayed”. Users can see it now.').waitFor();
-  const notice = (await api(page, server.url, '/api/v1/notices?state=active')).body.find((n) => n.title === 'Emails are delayed');
+  const notice = (await staffGet(page, server.url, '/api/v1/notices?state=active')).body.find((n) => n.title === 'Emails are delayed');
   assert.deepEqual(notice.services, ['notifications']);
 
   // An update to an open incident: the status by arrow keys, the words, Post.
-  const open = (await api(page, server.url, '/api/v1/incidents?state=active')).body.incidents[0];
+  const open = (await staffGet(page, server.url, '/api/v1/incidents?state=active')).body.incidents[0];
   await page.goto(`${server.url}/manage/incidents/${open.id}`);
   await page.getByRole('heading', { name: 'Post an update for users' }).waitFor();
-  const before = (await api(page, server.url, `/api/v1/incidents/${open.id}`)).body.incident;
+  const before = (await staffGet(page, server.url, `/api/v1/incidents/${open.id}`)).body.incident;
   await tabTo(page, '.post-update input[type="radio"]:checked');
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('Tab');
@@ -226,7 +225,7 @@ test('the keyboard alone signs in, posts a notice, updates an incident and write
   await tabTo(page, '#post-update');
   await page.keyboard.press('Enter');
   await page.getByText(/Update posted:/).waitFor();
-  const after = (await api(page, server.url, `/api/v1/incidents/${open.id}`)).body.incident;
+  const after = (await staffGet(page, server.url, `/api/v1/incidents/${open.id}`)).body.incident;
   assert.equal(after.updates.length, before.updates.length + 1);
   assert.equal(after.updates.at(-1).body, 'Users can work normally again. We are checking everything.');
   assert.notEqual(after.status, before.status, 'the arrow key moved the status on');
@@ -245,7 +244,7 @@ test('the keyboard alone signs in, posts a notice, updates an incident and write
   await tabTo(page, '#save-report');
   await page.keyboard.press('Enter');
   await page.getByText(/Saved as revision \d+/).waitFor();
-  const report = (await api(page, server.url, `/api/v1/incidents/${open.id}`)).body.incident.report;
+  const report = (await staffGet(page, server.url, `/api/v1/incidents/${open.id}`)).body.incident.report;
   assert.ok(report.timeline.some((e) => e.text === 'Checked with the keyboard alone.'));
   await page.screenshot({ path: join(artifacts, 'manage-keyboard-report.png') });
   assert.deepEqual(page.errors, []);

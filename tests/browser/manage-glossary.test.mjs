@@ -2,14 +2,13 @@
 // hints follow at once; support can read it; signing out ends the staff pages.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startBrowser } from './harness.mjs';
-import { startServerWithAccounts, freshPage, signIn, api } from './manage-harness.mjs';
+import { startBrowser, startServer, signIn, staffGet } from './harness.mjs';
 
 let server;
 let chrome;
 
 before(async () => {
-  server = await startServerWithAccounts({ eddie: 'editor', sam: 'support' });
+  server = await startServer({ accounts: { eddie: 'editor', sam: 'support' } });
   chrome = await startBrowser();
 });
 
@@ -19,7 +18,7 @@ after(async () => {
 });
 
 test('an editor changes the glossary and the hints follow it', async () => {
-  const { page, context } = await freshPage(chrome.browser);
+  const { page, context } = await chrome.open();
   await signIn(page, server.url, 'eddie');
   await page.getByRole('link', { name: 'Glossary' }).click();
   await page.getByLabel('Term 1', { exact: true }).waitFor();
@@ -39,7 +38,7 @@ test('an editor changes the glossary and the hints follow it', async () => {
   await page.locator('.glossary-row').last().getByLabel('Say instead').fill('the link to the NHS payroll system');
   await page.getByRole('button', { name: 'Save the glossary' }).click();
   await page.getByText(`Saved. The hints now use these ${count} terms.`).waitFor();
-  const saved = (await api(page, server.url, '/api/v1/glossary')).body.terms;
+  const saved = (await staffGet(page, server.url, '/api/v1/glossary')).body.terms;
   assert.ok(saved.some((t) => t.term === 'ESR'));
   assert.ok(!saved.some((t) => t.term === 'hotfix'));
 
@@ -52,7 +51,7 @@ test('an editor changes the glossary and the hints follow it', async () => {
 });
 
 test('support reads the glossary but cannot change it, and signing out ends the staff pages', async () => {
-  const { page, context } = await freshPage(chrome.browser);
+  const { page, context } = await chrome.open();
   await signIn(page, server.url, 'sam');
   await page.goto(`${server.url}/manage/glossary`);
   await page.getByText('Only editors can change this list. You can read it.').waitFor();
@@ -62,7 +61,7 @@ test('support reads the glossary but cannot change it, and signing out ends the 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.waitForURL(`${server.url}/sign-in`);
   await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
-  assert.equal((await api(page, server.url, '/api/v1/session')).status, 401);
+  assert.equal((await staffGet(page, server.url, '/api/v1/session')).status, 401);
   await page.goto(`${server.url}/manage/notices`);
   await page.getByRole('heading', { name: 'Sign in to manage TIS Status' }).waitFor();
   await context.close();

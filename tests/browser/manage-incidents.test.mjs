@@ -3,14 +3,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startBrowser, artifacts } from './harness.mjs';
-import { startServerWithAccounts, freshPage, signIn, api } from './manage-harness.mjs';
+import { startBrowser, artifacts, startServer, signIn, staffGet } from './harness.mjs';
 
 let server;
 let chrome;
 
 before(async () => {
-  server = await startServerWithAccounts({ eddie: 'editor', sam: 'support' });
+  server = await startServer({ accounts: { eddie: 'editor', sam: 'support' } });
   chrome = await startBrowser();
 });
 
@@ -20,7 +19,7 @@ after(async () => {
 });
 
 test('an editor opens an incident and runs it through every status to resolved', async () => {
-  const { page, context } = await freshPage(chrome.browser);
+  const { page, context } = await chrome.open();
   await signIn(page, server.url, 'eddie');
   await page.getByRole('link', { name: 'Incidents', exact: true }).click();
   await page.getByRole('link', { name: 'Open an incident' }).click();
@@ -69,7 +68,7 @@ test('an editor opens an incident and runs it through every status to resolved',
       await page.getByRole('button', { name: 'Post the update', exact: true }).click();
     }
     await page.getByText(`Update posted: “${label}”.`).waitFor();
-    const { body } = await api(page, server.url, `/api/v1/incidents/${id}`);
+    const { body } = await staffGet(page, server.url, `/api/v1/incidents/${id}`);
     assert.equal(body.incident.status, status);
     assert.equal(body.incident.updates.at(-1).body, words);
     // The form is ready for the next update, empty.
@@ -79,7 +78,7 @@ test('an editor opens an incident and runs it through every status to resolved',
   const updates = await page.locator('.update-list .update-body').allTextContents();
   assert.equal(updates.length, 4);
   assert.equal(updates[0], steps[2][1], 'newest first');
-  const { body } = await api(page, server.url, `/api/v1/incidents/${id}`);
+  const { body } = await staffGet(page, server.url, `/api/v1/incidents/${id}`);
   assert.ok(body.incident.resolved_at, 'resolving sets the resolved time');
   await page.screenshot({ path: join(artifacts, 'manage-incident-resolved.png'), fullPage: true });
   assert.deepEqual(page.errors, []);
@@ -87,7 +86,7 @@ test('an editor opens an incident and runs it through every status to resolved',
 });
 
 test('support posts updates to an open incident but cannot open one', async () => {
-  const editor = await freshPage(chrome.browser);
+  const editor = await chrome.open();
   await signIn(editor.page, server.url, 'eddie');
   await editor.page.goto(`${server.url}/manage/incidents/new`);
   await editor.page.getByLabel('Title', { exact: true }).fill('Sign-in is slow');
@@ -97,7 +96,7 @@ test('support posts updates to an open incident but cannot open one', async () =
   await editor.page.getByRole('heading', { name: 'Sign-in is slow' }).waitFor();
   const id = Number(editor.page.url().split('/').pop());
 
-  const { page, context } = await freshPage(chrome.browser);
+  const { page, context } = await chrome.open();
   await signIn(page, server.url, 'sam');
   await page.getByRole('link', { name: 'Incidents', exact: true }).click();
   await page.getByText('Editors open incidents.').waitFor();
@@ -115,7 +114,7 @@ test('support posts updates to an open incident but cannot open one', async () =
   await page.getByLabel('Next update by (UK time)').fill(`${day}T09:00`);
   await page.getByRole('button', { name: 'Post the update', exact: true }).click();
   await page.getByText('Update posted: “Cause found”.').waitFor();
-  const { body } = await api(page, server.url, `/api/v1/incidents/${id}`);
+  const { body } = await staffGet(page, server.url, `/api/v1/incidents/${id}`);
   assert.equal(body.incident.updates.at(-1).author, 'sam');
   assert.match(await page.locator('.due-panel').innerText(), /Next update due by 9am (GMT|BST) on /);
 
@@ -123,7 +122,7 @@ test('support posts updates to an open incident but cannot open one', async () =
   await page.getByText('Change the title, services or times').click();
   await page.getByText('Only editors can change these details.').waitFor();
   assert.equal(await page.getByLabel('Title', { exact: true }).isDisabled(), true);
-  const csrf = (await api(page, server.url, '/api/v1/session')).body.csrf_token;
+  const csrf = (await staffGet(page, server.url, '/api/v1/session')).body.csrf_token;
   const refused = await page.request.post(`${server.url}/api/v1/incidents`, {
     headers: { 'x-csrf-token': csrf },
     data: { title: 'x', status: 'investigating', impact: 'minor', affected: [{ service: 'sign-in', status: 'degraded' }], started_at: new Date().toISOString() },
@@ -131,4 +130,28 @@ test('support posts updates to an open incident but cannot open one', async () =
   assert.equal(refused.status(), 403);
   await context.close();
   await editor.context.close();
+});
+
+test('a staff address with a bad record number says so in words, never "incident 0"', async () => {
+  const { page, context } = await chrome.open();
+  await signIn(page, server.url, 'eddie');
+  for (const [address, list] of [
+    ['/manage/incidents/abc', 'list of incidents'],
+    ['/manage/incidents/0/report', 'list of incidents'],
+    ['/manage/incidents/-3/revisions', 'list of incidents'],
+    ['/manage/notices/twelve', 'list of notices'],
+  ]) {
+    await page.goto(`${server.url}${address}`);
+    await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+    const words = await page.locator('main').innerText();
+    const raw = address.split('/')[3];
+    assert.match(words, new RegExp(`This address has "${raw}" where the number of an? (incident|notice) should be, so there is nothing to show\\. Check the address, or go to the ${list}\\.`), address);
+    assert.doesNotMatch(words, /incident 0|notice 0/, address);
+    assert.equal(await page.title(), 'Page not found – TIS Status', address);
+  }
+  // The way back works.
+  await page.getByRole('link', { name: 'list of notices' }).click();
+  await page.getByRole('heading', { name: 'Notices', exact: true }).waitFor();
+  assert.deepEqual(page.errors, []);
+  await context.close();
 });

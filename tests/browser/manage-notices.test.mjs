@@ -3,14 +3,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startBrowser, artifacts } from './harness.mjs';
-import { startServerWithAccounts, freshPage, signIn, api, PASSWORD } from './manage-harness.mjs';
+import { startBrowser, artifacts, startServer, signIn, staffGet, PASSWORD } from './harness.mjs';
 
 let server;
 let chrome;
 
 before(async () => {
-  server = await startServerWithAccounts({ sam: 'support', sue: 'support' });
+  server = await startServer({ accounts: { sam: 'support', sue: 'support' } });
   chrome = await startBrowser();
 });
 
@@ -29,7 +28,7 @@ function ukInput(minutes) {
 }
 
 test('a wrong password is refused in words, and nothing but the password is cleared', async () => {
-  const { page, context } = await freshPage(chrome.browser);
+  const { page, context } = await chrome.open();
   await page.goto(`${server.url}/manage/notices`);
   // Not signed in: the sign-in form stands in for the page, at the same address.
   await page.getByRole('heading', { name: 'Sign in to manage TIS Status' }).waitFor();
@@ -51,11 +50,11 @@ test('a wrong password is refused in words, and nothing but the password is clea
 });
 
 test('support posts a notice with two fields and one click; users see it without reloading, and it goes when ended', async () => {
-  const reader = await freshPage(chrome.browser);
+  const reader = await chrome.open();
   await reader.page.goto(server.url);
   await reader.page.locator('h1').waitFor();
 
-  const { page, context } = await freshPage(chrome.browser);
+  const { page, context } = await chrome.open();
   await signIn(page, server.url, 'sam');
   await page.getByRole('link', { name: 'Post a notice' }).click();
   await page.getByRole('heading', { name: 'Post a notice' }).waitFor();
@@ -85,7 +84,7 @@ test('support posts a notice with two fields and one click; users see it without
   await page.getByRole('button', { name: 'Publish now' }).click();
   await page.getByText(`Published “${title}”. Users can see it now.`).waitFor();
 
-  const listed = await api(page, server.url, '/api/v1/notices?state=active');
+  const listed = await staffGet(page, server.url, '/api/v1/notices?state=active');
   const notice = listed.body.find((n) => n.title === title);
   assert.ok(notice, 'the notice is live');
   assert.equal(notice.kind, 'known_problem');
@@ -110,7 +109,7 @@ test('support posts a notice with two fields and one click; users see it without
 });
 
 test('every problem is shown by its field, nothing typed is lost, and the draft outlives a reload', async () => {
-  const { page, context } = await freshPage(chrome.browser);
+  const { page, context } = await chrome.open();
   await signIn(page, server.url, 'sam');
   await page.goto(`${server.url}/manage/notices/new`);
   const body = 'TIS will not be available while we upgrade it.';
@@ -154,7 +153,7 @@ test('every problem is shown by its field, nothing typed is lost, and the draft 
 });
 
 test('when the sign-in has ended, signing in again in place saves what was typed', async () => {
-  const { page, context } = await freshPage(chrome.browser);
+  const { page, context } = await chrome.open();
   await signIn(page, server.url, 'sam');
   await page.goto(`${server.url}/manage/notices/new`);
   const title = 'Form R cannot be submitted';
@@ -172,14 +171,14 @@ test('when the sign-in has ended, signing in again in place saves what was typed
   await again.getByLabel('Password').fill(PASSWORD);
   await again.getByRole('button', { name: 'Sign in and save' }).click();
   await page.getByText(`Published “${title}”. Users can see it now.`).waitFor();
-  const listed = await api(page, server.url, '/api/v1/notices?state=active');
+  const listed = await staffGet(page, server.url, '/api/v1/notices?state=active');
   assert.ok(listed.body.some((n) => n.title === title));
   await context.close();
 });
 
 test('support changes a notice, and a refusal from the server is shown in words', async () => {
-  const first = await freshPage(chrome.browser);
-  const second = await freshPage(chrome.browser);
+  const first = await chrome.open();
+  const second = await chrome.open();
   await signIn(first.page, server.url, 'sam');
   await signIn(second.page, server.url, 'sue');
   await first.page.goto(`${server.url}/manage/notices/new`);
@@ -213,7 +212,7 @@ test('support changes a notice, and a refusal from the server is shown in words'
 });
 
 test('when the network fails nothing is lost: the words stay in the browser until they are saved', async () => {
-  const { page, context } = await freshPage(chrome.browser);
+  const { page, context } = await chrome.open();
   await signIn(page, server.url, 'sam');
   await page.goto(`${server.url}/manage/notices/new`);
   const title = 'TIS Self-Service is down';
@@ -234,5 +233,23 @@ test('when the network fails nothing is lost: the words stay in the browser unti
   await page.close();
   await later.getByRole('button', { name: 'Publish now' }).click();
   await later.getByText(`Published “${title}”. Users can see it now.`).waitFor();
+  await context.close();
+});
+
+test('a draft kept by an older version of the page, before the tis-status: names, is still there', async () => {
+  const { page, context } = await chrome.open();
+  await signIn(page, server.url, 'sam');
+  const draft = {
+    title: 'Self-service is slow this morning', body: 'Pages take a minute to open.', kind: 'known_problem',
+    services: [], audience: 'everyone', starts: '', ends: '',
+  };
+  await page.evaluate((d) => localStorage.setItem('tis-status-draft:notice:new', JSON.stringify(d)), draft);
+  await page.goto(`${server.url}/manage/notices/new`);
+  await page.getByText('We kept what you typed before it was saved.').waitFor();
+  assert.equal(await page.getByLabel('Title', { exact: true }).inputValue(), 'Self-service is slow this morning');
+  // Kept under the app's one namespace from now on, and only there.
+  const keys = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.includes('notice:new')));
+  assert.deepEqual(keys, ['tis-status:draft:notice:new']);
+  assert.deepEqual(page.errors, []);
   await context.close();
 });

@@ -4,20 +4,19 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startBrowser, artifacts } from './harness.mjs';
-import { startServerWithAccounts, freshPage, signIn, api } from './manage-harness.mjs';
+import { startBrowser, artifacts, startServer, signIn, staffGet } from './harness.mjs';
 
 let server;
 let chrome;
 let incident;
 
 before(async () => {
-  server = await startServerWithAccounts({ eddie: 'editor', erin: 'editor', sam: 'support' });
+  server = await startServer({ accounts: { eddie: 'editor', erin: 'editor', sam: 'support' } });
   chrome = await startBrowser();
   // The incident the report is about, opened through the API as a script would.
-  const { page, context } = await freshPage(chrome.browser);
+  const { page, context } = await chrome.open();
   await signIn(page, server.url, 'eddie');
-  const csrf = (await api(page, server.url, '/api/v1/session')).body.csrf_token;
+  const csrf = (await staffGet(page, server.url, '/api/v1/session')).body.csrf_token;
   const opened = await page.request.post(`${server.url}/api/v1/incidents`, {
     headers: { 'x-csrf-token': csrf },
     data: {
@@ -56,7 +55,7 @@ async function section(page, label, text) {
 }
 
 test('an editor writes a two-day timeline, sees the key times as they type, publishes, edits and compares revisions', async () => {
-  const { page, context } = await freshPage(chrome.browser);
+  const { page, context } = await chrome.open();
   await signIn(page, server.url, 'eddie');
   await page.goto(`${server.url}/manage/incidents/${incident}`);
   await page.getByRole('link', { name: 'Incident report' }).click();
@@ -109,8 +108,8 @@ test('an editor writes a two-day timeline, sees the key times as they type, publ
   await page.getByText(/Saved as revision 1 at .+\. The plain-language parts are on the public incident page\./).waitFor();
 
   // Everyone can now read its plain parts.
-  const reader = await freshPage(chrome.browser);
-  const publicView = await api(reader.page, server.url, `/api/v1/incidents/${incident}`);
+  const reader = await chrome.open();
+  const publicView = await staffGet(reader.page, server.url, `/api/v1/incidents/${incident}`);
   assert.match(publicView.body.public_report.summary, /bulk upload and ESR stopped working/);
   assert.equal(publicView.body.public_report.timeline.length, 5);
   await reader.context.close();
@@ -148,8 +147,8 @@ test('an editor writes a two-day timeline, sees the key times as they type, publ
 });
 
 test('two editors saving the same report see a conflict with both versions, and no text is lost', async () => {
-  const eddie = await freshPage(chrome.browser);
-  const erin = await freshPage(chrome.browser);
+  const eddie = await chrome.open();
+  const erin = await chrome.open();
   await signIn(eddie.page, server.url, 'eddie');
   await signIn(erin.page, server.url, 'erin');
   const reportPage = `${server.url}/manage/incidents/${incident}/report`;
@@ -163,7 +162,7 @@ test('two editors saving the same report see a conflict with both versions, and 
   await erin.page.getByLabel('Impact (optional)').fill(erinsImpact);
   await erin.page.getByRole('button', { name: 'Save a new revision' }).click();
   await erin.page.getByText(/Saved as revision \d+ at /).waitFor();
-  const erinsRevision = (await api(erin.page, server.url, `/api/v1/incidents/${incident}`)).body.report_revision;
+  const erinsRevision = (await staffGet(erin.page, server.url, `/api/v1/incidents/${incident}`)).body.report_revision;
 
   await eddie.page.getByLabel('Summary').fill(ediesSummary);
   await eddie.page.getByRole('button', { name: 'Save a new revision' }).click();
@@ -177,7 +176,7 @@ test('two editors saving the same report see a conflict with both versions, and 
   const impact = conflict.locator('fieldset', { hasText: 'Impact' });
   assert.match(await impact.innerText(), /Erin’s impact/);
   // Nothing was overwritten: the server still has Erin's revision.
-  const stored = (await api(eddie.page, server.url, `/api/v1/incidents/${incident}`)).body;
+  const stored = (await staffGet(eddie.page, server.url, `/api/v1/incidents/${incident}`)).body;
   assert.equal(stored.report_revision, erinsRevision);
   assert.equal(stored.incident.report.impact, erinsImpact);
   await eddie.page.screenshot({ path: join(artifacts, 'manage-report-conflict.png'), fullPage: true });
@@ -187,7 +186,7 @@ test('two editors saving the same report see a conflict with both versions, and 
   await conflict.getByRole('button', { name: 'Save with these choices' }).click();
   await eddie.page.getByText(new RegExp(`Saved as revision ${erinsRevision + 1} at `)).waitFor();
   assert.equal(await eddie.page.locator('.conflict').count(), 0);
-  const merged = (await api(eddie.page, server.url, `/api/v1/incidents/${incident}`)).body.incident.report;
+  const merged = (await staffGet(eddie.page, server.url, `/api/v1/incidents/${incident}`)).body.incident.report;
   assert.equal(merged.summary, ediesSummary);
   assert.equal(merged.impact, erinsImpact);
   await eddie.context.close();
@@ -195,7 +194,7 @@ test('two editors saving the same report see a conflict with both versions, and 
 });
 
 test('a support account can read a report but not change it, and the server refuses it too', async () => {
-  const { page, context } = await freshPage(chrome.browser);
+  const { page, context } = await chrome.open();
   await signIn(page, server.url, 'sam');
   await page.goto(`${server.url}/manage/incidents/${incident}/report`);
   await page.getByText('Only editors can change reports. You have the support role').waitFor();
@@ -205,8 +204,8 @@ test('a support account can read a report but not change it, and the server refu
   assert.equal(await page.getByRole('button', { name: 'Add a timeline entry' }).isDisabled(), true);
   await page.screenshot({ path: join(artifacts, 'manage-report-support.png'), fullPage: true });
 
-  const session = (await api(page, server.url, '/api/v1/session')).body;
-  const current = (await api(page, server.url, `/api/v1/incidents/${incident}`)).body;
+  const session = (await staffGet(page, server.url, '/api/v1/session')).body;
+  const current = (await staffGet(page, server.url, `/api/v1/incidents/${incident}`)).body;
   const refused = await page.request.put(`${server.url}/api/v1/incidents/${incident}/report`, {
     headers: { 'x-csrf-token': session.csrf_token },
     data: { base_revision: current.report_revision, report: { ...current.incident.report, summary: 'changed by support' } },

@@ -2,13 +2,13 @@
 // the demo data, loaded the way a first visit loads it (the overview-only build).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, startBrowser, waitForFigures, waitForWorking, screenshot } from './harness.mjs';
+import { startServer, startBrowser, api, minutesFromNow, waitForFigures, waitForWorking, screenshot } from './harness.mjs';
 
 let server;
 let chrome;
 
 before(async () => {
-  server = await startServer();
+  server = await startServer({ roles: ['support'] });
   chrome = await startBrowser();
   // The uptime strips are read as a reader sees them once the server has its figures.
   await waitForFigures(server);
@@ -162,4 +162,59 @@ test('an unknown address gets a helpful page with its own title', async () => {
   assert.equal(await page.title(), 'Page not found – TIS Status');
   assert.ok(await page.getByRole('link', { name: 'see the status of all TIS services' }).isVisible());
   assert.ok(await page.getByRole('link', { name: 'look through past incidents' }).isVisible());
+});
+
+test('an open table stays with its own service when the list of services grows', async () => {
+  const page = await chrome.page();
+  // A service the server does not have, added to its answers on their way to the page,
+  // stands for a service added to the configuration while the page is open. Asked for
+  // in full (no If-None-Match), so the changed copy is what the page gets.
+  const extra = (service) => ({ ...service, id: 'timesheets', name: 'Timesheets', description: 'Record the hours you worked.' });
+  const full = (route) => {
+    const headers = { ...route.request().headers() };
+    delete headers['if-none-match'];
+    return route.fetch({ headers });
+  };
+  await page.route('**/api/v1/trends', async (route) => {
+    const response = await full(route);
+    const trends = await response.json();
+    trends.services.push(extra(trends.services.find((t) => t.service === 'revalidation')));
+    trends.services.at(-1).service = 'timesheets';
+    await route.fulfill({ response, json: trends, headers: { ...response.headers(), etag: '"with-timesheets"' } });
+  });
+  const trendsArrived = page.waitForResponse('**/api/v1/trends');
+  await page.goto(server.url);
+  await waitForWorking(page);
+  await trendsArrived;
+  const revalidation = page.locator('.service[data-service="revalidation"]');
+  await revalidation.locator('.alternative summary').click();
+  await revalidation.locator('caption', { hasText: 'Uptime of Revalidation, day by day' }).waitFor();
+
+  // Timesheets joins "For admins" just before Revalidation.
+  await page.route('**/api/v1/summary', async (route) => {
+    const response = await full(route);
+    const summary = await response.json();
+    const at = summary.services.findIndex((s) => s.id === 'revalidation');
+    summary.services.splice(at, 0, extra(summary.services[at]));
+    await route.fulfill({ response, json: summary, headers: { ...response.headers(), etag: '"with-timesheets"' } });
+  });
+  // Any change makes the page ask for the summary again.
+  await api(server, 'POST', '/api/v1/notices', {
+    token: server.tokens.support,
+    body: {
+      title: 'Timesheets are new', body: 'You can now record your hours in TIS.', kind: 'information',
+      severity: 'low', services: [], starts_at: minutesFromNow(-1), ends_at: null, audience: 'everyone', published: true,
+    },
+  });
+  const timesheets = page.locator('.service[data-service="timesheets"]');
+  await timesheets.locator('.service-name', { hasText: 'Timesheets' }).waitFor();
+  const admins = await page.locator('.group', { has: page.locator('h2', { hasText: 'For admins' }) }).locator('.service-name').allTextContents();
+  assert.deepEqual(admins, ['TIS admin site', 'Bulk upload', 'Timesheets', 'Revalidation', 'Reference data']);
+  // The reader opened Revalidation's tables: they are still open, under Revalidation,
+  // and the new service's are closed.
+  assert.equal(await revalidation.locator('details.alternative').evaluate((d) => d.open), true);
+  assert.ok(await revalidation.locator('caption', { hasText: 'Uptime of Revalidation, day by day' }).isVisible());
+  assert.equal(await timesheets.locator('details.alternative').evaluate((d) => d.open), false);
+  assert.equal(await page.locator('details.alternative[open]').count(), 1);
+  assert.deepEqual(page.errors, []);
 });

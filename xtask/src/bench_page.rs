@@ -3,6 +3,9 @@
 //! compressed as served, and the time until the first service status is on screen; and
 //! the Wasm of both builds of the app (the overview alone, and the whole app).
 //!
+//! `--server BIN --assets DIR` measure another build the same way (how the `view!`
+//! overview was compared with the Node builders; see the README).
+//!
 //! The server and the app are the release builds, the server runs the built-in demo on
 //! 127.0.0.1 only, and it is stopped at the end, also when something fails half-way.
 //! The measuring itself is tests/browser/bench-page.mjs (Playwright and the DevTools
@@ -24,7 +27,25 @@ const RUNS: &str = "5";
 /// How long the demo's probes may take to give every service a status.
 const READY_WITHIN: Duration = Duration::from_secs(90);
 
-pub fn bench_page() -> Result {
+pub fn bench_page(args: &[std::ffi::OsString]) -> Result {
+    let (mut server_bin, mut assets) = (None, None);
+    let mut rest = args.iter();
+    while let Some(flag) = rest.next() {
+        let value = rest
+            .next()
+            .map(PathBuf::from)
+            .ok_or_else(|| format!("{} needs a value", flag.to_string_lossy()))?;
+        match flag.to_str() {
+            Some("--server") => server_bin = Some(value),
+            Some("--assets") => assets = Some(value),
+            _ => {
+                return Err(format!(
+                    "bench page takes --server BIN and --assets DIR; not {}",
+                    flag.to_string_lossy()
+                ));
+            }
+        }
+    }
     let root = root();
     bootstrap::ensure(&root, Needs::Everything)?;
     for tool in ["gzip", "brotli"] {
@@ -40,11 +61,18 @@ pub fn bench_page() -> Result {
             ));
         }
     }
-    let built = build_all(Profile::Release)?;
-    wasm_sizes(&built.assets)?;
+    let (server_bin, assets) = match (server_bin, assets) {
+        (Some(s), Some(a)) => (s, a),
+        (None, None) => {
+            let built = build_all(Profile::Release)?;
+            (built.server, built.assets)
+        }
+        _ => return Err("give --server and --assets together, or neither".into()),
+    };
+    wasm_sizes(&assets)?;
 
     let scratch = Scratch::new()?;
-    let server = Server::start(&built.server, &scratch.0, &built.assets)?;
+    let server = Server::start(&server_bin, &scratch.0, &assets)?;
     step(
         "waiting for the demo's probes to give every service a status",
         || ready(&server.addr),
@@ -60,15 +88,15 @@ pub fn bench_page() -> Result {
     })
 }
 
-/// Raw, gzip -9 and brotli -q 11 sizes of each Wasm file the build produced.
+/// Raw, gzip -9 and brotli -q 11 sizes of each Wasm and JS file the build produced.
 fn wasm_sizes(dist: &Path) -> Result {
     let mut names: Vec<PathBuf> = fs::read_dir(dist)
         .map_err(|e| format!("cannot read {}: {e}", dist.display()))?
         .filter_map(|e| Some(e.ok()?.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
+        .filter(|p| p.extension().is_some_and(|x| x == "wasm" || x == "js"))
         .collect();
     names.sort();
-    println!("xtask: Wasm of the app (the first view loads only tis-status-first-view):");
+    println!("xtask: Wasm and JS of the app (the first view loads only tis-status-first-view):");
     for path in names {
         let raw = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         let gzip = compressed("gzip", &["-9c"], &path)?;

@@ -34,9 +34,11 @@ commands:
   bench probes [--seconds N]
                   500 probes every 30 s against local targets: the server's CPU and
                   memory (/usr/bin/time -v) and how late checks start (default 180 s)
-  bench page      the overview's first view in Chromium on a throttled network (150 ms,
-                  1.6 Mbit/s), cold cache: bytes over the wire and time to the first
-                  service status; and the Wasm sizes
+  bench page [--server BIN --assets DIR]
+                  the overview's first view in Chromium on a throttled network (150 ms,
+                  1.6 Mbit/s), cold cache: bytes over the wire, time to the first
+                  service status and until the app has taken over (interactive); and
+                  the Wasm and JS sizes
   bench surge [--readers N] [--seconds S] [--server BIN --assets DIR]
                   2,000 readers (N) opening the active incident's page within 60 s
                   (S), each making the requests the page makes: p99 latency, errors,
@@ -58,12 +60,12 @@ fn main() -> ExitCode {
             .map(|_| ()),
         Some("bench") => match rest.first().and_then(|a| a.to_str()) {
             Some("probes") => bench_probes::bench(&rest[1..]),
-            Some("page") => bench_page::bench_page(),
+            Some("page") => bench_page::bench_page(&rest[1..]),
             Some("surge") => bench_surge::bench(&rest[1..]),
             Some("alerts") => bench_alerts::bench(),
             _ => bench::bench()
                 .and_then(|()| bench_probes::bench(&[]))
-                .and_then(|()| bench_page::bench_page())
+                .and_then(|()| bench_page::bench_page(&[]))
                 .and_then(|()| bench_alerts::bench()),
         },
         Some("bootstrap") => bootstrap::ensure(&root(), Needs::Everything),

@@ -1,5 +1,5 @@
-//! Content builders shared by pages: what readers read (the app's Leptos components,
-//! for what readers interact with, live in `src/components/`).
+//! Content builders shared by pages. Controls among them name what they do in
+//! `data-action`, which the app acts on (`src/actions.rs`).
 
 mod audience_chooser;
 mod charts;

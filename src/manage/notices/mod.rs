@@ -1,9 +1,12 @@
 //! Notices: support posts one from a short form with a live preview, edits it, ends it,
 //! and sees every notice by whether users see it now, later, or no more.
 
+mod list;
+
+pub use list::NoticeList;
+
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -13,14 +16,14 @@ use tis_core::validate::validate_notice;
 use tis_core::wire::NoticeInput;
 use tis_core::{Audience, FieldError, Notice, NoticeKind, NoticeSeverity, ServiceState};
 
-use super::client::{self, ManageError, drafts};
+use super::client::{self, drafts};
 use super::form::{
     ButtonRow, Choice, ProblemSummary, Problems, Radios, TextField, UkTimeField, now,
     read_uk_input, uk_input_value,
 };
 use super::hints::PlainHints;
 use super::session::Session;
-use super::{Flash, LoadProblem, Services};
+use super::{Flash, LoadProblem, NoSuchRecord, Services, id_param};
 use crate::components::notice_card;
 use crate::dom::{Content, Node};
 
@@ -160,11 +163,22 @@ pub fn window_words(n: &Notice) -> String {
 /// `/manage/notices/new` and `/manage/notices/:id`: the short form, with its preview.
 #[component]
 pub fn NoticeEditor() -> impl IntoView {
-    let params = use_params_map();
-    let id = params
-        .read_untracked()
-        .get("id")
-        .and_then(|i| i.parse::<i64>().ok());
+    // `/manage/notices/new` has no number; any other address must have a good one.
+    if use_params_map().read_untracked().get("id").is_none() {
+        return view! { <NoticeForm id=None /> }.into_any();
+    }
+    match id_param() {
+        Ok(id) => view! { <NoticeForm id=Some(id) /> }.into_any(),
+        Err(raw) => view! {
+            <NoSuchRecord raw what="a notice" list="/manage/notices" list_name="notices" />
+        }
+        .into_any(),
+    }
+}
+
+/// The notice form: a new notice when `id` is `None`.
+#[component]
+fn NoticeForm(id: Option<i64>) -> impl IntoView {
     let draft_key = match id {
         Some(id) => format!("notice:{id}"),
         None => "notice:new".to_string(),
@@ -178,18 +192,28 @@ pub fn NoticeEditor() -> impl IntoView {
     let restored = RwSignal::new(false);
     let load_problem = RwSignal::new(None::<String>);
     let problems = Problems::new();
-    let busy = RwSignal::new(false);
 
+    // A new notice starts from the draft kept in this browser, or empty; a notice being
+    // changed from the stored one, or from the draft of it.
+    let loaded = LocalResource::new(move || async move {
+        match id {
+            Some(_) => Some(client::notices().await),
+            None => None,
+        }
+    });
     {
         let draft_key = draft_key.clone();
-        spawn_local(async move {
+        Effect::new(move |_| {
+            let Some(loaded) = loaded.get() else {
+                return;
+            };
             let saved = drafts::load::<NoticeDraft>(&draft_key);
-            match id {
-                None => {
+            match (id, loaded) {
+                (None, _) | (_, None) => {
                     restored.set(saved.is_some());
                     draft.set(Some(saved.unwrap_or_else(NoticeDraft::fresh)));
                 }
-                Some(id) => match client::notices().await {
+                (Some(id), Some(loaded)) => match loaded {
                     Ok(list) => match list.into_iter().find(|n| n.id == id) {
                         Some(n) => {
                             let server = NoticeDraft::of(&n);
@@ -234,9 +258,56 @@ pub fn NoticeEditor() -> impl IntoView {
         Signal::derive(move || draft.with(|d| d.as_ref().map(f).unwrap_or_default()))
     };
 
-    let submit = {
+    let save_action = {
         let draft_key = draft_key.clone();
         let navigate = navigate.clone();
+        Action::new_local(
+            move |(publish, input, old_notice): &(bool, NoticeInput, Option<Notice>)| {
+                let (publish, input, old_notice) = (*publish, input.clone(), old_notice.clone());
+                let draft_key = draft_key.clone();
+                let navigate = navigate.clone();
+                async move {
+                    let result = match old_notice.as_ref() {
+                        Some(o) => client::update_notice(o.id, &input).await,
+                        None => client::create_notice(&input).await,
+                    };
+                    match result {
+                        Ok(n) => {
+                            drafts::clear(&draft_key);
+                            let now = now();
+                            flash.say(if !n.published {
+                                format!("Saved “{}” as a draft. Only staff can see it.", n.title)
+                            } else if n.starts_at > now {
+                                format!(
+                                    "Published “{}”. Users will see it from {}.",
+                                    n.title,
+                                    uk_date_time(n.starts_at)
+                                )
+                            } else {
+                                format!("Published “{}”. Users can see it now.", n.title)
+                            });
+                            navigate("/manage/notices", Default::default());
+                        }
+                        Err(e) => {
+                            let retry_publish = publish;
+                            problems.show(e, session, move || {
+                                // Once signed in again, press the same button for them.
+                                let id = if retry_publish {
+                                    "publish"
+                                } else {
+                                    "save-draft"
+                                };
+                                super::form::click_id(id);
+                            })
+                        }
+                    }
+                }
+            },
+        )
+    };
+    let busy = save_action.pending();
+
+    let submit = {
         Callback::new(move |publish: bool| {
             let Some(d) = draft.get_untracked() else {
                 return;
@@ -253,63 +324,30 @@ pub fn NoticeEditor() -> impl IntoView {
                     return;
                 }
             };
-            busy.set(true);
-            let draft_key = draft_key.clone();
+            save_action.dispatch((publish, input, old_notice));
+        })
+    };
+    let end_action = {
+        let navigate = navigate.clone();
+        Action::new_local(move |&id: &i64| {
             let navigate = navigate.clone();
-            spawn_local(async move {
-                let result = match old_notice.as_ref() {
-                    Some(o) => client::update_notice(o.id, &input).await,
-                    None => client::create_notice(&input).await,
-                };
-                busy.set(false);
-                match result {
+            async move {
+                match client::end_notice(id).await {
                     Ok(n) => {
-                        drafts::clear(&draft_key);
-                        let now = now();
-                        flash.say(if !n.published {
-                            format!("Saved “{}” as a draft. Only staff can see it.", n.title)
-                        } else if n.starts_at > now {
-                            format!(
-                                "Published “{}”. Users will see it from {}.",
-                                n.title,
-                                uk_date_time(n.starts_at)
-                            )
-                        } else {
-                            format!("Published “{}”. Users can see it now.", n.title)
-                        });
+                        drafts::clear(&format!("notice:{}", n.id));
+                        flash.say(format!("Ended “{}”. Users no longer see it.", n.title));
                         navigate("/manage/notices", Default::default());
                     }
-                    Err(e) => {
-                        let retry_publish = publish;
-                        problems.show(e, session, move || {
-                            // Once signed in again, press the same button for them.
-                            let id = if retry_publish {
-                                "publish"
-                            } else {
-                                "save-draft"
-                            };
-                            super::form::click_id(id);
-                        })
-                    }
+                    Err(e) => problems.show(e, session, || super::form::click_id("end-now")),
                 }
-            });
+            }
         })
     };
     let end_now = Callback::new(move |()| {
         let Some(n) = old.get_untracked() else {
             return;
         };
-        let navigate = navigate.clone();
-        spawn_local(async move {
-            match client::end_notice(n.id).await {
-                Ok(n) => {
-                    drafts::clear(&format!("notice:{}", n.id));
-                    flash.say(format!("Ended “{}”. Users no longer see it.", n.title));
-                    navigate("/manage/notices", Default::default());
-                }
-                Err(e) => problems.show(e, session, || super::form::click_id("end-now")),
-            }
-        });
+        end_action.dispatch(n.id);
     });
 
     let preview = Signal::derive(move || {
@@ -325,7 +363,11 @@ pub fn NoticeEditor() -> impl IntoView {
             .unwrap_or_else(|_| {
                 let kind = NoticeKind::parse(&d.kind).unwrap_or(NoticeKind::Information);
                 NoticeInput {
-                    title: d.title.trim().to_string(),
+                    // A heading is never empty, even before anything is typed.
+                    title: match d.title.trim() {
+                        "" => "The title you type shows here".to_string(),
+                        title => title.to_string(),
+                    },
                     body: d.body.trim().to_string(),
                     kind,
                     severity: severity_for(kind),
@@ -493,117 +535,5 @@ fn ServicePicker(draft: RwSignal<Option<NoticeDraft>>, problems: Problems) -> im
                 }).collect_view()}
             </div>
         </fieldset>
-    }
-}
-
-/// `/manage/notices`: every notice, by whether users see it now, later, or no more.
-#[component]
-pub fn NoticeList() -> impl IntoView {
-    let session = Session::get();
-    let services = Services::get();
-    let list = RwSignal::new(None::<Result<Vec<Notice>, ManageError>>);
-    let problems = Problems::new();
-    let flash = Flash::get();
-    let reload = move || {
-        spawn_local(async move { list.set(Some(client::notices().await)) });
-    };
-    reload();
-
-    let end = move |n: Notice| {
-        spawn_local(async move {
-            match client::end_notice(n.id).await {
-                Ok(ended) => {
-                    flash.say(format!("Ended “{}”. Users no longer see it.", ended.title));
-                    reload();
-                }
-                Err(e) => problems.show(e, session, reload),
-            }
-        });
-    };
-
-    view! {
-        <Title text="Notices" />
-        <h1>"Notices"</h1>
-        <p><A href="/manage/notices/new" attr:class="button">"Post a notice"</A></p>
-        <ProblemSummary problems />
-        {move || match list.get() {
-            None => view! { <p class="loading">"Loading notices…"</p> }.into_any(),
-            Some(Err(e)) => view! { <p class="load-problem" role="alert">{e.to_string()}</p> }.into_any(),
-            Some(Ok(all)) => {
-                let now = now();
-                let svc = services.0.get();
-                let group = |title: &'static str, empty: &'static str, f: &dyn Fn(&Notice) -> bool| {
-                    let items: Vec<Notice> = all.iter().filter(|n| f(n)).cloned().collect();
-                    let slug = title.to_lowercase().replace(' ', "-");
-                    let svc = svc.clone();
-                    view! {
-                        <section class="notice-group" aria-labelledby=slug.clone()>
-                            <h2 id=slug.clone()>{title} <span class="count">" (" {items.len()} ")"</span></h2>
-                            {if items.is_empty() {
-                                view! { <p class="empty">{empty}</p> }.into_any()
-                            } else {
-                                view! {
-                                    <ul class="record-list">
-                                        {items.into_iter().map(|n| view! { <NoticeRow notice=n services=svc.clone() now on_end=end /> }).collect_view()}
-                                    </ul>
-                                }.into_any()
-                            }}
-                        </section>
-                    }
-                };
-                view! {
-                    {group("Showing now", "No notice is showing now.", &|n| n.is_active(now))}
-                    {group("Starting later", "No notice is waiting to start.", &|n| n.published && n.starts_at > now && n.ends_at.is_none_or(|e| e > now))}
-                    {group("Drafts", "No drafts.", &|n| !n.published)}
-                    {group("Ended", "No notice has ended yet.", &|n| n.published && n.ends_at.is_some_and(|e| e <= now))}
-                }.into_any()
-            }
-        }}
-    }
-}
-
-/// A notice in the list, with what can be done to it.
-#[component]
-fn NoticeRow(
-    notice: Notice,
-    services: Vec<ServiceState>,
-    now: DateTime<Utc>,
-    /// Ends the notice now.
-    #[prop(into)]
-    on_end: Callback<Notice>,
-) -> impl IntoView {
-    let href = format!("/manage/notices/{}", notice.id);
-    let can_end = notice.published && notice.ends_at.is_none_or(|e| e > now);
-    let names: Vec<String> = notice
-        .services
-        .iter()
-        .filter_map(|id| {
-            services
-                .iter()
-                .find(|s| &s.id == id)
-                .map(|s| s.name.clone())
-        })
-        .collect();
-    let title = notice.title.clone();
-    let for_end = notice.clone();
-    let link_title = notice.title.clone();
-    let change_title = title.clone();
-    view! {
-        <li class="record" data-notice=notice.id>
-            <h3 class="record-title"><A href=href.clone()>{link_title.clone()}</A></h3>
-            <p class="record-meta">
-                {notice.kind.label()} " · " {notice.audience.label()}
-                {(!names.is_empty()).then(|| format!(" · {}", names.join(", ")))}
-            </p>
-            <p class="record-meta">{window_words(&notice)}</p>
-            <div class="record-actions">
-                <A href=href attr:class="button-secondary button-small">"Change" <span class="visually-hidden">" “" {change_title.clone()} "”"</span></A>
-                {can_end.then(|| view! {
-                    <button type="button" class="button-warning button-small" on:click=move |_| on_end.run(for_end.clone())>
-                        "End now" <span class="visually-hidden">" “" {title.clone()} "”"</span>
-                    </button>
-                })}
-            </div>
-        </li>
     }
 }
