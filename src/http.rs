@@ -11,6 +11,7 @@ use std::fmt;
 use leptos::prelude::*;
 use serde::Deserialize;
 use tis_core::FieldError;
+use tis_core::problem::ProblemType;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
@@ -25,7 +26,11 @@ pub enum ApiError {
     /// The server refused the name and password, or asked to wait; the words say which.
     SignInRefused(String),
     /// The account's role does not allow this, or a write lacked its CSRF token (403).
-    Forbidden { detail: String, kind: ProblemKind },
+    /// `kind` is the problem's `type`, when it is one the server documents.
+    Forbidden {
+        detail: String,
+        kind: Option<ProblemType>,
+    },
     /// There is no such thing (a mistyped address, or it was removed).
     NotFound(String),
     /// Some details need fixing; each problem is named against its field.
@@ -94,30 +99,6 @@ impl ApiError {
     }
 }
 
-/// The kind of problem, from the last segment of the problem's `type` URI
-/// (`…/problems/csrf` is `Csrf`), so the app matches kinds and never the English words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProblemKind {
-    /// A write made with the sign-in cookie without its CSRF token.
-    Csrf,
-    /// A kind this app has no special handling for.
-    Other,
-    /// `about:blank` or no type: the status code is all there is.
-    Unstated,
-}
-
-impl ProblemKind {
-    fn of(uri: &str) -> ProblemKind {
-        if uri.is_empty() || uri == "about:blank" {
-            return ProblemKind::Unstated;
-        }
-        match uri.trim_end_matches('/').rsplit('/').next() {
-            Some("csrf") => ProblemKind::Csrf,
-            _ => ProblemKind::Other,
-        }
-    }
-}
-
 /// The problem details the server sends with every error answer.
 #[derive(Deserialize, Default)]
 struct Problem {
@@ -149,7 +130,7 @@ pub fn problem(status: u16, body: &str) -> ApiError {
         401 => ApiError::SignedOut,
         403 => ApiError::Forbidden {
             detail,
-            kind: ProblemKind::of(&p.kind),
+            kind: ProblemType::parse(&p.kind),
         },
         404 => ApiError::NotFound(detail),
         400 | 413 | 422 => ApiError::Invalid {
@@ -308,21 +289,26 @@ mod tests {
 
     #[test]
     fn problems_are_read_by_status_and_type_never_by_their_words() {
-        let body = r#"{"type":"https://status.example/problems/csrf","title":"Forbidden","status":403,"detail":"Send the header."}"#;
+        let body = r#"{"type":"/problems/csrf","title":"Security check failed","status":403,"detail":"Send the header."}"#;
         assert_eq!(
             problem(403, body),
             ApiError::Forbidden {
                 detail: "Send the header.".into(),
-                kind: ProblemKind::Csrf
+                kind: Some(ProblemType::Csrf)
             }
         );
+        let role = r#"{"type":"/problems/forbidden","title":"Not allowed","status":403,"detail":"This needs the admin role."}"#;
+        assert!(matches!(
+            problem(403, role),
+            ApiError::Forbidden {
+                kind: Some(ProblemType::Forbidden),
+                ..
+            }
+        ));
         let blank = r#"{"type":"about:blank","status":403,"detail":"Your role cannot."}"#;
         assert!(matches!(
             problem(403, blank),
-            ApiError::Forbidden {
-                kind: ProblemKind::Unstated,
-                ..
-            }
+            ApiError::Forbidden { kind: None, .. }
         ));
         let invalid = r#"{"type":"about:blank","status":422,"detail":"title: give it a title","errors":[{"field":"title","message":"Give it a title."}]}"#;
         let ApiError::Invalid { errors, .. } = problem(422, invalid) else {

@@ -14,7 +14,9 @@ use tis_core::wire::{
 use tis_core::{Incident, Notice, Revision};
 
 pub use crate::http::ApiError;
-use crate::http::{Answer, ProblemKind, Request};
+use tis_core::problem::ProblemType;
+
+use crate::http::{Answer, Request};
 
 thread_local! {
     /// The CSRF token of the current sign-in. The cookie itself is HttpOnly: only the
@@ -54,15 +56,14 @@ async fn send_once(
     crate::http::send(request).await
 }
 
-/// Whether a refusal may be about the CSRF token rather than the role: the token is
-/// fetched again and the write retried once (after a sign-in in another tab, for
-/// example). A refusal of no stated kind is retried too: a role refusal then costs one
-/// more request, and no refusal is told apart by its English words.
+/// Whether a refusal is about the CSRF token rather than the role, by its problem type:
+/// the token is fetched again and the write retried once (after a sign-in in another
+/// tab, for example).
 fn may_be_csrf(error: &ApiError) -> bool {
     matches!(
         error,
         ApiError::Forbidden {
-            kind: ProblemKind::Csrf | ProblemKind::Unstated,
+            kind: Some(ProblemType::Csrf),
             ..
         }
     )
