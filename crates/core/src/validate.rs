@@ -52,7 +52,6 @@ pub fn time_in_bounds(at: DateTime<Utc>) -> bool {
     let (earliest, latest) = time_bounds();
     earliest <= at && at < latest
 }
-
 /// A problem against `field` when `at` is outside [`time_bounds`].
 pub fn check_time(field: impl Into<String>, at: DateTime<Utc>) -> Option<FieldError> {
     (!time_in_bounds(at)).then(|| FieldError::new(field, TIME_RANGE_HINT))
@@ -464,7 +463,8 @@ impl Problems {
         self.0.extend(inner.0.into_iter().map(|e| e.under(parent)));
     }
 
-    /// Text that must be given, counted after trimming, and at most `max` characters.
+    /// Text that must be given (something besides white space), and at most `max`
+    /// characters.
     fn text(&mut self, field: &str, value: &str, max: usize, what: &str, missing: &str) {
         if value.trim().is_empty() {
             self.add(field, missing);
@@ -473,9 +473,11 @@ impl Problems {
         }
     }
 
+    /// Counted as sent, spaces around it included, as the OpenAPI document's `maxLength`
+    /// counts it.
     fn at_most(&mut self, field: &str, value: &str, max: usize, what: &str) {
-        if value.trim().chars().count() > max {
-            self.too_long(field, value.trim(), max, what);
+        if value.chars().count() > max {
+            self.too_long(field, value, max, what);
         }
     }
 

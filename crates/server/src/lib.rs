@@ -20,6 +20,7 @@ pub mod listen;
 pub mod live;
 pub mod model;
 pub mod openapi;
+pub mod openapi_rules;
 pub mod ops;
 pub mod page;
 pub mod snapshot;
@@ -102,7 +103,7 @@ pub fn app(state: AppState, assets: Option<PathBuf>) -> Router {
     Router::new()
         .merge(pages)
         .merge(ops::router())
-        .merge(openapi::api_router())
+        .merge(openapi::api_router(&state.config))
         .nest("/api/v2", statuspage::router())
         .merge(feeds::router())
         .with_state(state)

@@ -13,6 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::config::Config;
 use crate::error::Problem;
 use crate::snapshot::Cached;
 
@@ -128,7 +129,9 @@ pub enum StaffProblems {
 #[response(status = 404, content_type = "application/problem+json")]
 pub struct NotFound(#[allow(dead_code)] Problem);
 
-/// The query string has a parameter this endpoint does not take, or a value out of range.
+/// A part of the address does not read as what it must be (an id that is not a whole
+/// number, a time that is not a time), or the query string has a parameter this endpoint
+/// does not take or a value out of range. `errors` names the part.
 #[derive(IntoResponses)]
 #[response(status = 400, content_type = "application/problem+json")]
 pub struct BadQuery(#[allow(dead_code)] Problem);
@@ -165,11 +168,11 @@ async fn document(Extension(doc): Extension<Arc<Cached>>, headers: HeaderMap) ->
 
 /// `/api/v1` with its document: the routes, and the document served at
 /// `/api/v1/openapi.json`, both from the same annotations.
-pub fn api_router() -> axum::Router<AppState> {
+pub fn api_router(config: &Config) -> axum::Router<AppState> {
     let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", crate::api::router().routes(routes!(document)))
         .split_for_parts();
-    let bytes = doc.to_json().unwrap_or_else(|e| {
+    let bytes = document_json(&doc, config).unwrap_or_else(|e| {
         tracing::error!(error = %e, "the OpenAPI document did not serialize");
         "{}".into()
     });
@@ -179,6 +182,29 @@ pub fn api_router() -> axum::Router<AppState> {
             crate::error::AppError::MethodNotAllowed(method.to_string())
         })
         .layer(Extension(cached))
+}
+
+/// The document as served: the annotations' document with the rules of
+/// [`crate::openapi_rules`] written in for this server's config.
+fn document_json(
+    doc: &utoipa::openapi::OpenApi,
+    config: &Config,
+) -> Result<String, serde_json::Error> {
+    let mut json = serde_json::to_value(doc)?;
+    for place in crate::openapi_rules::refine(&mut json, config) {
+        tracing::error!(place, "an API rule has no place in the OpenAPI document");
+    }
+    serde_json::to_string(&json)
+}
+
+/// The document for `config`, as JSON, with the places the rules did not find (for tests).
+pub fn document_for(config: &Config) -> (serde_json::Value, Vec<String>) {
+    let (_, doc) = OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1", crate::api::router().routes(routes!(document)))
+        .split_for_parts();
+    let mut json = serde_json::to_value(&doc).unwrap_or_default();
+    let missing = crate::openapi_rules::refine(&mut json, config);
+    (json, missing)
 }
 
 #[cfg(test)]

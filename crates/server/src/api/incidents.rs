@@ -202,6 +202,7 @@ fn is_staff(actor: &Option<crate::auth::Actor>) -> bool {
         (status = 200, description = "The incident, its updates, and its report as far as the reader may see it", body = IncidentView),
         NotModified,
         NotFound,
+        BadQuery,
     )
 )]
 async fn one(
@@ -413,6 +414,7 @@ struct RevisionInfo {
         (status = 200, description = "The revisions", body = Vec<RevisionInfo>),
         StaffProblems,
         NotFound,
+        BadQuery,
     )
 )]
 async fn revisions(
@@ -466,6 +468,7 @@ fn revision_of(model: &Model, id: i64, number: u32) -> Result<Revision, AppError
         (status = 200, description = "The revision", body = Revision),
         StaffProblems,
         NotFound,
+        BadQuery,
     )
 )]
 async fn revision(

@@ -5,7 +5,7 @@ mod alerts;
 mod glossary;
 pub mod incidents;
 mod notices;
-mod probes;
+pub mod probes;
 pub mod services;
 mod session;
 pub mod summary;

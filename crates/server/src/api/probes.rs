@@ -157,9 +157,9 @@ fn check(state: &AppState, results: &[ProbeResult], now: chrono::DateTime<Utc>) 
 struct ChangesQuery {
     /// One service's changes only.
     service: Option<String>,
-    /// From this time (RFC 3339), from 2000-01-01T00:00:00Z up to, not including, 2100-01-01T00:00:00Z; a week before `to` if absent.
+    /// From this time (RFC 3339), dated in the years 2000 to 2099; a week before `to` if absent.
     from: Option<DateTime<Utc>>,
-    /// Up to this time (RFC 3339), from 2000-01-01T00:00:00Z up to, not including, 2100-01-01T00:00:00Z; now if absent.
+    /// Up to this time (RFC 3339), dated in the years 2000 to 2099; now if absent.
     to: Option<DateTime<Utc>>,
 }
 
@@ -195,7 +195,12 @@ async fn status_changes(
     let Query(query) = query?;
     crate::api::check_query_times([("from", query.from), ("to", query.to)])?;
     let to = query.to.unwrap_or_else(Utc::now);
-    let from = query.from.unwrap_or(to - Duration::days(7));
+    // A week before, but never before the first time the API takes, which the
+    // answer's `from` must also keep to.
+    let earliest = tis_core::validate::time_bounds().0;
+    let from = query
+        .from
+        .unwrap_or_else(|| (to - Duration::days(7)).max(earliest));
     let mut problems = Vec::new();
     if let Some(id) = &query.service
         && !state.config.services.iter().any(|s| &s.id == id)
