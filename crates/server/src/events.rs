@@ -214,13 +214,6 @@ enum Message {
     Change(Arc<Change>),
 }
 
-/// Live events: what changed.
-///
-/// Server-sent events telling an open page what changed, so it fetches only that again.
-/// Each `change` event's id is the snapshot generation and its data a `Change`, naming
-/// the parts that changed: `services`, `notices`, `incidents`, `reports`. Events carry no
-/// data themselves. A browser that reconnects with `Last-Event-ID` older than the latest
-/// change is told that everything may have changed.
 /// The `Last-Event-ID` a reconnecting browser sends: one of the ids this server gave,
 /// a generation number, which the document says is a whole number up to `i64::MAX`.
 /// Anything else is refused rather than taken as "nothing seen", which would hide a
@@ -245,6 +238,13 @@ fn last_event_id(headers: &HeaderMap) -> Result<Option<u64>, crate::error::AppEr
         })
 }
 
+/// Live events: what changed.
+///
+/// Server-sent events telling an open page what changed, so it fetches only that again.
+/// Each `change` event's id is the snapshot generation and its data a `Change`, naming
+/// the parts that changed: `services`, `notices`, `incidents`, `reports`. Events carry no
+/// data themselves. A browser that reconnects with `Last-Event-ID` older than the latest
+/// change is told that everything may have changed.
 #[utoipa::path(
     get,
     path = "/events",
