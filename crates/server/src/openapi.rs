@@ -169,14 +169,16 @@ async fn document(Extension(doc): Extension<Arc<Cached>>, headers: HeaderMap) ->
 /// `/api/v1` with its document: the routes, and the document served at
 /// `/api/v1/openapi.json`, both from the same annotations.
 pub fn api_router(config: &Config) -> axum::Router<AppState> {
-    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .nest("/api/v1", crate::api::router().routes(routes!(document)))
-        .split_for_parts();
-    let bytes = document_json(&doc, config).unwrap_or_else(|e| {
+    let (router, doc) = parts();
+    let (json, missing) = refined(&doc, config);
+    for place in missing {
+        tracing::error!(place, "an API rule has no place in the OpenAPI document");
+    }
+    let bytes = serde_json::to_vec(&json).unwrap_or_else(|e| {
         tracing::error!(error = %e, "the OpenAPI document did not serialize");
-        "{}".into()
+        b"{}".to_vec()
     });
-    let cached = Arc::new(Cached::new(bytes.into_bytes(), "application/json"));
+    let cached = Arc::new(Cached::new(bytes, "application/json"));
     router
         .method_not_allowed_fallback(|method: Method| async move {
             crate::error::AppError::MethodNotAllowed(method.to_string())
@@ -184,27 +186,24 @@ pub fn api_router(config: &Config) -> axum::Router<AppState> {
         .layer(Extension(cached))
 }
 
-/// The document as served: the annotations' document with the rules of
-/// [`crate::openapi_rules`] written in for this server's config.
-fn document_json(
-    doc: &utoipa::openapi::OpenApi,
-    config: &Config,
-) -> Result<String, serde_json::Error> {
-    let mut json = serde_json::to_value(doc)?;
-    for place in crate::openapi_rules::refine(&mut json, config) {
-        tracing::error!(place, "an API rule has no place in the OpenAPI document");
-    }
-    serde_json::to_string(&json)
+/// The routes and the document the annotations make.
+fn parts() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1", crate::api::router().routes(routes!(document)))
+        .split_for_parts()
 }
 
-/// The document for `config`, as JSON, with the places the rules did not find (for tests).
-pub fn document_for(config: &Config) -> (serde_json::Value, Vec<String>) {
-    let (_, doc) = OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
-        .nest("/api/v1", crate::api::router().routes(routes!(document)))
-        .split_for_parts();
-    let mut json = serde_json::to_value(&doc).unwrap_or_default();
+/// The annotations' document with the rules of [`crate::openapi_rules`] written in for
+/// this server's config, as JSON, and the places those rules did not find.
+fn refined(doc: &utoipa::openapi::OpenApi, config: &Config) -> (serde_json::Value, Vec<String>) {
+    let mut json = serde_json::to_value(doc).unwrap_or_default();
     let missing = crate::openapi_rules::refine(&mut json, config);
     (json, missing)
+}
+
+/// The document as served for `config`, and the places its rules did not find (for tests).
+pub fn document_for(config: &Config) -> (serde_json::Value, Vec<String>) {
+    refined(&parts().1, config)
 }
 
 #[cfg(test)]
