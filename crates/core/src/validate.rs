@@ -52,6 +52,7 @@ pub fn time_in_bounds(at: DateTime<Utc>) -> bool {
     let (earliest, latest) = time_bounds();
     earliest <= at && at < latest
 }
+
 /// A problem against `field` when `at` is outside [`time_bounds`].
 pub fn check_time(field: impl Into<String>, at: DateTime<Utc>) -> Option<FieldError> {
     (!time_in_bounds(at)).then(|| FieldError::new(field, TIME_RANGE_HINT))

@@ -157,9 +157,9 @@ fn check(state: &AppState, results: &[ProbeResult], now: chrono::DateTime<Utc>) 
 struct ChangesQuery {
     /// One service's changes only.
     service: Option<String>,
-    /// From this time (RFC 3339), dated in the years 2000 to 2099; a week before `to` if absent.
+    /// From this time (RFC 3339), from 2000-01-01T00:00:00Z up to, not including, 2100-01-01T00:00:00Z; a week before `to` if absent.
     from: Option<DateTime<Utc>>,
-    /// Up to this time (RFC 3339), dated in the years 2000 to 2099; now if absent.
+    /// Up to this time (RFC 3339), from 2000-01-01T00:00:00Z up to, not including, 2100-01-01T00:00:00Z; now if absent.
     to: Option<DateTime<Utc>>,
 }
 

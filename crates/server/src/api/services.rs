@@ -304,7 +304,7 @@ async fn latency(
 #[serde(deny_unknown_fields)]
 struct ResultsQuery {
     /// Only results from before this time (RFC 3339): the `next_before` of the last page;
-    /// dated in the years 2000 to 2099.
+    /// from 2000-01-01T00:00:00Z up to, not including, 2100-01-01T00:00:00Z.
     before: Option<DateTime<Utc>>,
     /// Results per page: 1 to 500, 100 when left out.
     #[param(minimum = 1, maximum = 500)]
@@ -384,9 +384,9 @@ async fn results(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct HistoryQuery {
-    /// Start of the stretch (RFC 3339), dated in the years 2000 to 2099.
+    /// Start of the stretch (RFC 3339), from 2000-01-01T00:00:00Z up to, not including, 2100-01-01T00:00:00Z.
     from: DateTime<Utc>,
-    /// End of the stretch (RFC 3339), dated in the years 2000 to 2099; at most 14 days after `from`.
+    /// End of the stretch (RFC 3339), from 2000-01-01T00:00:00Z up to, not including, 2100-01-01T00:00:00Z; at most 14 days after `from`.
     to: DateTime<Utc>,
 }
 
