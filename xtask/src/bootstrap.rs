@@ -48,9 +48,14 @@ pub fn ensure(root: &Path, needs: Needs) -> Result {
     Ok(())
 }
 
-/// The alert tests' real receivers from PyPI: the aiosmtpd SMTP server, and the
-/// Standard Webhooks reference library that verifies webhook signatures.
-pub const PYTHON_TEST_TOOLS: &[&str] = &["aiosmtpd==1.4.6", "standardwebhooks==1.1.0"];
+/// Test tools from PyPI: the alert tests' real receivers (the aiosmtpd SMTP server, and
+/// the Standard Webhooks reference library that verifies webhook signatures), and
+/// schemathesis, which fuzzes the API against its own OpenAPI document (see `fuzz.rs`).
+pub const PYTHON_TEST_TOOLS: &[&str] = &[
+    "aiosmtpd==1.4.6",
+    "standardwebhooks==1.1.0",
+    "schemathesis==4.32.5",
+];
 
 fn python_test_tools() -> Result {
     let check = "import importlib.metadata as m, sys; \
@@ -67,7 +72,10 @@ fn python_test_tools() -> Result {
         return Ok(());
     }
     install(
-        &format!("{} from PyPI (alert tests)", PYTHON_TEST_TOOLS.join(" ")),
+        &format!(
+            "{} from PyPI (alert tests, API fuzzing)",
+            PYTHON_TEST_TOOLS.join(" ")
+        ),
         || {
             if which("python3").is_none() {
                 apt_install(&["python3", "python3-pip"])?;
@@ -79,7 +87,7 @@ fn python_test_tools() -> Result {
                 .args(PYTHON_TEST_TOOLS);
             if status(pip).is_err() {
                 // Debian's own Python refuses pip outside a virtual environment (PEP 668);
-                // these two are test tools for this machine only.
+                // these are test tools for this machine only.
                 let mut pip = Command::new("python3");
                 pip.args(["-m", "pip", "install", "--quiet", "--break-system-packages"])
                     .args(PYTHON_TEST_TOOLS);

@@ -9,6 +9,7 @@ mod bench_page;
 mod bench_probes;
 mod bench_surge;
 mod bootstrap;
+mod fuzz;
 
 use std::env;
 use std::ffi::OsString;
@@ -28,6 +29,8 @@ commands:
   test            install what is missing, then run every test: unit, integration and
                   browser tests in headless Chromium
   build           install what is missing and build the app and the server
+  fuzz            only the API fuzzing step of `test`: schemathesis against a real
+                  server, every operation of /api/v1/openapi.json
   bench           the summary endpoint against nginx serving the same bytes (wrk,
                   127.0.0.1 only), and the app's wasm and JS sizes as served; then
                   the probes and page benchmarks below
@@ -68,6 +71,14 @@ fn main() -> ExitCode {
                 .and_then(|()| bench_page::bench_page(&[]))
                 .and_then(|()| bench_alerts::bench()),
         },
+        Some("fuzz") => bootstrap::ensure(&root(), Needs::Everything)
+            .and_then(|()| build_all(Profile::Debug))
+            .and_then(|built| {
+                step(
+                    "the API against its OpenAPI document (schemathesis)",
+                    || fuzz::fuzz(&root(), &built.server, &built.assets),
+                )
+            }),
         Some("bootstrap") => bootstrap::ensure(&root(), Needs::Everything),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");
@@ -158,6 +169,11 @@ fn test() -> Result {
         tally.run(cmd)
     })?;
     let built = build_all(Profile::Debug)?;
+
+    step(
+        "the API against its OpenAPI document (schemathesis)",
+        || fuzz::fuzz(&root, &built.server, &built.assets),
+    )?;
 
     step("browser tests in headless Chromium", || {
         let mut node = Command::new("node");

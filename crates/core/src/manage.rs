@@ -55,7 +55,8 @@ pub fn validate_glossary(g: &Glossary) -> Validation {
     for (k, t) in g.terms.iter().enumerate() {
         let term = t.term.trim();
         let suggestion = t.suggestion.trim();
-        let term_chars = term.chars().count();
+        // Counted as sent, as the OpenAPI document's `maxLength` counts it.
+        let term_chars = t.term.chars().count();
         if term.is_empty() {
             problems.push(FieldError::new(
                 format!("terms[{k}].term"),
@@ -81,7 +82,7 @@ pub fn validate_glossary(g: &Glossary) -> Validation {
                 seen.push(key);
             }
         }
-        let suggestion_chars = suggestion.chars().count();
+        let suggestion_chars = t.suggestion.chars().count();
         if suggestion.is_empty() {
             problems.push(FieldError::new(
                 format!("terms[{k}].suggestion"),

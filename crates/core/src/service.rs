@@ -708,6 +708,7 @@ pub struct ProbeResult {
     /// When the check started, UTC.
     pub at: DateTime<Utc>,
     pub ok: bool,
+    #[serde(deserialize_with = "crate::wire::whole_u32")]
     pub latency_ms: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_kind: Option<ErrorKind>,

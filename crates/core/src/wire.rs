@@ -869,6 +869,34 @@ pub struct UpdateInput {
     pub next_update_at: Option<DateTime<Utc>>,
 }
 
+/// Reads a whole number in either of the spellings JSON counts as one, `3249` or
+/// `3249.0` (JSON Schema calls both integers, so clients and tools may send either), for
+/// `#[serde(deserialize_with)]`. Serde alone refuses the second.
+pub fn whole_u32<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+    struct Whole;
+    impl serde::de::Visitor<'_> for Whole {
+        type Value = u32;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a whole number from 0 to 4294967295")
+        }
+        fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<u32, E> {
+            u32::try_from(n)
+                .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(n), &self))
+        }
+        fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<u32, E> {
+            u32::try_from(n).map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(n), &self))
+        }
+        fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<u32, E> {
+            if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) {
+                Ok(n as u32)
+            } else {
+                Err(E::invalid_value(serde::de::Unexpected::Float(n), &self))
+            }
+        }
+    }
+    deserializer.deserialize_any(Whole)
+}
+
 /// A save of an incident report (`PUT /api/v1/incidents/{id}/report`). `base_revision`
 /// is the revision the editor started from (0 for a first save): if someone saved in
 /// between, the save is refused with 409 Conflict rather than overwriting their work.
@@ -876,6 +904,7 @@ pub struct UpdateInput {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReportSave {
+    #[serde(deserialize_with = "whole_u32")]
     pub base_revision: u32,
     pub report: Report,
 }

@@ -89,7 +89,7 @@ pub fn app(state: AppState, assets: Option<PathBuf>) -> Router {
     Router::new()
         .merge(pages)
         .merge(http::ops::router())
-        .merge(http::v1::openapi::api_router())
+        .merge(http::v1::openapi::api_router(&state.config))
         .nest("/api/v2", http::v2::router())
         .merge(http::feeds::router())
         .with_state(state)

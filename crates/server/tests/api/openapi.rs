@@ -428,3 +428,65 @@ fn check(doc: &Value, schema: &Value, value: &Value, at: &str, problems: &mut Ve
         }
     }
 }
+
+/// A browser sends back the ids of the events it was given. Anything else is refused as
+/// the document says (400, naming the header), not taken as "nothing seen".
+#[tokio::test]
+async fn a_last_event_id_the_server_never_sent_is_refused_as_documented() {
+    let app = spawn_app().await;
+    let doc = document(&app).await;
+    let op = &doc["paths"]["/api/v1/events"]["get"];
+    assert!(op["responses"]["400"]["content"]["application/problem+json"].is_object());
+    let header = op["parameters"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == "last-event-id"))
+        .expect("the header is described");
+    assert_eq!(header["schema"]["type"], "integer", "{header}");
+
+    for bad in ["null", "-1", "1.5", "9223372036854775808"] {
+        let request = Request::get("/api/v1/events")
+            .header("last-event-id", bad)
+            .body(Body::empty())
+            .unwrap();
+        let answer = app.send(request).await;
+        let problem = answer.problem(StatusCode::BAD_REQUEST);
+        assert!(
+            problem.about("Last-Event-ID").contains("whole number"),
+            "{bad}: {problem:?}"
+        );
+    }
+    let request = Request::get("/api/v1/events")
+        .header("last-event-id", "12")
+        .body(Body::empty())
+        .unwrap();
+    let (status, _) = app.head_of(request).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+/// JSON Schema counts 120.0 as the integer 120, so a client may send either.
+#[tokio::test]
+async fn a_whole_number_written_with_a_point_is_taken_as_the_document_allows() {
+    let app = spawn_app().await;
+    let prober = app.token("prober-leeds", Role::Prober).await;
+    let at = (chrono::Utc::now() - chrono::Duration::minutes(1)).to_rfc3339();
+    let results = serde_json::json!({"results": [
+        {"probe": "bulk-upload/1", "service": "bulk-upload", "at": at, "ok": true, "latency_ms": 120.0},
+    ]});
+    let pushed = app
+        .call("POST", "/api/v1/probe-results", &prober, Some(results))
+        .await;
+    assert_eq!(pushed.status, StatusCode::OK, "{}", pushed.text());
+    let half = serde_json::json!({"results": [
+        {"probe": "bulk-upload/1", "service": "bulk-upload", "at": at, "ok": true, "latency_ms": 120.5},
+    ]});
+    let refused = app
+        .call("POST", "/api/v1/probe-results", &prober, Some(half))
+        .await
+        .problem(StatusCode::BAD_REQUEST);
+    assert!(
+        refused
+            .about("results[0].latency_ms")
+            .contains("a whole number from 0 to 4294967295"),
+        "{refused:?}"
+    );
+}

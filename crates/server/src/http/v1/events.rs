@@ -214,6 +214,30 @@ enum Message {
     Change(Arc<Change>),
 }
 
+/// The `Last-Event-ID` a reconnecting browser sends: one of the ids this server gave,
+/// a generation number, which the document says is a whole number up to `i64::MAX`.
+/// Anything else is refused rather than taken as "nothing seen", which would hide a
+/// client's mistake.
+fn last_event_id(headers: &HeaderMap) -> Result<Option<u64>, crate::http::error::AppError> {
+    let Some(value) = headers.get("last-event-id") else {
+        return Ok(None);
+    };
+    let text = value.to_str().unwrap_or_default().trim();
+    text.bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| text.parse::<i64>().ok())
+        .flatten()
+        .and_then(|n| u64::try_from(n).ok())
+        .map(Some)
+        .ok_or_else(|| {
+            crate::http::error::AppError::Unreadable(tis_core::FieldError::new(
+                "Last-Event-ID",
+                "This must be the id of an event this server sent: a whole number from 0 \
+                 to 9223372036854775807.",
+            ))
+        })
+}
+
 /// Live events: what changed.
 ///
 /// Server-sent events telling an open page what changed, so it fetches only that again.
@@ -229,10 +253,15 @@ enum Message {
     params(("last-event-id" = Option<u64>, Header, description = "The id of the last event seen, sent by browsers when they reconnect")),
     responses(
         (status = 200, description = "An endless stream of events; a comment every 15 seconds keeps it open", content_type = "text/event-stream", body = Change),
+        (status = 400, description = "`Last-Event-ID` is not a whole number from 0 to 9223372036854775807 (browsers only send back the ids of the events they were given)", body = crate::http::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "The server is stopping, or as many streams are open as it allows (`[server] max_event_streams`): try again after `Retry-After` seconds and check for changes with ETags meanwhile", body = crate::http::error::Problem, content_type = "application/problem+json"),
     )
 )]
 async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let last_seen = match last_event_id(&headers) {
+        Ok(seen) => seen,
+        Err(refused) => return refused.into_response(),
+    };
     if state.events.is_closed() {
         return crate::http::ops::unavailable("The server is stopping. Try again in a minute.");
     }
@@ -247,10 +276,6 @@ async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Response {
         );
         return refused;
     };
-    let last_seen = headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
     let events = messages(&state.events, last_seen).map(move |message| {
         // Held for as long as the stream is open.
         let _place = &admitted;

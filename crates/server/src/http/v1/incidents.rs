@@ -198,6 +198,7 @@ fn find(model: &Model, id: i64) -> Result<&Incident, AppError> {
         (status = 200, description = "The incident, its updates, and its report as far as the reader may see it", body = IncidentView),
         NotModified,
         NotFound,
+        BadQuery,
     )
 )]
 async fn one(
@@ -419,6 +420,7 @@ struct RevisionInfo {
         (status = 200, description = "The revisions", body = Vec<RevisionInfo>),
         StaffProblems,
         NotFound,
+        BadQuery,
     )
 )]
 async fn revisions(
@@ -472,6 +474,7 @@ fn revision_of(model: &Model, id: i64, number: u32) -> Result<Revision, AppError
         (status = 200, description = "The revision", body = Revision),
         StaffProblems,
         NotFound,
+        BadQuery,
     )
 )]
 async fn revision(

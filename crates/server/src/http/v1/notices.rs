@@ -116,6 +116,7 @@ async fn list(
     responses(
         (status = 200, description = "The notice", body = Notice),
         NotFound,
+        BadQuery,
     )
 )]
 async fn one(

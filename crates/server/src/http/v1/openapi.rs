@@ -13,6 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::config::Config;
 use crate::http::error::Problem;
 use crate::read::snapshot::Cached;
 
@@ -128,7 +129,9 @@ pub enum StaffProblems {
 #[response(status = 404, content_type = "application/problem+json")]
 pub struct NotFound(#[allow(dead_code)] Problem);
 
-/// The query string has a parameter this endpoint does not take, or a value out of range.
+/// A part of the address does not read as what it must be (an id that is not a whole
+/// number, a time that is not a time), or the query string has a parameter this endpoint
+/// does not take or a value out of range. `errors` names the part.
 #[derive(IntoResponses)]
 #[response(status = 400, content_type = "application/problem+json")]
 pub struct BadQuery(#[allow(dead_code)] Problem);
@@ -165,23 +168,45 @@ async fn document(Extension(doc): Extension<Arc<Cached>>, headers: HeaderMap) ->
 
 /// `/api/v1` with its document: the routes, and the document served at
 /// `/api/v1/openapi.json`, both from the same annotations.
-pub fn api_router() -> axum::Router<AppState> {
-    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .nest(
-            "/api/v1",
-            crate::http::v1::router().routes(routes!(document)),
-        )
-        .split_for_parts();
-    let bytes = doc.to_json().unwrap_or_else(|e| {
+pub fn api_router(config: &Config) -> axum::Router<AppState> {
+    let (router, doc) = parts();
+    let (json, missing) = refined(&doc, config);
+    for place in missing {
+        tracing::error!(place, "an API rule has no place in the OpenAPI document");
+    }
+    let bytes = serde_json::to_vec(&json).unwrap_or_else(|e| {
         tracing::error!(error = %e, "the OpenAPI document did not serialize");
-        "{}".into()
+        b"{}".to_vec()
     });
-    let cached = Arc::new(Cached::new(bytes.into_bytes(), "application/json"));
+    let cached = Arc::new(Cached::new(bytes, "application/json"));
     router
         .method_not_allowed_fallback(|method: Method| async move {
             crate::http::error::AppError::MethodNotAllowed(method.to_string())
         })
         .layer(Extension(cached))
+}
+
+/// The routes and the document the annotations make.
+fn parts() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest(
+            "/api/v1",
+            crate::http::v1::router().routes(routes!(document)),
+        )
+        .split_for_parts()
+}
+
+/// The annotations' document with the rules of [`crate::http::v1::openapi_rules`] written in for
+/// this server's config, as JSON, and the places those rules did not find.
+fn refined(doc: &utoipa::openapi::OpenApi, config: &Config) -> (serde_json::Value, Vec<String>) {
+    let mut json = serde_json::to_value(doc).unwrap_or_default();
+    let missing = crate::http::v1::openapi_rules::refine(&mut json, config);
+    (json, missing)
+}
+
+/// The document as served for `config`, and the places its rules did not find (for tests).
+pub fn document_for(config: &Config) -> (serde_json::Value, Vec<String>) {
+    refined(&parts().1, config)
 }
 
 #[cfg(test)]

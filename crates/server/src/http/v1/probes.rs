@@ -311,7 +311,12 @@ async fn status_changes(
         snapshot.model.generated_at
     };
     let to = query.to.unwrap_or(now);
-    let from = query.from.unwrap_or(to - Duration::days(7));
+    // A week before, but never before the first time the API takes, which the
+    // answer's `from` must also keep to.
+    let earliest = tis_core::validate::time_bounds().0;
+    let from = query
+        .from
+        .unwrap_or_else(|| (to - Duration::days(7)).max(earliest));
     let mut problems = Vec::new();
     if let Some(id) = &query.service
         && !state.config.services.iter().any(|s| &s.id == id)

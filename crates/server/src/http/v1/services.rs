@@ -142,6 +142,7 @@ fn service<'a>(state: &'a AppState, id: &str) -> Result<&'a Service, AppError> {
         (status = 200, description = "The service", body = ServiceDetail),
         NotModified,
         NotFound,
+        BadQuery,
     )
 )]
 async fn detail(
@@ -279,6 +280,7 @@ fn every_day(
         (status = 200, description = "The latency series", body = LatencySeries),
         NotModified,
         NotFound,
+        BadQuery,
     )
 )]
 async fn latency(

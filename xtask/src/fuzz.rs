@@ -1,0 +1,177 @@
+//! The API says what it does: schemathesis fuzzes every operation of a real
+//! `tis-status serve` from its own `/api/v1/openapi.json`, with inputs the document
+//! allows and inputs it forbids, and any finding (a 5xx, an undocumented status or
+//! content type, a forbidden input accepted, an allowed input refused, an answer that
+//! does not match its schema) fails the run.
+
+use std::env;
+use std::fs;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use crate::{Result, describe};
+
+/// Test cases per operation and phase. With two workers the whole run stays within
+/// about two minutes on two busy cores, and every operation is still reached with both
+/// kinds of input (the coverage phase adds its boundary cases on top).
+const MAX_EXAMPLES: &str = "40";
+/// A fixed seed, so a finding shows up again on the next run and can be replayed.
+const SEED: &str = "20261201";
+const WORKERS: &str = "2";
+
+/// What the fuzzer may not call. Revoking API tokens would revoke the fuzzer's own token
+/// as soon as it guessed its id (1, the first one tried), and every request after that
+/// would be refused with 401, so nothing more would be tested. Disabling accounts stays
+/// in: the fuzzer signs in with a token, which no account change can end.
+const EXCLUDED_OPERATIONS: &[&str] = &["revoke_token"];
+
+/// Runs the fuzzer against `server` serving `assets`, with the built-in demo estate
+/// (real probes against real local services, example incidents and notices).
+pub fn fuzz(root: &Path, server: &Path, assets: &Path) -> Result {
+    let place = Scratch::new()?;
+    let data = place.dir.join("data");
+    let token = make_token(server, &data)?;
+    let port = free_port()?;
+    let base = format!("http://127.0.0.1:{port}");
+    let log_path = place.dir.join("server.log");
+    let log = fs::File::create(&log_path)
+        .map_err(|e| format!("cannot write {}: {e}", log_path.display()))?;
+    let log_err = log
+        .try_clone()
+        .map_err(|e| format!("cannot write {}: {e}", log_path.display()))?;
+    let mut serve = Command::new(server);
+    serve
+        .arg("serve")
+        .arg("--data")
+        .arg(&data)
+        .arg("--listen")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--assets")
+        .arg(assets)
+        .stdout(log)
+        .stderr(log_err);
+    println!("xtask: starting {}", describe(&serve));
+    let child = serve
+        .spawn()
+        .map_err(|e| format!("could not start {}: {e}", describe(&serve)))?;
+    let mut running = Running(child);
+
+    let config = root.join("tests").join("api").join("schemathesis.toml");
+    let mut st = Command::new("python3");
+    // Through the interpreter pip installed it for, not whatever `schemathesis` is on PATH.
+    st.args([
+        "-c",
+        "import sys; from schemathesis.cli import schemathesis; sys.exit(schemathesis())",
+    ])
+    .arg("--config-file")
+    .arg(&config)
+    .arg("run")
+    .arg(format!("{base}/api/v1/openapi.json"))
+    .args(["--checks", "all"])
+    .args(["--max-examples", MAX_EXAMPLES])
+    .args(["--seed", SEED])
+    .args(["--workers", WORKERS])
+    // The server builds its first snapshot and starts its probes before it listens.
+    .args(["--wait-for-schema", "60"])
+    .args(["--request-timeout", "10"]);
+    for operation in EXCLUDED_OPERATIONS {
+        st.args(["--exclude-operation-id", operation]);
+    }
+    // Its report files and example database stay out of the checkout.
+    st.current_dir(&place.dir)
+        .env("TIS_FUZZ_TOKEN", &token)
+        .env("NO_COLOR", "1")
+        // Its report reaches a CI log in order with xtask's own lines.
+        .env("PYTHONUNBUFFERED", "1");
+    println!("xtask: running {}", describe(&st));
+    let status = st
+        .status()
+        .map_err(|e| format!("could not start schemathesis: {e}"))?;
+    let crashed = running.0.try_wait().ok().flatten();
+    drop(running);
+    if let Some(exit) = crashed {
+        return Err(format!(
+            "the server stopped during the run ({exit}); its log:\n{}",
+            tail(&log_path)
+        ));
+    }
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "schemathesis found the problems listed above ({status}); the server's log \
+             ends:\n{}",
+            tail(&log_path)
+        ))
+    }
+}
+
+/// An admin token, made with the CLI before the server starts: admin may do everything
+/// the API offers, probe results included.
+fn make_token(server: &Path, data: &Path) -> Result<String> {
+    let mut create = Command::new(server);
+    create
+        .args(["token", "create", "--name", "api-fuzz", "--role", "admin"])
+        .arg("--data")
+        .arg(data)
+        .stderr(Stdio::inherit());
+    let out = create
+        .output()
+        .map_err(|e| format!("could not start {}: {e}", describe(&create)))?;
+    let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if out.status.success() && token.starts_with("tis_") {
+        Ok(token)
+    } else {
+        Err(format!(
+            "{} did not print a token ({})",
+            describe(&create),
+            out.status
+        ))
+    }
+}
+
+fn free_port() -> Result<u16> {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| format!("no free port on 127.0.0.1: {e}"))
+}
+
+/// The last lines of the server's log, to say why it failed.
+fn tail(path: &Path) -> String {
+    let text = fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(30)..].join("\n")
+}
+
+/// The server this run started, stopped (by its own handle) however the run ends.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A fresh directory for the server's data, its log and schemathesis's files, removed
+/// afterwards.
+struct Scratch {
+    dir: PathBuf,
+}
+
+impl Scratch {
+    fn new() -> Result<Scratch> {
+        let dir = env::temp_dir().join(format!("tis-status-fuzz-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).map_err(|e| format!("cannot make {}: {e}", dir.display()))?;
+        Ok(Scratch { dir })
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
