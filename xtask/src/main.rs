@@ -9,6 +9,8 @@ mod bench_page;
 mod bench_probes;
 mod bench_surge;
 mod bootstrap;
+mod harness;
+mod http;
 
 use std::env;
 use std::ffi::OsString;
