@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::{Result, describe, http, status, step, target_dir};
+use crate::{Result, cargo, describe, http, step, target_dir};
 
 /// How long a stopped process may take to finish after SIGTERM before it gets SIGKILL:
 /// the server drains its work on SIGTERM, and a backlog can take a while.
@@ -21,15 +21,16 @@ const ANSWER_WITHIN: Duration = Duration::from_secs(30);
 /// Builds `tis-status` in release (what every benchmark measures) and returns its path.
 pub fn release_server(root: &Path) -> Result<PathBuf> {
     step("server (release build)", || {
-        let mut cargo = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-        cargo.current_dir(root).args([
-            "build",
-            "--package",
-            "tis-status-server",
-            "--release",
-            "--locked",
-        ]);
-        status(cargo)?;
+        cargo(
+            root,
+            &[
+                "build",
+                "--package",
+                "tis-status-server",
+                "--release",
+                "--locked",
+            ],
+        )?;
         Ok(target_dir(root).join("release").join("tis-status"))
     })
 }
