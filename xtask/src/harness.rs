@@ -88,6 +88,15 @@ impl Running {
         }
     }
 
+    /// A wrapper (such as `/usr/bin/time`) around the process that is to be stopped.
+    pub fn wrapper(child: Child, name: impl Into<String>) -> Running {
+        Running {
+            child,
+            name: name.into(),
+            wrapped: true,
+        }
+    }
+
     /// Stops the process (SIGTERM, then SIGKILL after [`STOP_WITHIN`]) and says how it
     /// ended; an error if it had to be killed.
     pub fn stop(mut self) -> Result<ExitStatus> {
@@ -201,8 +210,11 @@ impl Serve {
             .spawn()
             .map_err(|e| format!("could not start {shown}: {e}"))?;
         let stdout = child.stdout.take();
-        let mut process = Running::new(child, "tis-status");
-        process.wrapped = self.wrapped;
+        let process = if self.wrapped {
+            Running::wrapper(child, "tis-status")
+        } else {
+            Running::new(child, "tis-status")
+        };
         let mut line = String::new();
         if let Some(stdout) = stdout {
             let _ = BufReader::new(stdout).read_line(&mut line);
@@ -340,5 +352,28 @@ mod tests {
         drop(Running::new(child, "sleep"));
         // Reaped by the drop: no such process any more (not even a zombie).
         assert!(!Path::new(&format!("/proc/{pid}")).exists());
+    }
+
+    #[test]
+    fn a_wrapper_outlives_its_stopped_child_to_report_on_it() {
+        let child = Command::new("sh")
+            .args(["-c", "sleep 600; echo the wrapper reports"])
+            .stdout(Stdio::piped())
+            // The shell says "Terminated" when its child is stopped; not test output.
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut running = Running::wrapper(child, "sh");
+        let mut stdout = running.child.stdout.take().unwrap();
+        // Once the shell has started its child, as a server under /usr/bin/time would be.
+        wait_for("sleep to start", Duration::from_secs(30), || {
+            Ok(child_of(running.child.id()).is_some())
+        })
+        .unwrap();
+        let exit = running.stop().unwrap();
+        let mut said = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut said).unwrap();
+        assert!(exit.success(), "{exit}");
+        assert_eq!(said.trim(), "the wrapper reports");
     }
 }
