@@ -241,11 +241,15 @@ impl Serve {
                 log_text()
             ));
         };
+        let mut server = Server { process, addr };
         wait_for("tis-status to answer", ANSWER_WITHIN, || {
-            Ok(http::get(&addr, "/healthz").is_ok_and(|r| r.status == 200))
+            if let Some(exit) = server.exited() {
+                return Err(format!("tis-status stopped ({exit})"));
+            }
+            Ok(http::get(&server.addr, "/healthz").is_ok_and(|r| r.status == 200))
         })
         .map_err(|e| format!("{e}{}", log_text()))?;
-        Ok(Server { process, addr })
+        Ok(server)
     }
 }
 
@@ -257,6 +261,11 @@ pub struct Server {
 }
 
 impl Server {
+    /// How the server ended, if it has (a crash during a run, say); `None` while it runs.
+    pub fn exited(&mut self) -> Option<ExitStatus> {
+        self.process.child.try_wait().ok().flatten()
+    }
+
     /// Stops the server and says how it (or the wrapper it runs under) ended.
     pub fn stop(self) -> Result<ExitStatus> {
         self.process.stop()
