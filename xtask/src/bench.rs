@@ -5,15 +5,15 @@
 //! Everything listens on 127.0.0.1 only, every run is bounded in time, and both servers
 //! are stopped at the end, also when something fails half-way.
 
-use std::env;
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::io::Read;
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
-use crate::{Result, bootstrap, describe, root, status, step, target_dir};
+use crate::harness::{self, Running, Scratch, Serve, free_port, poll};
+use crate::{Result, bootstrap, describe, http, root, step};
 
 const WRK: &str = "/usr/bin/wrk";
 const NGINX: &str = "/usr/sbin/nginx";
@@ -30,31 +30,25 @@ const TARGET_RATIO: f64 = 0.8;
 pub fn bench() -> Result {
     let root = root();
     tools()?;
-    let server_bin = step("server (release build)", || {
-        let mut cargo = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-        cargo.current_dir(&root).args([
-            "build",
-            "--package",
-            "tis-status-server",
-            "--release",
-            "--locked",
-        ]);
-        status(cargo)?;
-        Ok(target_dir(&root).join("release").join("tis-status"))
-    })?;
+    let server_bin = harness::release_server(&root)?;
 
-    let scratch = Scratch::new()?;
+    let scratch = Scratch::new("bench")?;
+    // nginx's workers run as an unprivileged user and must read the file.
+    set_mode(scratch.path(), 0o755)?;
     let dist = root.join("dist");
     let assets = dist.join("index.html").is_file().then_some(dist.as_path());
-    let ours = Ours::start(&server_bin, &scratch.path.join("data"), assets)?;
+    let mut serve = Serve::new(&server_bin, &scratch.join("data"));
+    if let Some(assets) = assets {
+        serve = serve.arg("--assets").arg(assets);
+    }
+    let ours = serve.start()?;
     let (path, body) = endpoint(&ours.addr)?;
     println!(
         "xtask: benchmarking GET {path} ({} bytes, the same bytes for both servers)",
         body.len()
     );
-    let nginx = Nginx::start(&scratch.path.join("nginx"), &path, &body)?;
-    let (nginx_status, nginx_body) =
-        http_get(&nginx.addr, &path, None).map(|r| (r.status, r.body))?;
+    let nginx = Nginx::start(&scratch.join("nginx"), &path, &body)?;
+    let (nginx_status, nginx_body) = http::get(&nginx.addr, &path).map(|r| (r.status, r.body))?;
     if nginx_status != 200 || nginx_body != body {
         return Err(format!(
             "nginx does not serve the same bytes (status {nginx_status}, {} bytes)",
@@ -165,109 +159,16 @@ fn tools() -> Result {
     Ok(())
 }
 
-/// A temporary directory for the store, nginx's prefix and its files; removed at the end.
-struct Scratch {
-    path: PathBuf,
-}
-
-impl Scratch {
-    fn new() -> Result<Scratch> {
-        let path = env::temp_dir().join(format!("tis-status-bench-{}", std::process::id()));
-        fs::create_dir_all(&path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-        // nginx's workers run as an unprivileged user and must read the file.
-        set_mode(&path, 0o755)?;
-        Ok(Scratch { path })
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.path);
-    }
-}
-
 fn set_mode(path: &Path, mode: u32) -> Result {
     use std::os::unix::fs::PermissionsExt;
     fs::set_permissions(path, fs::Permissions::from_mode(mode))
         .map_err(|e| format!("cannot set permissions of {}: {e}", path.display()))
 }
 
-/// A child process stopped with SIGTERM (then SIGKILL) when dropped.
-struct Running {
-    child: Child,
-    name: &'static str,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(Some(_))) {
-            return;
-        }
-        let _ = Command::new("kill")
-            .arg(self.child.id().to_string())
-            .status();
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_secs(10) {
-            if matches!(self.child.try_wait(), Ok(Some(_))) {
-                println!("xtask: stopped {}", self.name);
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        eprintln!("xtask: {} did not stop on SIGTERM; killing it", self.name);
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-struct Ours {
-    _process: Running,
-    addr: String,
-}
-
-impl Ours {
-    fn start(bin: &Path, data: &Path, assets: Option<&Path>) -> Result<Ours> {
-        let mut serve = Command::new(bin);
-        serve
-            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-            .arg(data)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        if let Some(assets) = assets {
-            serve.arg("--assets").arg(assets);
-        }
-        println!("xtask: starting {}", describe(&serve));
-        let mut child = serve
-            .spawn()
-            .map_err(|e| format!("could not start {}: {e}", describe(&serve)))?;
-        let stdout = child.stdout.take();
-        let process = Running {
-            child,
-            name: "tis-status",
-        };
-        let mut line = String::new();
-        if let Some(stdout) = stdout {
-            BufReader::new(stdout)
-                .read_line(&mut line)
-                .map_err(|e| format!("tis-status said nothing: {e}"))?;
-        }
-        let addr = line
-            .split_whitespace()
-            .find_map(|w| w.strip_prefix("http://"))
-            .map(|a| a.trim_end_matches('/').to_string())
-            .ok_or_else(|| format!("tis-status did not say where it listens: {line:?}"))?;
-        Ok(Ours {
-            _process: process,
-            addr,
-        })
-    }
-}
-
 /// The summary endpoint if this server has it, else the services list; and its bytes.
 fn endpoint(addr: &str) -> Result<(String, Vec<u8>)> {
     for path in ["/api/v1/summary", "/api/v1/services"] {
-        let response = http_get(addr, path, None)?;
+        let response = http::get(addr, path)?;
         if response.status == 200 {
             return Ok((path.to_string(), response.body));
         }
@@ -346,32 +247,18 @@ http {{
         let child = nginx
             .spawn()
             .map_err(|e| format!("could not start {}: {e}", describe(&nginx)))?;
-        let process = Running {
-            child,
-            name: "nginx",
-        };
-        let started = Instant::now();
-        while TcpStream::connect(&addr).is_err() {
-            if started.elapsed() > Duration::from_secs(10) {
-                let log = fs::read_to_string(dir.join("error.log")).unwrap_or_default();
-                return Err(format!("nginx did not start listening on {addr}:\n{log}"));
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        let process = Running::new(child, "nginx");
+        if !poll(Duration::from_secs(10), Duration::from_millis(50), || {
+            Ok(TcpStream::connect(&addr).is_ok())
+        })? {
+            let log = fs::read_to_string(dir.join("error.log")).unwrap_or_default();
+            return Err(format!("nginx did not start listening on {addr}:\n{log}"));
         }
         Ok(Nginx {
             _process: process,
             addr,
         })
     }
-}
-
-fn free_port() -> Result<u16> {
-    let listener =
-        TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port on 127.0.0.1: {e}"))?;
-    listener
-        .local_addr()
-        .map(|a| a.port())
-        .map_err(|e| e.to_string())
 }
 
 struct Run {
@@ -411,19 +298,13 @@ fn wrk(url: &str, duration: &str) -> Result<String> {
     let mut child = cmd
         .spawn()
         .map_err(|e| format!("could not start {shown}: {e}"))?;
-    let started = Instant::now();
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => break,
-            Ok(None) if started.elapsed() < WRK_LIMIT => {
-                std::thread::sleep(Duration::from_millis(100))
-            }
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("{shown} did not finish in {WRK_LIMIT:?}"));
-            }
-        }
+    let finished = poll(WRK_LIMIT, Duration::from_millis(100), || {
+        Ok(matches!(child.try_wait(), Ok(Some(_))))
+    })?;
+    if !finished {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(format!("{shown} did not finish in {WRK_LIMIT:?}"));
     }
     let mut out = String::new();
     if let Some(mut stdout) = child.stdout.take() {
@@ -521,17 +402,15 @@ fn app_sizes(addr: &str, dist: &Path) -> Result<Vec<Size>> {
             .ok()
             .map(|m| m.len() as usize);
         let encoded = |encoding: &str| -> Result<Option<usize>> {
-            let started = Instant::now();
-            loop {
-                let response = http_get(addr, &path, Some(encoding))?;
+            let mut size = None;
+            poll(Duration::from_secs(120), Duration::from_millis(250), || {
+                let response = http::request(addr, &path, &[("Accept-Encoding", encoding)])?;
                 if response.header("content-encoding") == Some(encoding) {
-                    return Ok(Some(response.body.len()));
+                    size = Some(response.body.len());
                 }
-                if started.elapsed() > Duration::from_secs(120) {
-                    return Ok(None);
-                }
-                std::thread::sleep(Duration::from_millis(250));
-            }
+                Ok(size.is_some())
+            })?;
+            Ok(size)
         };
         sizes.push(Size {
             gzip: encoded("gzip")?,
@@ -541,83 +420,6 @@ fn app_sizes(addr: &str, dist: &Path) -> Result<Vec<Size>> {
         });
     }
     Ok(sizes)
-}
-
-struct HttpResponse {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl HttpResponse {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// A plain HTTP/1.1 GET: xtask stays std-only, and these answers are small and local.
-fn http_get(addr: &str, path: &str, accept_encoding: Option<&str>) -> Result<HttpResponse> {
-    let fail = |e: std::io::Error| format!("GET http://{addr}{path}: {e}");
-    let mut stream = TcpStream::connect(addr).map_err(fail)?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .map_err(fail)?;
-    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    if let Some(encoding) = accept_encoding {
-        request.push_str(&format!("Accept-Encoding: {encoding}\r\n"));
-    }
-    request.push_str("\r\n");
-    stream.write_all(request.as_bytes()).map_err(fail)?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).map_err(fail)?;
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| format!("GET http://{addr}{path}: no end of headers"))?;
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|s| s.parse::<u16>().ok())
-        .ok_or_else(|| format!("GET http://{addr}{path}: no status line"))?;
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| {
-            let (name, value) = l.split_once(':')?;
-            Some((name.trim().to_string(), value.trim().to_string()))
-        })
-        .collect();
-    let mut response = HttpResponse {
-        status,
-        headers,
-        body: raw[split + 4..].to_vec(),
-    };
-    if response
-        .header("transfer-encoding")
-        .is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
-    {
-        response.body = dechunk(&response.body)
-            .ok_or_else(|| format!("GET http://{addr}{path}: bad chunked body"))?;
-    }
-    Ok(response)
-}
-
-fn dechunk(mut body: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    loop {
-        let line_end = body.windows(2).position(|w| w == b"\r\n")?;
-        let size_text = std::str::from_utf8(&body[..line_end]).ok()?;
-        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
-        body = &body[line_end + 2..];
-        if size == 0 {
-            return Some(out);
-        }
-        out.extend_from_slice(body.get(..size)?);
-        body = body.get(size + 2..)?;
-    }
 }
 
 #[cfg(test)]
@@ -650,14 +452,5 @@ Transfer/sec:    204.80MB
         assert_eq!(run.errors, 3);
         assert_eq!(parse_duration_ms("2.5s"), Some(2500.0));
         assert_eq!(parse_duration_ms("fast"), None);
-    }
-
-    #[test]
-    fn chunked_bodies_are_joined() {
-        assert_eq!(
-            dechunk(b"5\r\nhello\r\n6;x=y\r\n world\r\n0\r\n\r\n").as_deref(),
-            Some(&b"hello world"[..])
-        );
-        assert_eq!(dechunk(b"5\r\nhel"), None);
     }
 }

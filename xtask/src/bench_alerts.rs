@@ -10,17 +10,17 @@
 //!
 //! The token endpoint and the Teams receiver run in this process on 127.0.0.1.
 
-use std::env;
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::{Result, root, status, step, target_dir};
+use crate::harness::{self, Scratch, Serve, Server, wait_for};
+use crate::http::{self, Request, respond};
+use crate::{Result, root};
 
 const INTERVAL_SECS: u64 = 5;
 const FAIL_AFTER: u64 = 2;
@@ -33,22 +33,8 @@ const TEAMS_ENV: &str = "TIS_BENCH_TEAMS_URL";
 
 pub fn bench() -> Result {
     let root = root();
-    let server_bin = step("server (release build)", || {
-        let mut cargo = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-        cargo.current_dir(&root).args([
-            "build",
-            "--package",
-            "tis-status-server",
-            "--release",
-            "--locked",
-        ]);
-        status(cargo)?;
-        Ok(target_dir(&root).join("release").join("tis-status"))
-    })?;
-    let scratch = env::temp_dir().join(format!("tis-status-bench-alerts-{}", std::process::id()));
-    fs::create_dir_all(&scratch)
-        .map_err(|e| format!("cannot create {}: {e}", scratch.display()))?;
-    let _cleanup = Cleanup(scratch.clone());
+    let server_bin = harness::release_server(&root)?;
+    let scratch = Scratch::new("bench-alerts")?;
     let fake = Fake::start()?;
     let config = scratch.join("bench.toml");
     fs::write(&config, config_text(&fake.base))
@@ -57,7 +43,7 @@ pub fn bench() -> Result {
     // 1. Detection to message.
     let data = scratch.join("data");
     let teams_url = format!("{}/teams", fake.base);
-    let server = Server::start(
+    let server = start(
         &server_bin,
         &config,
         &data,
@@ -67,23 +53,22 @@ pub fn bench() -> Result {
     let goal = (FAIL_AFTER * INTERVAL_SECS + TIMEOUT_SECS + 2) as f64;
     let mut seconds = Vec::new();
     for round in 1..=ROUNDS {
-        wait_for(Duration::from_secs(60), "Sign-in to be working", || {
-            Ok(
-                http("GET", &server.addr, "/api/v1/services", None, "")?
-                    .contains("\"operational\""),
-            )
+        wait_for("Sign-in to be working", Duration::from_secs(60), || {
+            Ok(http::get(&server.addr, "/api/v1/services")?
+                .text()
+                .contains("\"operational\""))
         })?;
         // The first check of a new server comes soon after its start and the second on
         // the probe's own phase, up to two intervals later; an outage meets a server
         // that has been running, so each round starts once two more checks have run.
         let checks = fake.token_requests.load(Ordering::SeqCst);
-        wait_for(Duration::from_secs(60), "two more checks", || {
+        wait_for("two more checks", Duration::from_secs(60), || {
             Ok(fake.token_requests.load(Ordering::SeqCst) >= checks + 2)
         })?;
         let before = fake.count("Sign-in is down");
         let broke = Instant::now();
         fake.token_broken.store(true, Ordering::SeqCst);
-        wait_for(Duration::from_secs(60), "the Teams message", || {
+        wait_for("the Teams message", Duration::from_secs(60), || {
             Ok(fake.count("Sign-in is down") > before)
         })?;
         let took = broke.elapsed().as_secs_f64();
@@ -91,7 +76,7 @@ pub fn bench() -> Result {
         seconds.push(took);
         let recovered = fake.count("Sign-in is working again");
         fake.token_broken.store(false, Ordering::SeqCst);
-        wait_for(Duration::from_secs(60), "the recovery message", || {
+        wait_for("the recovery message", Duration::from_secs(60), || {
             Ok(fake.count("Sign-in is working again") > recovered)
         })?;
     }
@@ -100,7 +85,7 @@ pub fn bench() -> Result {
     // 2. A backlog of 1,000 alerts, written to the outbox of a stopped server (as a
     // long Teams outage or a stop would leave them), then the server started.
     let data = scratch.join("backlog");
-    let server = Server::start(
+    let server = start(
         &server_bin,
         &config,
         &data,
@@ -111,7 +96,7 @@ pub fn bench() -> Result {
     write_backlog(&data)?;
     let before = fake.count("Backlog alert");
     let restarted = Instant::now();
-    let server = Server::start(
+    let server = start(
         &server_bin,
         &config,
         &data,
@@ -119,7 +104,7 @@ pub fn bench() -> Result {
         &scratch.join("3.log"),
     )?;
     let started_secs = restarted.elapsed().as_secs_f64();
-    wait_for(Duration::from_secs(300), "the backlog to drain", || {
+    wait_for("the backlog to drain", Duration::from_secs(300), || {
         Ok(fake.count("Backlog alert") >= before + BACKLOG)
     })?;
     let drain_secs = restarted.elapsed().as_secs_f64();
@@ -193,9 +178,6 @@ struct Fake {
 
 impl Fake {
     fn start() -> Result<Fake> {
-        let listener =
-            TcpListener::bind("127.0.0.1:0").map_err(|e| format!("cannot listen: {e}"))?;
-        let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let token_broken = Arc::new(AtomicBool::new(false));
         let received = Arc::new(Mutex::new(Vec::new()));
         let token_requests = Arc::new(AtomicU64::new(0));
@@ -204,14 +186,9 @@ impl Fake {
             received.clone(),
             token_requests.clone(),
         );
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let (broken, got, count) = (broken.clone(), got.clone(), count.clone());
-                std::thread::spawn(move || answer(stream, &broken, &got, &count));
-            }
-        });
+        let base = http::serve_local(move |stream| answer(stream, &broken, &got, &count))?;
         Ok(Fake {
-            base: format!("http://{addr}"),
+            base,
             token_broken,
             token_requests,
             received,
@@ -229,33 +206,15 @@ impl Fake {
 }
 
 fn answer(
-    mut stream: TcpStream,
+    stream: TcpStream,
     broken: &AtomicBool,
     received: &Mutex<Vec<String>>,
     token_requests: &AtomicU64,
 ) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let Ok(clone) = stream.try_clone() else {
+    let Some(request) = Request::read(&stream, 1024 * 1024) else {
         return;
     };
-    let mut reader = BufReader::new(clone);
-    let mut line = String::new();
-    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-        return;
-    }
-    let mut length = 0usize;
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header).unwrap_or(0) == 0 || header.trim().is_empty() {
-            break;
-        }
-        if let Some(v) = header.to_ascii_lowercase().strip_prefix("content-length:") {
-            length = v.trim().parse().unwrap_or(0);
-        }
-    }
-    let mut body = vec![0u8; length.min(1024 * 1024)];
-    let _ = reader.read_exact(&mut body);
-    let path = line.split_whitespace().nth(1).unwrap_or("/");
+    let path = request.path.as_str();
     if path == "/token" {
         token_requests.fetch_add(1, Ordering::SeqCst);
     }
@@ -270,49 +229,13 @@ fn answer(
         ),
         "/teams" => {
             if let Ok(mut got) = received.lock() {
-                got.push(String::from_utf8_lossy(&body).into_owned());
+                got.push(String::from_utf8_lossy(&request.body).into_owned());
             }
             ("202 Accepted", "")
         }
         _ => ("404 Not Found", "{}"),
     };
-    let _ = write!(
-        stream,
-        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
-        text.len()
-    );
-}
-
-/// One request with a fresh connection; the whole answer as text.
-fn http(method: &str, addr: &str, path: &str, token: Option<&str>, body: &str) -> Result<String> {
-    let mut stream =
-        TcpStream::connect(addr).map_err(|e| format!("cannot connect to {addr}: {e}"))?;
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
-    let auth = token
-        .map(|t| format!("Authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .map_err(|e| e.to_string())?;
-    let mut answer = String::new();
-    stream
-        .read_to_string(&mut answer)
-        .map_err(|e| format!("no answer from {addr}{path}: {e}"))?;
-    Ok(answer)
-}
-
-fn wait_for(limit: Duration, what: &str, mut done: impl FnMut() -> Result<bool>) -> Result {
-    let started = Instant::now();
-    while !done()? {
-        if started.elapsed() > limit {
-            return Err(format!("gave up waiting for {what} after {limit:?}"));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Ok(())
+    respond(stream, status, text);
 }
 
 /// Writes the backlog straight into the stopped server's outbox with Python's own
@@ -347,74 +270,13 @@ db.commit()
     }
 }
 
-/// A running server, stopped with SIGTERM when dropped.
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Server {
-    fn start(bin: &Path, config: &Path, data: &Path, teams: &str, log: &Path) -> Result<Server> {
-        let log_file =
-            fs::File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
-        let mut child = Command::new(bin)
-            .args(["serve", "--config"])
-            .arg(config)
-            .arg("--data")
-            .arg(data)
-            .args(["--listen", "127.0.0.1:0"])
-            .env(SECRET_ENV, SECRET)
-            .env(TEAMS_ENV, teams)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(log_file)
-            .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
-        let mut first = String::new();
-        if let Some(out) = child.stdout.take() {
-            let _ = BufReader::new(out).read_line(&mut first);
-        }
-        let addr = first
-            .split_whitespace()
-            .find_map(|w| w.strip_prefix("http://"))
-            .map(|a| a.trim_end_matches('/').to_string());
-        match addr {
-            Some(addr) => Ok(Server { child, addr }),
-            None => {
-                let _ = child.kill();
-                let _ = child.wait();
-                Err(format!(
-                    "the server did not start; see {}: {}",
-                    log.display(),
-                    fs::read_to_string(log).unwrap_or_default()
-                ))
-            }
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .arg(self.child.id().to_string())
-            .status();
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_secs(20) {
-            if matches!(self.child.try_wait(), Ok(Some(_))) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Removes the scratch directory at the end.
-struct Cleanup(PathBuf);
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
+/// The server with the bench's config, its secrets, and Teams at `teams`; its log in `log`.
+fn start(bin: &Path, config: &Path, data: &Path, teams: &str, log: &Path) -> Result<Server> {
+    Serve::new(bin, data)
+        .arg("--config")
+        .arg(config)
+        .env(SECRET_ENV, SECRET)
+        .env(TEAMS_ENV, teams)
+        .log_to(log)
+        .start()
 }

@@ -11,16 +11,14 @@
 //! The measuring itself is tests/browser/bench-page.mjs (Playwright and the DevTools
 //! protocol), since driving Chromium from here would need a WebSocket client.
 
-use std::env;
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use crate::bootstrap::{self, Needs};
-use crate::{Profile, Result, build_all, describe, root, status, step};
+use crate::harness::{Scratch, Serve, poll};
+use crate::{Profile, Result, build_all, http, root, status, step};
 
 /// Cold-cache runs; the median time is the figure.
 const RUNS: &str = "5";
@@ -71,8 +69,11 @@ pub fn bench_page(args: &[std::ffi::OsString]) -> Result {
     };
     wasm_sizes(&assets)?;
 
-    let scratch = Scratch::new()?;
-    let server = Server::start(&server_bin, &scratch.0, &assets)?;
+    let scratch = Scratch::new("bench-page")?;
+    let server = Serve::new(&server_bin, scratch.path())
+        .arg("--assets")
+        .arg(&assets)
+        .start()?;
     step(
         "waiting for the demo's probes to give every service a status",
         || ready(&server.addr),
@@ -131,103 +132,20 @@ fn compressed(tool: &str, args: &[&str], path: &Path) -> Result<u64> {
     Ok(out.stdout.len() as u64)
 }
 
-/// A fresh data directory, removed at the end.
-pub(crate) struct Scratch(pub(crate) PathBuf);
-
-impl Scratch {
-    pub(crate) fn new() -> Result<Scratch> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default();
-        let dir = env::temp_dir().join(format!("tis-status-bench-page-{nanos}"));
-        fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        Ok(Scratch(dir))
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-/// `tis-status serve` with the demo, stopped when dropped.
-pub(crate) struct Server {
-    child: Child,
-    pub(crate) addr: String,
-}
-
-impl Server {
-    pub(crate) fn start(bin: &Path, data: &Path, assets: &Path) -> Result<Server> {
-        let mut serve = Command::new(bin);
-        serve
-            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-            .arg(data)
-            .arg("--assets")
-            .arg(assets)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        println!("xtask: starting {}", describe(&serve));
-        let mut child = serve
-            .spawn()
-            .map_err(|e| format!("could not start {}: {e}", describe(&serve)))?;
-        let mut line = String::new();
-        if let Some(stdout) = child.stdout.take() {
-            let _ = BufReader::new(stdout).read_line(&mut line);
-        }
-        let addr = line
-            .split_whitespace()
-            .find_map(|w| w.strip_prefix("http://"))
-            .map(|a| a.trim_end_matches('/').to_string());
-        match addr {
-            Some(addr) => Ok(Server { child, addr }),
-            None => {
-                let _ = child.kill();
-                let _ = child.wait();
-                Err(format!("tis-status did not say where it listens: {line:?}"))
-            }
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Waits until the summary gives every service a status other than "unknown", so that
 /// what is timed is the page, not the demo starting up.
 pub(crate) fn ready(addr: &str) -> Result {
-    let started = Instant::now();
-    loop {
-        if let Ok(body) = get(addr, "/api/v1/summary")
-            && body.contains("\"services\"")
-            && !body.contains("\"status\":\"unknown\"")
-        {
-            return Ok(());
-        }
-        if started.elapsed() > READY_WITHIN {
-            return Err(format!(
-                "the demo services had no status after {READY_WITHIN:?}"
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(500));
+    let ready = poll(READY_WITHIN, Duration::from_millis(500), || {
+        Ok(http::get(addr, "/api/v1/summary").is_ok_and(|r| {
+            let body = r.text();
+            body.contains("\"services\"") && !body.contains("\"status\":\"unknown\"")
+        }))
+    })?;
+    if ready {
+        Ok(())
+    } else {
+        Err(format!(
+            "the demo services had no status after {READY_WITHIN:?}"
+        ))
     }
-}
-
-/// A plain HTTP/1.0 GET, enough for one JSON answer from our own server.
-fn get(addr: &str, path: &str) -> std::io::Result<String> {
-    let mut stream = TcpStream::connect(addr)?;
-    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n")?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response)?;
-    Ok(response
-        .split_once("\r\n\r\n")
-        .map(|(_, body)| body.to_string())
-        .unwrap_or_default())
 }

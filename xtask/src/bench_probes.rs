@@ -7,17 +7,16 @@
 //! server's: a Spring Boot-like actuator, a token endpoint and an API that wants its
 //! token. Every run is bounded in time and the server is stopped at the end.
 
-use std::env;
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::net::TcpStream;
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::{Result, bootstrap, root, status, step, target_dir};
+use crate::harness::{self, Scratch, Serve};
+use crate::http::{self, Request, respond};
+use crate::{Result, bootstrap, root};
 
 const TIME: &str = "/usr/bin/time";
 const SERVICES: usize = 100;
@@ -35,23 +34,9 @@ pub fn bench(args: &[std::ffi::OsString]) -> Result {
         bootstrap::apt_install(&["time"])?;
     }
     let root = root();
-    let server_bin = step("server (release build)", || {
-        let mut cargo = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-        cargo.current_dir(&root).args([
-            "build",
-            "--package",
-            "tis-status-server",
-            "--release",
-            "--locked",
-        ]);
-        status(cargo)?;
-        Ok(target_dir(&root).join("release").join("tis-status"))
-    })?;
+    let server_bin = harness::release_server(&root)?;
 
-    let scratch = env::temp_dir().join(format!("tis-status-bench-probes-{}", std::process::id()));
-    fs::create_dir_all(&scratch)
-        .map_err(|e| format!("cannot create {}: {e}", scratch.display()))?;
-    let _cleanup = Cleanup(scratch.clone());
+    let scratch = Scratch::new("bench-probes")?;
     let targets = Targets::start()?;
     let config = scratch.join("bench.toml");
     fs::write(&config, config_text(&targets.base))
@@ -63,35 +48,13 @@ pub fn bench(args: &[std::ffi::OsString]) -> Result {
         SERVICES * PROBES_PER_SERVICE,
         targets.base
     );
-    let log = fs::File::create(&report)
-        .map_err(|e| format!("cannot create {}: {e}", report.display()))?;
-    let mut timed = Command::new(TIME)
-        .arg("-v")
-        .arg(&server_bin)
-        .args(["serve", "--config"])
+    let server = Serve::under(TIME, &["-v"], &server_bin, &scratch.join("data"))
+        .arg("--config")
         .arg(&config)
-        .arg("--data")
-        .arg(scratch.join("data"))
-        .args(["--listen", "127.0.0.1:0"])
         .env(SECRET_ENV, SECRET)
         .env("RUST_LOG", "info,sqlx=warn,tower_http=warn")
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .spawn()
-        .map_err(|e| format!("could not start {TIME}: {e}"))?;
-    let guard = Stop(&mut timed);
-    let mut first = String::new();
-    if let Some(out) = guard.0.stdout.take() {
-        BufReader::new(out)
-            .read_line(&mut first)
-            .map_err(|e| format!("the server printed nothing: {e}"))?;
-    }
-    if !first.contains("http://") {
-        return Err(format!(
-            "the server did not start; see {}",
-            report.display()
-        ));
-    }
+        .log_to(&report)
+        .start()?;
     let started = Instant::now();
     let mut last_print = Instant::now();
     while started.elapsed() < Duration::from_secs(seconds) {
@@ -106,20 +69,8 @@ pub fn bench(args: &[std::ffi::OsString]) -> Result {
         }
     }
     let ran_for = started.elapsed();
-    let server_pid =
-        child_of(guard.0.id()).ok_or("cannot find the server process under /usr/bin/time")?;
-    let _ = Command::new("kill").arg(server_pid.to_string()).status();
-    let waited = Instant::now();
-    let exit = loop {
-        if let Ok(Some(status)) = guard.0.try_wait() {
-            break status;
-        }
-        if waited.elapsed() > Duration::from_secs(30) {
-            return Err("the server did not stop within 30 s of SIGTERM".into());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    std::mem::forget(guard);
+    // SIGTERM to the server under /usr/bin/time, which then writes its report.
+    let exit = server.stop()?;
     let text = fs::read_to_string(&report)
         .map_err(|e| format!("cannot read {}: {e}", report.display()))?;
     if !exit.success() {
@@ -252,21 +203,15 @@ struct Targets {
 
 impl Targets {
     fn start() -> Result<Targets> {
-        let listener =
-            TcpListener::bind("127.0.0.1:0").map_err(|e| format!("cannot listen: {e}"))?;
-        let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let requests = Arc::new(AtomicU64::new(0));
         let connections = Arc::new(AtomicU64::new(0));
         let (r, c) = (requests.clone(), connections.clone());
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                c.fetch_add(1, Ordering::Relaxed);
-                let r = r.clone();
-                std::thread::spawn(move || answer(stream, &r));
-            }
-        });
+        let base = http::serve_local(move |stream| {
+            c.fetch_add(1, Ordering::Relaxed);
+            answer(stream, &r);
+        })?;
         Ok(Targets {
-            base: format!("http://{addr}"),
+            base,
             requests,
             connections,
         })
@@ -274,35 +219,14 @@ impl Targets {
 }
 
 /// Answers one request on `stream` (TCP probes connect and close without one).
-fn answer(mut stream: TcpStream, requests: &AtomicU64) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let mut reader = BufReader::new(match stream.try_clone() {
-        Ok(s) => s,
-        Err(_) => return,
-    });
-    let mut line = String::new();
-    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+fn answer(stream: TcpStream, requests: &AtomicU64) {
+    let Some(request) = Request::read(&stream, 64 * 1024) else {
         return;
-    }
-    let mut length = 0usize;
-    let mut authorization = String::new();
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header).unwrap_or(0) == 0 || header.trim().is_empty() {
-            break;
-        }
-        let lower = header.to_ascii_lowercase();
-        if let Some(v) = lower.strip_prefix("content-length:") {
-            length = v.trim().parse().unwrap_or(0);
-        }
-        if lower.starts_with("authorization:") {
-            authorization = header.trim().to_string();
-        }
-    }
-    let mut body = vec![0u8; length.min(64 * 1024)];
-    let _ = reader.read_exact(&mut body);
+    };
+    let body = &request.body;
+    let authorization = request.header("authorization");
     requests.fetch_add(1, Ordering::Relaxed);
-    let path = line.split_whitespace().nth(1).unwrap_or("/");
+    let path = request.path.as_str();
     let (status, text) = if path.ends_with("/actuator/health") {
         (
             "200 OK",
@@ -311,7 +235,7 @@ fn answer(mut stream: TcpStream, requests: &AtomicU64) {
     } else if path.ends_with("/actuator/info") {
         ("200 OK", r#"{"app":{"version":"1.0.0"}}"#.to_string())
     } else if path == "/token" {
-        let form = String::from_utf8_lossy(&body);
+        let form = String::from_utf8_lossy(body);
         if form.contains(&format!("client_secret={SECRET}")) {
             (
                 "200 OK",
@@ -333,54 +257,5 @@ fn answer(mut stream: TcpStream, requests: &AtomicU64) {
     } else {
         ("404 Not Found", "{}".to_string())
     };
-    let _ = write!(
-        stream,
-        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
-        text.len()
-    );
-}
-
-/// The process whose parent is `parent` (the server, under /usr/bin/time).
-fn child_of(parent: u32) -> Option<u32> {
-    let listed = fs::read_to_string(format!("/proc/{parent}/task/{parent}/children")).ok();
-    if let Some(pid) = listed.and_then(|l| l.split_whitespace().next()?.parse().ok()) {
-        return Some(pid);
-    }
-    fs::read_dir("/proc").ok()?.flatten().find_map(|entry| {
-        let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
-        let stat = fs::read_to_string(entry.path().join("stat")).ok()?;
-        // The parent id is the second field after the command name in parentheses.
-        let after = stat.rsplit_once(')')?.1;
-        let ppid: u32 = after.split_whitespace().nth(1)?.parse().ok()?;
-        (ppid == parent).then_some(pid)
-    })
-}
-
-/// Stops /usr/bin/time and the server under it if the bench fails half-way.
-struct Stop<'a>(&'a mut Child);
-
-impl Drop for Stop<'_> {
-    fn drop(&mut self) {
-        if let Some(pid) = child_of(self.0.id()) {
-            let _ = Command::new("kill").arg(pid.to_string()).status();
-        }
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_secs(10) {
-            if matches!(self.0.try_wait(), Ok(Some(_))) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Removes the scratch directory at the end.
-struct Cleanup(PathBuf);
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
+    respond(stream, status, &text);
 }

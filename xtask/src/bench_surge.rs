@@ -11,8 +11,9 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::bench_page::{Scratch, Server, ready};
+use crate::bench_page::ready;
 use crate::bootstrap::{self, Needs};
+use crate::harness::{Scratch, Serve};
 use crate::{Profile, Result, build_all, root, status, step};
 
 pub fn bench(args: &[OsString]) -> Result {
@@ -53,8 +54,11 @@ pub fn bench(args: &[OsString]) -> Result {
         }
         _ => return Err("give --server and --assets together, or neither".into()),
     };
-    let scratch = Scratch::new()?;
-    let server = Server::start(&server_bin, &scratch.0, &assets)?;
+    let scratch = Scratch::new("bench-surge")?;
+    let server = Serve::new(&server_bin, scratch.path())
+        .arg("--assets")
+        .arg(&assets)
+        .start()?;
     step(
         "waiting for the demo's probes to give every service a status",
         || ready(&server.addr),

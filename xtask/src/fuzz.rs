@@ -4,12 +4,10 @@
 //! content type, a forbidden input accepted, an allowed input refused, an answer that
 //! does not match its schema) fails the run.
 
-use std::env;
-use std::fs;
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 
+use crate::harness::{Scratch, Serve};
 use crate::{Result, describe};
 
 /// Test cases per operation and phase. With two workers the whole run stays within
@@ -29,33 +27,18 @@ const EXCLUDED_OPERATIONS: &[&str] = &["revoke_token"];
 /// Runs the fuzzer against `server` serving `assets`, with the built-in demo estate
 /// (real probes against real local services, example incidents and notices).
 pub fn fuzz(root: &Path, server: &Path, assets: &Path) -> Result {
-    let place = Scratch::new()?;
-    let data = place.dir.join("data");
+    let place = Scratch::new("fuzz")?;
+    let data = place.join("data");
     let token = make_token(server, &data)?;
-    let port = free_port()?;
-    let base = format!("http://127.0.0.1:{port}");
-    let log_path = place.dir.join("server.log");
-    let log = fs::File::create(&log_path)
-        .map_err(|e| format!("cannot write {}: {e}", log_path.display()))?;
-    let log_err = log
-        .try_clone()
-        .map_err(|e| format!("cannot write {}: {e}", log_path.display()))?;
-    let mut serve = Command::new(server);
-    serve
-        .arg("serve")
-        .arg("--data")
-        .arg(&data)
-        .arg("--listen")
-        .arg(format!("127.0.0.1:{port}"))
+    let log_path = place.join("server.log");
+    // Only its standard error: the address it prints on standard output is read by the
+    // harness, which waits until the server answers.
+    let mut running = Serve::new(server, &data)
         .arg("--assets")
         .arg(assets)
-        .stdout(log)
-        .stderr(log_err);
-    println!("xtask: starting {}", describe(&serve));
-    let child = serve
-        .spawn()
-        .map_err(|e| format!("could not start {}: {e}", describe(&serve)))?;
-    let mut running = Running(child);
+        .log_to(&log_path)
+        .start()?;
+    let base = format!("http://{}", running.addr);
 
     let config = root.join("tests").join("api").join("schemathesis.toml");
     let mut st = Command::new("python3");
@@ -72,14 +55,14 @@ pub fn fuzz(root: &Path, server: &Path, assets: &Path) -> Result {
     .args(["--max-examples", MAX_EXAMPLES])
     .args(["--seed", SEED])
     .args(["--workers", WORKERS])
-    // The server builds its first snapshot and starts its probes before it listens.
-    .args(["--wait-for-schema", "60"])
+    // The server answers already (the harness waited for /healthz).
+    .args(["--wait-for-schema", "10"])
     .args(["--request-timeout", "10"]);
     for operation in EXCLUDED_OPERATIONS {
         st.args(["--exclude-operation-id", operation]);
     }
     // Its report files and example database stay out of the checkout.
-    st.current_dir(&place.dir)
+    st.current_dir(place.path())
         .env("TIS_FUZZ_TOKEN", &token)
         .env("NO_COLOR", "1")
         // Its report reaches a CI log in order with xtask's own lines.
@@ -88,7 +71,7 @@ pub fn fuzz(root: &Path, server: &Path, assets: &Path) -> Result {
     let status = st
         .status()
         .map_err(|e| format!("could not start schemathesis: {e}"))?;
-    let crashed = running.0.try_wait().ok().flatten();
+    let crashed = running.exited();
     drop(running);
     if let Some(exit) = crashed {
         return Err(format!(
@@ -131,47 +114,9 @@ fn make_token(server: &Path, data: &Path) -> Result<String> {
     }
 }
 
-fn free_port() -> Result<u16> {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| format!("no free port on 127.0.0.1: {e}"))
-}
-
 /// The last lines of the server's log, to say why it failed.
 fn tail(path: &Path) -> String {
-    let text = fs::read_to_string(path).unwrap_or_default();
+    let text = std::fs::read_to_string(path).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(30)..].join("\n")
-}
-
-/// The server this run started, stopped (by its own handle) however the run ends.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A fresh directory for the server's data, its log and schemathesis's files, removed
-/// afterwards.
-struct Scratch {
-    dir: PathBuf,
-}
-
-impl Scratch {
-    fn new() -> Result<Scratch> {
-        let dir = env::temp_dir().join(format!("tis-status-fuzz-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).map_err(|e| format!("cannot make {}: {e}", dir.display()))?;
-        Ok(Scratch { dir })
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.dir);
-    }
 }

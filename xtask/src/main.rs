@@ -10,6 +10,8 @@ mod bench_probes;
 mod bench_surge;
 mod bootstrap;
 mod fuzz;
+mod harness;
+mod http;
 
 use std::env;
 use std::ffi::OsString;
