@@ -186,6 +186,14 @@ pub fn refine(doc: &mut Value, config: &Config) -> Vec<String> {
         &format!("{schemas}/ProbeResult/properties/location"),
         json!({ "maxLength": crate::config::LOCATION_MAX, "pattern": LOCATION }),
     );
+    rule(
+        &format!("{schemas}/ProbeResult/properties/detail"),
+        json!({ "maxLength": tis_core::service::DETAIL_MAX_CHARS }),
+    );
+    rule(
+        &format!("{schemas}/TokenInput/properties/location"),
+        json!({ "maxLength": crate::config::LOCATION_MAX, "pattern": LOCATION }),
+    );
     for (path, name) in [
         ("/api/v1/status-changes", "service"),
         ("/api/v1/incidents", "service"),
