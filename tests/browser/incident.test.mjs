@@ -130,7 +130,7 @@ test('what the checks saw is drawn under the timeline, and said in words', async
     `${checks} checks, ${failed} failed; ${results.length} posted, ${failures} failing`);
   // What the failing checks said is for staff: the reader sees when, never the remote words.
   assert.doesNotMatch(await page.locator('body').innerText(), /token request refused/);
-  const during = `before=${encodeURIComponent(minutesFromNow(-62))}&limit=500`;
+  const during = `before=${encodeURIComponent(minutesFromNow(-22))}&limit=500`;
   const raw = await (await fetch(`${server.url}/api/v1/services/bulk-upload/results?${during}`)).text();
   assert.ok(raw.includes('"ok":false') && !raw.includes('token request refused'), raw.slice(0, 400));
   await screenshot(page, 'incident-checks-drawn');
