@@ -1,10 +1,9 @@
 //! Shapes that only the staff pages read and write: the editable glossary behind the
 //! plain-language hints, the list of a report's revisions, and what changed between two.
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::incident::{Report, ReportStatus};
+use crate::incident::Report;
 use crate::keytimes::began;
 use crate::plain::GlossaryTerm;
 use crate::time::{date_words, format_timeline_when, uk_date};
@@ -102,19 +101,6 @@ pub fn validate_glossary(g: &Glossary) -> Validation {
     } else {
         Err(problems)
     }
-}
-
-/// One save of a report, as listed by `GET /api/v1/incidents/{id}/report/revisions`
-/// (newest first).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct RevisionInfo {
-    pub number: u32,
-    pub author: String,
-    pub at: DateTime<Utc>,
-    pub status: ReportStatus,
-    /// Whether this is the report as it stands now.
-    pub current: bool,
 }
 
 /// `GET /api/v1/incidents/{id}/report/diff?from=&to=`: the sections that differ between

@@ -6,14 +6,14 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use chrono::{Datelike, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::Datelike;
+use serde::Deserialize;
 use tis_core::keytimes::key_times;
 use tis_core::time::to_uk;
 use tis_core::validate::{validate_incident, validate_report};
 use tis_core::wire::{
     IncidentInput, IncidentPage, IncidentSummary, IncidentView, PublicReport, ReportSave,
-    UpdateInput,
+    RevisionInfo, UpdateInput,
 };
 use tis_core::{Incident, ReportStatus, Revision, Role};
 use utoipa::{IntoParams, ToSchema};
@@ -396,16 +396,6 @@ async fn save_report(
         .store
         .save_report(id, &save.report, save.base_revision, actor.change());
     stored(&state, StatusCode::OK, write).await
-}
-
-/// A revision in a list: who saved it, when, and in what state.
-#[derive(Serialize, ToSchema)]
-struct RevisionInfo {
-    number: u32,
-    author: String,
-    at: chrono::DateTime<Utc>,
-    status: ReportStatus,
-    current: bool,
 }
 
 /// Every saved revision of the report, newest first (staff).
