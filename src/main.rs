@@ -1,3 +1,5 @@
+//! The public pages' bundle: mounts the app.
+
 fn main() {
     // Panic messages in the console help while developing; in the shipped app the
     // formatting code they need would cost the reader download time.

@@ -1,3 +1,5 @@
+//! The staff pages' bundle (`/manage`), mounted on its own page.
+
 fn main() {
     #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();

@@ -1,3 +1,5 @@
+//! The freshness line: how current the page's data is.
+
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use tis_core::time::as_of;

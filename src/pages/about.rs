@@ -1,3 +1,5 @@
+//! The about page.
+
 use leptos::prelude::*;
 use tis_core::Status;
 

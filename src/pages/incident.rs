@@ -1,3 +1,5 @@
+//! One incident's page.
+
 use chrono::{DateTime, Duration, Utc};
 use leptos::prelude::*;
 use tis_core::incident::AffectedService;

@@ -1,3 +1,5 @@
+//! The list of incidents.
+
 use leptos::prelude::*;
 use tis_core::wire::{IncidentPage, ServiceList, sort_short_by_key};
 

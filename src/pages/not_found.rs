@@ -1,3 +1,5 @@
+//! The page for an address the app does not know.
+
 use leptos::prelude::*;
 
 use crate::dom::{Node, h};

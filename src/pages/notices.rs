@@ -1,3 +1,5 @@
+//! The list of notices.
+
 use leptos::prelude::*;
 use tis_core::Notice;
 use tis_core::wire::{ServiceList, sort_short_by_key};

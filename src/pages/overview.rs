@@ -1,3 +1,5 @@
+//! The overview at `/`.
+
 use leptos::prelude::*;
 use tis_core::wire::{Summary, Trends};
 use tis_markup::overview;

@@ -1,3 +1,5 @@
+//! One service's page.
+
 use leptos::prelude::*;
 use tis_core::wire::{
     DayMark, IncidentPage, LatencySeries, ServiceDetail, UptimeHistory, hourly, last_checked_text,

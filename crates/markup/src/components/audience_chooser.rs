@@ -1,3 +1,5 @@
+//! The audience chooser: whose notices to show.
+
 use tis_core::Audience;
 
 use crate::{El, h};

@@ -1,3 +1,5 @@
+//! An incident as a card: its stage, title, affected services and times.
+
 use tis_core::IncidentStatus;
 use tis_core::incident::AffectedService;
 use tis_core::time::uk_date_time;

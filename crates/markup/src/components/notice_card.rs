@@ -1,3 +1,5 @@
+//! A notice as a card: its kind, audience, times and words.
+
 use tis_core::Notice;
 
 use crate::words;

@@ -1,3 +1,5 @@
+//! A service's status marker: words, symbol and colour.
+
 use tis_core::Status;
 
 use crate::{El, h};
