@@ -28,6 +28,9 @@ pub use session::SignInPage;
 #[component]
 pub fn ManageApp() -> impl IntoView {
     provide_meta_context();
+    // One session for the whole page, asked about once: signing in on `/sign-in` carries
+    // over to the staff pages it leads to.
+    Session::get();
     view! {
         <Title formatter=|page: String| format!("{page} – TIS Status") />
         <Router>
@@ -213,7 +216,7 @@ fn ManageFrame() -> impl IntoView {
     view! {
         <div class="manage">
             {move || {
-                if !session.checked.get() {
+                if !session.checked.get() && !signed_in.get() {
                     view! {
                         <Title text="Staff pages" />
                         <p class="loading">"Checking whether you are signed in…"</p>

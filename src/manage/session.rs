@@ -42,7 +42,14 @@ impl Session {
         let asked = LocalResource::new(client::session);
         Effect::new(move |_| {
             if let Some(answer) = asked.get() {
-                s.who.set(answer.ok());
+                // Only a yes changes anything, and only if nobody has signed in since the
+                // question was asked: a late "not signed in" must neither undo a sign-in
+                // nor redraw the sign-in form and clear what is being typed in it.
+                if let Ok(info) = answer
+                    && s.who.with_untracked(Option::is_none)
+                {
+                    s.who.set(Some(info));
+                }
                 s.checked.set(true);
             }
         });
@@ -188,11 +195,14 @@ pub fn SignInPage() -> impl IntoView {
         session.who.set(Some(info));
         navigate(&next(), Default::default());
     };
+    // The form is drawn again only when signing in or out, never when `who` is merely
+    // told the same thing again: redrawing it would clear what is typed.
+    let signed_in = Memo::new(move |_| session.who.with(Option::is_some));
     view! {
         <Title text="Sign in" />
         <div class="manage">
             <h1>"Sign in"</h1>
-            {move || match session.who.get() {
+            {move || match signed_in.get().then(|| session.who.get_untracked()).flatten() {
                 Some(info) => view! {
                     <p>"You are signed in as " <strong>{info.name.clone()}</strong> " (" {role_words(info.role)} ")."</p>
                     <p><a href="/manage" class="button">"Go to the staff pages"</a></p>

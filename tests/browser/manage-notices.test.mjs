@@ -49,6 +49,62 @@ test('a wrong password is refused in words, and nothing but the password is clea
   await context.close();
 });
 
+/**
+ * Holds back the page's first "who is signed in?" answer, as a busy server or a slow
+ * line would. `release()` lets it through; `answered` resolves once the app has had a
+ * frame to act on it.
+ */
+async function holdFirstSessionCheck(page) {
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  let delivered;
+  const answered = new Promise((resolve) => { delivered = resolve; });
+  let first = true;
+  await page.route('**/api/v1/session', async (route) => {
+    if (!first || route.request().method() !== 'GET') return route.continue();
+    first = false;
+    const answer = await route.fetch();
+    await held;
+    await route.fulfill({ response: answer });
+    delivered();
+  });
+  const frames = () => page.evaluate(() => new Promise((resolve) =>
+    requestAnimationFrame(() => requestAnimationFrame(() => resolve()))));
+  return { release, answered: answered.then(frames) };
+}
+
+test('a slow answer to "who is signed in?" neither clears what is typed nor undoes the sign-in', async () => {
+  // It arrives while the person is typing.
+  const typing = await chrome.open();
+  const first = await holdFirstSessionCheck(typing.page);
+  await typing.page.goto(`${server.url}/sign-in`);
+  await typing.page.getByLabel('Name').fill('sam');
+  await typing.page.getByLabel('Password').fill(PASSWORD);
+  first.release();
+  await first.answered;
+  assert.equal(await typing.page.getByLabel('Name').inputValue(), 'sam');
+  assert.equal(await typing.page.getByLabel('Password').inputValue(), PASSWORD);
+  await typing.page.getByRole('button', { name: 'Sign in' }).click();
+  await typing.page.getByRole('heading', { name: 'Staff home' }).waitFor();
+  assert.deepEqual(typing.page.errors, []);
+  await typing.context.close();
+
+  // It arrives after the person has signed in.
+  const quick = await chrome.open();
+  const late = await holdFirstSessionCheck(quick.page);
+  await quick.page.goto(`${server.url}/sign-in`);
+  await quick.page.getByLabel('Name').fill('sam');
+  await quick.page.getByLabel('Password').fill(PASSWORD);
+  await quick.page.getByRole('button', { name: 'Sign in' }).click();
+  await quick.page.getByRole('heading', { name: 'Staff home' }).waitFor();
+  late.release();
+  await late.answered;
+  assert.match(await quick.page.locator('.staff-who').innerText(), /Signed in as sam/);
+  assert.equal(await quick.page.getByRole('heading', { name: 'Staff home' }).count(), 1);
+  assert.deepEqual(quick.page.errors, []);
+  await quick.context.close();
+});
+
 test('support posts a notice with two fields and one click; users see it without reloading, and it goes when ended', async () => {
   const reader = await chrome.open();
   await reader.page.goto(server.url);
