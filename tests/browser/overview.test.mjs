@@ -65,7 +65,7 @@ test('each service has a 90-day uptime strip and a latency line, in words and as
   const strip = await row.locator('.strip-text').innerText();
   assert.match(strip, /^\d{1,3}(\.\d{1,2})?% uptime\. /);
   const dayWord = (n) => (n === 1 ? '1 day' : `${n} days`);
-  const problems = [['down', 'down on'], ['slow', 'slow on'], ['none', 'not checked on']]
+  const problems = [['down', 'down on'], ['degraded', 'slow on'], ['none', 'not checked on']]
     .filter(([verdict]) => count(verdict) > 0)
     .map(([verdict, words]) => `${words} ${dayWord(count(verdict))}`);
   const list = problems.length > 1 ? `${problems.slice(0, -1).join(', ')} and ${problems.at(-1)}` : problems[0];

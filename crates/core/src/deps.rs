@@ -238,12 +238,7 @@ pub fn root_causes(
 }
 
 fn because(source: &Service, status: Status) -> String {
-    let state = match status {
-        Status::MajorOutage => "down",
-        Status::PartialOutage => "partly down",
-        _ => "slow",
-    };
-    format!("because {} is {state}", source.name)
+    format!("because {} is {}", source.name, status.in_sentence())
 }
 
 #[cfg(test)]

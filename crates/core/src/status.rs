@@ -133,8 +133,8 @@ pub enum ProbeHealth {
     /// Answering as expected.
     Up,
     /// Answering, but slower than `slow_ms` for a while, or with a warning such as a
-    /// certificate close to expiry.
-    Slow,
+    /// certificate close to expiry: `Status::Degraded`, which readers read as "Slow".
+    Degraded,
     /// Failing `fail_after` times in a row, and not yet `recover_after` successes since.
     Down,
     /// No data, stale data, or too few failures yet to say down.
@@ -193,8 +193,8 @@ impl Judge {
         } else {
             match self.health {
                 Down if self.successes < rules.recover_after() => Down,
-                Slow if self.fast < rules.recover_after() => Slow,
-                _ if slow_for_long => Slow,
+                Degraded if self.fast < rules.recover_after() => Degraded,
+                _ if slow_for_long => Degraded,
                 _ => Up,
             }
         };
@@ -252,8 +252,8 @@ pub fn agree(locations: &[ProbeHealth], quorum: u32) -> ProbeHealth {
     let count = |h: ProbeHealth| locations.iter().filter(|l| **l == h).count();
     if count(ProbeHealth::Down) >= quorum {
         ProbeHealth::Down
-    } else if count(ProbeHealth::Slow) > 0 {
-        ProbeHealth::Slow
+    } else if count(ProbeHealth::Degraded) > 0 {
+        ProbeHealth::Degraded
     } else if count(ProbeHealth::Up) > 0 {
         ProbeHealth::Up
     } else {
@@ -314,7 +314,7 @@ pub fn service_status(healths: &[ProbeHealth]) -> Status {
         Status::MajorOutage
     } else if down > 0 {
         Status::PartialOutage
-    } else if healths.contains(&ProbeHealth::Slow) {
+    } else if healths.contains(&ProbeHealth::Degraded) {
         Status::Degraded
     } else if known < healths.len() {
         Status::Unknown

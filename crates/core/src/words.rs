@@ -133,6 +133,22 @@ words!(ErrorKind {
     Other => "other", "Other problem";
 });
 
+impl Status {
+    /// The reader words inside a sentence, after "is": "Sign-in is slow". The machine
+    /// word `degraded` is the Statuspage word (the v2 API is another product's contract),
+    /// so it and the reader word "slow" differ; this is the only place they are paired.
+    pub fn in_sentence(self) -> &'static str {
+        match self {
+            Status::Operational => "working",
+            Status::Degraded => "slow",
+            Status::PartialOutage => "partly down",
+            Status::MajorOutage => "down",
+            Status::Maintenance => "in planned maintenance",
+            Status::Unknown => "not known",
+        }
+    }
+}
+
 impl Audience {
     /// Who a notice is for, as its card says: "For admin staff".
     pub fn for_whom(self) -> &'static str {

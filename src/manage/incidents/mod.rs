@@ -40,21 +40,12 @@ fn status_hint(s: IncidentStatus) -> &'static str {
     }
 }
 
-/// The service states an incident can give a service.
-const AFFECTED_STATES: [(&str, &str); 4] = [
-    ("", "Not affected"),
-    ("degraded", "Slow"),
-    ("partial_outage", "Partly down"),
-    ("major_outage", "Down"),
-];
+/// The service states an incident can give a service, besides "Not affected"; their
+/// words come from `tis_core::words`.
+const AFFECTED_STATES: [Status; 3] = [Status::Degraded, Status::PartialOutage, Status::MajorOutage];
 
 fn state_of(v: &str) -> Option<Status> {
-    match v {
-        "degraded" => Some(Status::Degraded),
-        "partial_outage" => Some(Status::PartialOutage),
-        "major_outage" => Some(Status::MajorOutage),
-        _ => None,
-    }
+    Status::parse(v).filter(|s| AFFECTED_STATES.contains(s))
 }
 
 /// How bad an incident is, guessed from what it does to services until someone says.
@@ -158,7 +149,7 @@ fn AffectedPicker(
                         <div class="affected-row">
                             <label for=select_id.clone()>{s.name.clone()}</label>
                             <select id=select_id on:change=move |ev| on_change.run((id.clone(), event_target_value(&ev)))>
-                                {AFFECTED_STATES.into_iter().map(|(v, label)| {
+                                {std::iter::once(("", "Not affected")).chain(AFFECTED_STATES.map(|s| (s.as_str(), s.label()))).map(|(v, label)| {
                                     let current = current.clone();
                                     view! { <option value=v selected=move || current() == v>{label}</option> }
                                 }).collect_view()}

@@ -79,7 +79,10 @@ fn too_few_failures_from_no_data_leave_it_unknown() {
 
 #[test]
 fn slow_answers_in_a_row_make_it_slow_not_down() {
-    assert_eq!(healths("osssoo"), [Up, Up, Slow, Slow, Slow, Up]);
+    assert_eq!(
+        healths("osssoo"),
+        [Up, Up, Degraded, Degraded, Degraded, Up]
+    );
 }
 
 #[test]
@@ -94,7 +97,7 @@ fn slow_answers_do_not_count_as_slow_without_a_limit() {
 
 #[test]
 fn a_service_coming_back_slowly_is_shown_slow() {
-    assert_eq!(healths("xxss"), [Unknown, Down, Down, Slow]);
+    assert_eq!(healths("xxss"), [Unknown, Down, Down, Degraded]);
 }
 
 #[test]
@@ -137,10 +140,10 @@ fn a_service_is_working_only_when_every_probe_says_so() {
     assert_eq!(service_status(&[Unknown, Unknown]), Status::Unknown);
     assert_eq!(service_status(&[Up, Up]), Status::Operational);
     assert_eq!(service_status(&[Up, Unknown]), Status::Unknown);
-    assert_eq!(service_status(&[Up, Slow]), Status::Degraded);
-    assert_eq!(service_status(&[Slow, Unknown]), Status::Degraded);
+    assert_eq!(service_status(&[Up, Degraded]), Status::Degraded);
+    assert_eq!(service_status(&[Degraded, Unknown]), Status::Degraded);
     assert_eq!(service_status(&[Up, Down]), Status::PartialOutage);
-    assert_eq!(service_status(&[Slow, Down]), Status::PartialOutage);
+    assert_eq!(service_status(&[Degraded, Down]), Status::PartialOutage);
     assert_eq!(service_status(&[Down, Down]), Status::MajorOutage);
     assert_eq!(service_status(&[Down, Unknown]), Status::MajorOutage);
 }
@@ -152,7 +155,7 @@ fn locations_must_agree_before_a_probe_is_down() {
     assert_eq!(agree(&[Down, Up], 2), Up);
     assert_eq!(agree(&[Down, Down], 2), Down);
     assert_eq!(agree(&[Down, Unknown], 2), Unknown);
-    assert_eq!(agree(&[Down, Slow, Up], 2), Slow);
+    assert_eq!(agree(&[Down, Degraded, Up], 2), Degraded);
     assert_eq!(agree(&[], 1), Unknown);
     assert_eq!(agree(&[Up], 0), Up, "a quorum of 0 means 1");
 }
@@ -171,7 +174,7 @@ fn a_degraded_result_counts_as_slow() {
         .into_iter()
         .map(|(_, h)| h)
         .collect();
-    assert_eq!(got, [Up, Up, Slow, Slow]);
+    assert_eq!(got, [Up, Up, Degraded, Degraded]);
 }
 
 #[test]
@@ -197,7 +200,7 @@ fn planned_maintenance_shows_as_maintenance() {
 
 #[test]
 fn health_reads_and_writes_as_snake_case() {
-    assert_eq!(serde_json::to_string(&Slow).unwrap(), "\"slow\"");
+    assert_eq!(serde_json::to_string(&Degraded).unwrap(), "\"degraded\"");
     assert_eq!(
         serde_json::from_str::<ProbeHealth>("\"down\"").unwrap(),
         Down
@@ -210,7 +213,7 @@ fn pattern() -> impl Strategy<Value = String> {
 }
 
 fn health() -> impl Strategy<Value = ProbeHealth> {
-    prop_oneof![Just(Up), Just(Slow), Just(Down), Just(Unknown)]
+    prop_oneof![Just(Up), Just(Degraded), Just(Down), Just(Unknown)]
 }
 
 proptest! {

@@ -105,9 +105,9 @@ fn day(date: &str, minutes: u32, down: u32, slow: u32, none: u32) -> DayMark {
     DayMark {
         date: date.parse().unwrap(),
         minutes,
-        down_minutes: down,
-        degraded_minutes: slow,
-        no_data_minutes: none,
+        minutes_down: down,
+        minutes_degraded: slow,
+        minutes_no_data: none,
     }
 }
 

@@ -49,11 +49,11 @@ pub struct DayMark {
     /// Length of the day so far.
     pub minutes: u32,
     #[serde(default, skip_serializing_if = "is_zero")]
-    pub down_minutes: u32,
+    pub minutes_down: u32,
     #[serde(default, skip_serializing_if = "is_zero")]
-    pub degraded_minutes: u32,
+    pub minutes_degraded: u32,
     #[serde(default, skip_serializing_if = "is_zero")]
-    pub no_data_minutes: u32,
+    pub minutes_no_data: u32,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -65,9 +65,9 @@ impl From<&DailyUptime> for DayMark {
         DayMark {
             date: d.date,
             minutes: d.minutes,
-            down_minutes: d.minutes_down,
-            degraded_minutes: d.minutes_degraded,
-            no_data_minutes: d.minutes_no_data,
+            minutes_down: d.minutes_down,
+            minutes_degraded: d.minutes_degraded,
+            minutes_no_data: d.minutes_no_data,
         }
     }
 }
@@ -76,7 +76,8 @@ impl From<&DailyUptime> for DayMark {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DayVerdict {
     Down,
-    Slow,
+    /// Degraded for some of the day (readers read "Slow").
+    Degraded,
     /// Checks ran for only part of the day, with no problems seen.
     PartData,
     NoData,
@@ -88,7 +89,7 @@ impl DayVerdict {
     pub fn label(self) -> &'static str {
         match self {
             DayVerdict::Down => "Down for some of the day",
-            DayVerdict::Slow => "Slow for some of the day",
+            DayVerdict::Degraded => "Slow for some of the day",
             DayVerdict::PartData => "No problems, not checked all day",
             DayVerdict::NoData => "Not checked",
             DayVerdict::Good => "No problems",
@@ -99,7 +100,7 @@ impl DayVerdict {
     pub fn letter(self) -> char {
         match self {
             DayVerdict::Down => 'd',
-            DayVerdict::Slow => 's',
+            DayVerdict::Degraded => 's',
             DayVerdict::PartData => 'p',
             DayVerdict::NoData => 'n',
             DayVerdict::Good => 'g',
@@ -109,7 +110,7 @@ impl DayVerdict {
     fn from_letter(letter: char) -> Option<DayVerdict> {
         [
             DayVerdict::Down,
-            DayVerdict::Slow,
+            DayVerdict::Degraded,
             DayVerdict::PartData,
             DayVerdict::NoData,
             DayVerdict::Good,
@@ -122,7 +123,7 @@ impl DayVerdict {
     pub fn as_str(self) -> &'static str {
         match self {
             DayVerdict::Down => "down",
-            DayVerdict::Slow => "slow",
+            DayVerdict::Degraded => "degraded",
             DayVerdict::PartData => "part",
             DayVerdict::NoData => "none",
             DayVerdict::Good => "good",
@@ -132,13 +133,13 @@ impl DayVerdict {
 
 impl DayMark {
     pub fn verdict(&self) -> DayVerdict {
-        if self.down_minutes > 0 {
+        if self.minutes_down > 0 {
             DayVerdict::Down
-        } else if self.degraded_minutes > 0 {
-            DayVerdict::Slow
-        } else if self.minutes == 0 || self.no_data_minutes >= self.minutes {
+        } else if self.minutes_degraded > 0 {
+            DayVerdict::Degraded
+        } else if self.minutes == 0 || self.minutes_no_data >= self.minutes {
             DayVerdict::NoData
-        } else if self.no_data_minutes > 0 {
+        } else if self.minutes_no_data > 0 {
             DayVerdict::PartData
         } else {
             DayVerdict::Good
@@ -147,31 +148,31 @@ impl DayMark {
 
     /// Of the time with data, the share not down; `None` without data.
     pub fn uptime_percent(&self) -> Option<f64> {
-        let with_data = self.minutes.saturating_sub(self.no_data_minutes);
+        let with_data = self.minutes.saturating_sub(self.minutes_no_data);
         (with_data > 0).then(|| {
-            f64::from(with_data.saturating_sub(self.down_minutes)) / f64::from(with_data) * 100.0
+            f64::from(with_data.saturating_sub(self.minutes_down)) / f64::from(with_data) * 100.0
         })
     }
 
     /// One cell of the table alternative: "Down for 45 minutes, slow for 10 minutes".
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
-        if self.down_minutes > 0 {
+        if self.minutes_down > 0 {
             parts.push(format!(
                 "down for {}",
-                format_duration(self.down_minutes.into())
+                format_duration(self.minutes_down.into())
             ));
         }
-        if self.degraded_minutes > 0 {
+        if self.minutes_degraded > 0 {
             parts.push(format!(
                 "slow for {}",
-                format_duration(self.degraded_minutes.into())
+                format_duration(self.minutes_degraded.into())
             ));
         }
-        if self.no_data_minutes > 0 && self.no_data_minutes < self.minutes {
+        if self.minutes_no_data > 0 && self.minutes_no_data < self.minutes {
             parts.push(format!(
                 "not checked for {}",
-                format_duration(self.no_data_minutes.into())
+                format_duration(self.minutes_no_data.into())
             ));
         }
         let text = match (self.verdict(), parts.is_empty()) {
@@ -278,9 +279,9 @@ impl ServiceTrend {
                 DayMark {
                     date,
                     minutes,
-                    down_minutes: 0,
-                    degraded_minutes: 0,
-                    no_data_minutes: if none { minutes } else { 0 },
+                    minutes_down: 0,
+                    minutes_degraded: 0,
+                    minutes_no_data: if none { minutes } else { 0 },
                 }
             })
             .collect()
@@ -330,7 +331,7 @@ pub fn strip_summary(days: &[DayMark]) -> String {
     };
     let (down, slow, none) = (
         count(DayVerdict::Down),
-        count(DayVerdict::Slow),
+        count(DayVerdict::Degraded),
         count(DayVerdict::NoData),
     );
     if none == days.len() {
@@ -359,13 +360,13 @@ pub fn strip_summary(days: &[DayMark]) -> String {
     };
     if let Some(worst) = days
         .iter()
-        .filter(|d| d.down_minutes > 0)
-        .max_by_key(|d| (d.down_minutes, d.date))
+        .filter(|d| d.minutes_down > 0)
+        .max_by_key(|d| (d.minutes_down, d.date))
     {
         text.push_str(&format!(
             " The worst day was {}: down for {}.",
             crate::time::date_words(worst.date),
-            format_duration(worst.down_minutes.into())
+            format_duration(worst.minutes_down.into())
         ));
     }
     text

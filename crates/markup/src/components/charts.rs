@@ -74,7 +74,7 @@ pub fn uptime_strip(days: &[DayMark], uptime: Option<f64>) -> El {
 pub fn strip_key() -> El {
     let verdicts = [
         DayVerdict::Good,
-        DayVerdict::Slow,
+        DayVerdict::Degraded,
         DayVerdict::Down,
         DayVerdict::PartData,
         DayVerdict::NoData,

@@ -8,18 +8,6 @@ use tis_core::{Incident, ServiceState, Status};
 
 use super::{Open, View, name_of};
 
-/// "down", "partly down", "slow".
-fn state_words(status: Status) -> &'static str {
-    match status {
-        Status::MajorOutage => "down",
-        Status::PartialOutage => "partly down",
-        Status::Degraded => "slow",
-        Status::Maintenance => "in planned maintenance",
-        Status::Unknown => "not known",
-        Status::Operational => "working",
-    }
-}
-
 fn plural(n: usize, one: &str, many: &str) -> String {
     if n == 1 {
         format!("1 {one}")
@@ -73,7 +61,7 @@ pub(super) fn outage(
     affected: &[String],
 ) -> Alert {
     let name = name_of(view.config, id);
-    let words = state_words(status);
+    let words = status.in_sentence();
     let names: Vec<String> = affected
         .iter()
         .map(|a| name_of(view.config, a).to_string())
@@ -137,7 +125,7 @@ pub(super) fn recovered(view: &View, id: &str, open: &Open) -> Alert {
         .collect();
     let mut summary = format!(
         "It was {} for {}, from {} to {}.",
-        state_words(open.status),
+        open.status.in_sentence(),
         lasted(open.since, view.now),
         uk_date_time(open.since),
         uk_time(view.now)
