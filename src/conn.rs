@@ -15,15 +15,15 @@ use wasm_bindgen::closure::Closure;
 
 use crate::now;
 
-/// What a change event can name (the server's parts), plus the uptime and latency
-/// figures, which are worked out on a timer rather than announced.
+/// What a change event can name (the server's parts), plus the trends (daily uptime and
+/// latency), which are worked out on a timer rather than announced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Part {
     Services,
     Notices,
     Incidents,
     Reports,
-    Figures,
+    Trends,
 }
 
 const ALL: [Part; 5] = [
@@ -31,7 +31,7 @@ const ALL: [Part; 5] = [
     Part::Notices,
     Part::Incidents,
     Part::Reports,
-    Part::Figures,
+    Part::Trends,
 ];
 
 impl Part {
@@ -54,8 +54,8 @@ impl Part {
 const POLL: Duration = Duration::from_secs(15);
 /// "Last checked" times move with every probe result, which is not announced.
 const CHECKED_EVERY: Duration = Duration::from_secs(60);
-/// Uptime and latency figures are worked out once a minute on the server.
-const FIGURES_EVERY: Duration = Duration::from_secs(300);
+/// Trends are worked out once a minute on the server.
+const TRENDS_EVERY: Duration = Duration::from_secs(300);
 /// How soon to try events again after the browser gave up on them.
 const EVENTS_AGAIN: Duration = Duration::from_secs(30);
 
@@ -105,9 +105,9 @@ impl Conn {
                 c.nudge(&[Part::Services]);
             }
         });
-        every(FIGURES_EVERY, |c| {
+        every(TRENDS_EVERY, |c| {
             if c.reachable.get_untracked() {
-                c.nudge(&[Part::Figures]);
+                c.nudge(&[Part::Trends]);
             }
         });
         conn

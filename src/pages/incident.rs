@@ -583,7 +583,7 @@ fn ProbeHistory(
         crate::router::encode(&from.to_rfc3339()),
         crate::router::encode(&to.to_rfc3339())
     );
-    let history = live::<StatusHistory>(move || Some(path.clone()), &[Part::Figures]).state();
+    let history = live::<StatusHistory>(move || Some(path.clone()), &[Part::Trends]).state();
     let service = StoredValue::new(service);
     let content = move || {
         let name = names.with(|n| words::service_name(n, &service.get_value()));

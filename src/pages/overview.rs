@@ -25,7 +25,7 @@ pub fn Overview() -> impl IntoView {
             Part::Reports,
         ],
     );
-    let trends = live::<Trends>(|| Some("/api/v1/trends".into()), &[Part::Figures]).state();
+    let trends = live::<Trends>(|| Some("/api/v1/trends".into()), &[Part::Trends]).state();
     let state = summary.state();
     let as_of = summary.as_of();
     let ready = Memo::new(move |_| state.with(|s| s.ready().cloned()));
@@ -68,8 +68,8 @@ pub fn Overview() -> impl IntoView {
         let Some(s) = ready.get() else {
             return Vec::new();
         };
-        let figures = trends.get();
-        overview::services(&s, figures.ready().map(|t| t.as_ref()))
+        let trends = trends.get();
+        overview::services(&s, trends.ready().map(|t| t.as_ref()))
     };
 
     view! {

@@ -40,10 +40,10 @@ pub fn ServicePage(
                 "/uptime?days=90"
             })
         },
-        &[Part::Figures],
+        &[Part::Trends],
     )
     .state();
-    let latency = live::<LatencySeries>(move || path("/latency"), &[Part::Figures]).state();
+    let latency = live::<LatencySeries>(move || path("/latency"), &[Part::Trends]).state();
     let incidents = live::<IncidentPage>(
         move || {
             Some(format!(

@@ -190,17 +190,17 @@ export async function waitForWorking(page, service = 'sign-in') {
 }
 
 /**
- * Waits until the server has worked out its first uptime figures from the days it has
- * stored, which it does a moment after it starts. An open page asks for figures again
+ * Waits until the server has worked out its first trends from the days it has
+ * stored, which it does a moment after it starts. An open page asks for trends again
  * only every five minutes, so a page opened before then shows no uptime for that long.
  */
-export async function waitForFigures(server) {
+export async function waitForTrends(server) {
   const deadline = Date.now() + PATIENCE;
   for (;;) {
     const trends = await (await fetch(`${server.url}/api/v1/trends`)).json();
     if (trends.services.length > 0 && trends.services.every((s) => s.uptime_percent !== null)) return;
-    if (Date.now() > deadline) throw new Error(`no uptime figures after ${PATIENCE / 1000} s: ${JSON.stringify(trends)}`);
-    // Asking again: this waits for the figures, not for a time.
+    if (Date.now() > deadline) throw new Error(`no trends after ${PATIENCE / 1000} s: ${JSON.stringify(trends)}`);
+    // Asking again: this waits for the trends, not for a time.
     await new Promise((resolve) => { setTimeout(resolve, 250); });
   }
 }

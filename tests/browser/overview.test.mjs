@@ -2,7 +2,7 @@
 // the demo data, loaded the way a first visit loads it (the overview-only build).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, startBrowser, api, minutesFromNow, waitForFigures, waitForWorking, screenshot } from './harness.mjs';
+import { startServer, startBrowser, api, minutesFromNow, waitForTrends, waitForWorking, screenshot } from './harness.mjs';
 
 let server;
 let chrome;
@@ -10,8 +10,8 @@ let chrome;
 before(async () => {
   server = await startServer({ roles: ['support'] });
   chrome = await startBrowser();
-  // The uptime strips are read as a reader sees them once the server has its figures.
-  await waitForFigures(server);
+  // The uptime strips are read as a reader sees them once the server has its trends.
+  await waitForTrends(server);
 });
 
 after(async () => {
@@ -52,13 +52,13 @@ test('each service has a 90-day uptime strip and a latency line, in words and as
   await page.goto(server.url);
   await waitForWorking(page);
   const row = page.locator('.service[data-service="bulk-upload"]');
-  // A server just started works out its first figures from the stored days a moment
+  // A server just started works out its first trends from the stored days a moment
   // after it starts; the open page shows them as they come.
   await row.locator('.strip-text', { hasText: /^\d{1,3}(\.\d{1,2})?% uptime\. / }).waitFor();
   const bars = await row.locator('.strip-bars rect').evaluateAll((rects) => rects.map((rect) => rect.classList[1]));
   assert.equal(bars.length, 90);
   // The demo comes with 90 days of past checks, so every day before today was checked
-  // and there is a figure (today's bar may wait for its first figures); the words say
+  // and there is a figure (today's bar may wait for its first trends); the words say
   // what the bars show.
   assert.ok(!bars.slice(0, -1).includes('day-none'), `days drawn: ${bars.join(' ')}`);
   const count = (verdict) => bars.filter((b) => b === `day-${verdict}`).length;

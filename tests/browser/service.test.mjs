@@ -2,7 +2,7 @@
 // year, response times, how we check it, and the incidents and maintenance that touched it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, startBrowser, waitForFigures, screenshot } from './harness.mjs';
+import { startServer, startBrowser, waitForTrends, screenshot } from './harness.mjs';
 
 let server;
 let chrome;
@@ -10,8 +10,8 @@ let chrome;
 before(async () => {
   server = await startServer();
   chrome = await startBrowser();
-  // The uptime strips are read as a reader sees them once the server has its figures.
-  await waitForFigures(server);
+  // The uptime strips are read as a reader sees them once the server has its trends.
+  await waitForTrends(server);
 });
 
 after(async () => {
@@ -45,7 +45,7 @@ test('the service page says what it is for, its status, what it needs and how we
 test('uptime shows 90 days, or 12 months on request, with the percentage and how it is worked out', async () => {
   const page = await open('/services/sign-in');
   const strip = page.locator('.strip');
-  // A server just started works out its first figures a moment after it starts.
+  // A server just started works out its first trends a moment after it starts.
   await strip.locator('.strip-text', { hasText: /^\d{1,3}(\.\d{1,2})?% uptime\. / }).waitFor();
   assert.equal(await strip.locator('rect').count(), 90);
   // The demo comes with 90 days of past checks: there is a figure, not "No uptime figure yet".

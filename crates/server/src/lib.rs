@@ -20,7 +20,7 @@ use crate::config::Config;
 use crate::http::v1::events;
 use crate::http::{assets, error, headers, page};
 use crate::read::snapshot::Snapshots;
-use crate::read::{model, rollups};
+use crate::read::{model, trends};
 use crate::store::Store;
 
 /// The store as handlers see it: any backend.
@@ -39,8 +39,8 @@ pub struct AppState {
     pub changes: Arc<tokio::sync::Notify>,
     /// Tells open pages when something they show has changed.
     pub events: events::Events,
-    /// Uptime rollups and latency series, recomputed once a minute.
-    pub rollups: rollups::Rollups,
+    /// Trends: daily uptime and latency series, worked out once a minute.
+    pub trends: trends::LatestTrends,
     /// Woken when messages are written to the outbox, so they go out at once.
     pub outbox: Arc<tokio::sync::Notify>,
 }
@@ -59,7 +59,7 @@ impl AppState {
             snapshots: Snapshots::new(model::Model::empty()),
             changes: Arc::new(tokio::sync::Notify::new()),
             events: events::Events::new(),
-            rollups: rollups::Rollups::default(),
+            trends: trends::LatestTrends::default(),
             outbox: Arc::new(tokio::sync::Notify::new()),
         };
         let model = model::Model::load(&state, chrono::Utc::now()).await?;

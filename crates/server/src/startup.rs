@@ -38,7 +38,7 @@ pub struct Application {
 
 impl Application {
     /// Binds the listener, loads the stored data and starts every task: the probes, the
-    /// writer of their results, the snapshot, rollups and status-change keepers, the
+    /// writer of their results, the snapshot, trends and status-change keepers, the
     /// outbox deliverer and the HTTP server.
     pub async fn build(settings: Settings) -> Result<Application, String> {
         let Settings {
@@ -98,8 +98,8 @@ impl Application {
         let stop = shutdown.clone();
         let s = state.clone();
         tasks.spawn(async move {
-            crate::read::rollups::keep_fresh(s, stop).await;
-            "uptime rollups"
+            crate::read::trends::keep_fresh(s, stop).await;
+            "trends"
         });
         let stop = shutdown.clone();
         let s = state.clone();

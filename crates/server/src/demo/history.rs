@@ -20,7 +20,7 @@ use crate::store::{Store, StoreError};
 pub const DAYS: i64 = 90;
 /// Where the made-up checks say they ran from, so that nobody takes them for real ones.
 pub const LOCATION: &str = "demo history";
-/// One check in this many gives the day's latency figures: enough for a steady median
+/// One check in this many gives the day's latency: enough for a steady median
 /// and 95th percentile, few enough to work out ninety days at start-up in a blink.
 const LATENCY_SAMPLE_EVERY: i64 = 30;
 
@@ -48,8 +48,8 @@ pub async fn seed(
     let first = today - Duration::days(DAYS);
     let yesterday = today - Duration::days(1);
 
-    let rollups = past.rollups(first, yesterday);
-    store.save_rollups(&rollups).await?;
+    let days = past.daily_uptime(first, yesterday);
+    store.save_daily_uptime(&days).await?;
 
     let epoch = DateTime::<Utc>::UNIX_EPOCH;
     let mut changes = Vec::new();
@@ -68,7 +68,7 @@ pub async fn seed(
         store.add_probe_results(&results).await?;
     }
     Ok(Seeded {
-        days: rollups.len() / services.len().max(1),
+        days: days.len() / services.len().max(1),
         status_changes: changes.len(),
         probe_results: results.len(),
     })
@@ -166,7 +166,7 @@ impl<'a> Past<'a> {
     }
 
     /// Daily uptime of every service for the UK days `first` to `last`.
-    fn rollups(&self, first: NaiveDate, last: NaiveDate) -> Vec<DailyUptime> {
+    fn daily_uptime(&self, first: NaiveDate, last: NaiveDate) -> Vec<DailyUptime> {
         let mut days = Vec::new();
         for service in self.services {
             let mut date = first;

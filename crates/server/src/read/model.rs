@@ -12,7 +12,7 @@ use tis_core::{Incident, Notice, Revision, ServiceState};
 use crate::AppState;
 use crate::http::error::AppError;
 use crate::read::live::service_states;
-use crate::read::rollups::Figures;
+use crate::read::trends::TrendData;
 
 /// About the page itself, for feeds and the Statuspage API.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,7 +47,7 @@ pub struct Model {
     /// Every save of every report, oldest first; an incident's last is its current report.
     pub revisions: Vec<Revision>,
     /// Uptime and latency, recomputed once a minute.
-    pub figures: Arc<Figures>,
+    pub trends: Arc<TrendData>,
 }
 
 impl Model {
@@ -68,7 +68,7 @@ impl Model {
             staff_notices: Vec::new(),
             staff_incidents: Vec::new(),
             revisions: Vec::new(),
-            figures: Arc::default(),
+            trends: Arc::default(),
         }
     }
 
@@ -108,7 +108,7 @@ impl Model {
             staff_notices,
             staff_incidents,
             revisions: state.store.revisions().await?,
-            figures: state.rollups.current(),
+            trends: state.trends.current(),
         })
     }
 

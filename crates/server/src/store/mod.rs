@@ -280,9 +280,9 @@ pub trait Store: Send + Sync + 'static {
     /// The newest messages, newest first, at most `limit`.
     async fn outbox(&self, limit: u32) -> Result<Vec<OutboxEntry>>;
 
-    async fn save_rollups(&self, days: &[DailyUptime]) -> Result<()>;
-    /// Stored rollups of `service` for days in `[from, to]`, oldest first.
-    async fn rollups(
+    async fn save_daily_uptime(&self, days: &[DailyUptime]) -> Result<()>;
+    /// Stored daily uptime of `service` for days in `[from, to]`, oldest first.
+    async fn daily_uptime(
         &self,
         service: &str,
         from: NaiveDate,

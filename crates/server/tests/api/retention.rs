@@ -49,7 +49,7 @@ async fn run_for(state: &AppState, days: i64, now: DateTime<Utc>) {
             .add_probe_results(&results)
             .await
             .expect("results stored");
-        tis_status::read::rollups::refresh(state, then, false)
+        tis_status::read::trends::refresh(state, then, false)
             .await
             .expect("rolled up");
     }
@@ -85,9 +85,9 @@ async fn old_raw_results_go_after_the_retention_period_and_daily_uptime_stays() 
     let today = uk_date_of(now);
     let days = state
         .store
-        .rollups("bulk-upload", today - Duration::days(45), today)
+        .daily_uptime("bulk-upload", today - Duration::days(45), today)
         .await
-        .expect("rollups");
+        .expect("daily uptime");
     let old_day = uk_date_of(now - Duration::days(40));
     let rolled = days
         .iter()
@@ -98,8 +98,11 @@ async fn old_raw_results_go_after_the_retention_period_and_daily_uptime_stays() 
     assert!(days.len() >= 44, "{} days of uptime kept", days.len());
 
     // And readers see those days' uptime, not "no data".
-    let figures = state.rollups.current();
-    let shown = figures.uptime.get("bulk-upload").expect("uptime figures");
+    let trends = state.trends.current();
+    let shown = trends
+        .uptime
+        .get("bulk-upload")
+        .expect("uptime in the trends");
     assert!(
         shown.iter().any(|d| d.date == old_day && d.checks >= 3),
         "the page shows uptime for {old_day}"
@@ -124,9 +127,9 @@ async fn a_shorter_retention_period_in_the_config_is_honoured() {
     let day = uk_date_of(now - Duration::days(10));
     let days = state
         .store
-        .rollups("bulk-upload", day, day)
+        .daily_uptime("bulk-upload", day, day)
         .await
-        .expect("rollups");
+        .expect("daily uptime");
     assert_eq!(days.len(), 1, "uptime for {day} is kept");
     assert!(days[0].checks >= 3);
 }

@@ -48,7 +48,7 @@ fn percent(day: &Value) -> Option<f64> {
         .then(|| (with_data - minutes(day, "minutes_down")) as f64 / with_data as f64 * 100.0)
 }
 
-/// The demo's uptime for a service once its stored days are loaded (the first figures are
+/// The demo's uptime for a service once its stored days are loaded (the first trends are
 /// worked out just after start-up).
 async fn uptime(server: &Server, service: &str) -> Value {
     server
@@ -301,9 +301,9 @@ timeout = "1s"
     let store = SqliteStore::open(&data).await.expect("the store opens");
     let today = uk_date_of(Utc::now());
     let days = store
-        .rollups("bulk-upload", today - Duration::days(90), today)
+        .daily_uptime("bulk-upload", today - Duration::days(90), today)
         .await
-        .expect("rollups");
+        .expect("daily uptime");
     assert!(
         days.iter()
             .all(|d| d.checks == 0 || d.date == today || d.date == uk_date_of(started)),

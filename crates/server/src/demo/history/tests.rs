@@ -100,8 +100,8 @@ fn clock_change_days_have_25_or_23_hours_of_checks() {
 fn a_few_minutes_unchecked_are_no_data_never_down() {
     let (services, incidents) = demo();
     let past = past(&services, &incidents);
-    let rollups = past.rollups(date("2026-08-26"), date("2026-11-23"));
-    let paused: Vec<&DailyUptime> = rollups
+    let days = past.daily_uptime(date("2026-08-26"), date("2026-11-23"));
+    let paused: Vec<&DailyUptime> = days
         .iter()
         .filter(|d| d.service == "form-r" && d.minutes_no_data > 0)
         .collect();
@@ -217,6 +217,9 @@ fn the_made_up_past_is_the_same_every_time() {
     let first = past(&services, &incidents);
     let again = past(&services, &incidents);
     let days = (date("2026-08-26"), date("2026-11-23"));
-    assert_eq!(first.rollups(days.0, days.1), again.rollups(days.0, days.1));
+    assert_eq!(
+        first.daily_uptime(days.0, days.1),
+        again.daily_uptime(days.0, days.1)
+    );
     assert_eq!(first.status_changes(), again.status_changes());
 }

@@ -23,7 +23,7 @@ use crate::http::error::AppError;
 use crate::http::v1::ApiPath;
 use crate::http::v1::openapi::{BadQuery, NotFound, NotModified};
 use crate::read::model::Model;
-use crate::read::rollups::{BUCKET_MINUTES, MAX_DAYS};
+use crate::read::trends::{BUCKET_MINUTES, MAX_DAYS};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -72,14 +72,14 @@ pub fn build_trends(model: &Model) -> Trends {
             .iter()
             .map(|s| {
                 let stored = model
-                    .figures
+                    .trends
                     .uptime
                     .get(&s.id)
                     .map(Vec::as_slice)
                     .unwrap_or(&[]);
                 let days = every_day(&s.id, stored, TREND_DAYS, model.generated_at);
                 let latency = model
-                    .figures
+                    .trends
                     .latency
                     .get(&s.id)
                     .map(Vec::as_slice)
@@ -220,7 +220,7 @@ async fn uptime(
         .current()
         .json(&key, |model| {
             let stored = model
-                .figures
+                .trends
                 .uptime
                 .get(&id)
                 .map(Vec::as_slice)
@@ -296,7 +296,7 @@ async fn latency(
         .json(&key, |model| LatencySeries {
             service: id.clone(),
             bucket_minutes: BUCKET_MINUTES,
-            points: model.figures.latency.get(&id).cloned().unwrap_or_default(),
+            points: model.trends.latency.get(&id).cloned().unwrap_or_default(),
         })
         .respond(&headers))
 }

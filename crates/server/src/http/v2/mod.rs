@@ -55,7 +55,7 @@ pub struct Page {
     pub updated_at: DateTime<Utc>,
 }
 
-/// The status rollup of the whole page.
+/// The overall status of the whole page.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Overall {
     pub indicator: Indicator,
@@ -93,7 +93,7 @@ pub struct StatusAnswer {
 }
 
 /// `summary.json`: the page, every component, unresolved incidents, upcoming and
-/// in-progress maintenances, and the rollup.
+/// in-progress maintenances, and the overall status.
 pub fn summary(model: &Model) -> Summary {
     let all = Built::new(model);
     Summary {
@@ -115,7 +115,7 @@ pub fn summary(model: &Model) -> Summary {
     }
 }
 
-/// `status.json`: the page and its rollup.
+/// `status.json`: the page and its overall status.
 pub fn status(model: &Model) -> StatusAnswer {
     let all = Built::new(model);
     StatusAnswer {
@@ -272,7 +272,7 @@ impl Built {
     }
 }
 
-/// The rollup: the worse of what the services show and what active incidents say.
+/// The overall status: the worse of what the services show and what active incidents say.
 fn overall(services: &[ServiceState], incidents: &[tis_core::Incident]) -> Overall {
     use tis_core::Status as S;
     let worst = services

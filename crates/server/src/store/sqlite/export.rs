@@ -8,9 +8,9 @@ use tis_core::export::{EXPORT_VERSION, Export};
 use super::glossary::{select_glossary, write_glossary};
 use super::status::{change_from, insert_status_change};
 use super::{
-    SqliteStore, audit_from, commit_audited, insert_notice, insert_revision, insert_rollup,
-    insert_update, next_id, rollup_from, select_incidents, select_notices, select_revisions, ts,
-    write_incident_row,
+    SqliteStore, audit_from, commit_audited, daily_uptime_from, insert_daily_uptime, insert_notice,
+    insert_revision, insert_update, next_id, select_incidents, select_notices, select_revisions,
+    ts, write_incident_row,
 };
 use crate::store::{Change, Result};
 
@@ -38,7 +38,7 @@ impl SqliteStore {
                 .collect::<Result<_>>()?,
             daily_uptime: daily_uptime
                 .iter()
-                .map(rollup_from)
+                .map(daily_uptime_from)
                 .collect::<Result<_>>()?,
             audit_log: audit_log.iter().map(audit_from).collect::<Result<_>>()?,
         };
@@ -105,7 +105,7 @@ impl SqliteStore {
             insert_status_change(&mut tx, c, kept_before).await?;
         }
         for d in &export.daily_uptime {
-            insert_rollup(&mut tx, d).await?;
+            insert_daily_uptime(&mut tx, d).await?;
         }
         let kept_before = next_id(&mut tx, "audit_log").await?;
         for e in &export.audit_log {

@@ -163,16 +163,16 @@ impl Store for SqliteStore {
         Ok(done.rows_affected())
     }
 
-    async fn save_rollups(&self, days: &[DailyUptime]) -> Result<()> {
+    async fn save_daily_uptime(&self, days: &[DailyUptime]) -> Result<()> {
         let mut tx = self.write().await?;
         for d in days {
-            insert_rollup(&mut tx, d).await?;
+            insert_daily_uptime(&mut tx, d).await?;
         }
         tx.commit().await?;
         Ok(())
     }
 
-    async fn rollups(
+    async fn daily_uptime(
         &self,
         service: &str,
         from: NaiveDate,
@@ -186,7 +186,7 @@ impl Store for SqliteStore {
         .bind(to.to_string())
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(rollup_from).collect()
+        rows.iter().map(daily_uptime_from).collect()
     }
 
     async fn notices(&self) -> Result<Vec<Notice>> {

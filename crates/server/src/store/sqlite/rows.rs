@@ -167,8 +167,11 @@ pub(super) async fn write_incident_row(
     Ok(())
 }
 
-/// Keeps a day's figures, replacing those kept before for the same service and day.
-pub(super) async fn insert_rollup(tx: &mut Transaction<'_, Sqlite>, d: &DailyUptime) -> Result<()> {
+/// Keeps a day's uptime, replacing those kept before for the same service and day.
+pub(super) async fn insert_daily_uptime(
+    tx: &mut Transaction<'_, Sqlite>,
+    d: &DailyUptime,
+) -> Result<()> {
     sqlx::query(
         "INSERT OR REPLACE INTO daily_uptime
          (service, date, checks, failed_checks, minutes, minutes_down, minutes_degraded,
@@ -287,7 +290,7 @@ pub(super) fn revision_from(row: &SqliteRow) -> Result<Revision> {
     })
 }
 
-pub(super) fn rollup_from(row: &SqliteRow) -> Result<DailyUptime> {
+pub(super) fn daily_uptime_from(row: &SqliteRow) -> Result<DailyUptime> {
     let date: String = row.get("date");
     Ok(DailyUptime {
         service: row.get("service"),

@@ -1,6 +1,6 @@
-//! Daily uptime rollups and latency series, worked out once a minute from raw probe
-//! results, so that readers never wait on that arithmetic. Rollups are kept for ever;
-//! raw results only for the configured retention period.
+//! Trends: each service's daily uptime and latency series, worked out once a minute from
+//! raw probe results, so that readers never wait on that arithmetic. Daily uptime is kept
+//! for ever; raw results only for the configured retention period.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -21,14 +21,14 @@ pub const LATENCY_WINDOW: Duration = Duration::hours(24);
 pub const BUCKET_MINUTES: u32 = 5;
 const EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// The latest figures, swapped whole.
+/// The latest trends, swapped whole.
 #[derive(Clone, Default)]
-pub struct Rollups {
-    current: Arc<RwLock<Arc<Figures>>>,
+pub struct LatestTrends {
+    current: Arc<RwLock<Arc<TrendData>>>,
 }
 
 #[derive(Debug, Default)]
-pub struct Figures {
+pub struct TrendData {
     pub computed_at: Option<DateTime<Utc>>,
     /// Per service, the last `MAX_DAYS` UK days, oldest first (days without a row had no
     /// data at all).
@@ -37,20 +37,20 @@ pub struct Figures {
     pub latency: HashMap<String, Vec<LatencyPoint>>,
 }
 
-impl Rollups {
-    pub fn current(&self) -> Arc<Figures> {
+impl LatestTrends {
+    pub fn current(&self) -> Arc<TrendData> {
         match self.current.read() {
             Ok(f) => f.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         }
     }
 
-    fn replace(&self, figures: Figures) {
+    fn replace(&self, trends: TrendData) {
         let mut slot = match self.current.write() {
             Ok(s) => s,
             Err(poisoned) => poisoned.into_inner(),
         };
-        *slot = Arc::new(figures);
+        *slot = Arc::new(trends);
     }
 }
 
@@ -72,8 +72,9 @@ pub async fn keep_fresh(state: AppState, shutdown: CancellationToken) {
     }
 }
 
-/// Rolls up yesterday and today (and, on the first run, any day still held in raw
-/// results that has no rollup yet), reloads the figures and prunes old raw results.
+/// Works out the daily uptime of yesterday and today (and, on the first run, of any day
+/// still held in raw results that has none stored yet), reloads the trends and prunes old
+/// raw results.
 pub async fn refresh(
     state: &AppState,
     now: DateTime<Utc>,
@@ -82,12 +83,15 @@ pub async fn refresh(
     let retention = i64::from(state.config.server.retention_days);
     let today = uk_date_of(now);
     let first_day = today - Duration::days(i64::from(MAX_DAYS) - 1);
-    let mut figures = Figures {
+    let mut trends = TrendData {
         computed_at: Some(now),
-        ..Figures::default()
+        ..TrendData::default()
     };
     for service in &state.config.services {
-        let stored = state.store.rollups(&service.id, first_day, today).await?;
+        let stored = state
+            .store
+            .daily_uptime(&service.id, first_day, today)
+            .await?;
         let yesterday = today - Duration::days(1);
         let mut days: Vec<NaiveDate> = vec![today];
         if !settled(&stored, yesterday, now) {
@@ -106,9 +110,9 @@ pub async fn refresh(
         days.sort();
         let from = uk_day_bounds(days[0]).0;
         let results = state.store.service_results(&service.id, from, now).await?;
-        let mut rolled = Vec::new();
+        let mut worked_out = Vec::new();
         for day in &days {
-            rolled.extend(daily_uptime_agreed(
+            worked_out.extend(daily_uptime_agreed(
                 service,
                 &results,
                 *day..=*day,
@@ -116,7 +120,7 @@ pub async fn refresh(
                 state.config.server.down_quorum,
             ));
         }
-        state.store.save_rollups(&rolled).await?;
+        state.store.save_daily_uptime(&worked_out).await?;
 
         let latency_from = now - LATENCY_WINDOW;
         let recent: Vec<&ProbeResult> = results.iter().filter(|r| r.at >= latency_from).collect();
@@ -128,13 +132,16 @@ pub async fn refresh(
                 .service_results(&service.id, latency_from, now)
                 .await?
         };
-        figures.latency.insert(
+        trends.latency.insert(
             service.id.clone(),
             latency_series(&recent, latency_from, now),
         );
-        figures.uptime.insert(
+        trends.uptime.insert(
             service.id.clone(),
-            state.store.rollups(&service.id, first_day, today).await?,
+            state
+                .store
+                .daily_uptime(&service.id, first_day, today)
+                .await?,
         );
     }
     let pruned = state
@@ -147,7 +154,7 @@ pub async fn refresh(
             "removed raw probe results past the retention period"
         );
     }
-    state.rollups.replace(figures);
+    state.trends.replace(trends);
     Ok(())
 }
 
@@ -193,7 +200,7 @@ pub fn latency_series(
         .collect()
 }
 
-/// Whether `day`'s stored rollup is final: worked out after the day ended (it covers the
+/// Whether `day`'s stored daily uptime is final: worked out after the day ended (it covers the
 /// whole day) and past the time late results may still arrive. Working out a whole day
 /// again every minute would cost a scan of all its results for nothing.
 fn settled(stored: &[DailyUptime], day: NaiveDate, now: DateTime<Utc>) -> bool {
