@@ -1,8 +1,8 @@
 //! The list of notices.
 
 use leptos::prelude::*;
-use tis_core::Notice;
 use tis_core::wire::{ServiceList, sort_short_by_key};
+use tis_core::{Notice, NoticeState};
 
 use crate::api::{Shown, live};
 use crate::components::{Freshness, audience_chooser, loading, notice_card, unavailable};
@@ -13,25 +13,26 @@ use crate::{AudienceChoice, Clock, set_title};
 /// How many past notices are listed.
 const PAST_SHOWN: usize = 20;
 
+/// The page's groups, in order, and what each says when it is empty.
+const GROUPS: [(NoticeState, &str); 3] = [
+    (
+        NoticeState::Active,
+        "There are no notices for you at the moment.",
+    ),
+    (
+        NoticeState::Upcoming,
+        "Nothing is planned that we have told users about.",
+    ),
+    (NoticeState::Past, "There are no past notices."),
+];
+
 /// `/notices`: notices in force now, those coming up, and recent past ones, for the
 /// reader's audience.
 #[component]
 pub fn Notices() -> impl IntoView {
     set_title("Notices");
-    let lists = [
-        live::<Vec<Notice>>(
-            || Some("/api/v1/notices?state=active".into()),
-            &[Part::Notices],
-        ),
-        live::<Vec<Notice>>(
-            || Some("/api/v1/notices?state=upcoming".into()),
-            &[Part::Notices],
-        ),
-        live::<Vec<Notice>>(
-            || Some("/api/v1/notices?state=past".into()),
-            &[Part::Notices],
-        ),
-    ];
+    let lists =
+        GROUPS.map(|(state, _)| live::<Vec<Notice>>(move || Some(state.path()), &[Part::Notices]));
     let as_of = lists[0].as_of();
     let states = lists.map(|l| l.state());
     let services =
@@ -44,7 +45,7 @@ pub fn Notices() -> impl IntoView {
             h("h1").t("Notices").into(),
             h("p")
                 .class("lede")
-                .t("What the TIS support team wants you to know: problems we know about, planned work, and changes to TIS.")
+                .t("What the TIS support team wants you to know: problems we know about, planned maintenance, and changes to TIS.")
                 .into(),
         ];
         match states[0].get() {
@@ -66,22 +67,14 @@ pub fn Notices() -> impl IntoView {
                 .unwrap_or_default()
         });
         let reader = audience.get();
-        let sections = [
-            ("Now", "There are no notices for you at the moment."),
-            (
-                "Coming up",
-                "Nothing is planned that we have told users about.",
-            ),
-            ("Past notices", "There are no past notices."),
-        ];
         let mut out: Vec<Node> = vec![audience_chooser(reader).into()];
-        for (i, (title, empty)) in sections.into_iter().enumerate() {
-            out.push(h("h2").t(title).into());
+        for (i, (state, empty)) in GROUPS.into_iter().enumerate() {
+            out.push(h("h2").t(state.label()).into());
             match states[i].get() {
                 Shown::Ready(list) => {
                     let mut mine: Vec<&Notice> =
                         list.iter().filter(|n| n.audience.reaches(reader)).collect();
-                    if i == 2 {
+                    if state == NoticeState::Past {
                         sort_short_by_key(&mut mine, |n| std::cmp::Reverse(n.ends_at));
                         mine.truncate(PAST_SHOWN);
                     }

@@ -57,11 +57,11 @@ pub fn Overview() -> impl IntoView {
             .map(|s| overview::notices(&s, reader))
             .unwrap_or_default()
     };
-    let coming = move || {
+    let upcoming = move || {
         let reader = audience.get();
         ready
             .get()
-            .map(|s| overview::coming(&s, reader))
+            .map(|s| overview::upcoming(&s, reader))
             .unwrap_or_default()
     };
     let services = move || -> Vec<Node> {
@@ -78,6 +78,6 @@ pub fn Overview() -> impl IntoView {
         <Content of=incidents />
         <Content of=notices />
         <Content of=services />
-        <Content of=coming />
+        <Content of=upcoming />
     }
 }

@@ -5,7 +5,7 @@ use tis_core::wire::{
     DayMark, IncidentPage, LatencySeries, ServiceDetail, UptimeHistory, hourly, last_checked_text,
     latency_summary,
 };
-use tis_core::{Notice, NoticeKind};
+use tis_core::{Notice, NoticeKind, NoticeState};
 
 use crate::actions::Choices;
 use crate::api::{ApiError, Shown, live};
@@ -55,22 +55,11 @@ pub fn ServicePage(
     )
     .state();
     let notices = [
-        live::<Vec<Notice>>(
-            || Some("/api/v1/notices?state=active".into()),
-            &[Part::Notices],
-        )
-        .state(),
-        live::<Vec<Notice>>(
-            || Some("/api/v1/notices?state=upcoming".into()),
-            &[Part::Notices],
-        )
-        .state(),
-        live::<Vec<Notice>>(
-            || Some("/api/v1/notices?state=past".into()),
-            &[Part::Notices],
-        )
-        .state(),
-    ];
+        NoticeState::Active,
+        NoticeState::Upcoming,
+        NoticeState::Past,
+    ]
+    .map(|s| live::<Vec<Notice>>(move || Some(s.path()), &[Part::Notices]).state());
     let as_of = detail.as_of();
     let state = detail.state();
     let ready = Memo::new(move |_| state.with(|s| s.ready().cloned()));

@@ -132,8 +132,8 @@ test('notices follow the audience the reader chose, and the choice is remembered
   await page.getByRole('radio', { name: 'Admin staff' }).check();
   await page.locator('.notice-title', { hasText: 'TIS admin site unavailable' }).waitFor();
   assert.ok(!(await titles()).includes('Some trainees cannot upload documents larger than 10MB in Self-Service'));
-  // Planned work comes after the services.
-  const upcoming = page.locator('.coming-up .notice-maintenance');
+  // Planned maintenance comes after the services.
+  const upcoming = page.locator('.upcoming .notice-maintenance');
   assert.match(await upcoming.locator('.facts').innerText(), /When\s+Saturday 16 January 2027, 8am to 11am GMT/);
   assert.match(await upcoming.locator('.notice-kind').innerText(), /Planned maintenance · For admin staff/);
 });

@@ -27,7 +27,7 @@ pub use incident::{
     ReportStatus, Revision, TimelineEntry, TimelineKind, TimelineWhen,
 };
 pub use keytimes::KeyTimes;
-pub use notice::{Audience, Notice, NoticeKind, NoticeSeverity};
+pub use notice::{Audience, Notice, NoticeKind, NoticeSeverity, NoticeState};
 pub use service::{ErrorKind, ExpectStatus, Probe, ProbeKind, ProbeResult, Redirects, Service};
 pub use status::{ProbeHealth, ProbeRules, StatusChange};
 pub use status::{ServiceState, Status};

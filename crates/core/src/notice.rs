@@ -12,6 +12,26 @@ pub enum NoticeKind {
     KnownProblem,
 }
 
+/// Which published notices a reader is shown, by time: the `state` of
+/// `GET /api/v1/notices?state=…` and the groups of the notices page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeState {
+    /// In their window now.
+    Active,
+    /// Starting later: the `upcoming` list of the summary.
+    Upcoming,
+    /// Over.
+    Past,
+}
+
+impl NoticeState {
+    /// The public list of notices in this state.
+    pub fn path(self) -> String {
+        format!("/api/v1/notices?state={}", self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]

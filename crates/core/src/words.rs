@@ -6,7 +6,7 @@
 use crate::account::Role;
 use crate::incident::{ActionStatus, Impact, IncidentStatus, ReportStatus, TimelineKind};
 use crate::manage::LineChange;
-use crate::notice::{Audience, NoticeKind, NoticeSeverity};
+use crate::notice::{Audience, NoticeKind, NoticeSeverity, NoticeState};
 use crate::problem::ProblemType;
 use crate::service::ErrorKind;
 use crate::status::Status;
@@ -91,6 +91,12 @@ words!(NoticeKind {
     Information => "information", "Information";
     PlannedMaintenance => "planned_maintenance", "Planned maintenance";
     KnownProblem => "known_problem", "Known problem";
+});
+
+words!(NoticeState {
+    Active => "active", "Now";
+    Upcoming => "upcoming", "Coming up";
+    Past => "past", "Past notices";
 });
 
 words!(NoticeSeverity {
@@ -262,6 +268,12 @@ mod tests {
             NoticeKind::ALL,
             NoticeKind::as_str,
             NoticeKind::label,
+        );
+        walk(
+            "NoticeState",
+            NoticeState::ALL,
+            NoticeState::as_str,
+            NoticeState::label,
         );
         walk(
             "NoticeSeverity",

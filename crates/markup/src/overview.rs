@@ -1,9 +1,9 @@
 //! The overview's content (`/`): the headline, problems we are working on, notices,
-//! every service by group with its recent history, and planned work. The app redraws
+//! every service by group with its recent history, and upcoming notices. The app redraws
 //! these blocks as data changes; the server writes the same blocks into the HTML of `/`.
 
 use tis_core::wire::{IncidentSummary, ServiceTrend, Summary, Trends, by_group, last_checked_text};
-use tis_core::{Audience, ServiceState};
+use tis_core::{Audience, NoticeState, ServiceState};
 
 use crate::components::{
     audience_chooser, hour_table, incident_card, latency_spark, notice_card, status_marker,
@@ -59,7 +59,7 @@ pub fn notices(s: &Summary, reader: Audience) -> Vec<Node> {
         .c(audience_chooser(reader));
     if now.is_empty() {
         section = section.c(h("p").class("none").t(if later {
-            "There are no notices for you now. Planned work is listed after the services."
+            "There are no notices for you now. Notices coming up are listed after the services."
         } else {
             "There are no notices for you at the moment."
         }));
@@ -74,9 +74,9 @@ pub fn notices(s: &Summary, reader: Audience) -> Vec<Node> {
     ]
 }
 
-/// Planned work that reaches `reader`. It comes after the services: a reader asking
+/// Upcoming notices that reach `reader`. It comes after the services: a reader asking
 /// "is it working now?" sees the services first.
-pub fn coming(s: &Summary, reader: Audience) -> Vec<Node> {
+pub fn upcoming(s: &Summary, reader: Audience) -> Vec<Node> {
     let names = names(s);
     let later: Vec<El> = s
         .upcoming
@@ -89,9 +89,11 @@ pub fn coming(s: &Summary, reader: Audience) -> Vec<Node> {
     }
     vec![
         h("section")
-            .class("coming-up")
-            .a("aria-labelledby", "coming-up-heading")
-            .c(h("h2").a("id", "coming-up-heading").t("Coming up"))
+            .class("upcoming")
+            .a("aria-labelledby", "upcoming-heading")
+            .c(h("h2")
+                .a("id", "upcoming-heading")
+                .t(NoticeState::Upcoming.label()))
             .cs(later)
             .into(),
     ]

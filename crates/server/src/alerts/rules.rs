@@ -1,7 +1,7 @@
 //! The alert rules, as a pure function: from what the services show now and what was
 //! told before, the alerts to send. One alert per root cause (the dependency rule of
 //! `tis_core::deps`), reminders while down, recovery with how long it lasted, "we cannot
-//! see" after three intervals without a check, silence during planned work, and chasing
+//! see" after three intervals without a check, silence during planned maintenance, and chasing
 //! incident updates that were promised and not posted.
 
 mod messages;
@@ -76,7 +76,7 @@ pub struct Outgoing {
     pub channels: Vec<String>,
 }
 
-/// How long after planned work ends an outage is said to have outlasted it.
+/// How long after planned maintenance ends an outage is said to have outlasted it.
 const WORK_ENDED_WITHIN: i64 = 15;
 
 /// The alerts to send now, and what to remember.
@@ -210,7 +210,7 @@ pub fn decide(mut memory: Memory, view: &View) -> (Memory, Vec<Outgoing>) {
                     channels: channels_for(&view.config.alerts, &services),
                 });
             }
-            // In planned work, or failing because of something else now, whose alert
+            // In planned maintenance, or failing because of something else now, whose alert
             // names it: nothing more to say of it alone.
             _ => {
                 memory.open.remove(&id);
@@ -328,7 +328,7 @@ fn hold_for(config: &Config, id: &str) -> Duration {
     longest
 }
 
-/// Whether `id` needs (directly or further along) a service in planned work: its
+/// Whether `id` needs (directly or further along) a service in planned maintenance: its
 /// failure then most likely comes from the work, which the team already knows of.
 fn needs_work_under_way(view: &View, id: &str, shown: &HashMap<String, Status>) -> bool {
     let mut seen = BTreeSet::new();
@@ -349,8 +349,8 @@ fn needs_work_under_way(view: &View, id: &str, shown: &HashMap<String, Status>) 
     false
 }
 
-/// "The planned work "Database upgrade" ended at 10:30am GMT, and Sign-in is still
-/// down." when planned work on `id` ended a short while ago.
+/// "The planned maintenance "Database upgrade" ended at 10:30am GMT, and Sign-in is still
+/// down." when planned maintenance on `id` ended a short while ago.
 fn work_just_ended(view: &View, id: &str) -> Option<String> {
     view.notices
         .iter()
@@ -363,7 +363,7 @@ fn work_just_ended(view: &View, id: &str) -> Option<String> {
         .max_by_key(|(_, end)| *end)
         .map(|(n, end)| {
             format!(
-                "The planned work \"{}\" ended at {} {}, and {} is still not working.",
+                "The planned maintenance \"{}\" ended at {} {}, and {} is still not working.",
                 n.title,
                 uk_time(end),
                 zone_label(end),

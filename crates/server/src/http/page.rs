@@ -18,7 +18,7 @@ use axum::response::Response;
 use axum::routing::get;
 use tis_core::time::uk_date_time;
 use tis_core::wire::{IncidentSummary, Summary, last_checked_text};
-use tis_core::{Audience, Incident};
+use tis_core::{Audience, Incident, NoticeState};
 use tis_markup::components::{
     facts, incident_card, incident_status_tag, notice_card, status_marker,
 };
@@ -269,7 +269,7 @@ fn content(model: &Model, page: &Page) -> (String, Option<Section>, Vec<Block>) 
                     block(overview::incidents(&summary)),
                     block(overview::notices(&summary, Audience::Everyone)),
                     block(overview::services(&summary, Some(&trends))),
-                    block(overview::coming(&summary, Audience::Everyone)),
+                    block(overview::upcoming(&summary, Audience::Everyone)),
                 ],
             )
         }
@@ -296,13 +296,13 @@ fn content(model: &Model, page: &Page) -> (String, Option<Section>, Vec<Block>) 
         }
         Page::Notices => {
             let names = overview::names(&summary);
-            let mut nodes: Vec<Node> = vec![h("h1").t("Notices").into(), h("h2").t("Now").into()];
+            let mut nodes: Vec<Node> = vec![h("h1").t("Notices").into(), h("h2").t(NoticeState::Active.label()).into()];
             if summary.notices.is_empty() {
                 nodes.push(h("p").class("none").t("There are no notices at the moment.").into());
             }
             nodes.extend(summary.notices.iter().map(|n| notice_card(n, &names, "h3").into()));
             if !summary.upcoming.is_empty() {
-                nodes.push(h("h2").t("Coming up").into());
+                nodes.push(h("h2").t(NoticeState::Upcoming.label()).into());
                 nodes.extend(summary.upcoming.iter().map(|n| notice_card(n, &names, "h3").into()));
             }
             (

@@ -180,7 +180,7 @@ mod tests {
         let at = Utc::now();
         let notice = Notice {
             id: 1,
-            title: "Planned work".into(),
+            title: "Planned maintenance".into(),
             body: "TIS will be slow.".into(),
             kind: tis_core::NoticeKind::Information,
             severity: tis_core::NoticeSeverity::Low,

@@ -44,6 +44,23 @@ async fn the_summary_has_everything_the_overview_shows() {
 }
 
 #[tokio::test]
+async fn every_group_of_the_notices_page_is_a_list_the_api_serves() {
+    let app = spawn_app().await;
+    let summary = app.get("/api/v1/summary").await.json();
+    for state in tis_core::NoticeState::ALL {
+        let answer = app.get(&state.path()).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", state.path());
+        assert!(answer.json().is_array(), "{}", state.path());
+    }
+    // "Coming up" on the page is the summary's `upcoming` list.
+    let upcoming = app
+        .get(&tis_core::NoticeState::Upcoming.path())
+        .await
+        .json();
+    assert_eq!(upcoming, summary["upcoming"]);
+}
+
+#[tokio::test]
 async fn an_unchanged_answer_costs_a_304_with_the_etag() {
     let app = spawn_app().await;
     let first = app.get("/api/v1/services").await;

@@ -651,12 +651,12 @@ async fn planned_maintenance_keeps_alerts_quiet_until_its_window_ends() {
             .unwrap();
     assert!(
         sent_at >= ends - chrono::Duration::seconds(1),
-        "nothing is sent during the planned work, though Sign-in failed all through it; the first came at {sent_at}, before {ends}"
+        "nothing is sent during the planned maintenance, though Sign-in failed all through it; the first came at {sent_at}, before {ends}"
     );
     assert_eq!(first["data"]["title"], "Sign-in is down");
     let summary = first["data"]["summary"].as_str().unwrap();
     assert!(
-        summary.starts_with("The planned work \"Keycloak upgrade\" ended at ")
+        summary.starts_with("The planned maintenance \"Keycloak upgrade\" ended at ")
             && summary.contains("and Sign-in is still not working."),
         "{summary}"
     );

@@ -276,7 +276,7 @@ fn planned_work_keeps_quiet_and_an_outage_that_outlasts_it_says_so() {
         out[0]
             .alert
             .summary
-            .starts_with("The planned work \"Keycloak upgrade\" ended at 10:30am GMT, and Sign-in is still not working."),
+            .starts_with("The planned maintenance \"Keycloak upgrade\" ended at 10:30am GMT, and Sign-in is still not working."),
         "{}",
         out[0].alert.summary
     );

@@ -126,7 +126,7 @@ pub(super) fn build_maintenance(
             "completed",
             MaintenanceState::Completed,
             at,
-            "The planned work has finished.",
+            "The planned maintenance has finished.",
             changes(
                 ComponentStatus::UnderMaintenance,
                 ComponentStatus::Operational,
@@ -138,7 +138,7 @@ pub(super) fn build_maintenance(
             "in-progress",
             MaintenanceState::InProgress,
             began_at,
-            "The planned work has started.",
+            "The planned maintenance has started.",
             changes(
                 ComponentStatus::Operational,
                 ComponentStatus::UnderMaintenance,

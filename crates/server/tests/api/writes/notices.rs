@@ -68,7 +68,7 @@ async fn support_posts_edits_and_ends_a_notice_that_readers_see_at_once() {
 async fn a_draft_notice_is_kept_from_the_public_until_published() {
     let app = spawn_app().await;
     let support = app.token("support-script", Role::Support).await;
-    let mut draft = notice("Planned work on Saturday");
+    let mut draft = notice("Planned maintenance on Saturday");
     draft["published"] = json!(false);
     let posted = app
         .call("POST", "/api/v1/notices", &support, Some(draft))
@@ -77,7 +77,7 @@ async fn a_draft_notice_is_kept_from_the_public_until_published() {
     let id = posted.json()["id"].as_i64().expect("id");
     assert!(
         !titles(&app.get("/api/v1/notices").await.json())
-            .contains(&"Planned work on Saturday".into())
+            .contains(&"Planned maintenance on Saturday".into())
     );
     app.get(&format!("/api/v1/notices/{id}"))
         .await
@@ -85,7 +85,7 @@ async fn a_draft_notice_is_kept_from_the_public_until_published() {
     let all = app
         .call("GET", "/api/v1/notices?state=all", &support, None)
         .await;
-    assert!(titles(&all.json()).contains(&"Planned work on Saturday".into()));
+    assert!(titles(&all.json()).contains(&"Planned maintenance on Saturday".into()));
 }
 
 #[tokio::test]
