@@ -12,9 +12,9 @@ pub mod components;
 pub mod conn;
 pub mod dom;
 pub mod http;
-pub mod manage;
 pub mod pages;
 pub mod router;
+pub mod staff;
 pub mod storage;
 pub use tis_markup::words;
 

@@ -268,7 +268,7 @@ fn build_all(profile: Profile) -> Result<Built> {
     // so readers never download the forms). The public build empties dist/ first.
     for (page, dist, public_url) in [
         ("index.html", assets.clone(), "/"),
-        ("manage.html", assets.join("manage"), "/manage/"),
+        ("staff.html", assets.join("manage"), "/manage/"),
     ] {
         step(
             &format!("browser app: {page} (trunk build --release)"),

@@ -5,10 +5,10 @@
 
 use crate::account::Role;
 use crate::incident::{ActionStatus, Impact, IncidentStatus, ReportStatus, TimelineKind};
-use crate::manage::LineChange;
 use crate::notice::{Audience, NoticeKind, NoticeSeverity, NoticeState};
 use crate::problem::ProblemType;
 use crate::service::ErrorKind;
+use crate::staff::LineChange;
 use crate::status::Status;
 
 /// Declares, for a fieldless enum, `ALL` (every variant, in the order people are shown

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::fmt;
 
 use tis_core::export::{EXPORT_VERSION, Export};
-use tis_core::manage::{Glossary, validate_glossary};
+use tis_core::staff::{Glossary, validate_glossary};
 use tis_core::validate::{validate_incident, validate_notice};
 
 use crate::store::{Change, Store, StoreError};

@@ -3,10 +3,10 @@
 mod concurrency;
 mod glossary;
 mod helpers;
-mod manage;
 mod openapi;
 mod pages;
 mod privacy;
 mod reads;
 mod retention;
+mod staff;
 mod writes;

@@ -164,7 +164,7 @@ pub fn refine(doc: &mut Value, config: &Config) -> Vec<String> {
     );
     rule(
         &format!("{schemas}/Glossary/properties/terms"),
-        json!({ "maxItems": tis_core::manage::GLOSSARY_MAX_TERMS }),
+        json!({ "maxItems": tis_core::staff::GLOSSARY_MAX_TERMS }),
     );
     rule(
         &format!("{schemas}/GlossaryTerm/properties/term"),

@@ -200,7 +200,7 @@ pub fn SignInPage() -> impl IntoView {
     let signed_in = Memo::new(move |_| session.who.with(Option::is_some));
     view! {
         <Title text="Sign in" />
-        <div class="manage">
+        <div class="staff">
             <h1>"Sign in"</h1>
             {move || match signed_in.get().then(|| session.who.get_untracked()).flatten() {
                 Some(info) => view! {

@@ -44,7 +44,7 @@ test('an editor opens an incident and runs it through every status to resolved',
     'Admins cannot use bulk upload and ESR is not sending data. We are looking into it.',
   );
   await page.getByLabel('When will users hear from you next?').selectOption('30');
-  await page.screenshot({ path: join(artifacts, 'manage-incident-open.png'), fullPage: true });
+  await page.screenshot({ path: join(artifacts, 'staff-incident-open.png'), fullPage: true });
   await page.getByRole('button', { name: 'Open the incident and tell users' }).click();
   await page.getByText(`Opened “${title}” and told users. Next update due by`).waitFor();
   await page.getByRole('heading', { name: title }).waitFor();
@@ -80,7 +80,7 @@ test('an editor opens an incident and runs it through every status to resolved',
   assert.equal(updates[0], steps[2][1], 'newest first');
   const { body } = await staffGet(page, server.url, `/api/v1/incidents/${id}`);
   assert.ok(body.incident.resolved_at, 'resolving sets the resolved time');
-  await page.screenshot({ path: join(artifacts, 'manage-incident-resolved.png'), fullPage: true });
+  await page.screenshot({ path: join(artifacts, 'staff-incident-resolved.png'), fullPage: true });
   assert.deepEqual(page.errors, []);
   await context.close();
 });

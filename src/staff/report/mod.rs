@@ -11,7 +11,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use tis_core::incident::{ActionStatus, TimelineKind};
 use tis_core::keytimes::{KeyTime, key_times};
-use tis_core::manage::{SECTIONS, section_heading, section_text};
+use tis_core::staff::{SECTIONS, section_heading, section_text};
 use tis_core::time::{format_timeline_when, uk_date, uk_date_time, zone_label};
 use tis_core::wire::ReportSave;
 use tis_core::{Report, ReportStatus, Role};

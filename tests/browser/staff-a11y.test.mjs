@@ -156,7 +156,7 @@ test('in the dark colour scheme too, axe-core finds nothing wrong', async () => 
   await page.getByRole('button', { name: 'Publish now' }).click();
   await page.locator('.problem-summary').waitFor();
   await noViolations(page, 'dark: notice with problems, hints and preview');
-  await page.screenshot({ path: join(artifacts, 'manage-dark-notice.png'), fullPage: true });
+  await page.screenshot({ path: join(artifacts, 'staff-dark-notice.png'), fullPage: true });
   await page.goto(`${server.url}/manage/notices`);
   await page.locator('section[aria-labelledby="drafts"]').waitFor();
   await noViolations(page, 'dark: notices');
@@ -246,7 +246,7 @@ test('the keyboard alone signs in, posts a notice, updates an incident and write
   await page.getByText(/Saved as revision \d+/).waitFor();
   const report = (await staffGet(page, server.url, `/api/v1/incidents/${open.id}`)).body.incident.report;
   assert.ok(report.timeline.some((e) => e.text === 'Checked with the keyboard alone.'));
-  await page.screenshot({ path: join(artifacts, 'manage-keyboard-report.png') });
+  await page.screenshot({ path: join(artifacts, 'staff-keyboard-report.png') });
   assert.deepEqual(page.errors, []);
   await context.close();
 });

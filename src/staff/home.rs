@@ -14,7 +14,7 @@ use super::session::Session;
 
 /// The staff home page.
 #[component]
-pub fn ManageHome() -> impl IntoView {
+pub fn StaffHome() -> impl IntoView {
     let session = Session::get();
     let notices = LocalResource::new(client::notices);
     let incidents =

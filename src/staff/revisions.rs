@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use tis_core::manage::{DiffLine, LineChange, ReportDiff, section_heading};
+use tis_core::staff::{DiffLine, LineChange, ReportDiff, section_heading};
 use tis_core::time::uk_date_time;
 use tis_core::wire::RevisionInfo;
 

@@ -563,7 +563,7 @@ mod tests {
             ("mine", "their impact")
         );
         assert_eq!(
-            tis_core::manage::section_text(&merged, "impact"),
+            tis_core::staff::section_text(&merged, "impact"),
             "their impact"
         );
     }

@@ -67,7 +67,7 @@ pub(super) fn TimelineEditor(
             </ol>
             <p role="status" class="moved">{move || moved.get()}</p>
             <button type="button" class="button-secondary" on:click=move |_| {
-                let start = started.get_untracked().unwrap_or_else(crate::manage::form::now);
+                let start = started.get_untracked().unwrap_or_else(crate::staff::form::now);
                 edit(draft, |d| d.add_entry(start));
                 let last = draft.with_untracked(|d| d.as_ref().map_or(0, |d| d.timeline.len().saturating_sub(1)));
                 request_animation_frame(move || focus_id(&format!("f-timeline-{last}-time")));

@@ -103,7 +103,7 @@ test('an editor writes a two-day timeline, sees the key times as they type, publ
   await page.getByRole('button', { name: 'Add a lesson' }).click();
   await page.getByLabel('Lesson 1').fill('Know which services depend on sign-in, and check them after every upgrade.');
   await page.getByLabel('Published').check();
-  await page.screenshot({ path: join(artifacts, 'manage-report-editor.png'), fullPage: true });
+  await page.screenshot({ path: join(artifacts, 'staff-report-editor.png'), fullPage: true });
   await page.getByRole('button', { name: 'Save a new revision' }).click();
   await page.getByText(/Saved as revision 1 at .+\. The plain-language parts are on the public incident page\./).waitFor();
 
@@ -133,7 +133,7 @@ test('an editor writes a two-day timeline, sees the key times as they type, publ
   const sideText = await side.textContent();
   assert.match(sideText, /Removed: After an upgrade, bulk upload and ESR stopped working for 14 hours before we knew\./);
   assert.match(sideText, /Added: After a server upgrade, bulk upload and ESR stopped working\. Nobody noticed for 14 hours\./);
-  await page.screenshot({ path: join(artifacts, 'manage-revisions-side-by-side.png'), fullPage: true });
+  await page.screenshot({ path: join(artifacts, 'staff-revisions-side-by-side.png'), fullPage: true });
   await page.getByLabel('One after the other').check();
   await page.getByRole('button', { name: 'Compare' }).click();
   const inline = page.locator('.diff-inline');
@@ -179,7 +179,7 @@ test('two editors saving the same report see a conflict with both versions, and 
   const stored = (await staffGet(eddie.page, server.url, `/api/v1/incidents/${incident}`)).body;
   assert.equal(stored.report_revision, erinsRevision);
   assert.equal(stored.incident.report.impact, erinsImpact);
-  await eddie.page.screenshot({ path: join(artifacts, 'manage-report-conflict.png'), fullPage: true });
+  await eddie.page.screenshot({ path: join(artifacts, 'staff-report-conflict.png'), fullPage: true });
 
   // Keep Eddie's summary and take Erin's impact.
   await impact.getByLabel(`Use revision ${erinsRevision}`).check();
@@ -202,7 +202,7 @@ test('a support account can read a report but not change it, and the server refu
   assert.match(await page.getByLabel('Summary').inputValue(), /Eddie’s summary/);
   assert.equal(await page.getByRole('button', { name: 'Save a new revision' }).count(), 0);
   assert.equal(await page.getByRole('button', { name: 'Add a timeline entry' }).isDisabled(), true);
-  await page.screenshot({ path: join(artifacts, 'manage-report-support.png'), fullPage: true });
+  await page.screenshot({ path: join(artifacts, 'staff-report-support.png'), fullPage: true });
 
   const session = (await staffGet(page, server.url, '/api/v1/session')).body;
   const current = (await staffGet(page, server.url, `/api/v1/incidents/${incident}`)).body;

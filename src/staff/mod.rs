@@ -26,7 +26,7 @@ pub use session::SignInPage;
 
 /// The staff app: its own Wasm bundle, served for `/sign-in` and every `/manage` address.
 #[component]
-pub fn ManageApp() -> impl IntoView {
+pub fn StaffApp() -> impl IntoView {
     provide_meta_context();
     // One session for the whole page, asked about once: signing in on `/sign-in` carries
     // over to the staff pages it leads to.
@@ -45,7 +45,7 @@ pub fn ManageApp() -> impl IntoView {
             <main id="main" class="width" tabindex="-1">
                 <Routes fallback=StaffNotFound>
                     <Route path=path!("/sign-in") view=SignInPage />
-                    <ManageRoutes />
+                    <StaffRoutes />
                 </Routes>
             </main>
             <footer class="site-footer">
@@ -71,10 +71,10 @@ fn StaffNotFound() -> impl IntoView {
 /// The routes under `/manage`, for the app's `<Routes>` (beside `/sign-in`, which is
 /// [`SignInPage`]). One parent route, so it works with erased component types too.
 #[component(transparent)]
-pub fn ManageRoutes() -> impl MatchNestedRoutes + Clone {
+pub fn StaffRoutes() -> impl MatchNestedRoutes + Clone {
     view! {
-        <ParentRoute path=path!("/manage") view=ManageFrame>
-            <Route path=path!("") view=home::ManageHome />
+        <ParentRoute path=path!("/manage") view=StaffFrame>
+            <Route path=path!("") view=home::StaffHome />
             <Route path=path!("notices") view=notices::NoticeList />
             <Route path=path!("notices/new") view=notices::NoticeEditor />
             <Route path=path!("notices/:id") view=notices::NoticeEditor />
@@ -193,7 +193,7 @@ fn LoadProblem(problem: RwSignal<Option<String>>) -> impl IntoView {
 /// The frame of every staff page: who is signed in, the staff menu, and the page; or the
 /// sign-in form in place of the page when nobody is.
 #[component]
-fn ManageFrame() -> impl IntoView {
+fn StaffFrame() -> impl IntoView {
     let session = Session::get();
     let flash = Flash::get();
     Services::get();
@@ -214,7 +214,7 @@ fn ManageFrame() -> impl IntoView {
     });
     let signed_in = Memo::new(move |_| session.who.with(Option::is_some));
     view! {
-        <div class="manage">
+        <div class="staff">
             {move || {
                 if !session.checked.get() && !signed_in.get() {
                     view! {

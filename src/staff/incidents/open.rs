@@ -138,9 +138,7 @@ pub fn OpenIncident() -> impl IntoView {
                 let opened = client::open_incident(&incident).await;
                 match opened {
                     Err(e) => {
-                        problems.show(e, session, || {
-                            crate::manage::form::click_id("open-incident")
-                        });
+                        problems.show(e, session, || crate::staff::form::click_id("open-incident"));
                     }
                     Ok(opened) => {
                         drafts::clear(KEY);

@@ -138,7 +138,7 @@ fn PostUpdate(
                         on_posted.run(updated);
                     }
                     Err(e) => {
-                        problems.show(e, session, || crate::manage::form::click_id("post-update"))
+                        problems.show(e, session, || crate::staff::form::click_id("post-update"))
                     }
                 }
             }
@@ -341,7 +341,7 @@ fn IncidentDetails(
                         on_saved.run(updated);
                     }
                     Err(e) => {
-                        problems.show(e, session, || crate::manage::form::click_id("save-details"))
+                        problems.show(e, session, || crate::staff::form::click_id("save-details"))
                     }
                 }
             }

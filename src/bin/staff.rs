@@ -3,5 +3,5 @@
 fn main() {
     #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(tis_status_app::manage::ManageApp);
+    leptos::mount::mount_to_body(tis_status_app::staff::StaffApp);
 }

@@ -4,7 +4,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::{Value, json};
-use tis_core::manage::{LineChange, ReportDiff};
+use tis_core::staff::{LineChange, ReportDiff};
 use tis_core::wire::RevisionInfo;
 
 use crate::glossary::staff;

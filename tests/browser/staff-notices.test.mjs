@@ -39,7 +39,7 @@ test('a wrong password is refused in words, and nothing but the password is clea
   await summary.getByText('That name and password do not match an active account. Check both and try again.').waitFor();
   assert.equal(await page.getByLabel('Name').inputValue(), 'sam');
   assert.equal(await page.getByLabel('Password').inputValue(), '');
-  await page.screenshot({ path: join(artifacts, 'manage-sign-in-wrong-password.png'), fullPage: true });
+  await page.screenshot({ path: join(artifacts, 'staff-sign-in-wrong-password.png'), fullPage: true });
 
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -134,7 +134,7 @@ test('support posts a notice with two fields and one click; users see it without
   assert.match(await preview.innerText(), /Known problem · For everyone/);
   assert.match(await preview.innerText(), /From (\d{1,2}(:\d\d)?[ap]m|midnight|midday) (GMT|BST) on /);
   assert.match(await preview.innerText(), /All of TIS/);
-  await page.screenshot({ path: join(artifacts, 'manage-notice-form.png'), fullPage: true });
+  await page.screenshot({ path: join(artifacts, 'staff-notice-form.png'), fullPage: true });
   const previewed = await preview.locator('article.notice').innerText();
   // One click publishes it.
   await page.getByRole('button', { name: 'Publish now' }).click();
@@ -153,7 +153,7 @@ test('support posts a notice with two fields and one click; users see it without
   await card.waitFor();
   const withoutWhen = (text) => text.split('\n').filter((line) => !/^From /.test(line)).join('\n');
   assert.equal(withoutWhen(await card.innerText()), withoutWhen(previewed));
-  await reader.page.screenshot({ path: join(artifacts, 'manage-notice-public.png'), fullPage: true });
+  await reader.page.screenshot({ path: join(artifacts, 'staff-notice-public.png'), fullPage: true });
 
   await page.getByRole('button', { name: `End now “${title}”` }).click();
   await page.getByText(`Ended “${title}”. Users no longer see it.`).waitFor();
@@ -184,7 +184,7 @@ test('every problem is shown by its field, nothing typed is lost, and the draft 
   assert.match(await page.locator('#f-ends_at-error').innerText(), /The end time must be after the start time\./);
   assert.equal(await page.getByLabel('Title', { exact: true }).getAttribute('aria-invalid'), 'true');
   assert.equal(await page.getByLabel('What users need to know').inputValue(), body);
-  await page.screenshot({ path: join(artifacts, 'manage-notice-problems.png'), fullPage: true });
+  await page.screenshot({ path: join(artifacts, 'staff-notice-problems.png'), fullPage: true });
   // Following a problem's link goes to its field.
   await summary.getByRole('link', { name: 'Give the notice a title.' }).click();
   assert.equal(await page.evaluate(() => document.activeElement.id), 'f-title');
@@ -222,7 +222,7 @@ test('when the sign-in has ended, signing in again in place saves what was typed
   await again.getByRole('heading', { name: 'Sign in again to carry on' }).waitFor();
   assert.match(await page.locator('.problem-summary').innerText(), /Your sign-in has ended, so nothing was saved/);
   assert.equal(await page.getByLabel('Title', { exact: true }).inputValue(), title);
-  await page.screenshot({ path: join(artifacts, 'manage-sign-in-again.png'), fullPage: true });
+  await page.screenshot({ path: join(artifacts, 'staff-sign-in-again.png'), fullPage: true });
   assert.equal(await again.getByLabel('Name').inputValue(), 'sam');
   await again.getByLabel('Password').fill(PASSWORD);
   await again.getByRole('button', { name: 'Sign in and save' }).click();
