@@ -206,9 +206,7 @@ pub fn GlossaryPage() -> impl IntoView {
         problems.clear();
         saved.set(None);
         let glossary = d.glossary();
-        if let Err(list) = validate_glossary(&glossary) {
-            problems.set(list);
-            problems.focus();
+        if problems.checked(validate_glossary(&glossary)).is_none() {
             return;
         }
         save_glossary.dispatch(glossary);

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use tis_core::Notice;
-use tis_core::wire::{ServiceList, sort_short_by_key};
+use tis_core::wire::{ServiceList, service_names, sort_short_by_key};
 
 use crate::api::{Shown, live};
 use crate::components::{Freshness, audience_chooser, loading, notice_card, unavailable};
@@ -57,12 +57,7 @@ pub fn Notices() -> impl IntoView {
     let content = move || {
         let names: Vec<(String, String)> = services.with(|s| {
             s.ready()
-                .map(|l| {
-                    l.services
-                        .iter()
-                        .map(|s| (s.id.clone(), s.name.clone()))
-                        .collect()
-                })
+                .map(|l| service_names(&l.services))
                 .unwrap_or_default()
         });
         let reader = audience.get();

@@ -13,8 +13,8 @@ use std::process::Command;
 
 use crate::bench_page::ready;
 use crate::bootstrap::{self, Needs};
-use crate::harness::{Scratch, Serve};
-use crate::{Profile, Result, build_all, root, status, step};
+use crate::harness::{Scratch, Serve, server_and_assets};
+use crate::{Result, root, status, step};
 
 pub fn bench(args: &[OsString]) -> Result {
     let mut readers = "2000".to_string();
@@ -46,14 +46,7 @@ pub fn bench(args: &[OsString]) -> Result {
     }
     let root = root();
     bootstrap::ensure(&root, Needs::Everything)?;
-    let (server_bin, assets) = match (server, assets) {
-        (Some(s), Some(a)) => (s, a),
-        (None, None) => {
-            let built = build_all(Profile::Release)?;
-            (built.server, built.assets)
-        }
-        _ => return Err("give --server and --assets together, or neither".into()),
-    };
+    let (server_bin, assets) = server_and_assets(server, assets)?;
     let scratch = Scratch::new("bench-surge")?;
     let server = Serve::new(&server_bin, scratch.path())
         .arg("--assets")

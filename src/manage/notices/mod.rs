@@ -18,7 +18,7 @@ use tis_core::{Audience, FieldError, Notice, NoticeKind, NoticeSeverity, Service
 
 use super::client::{self, drafts};
 use super::form::{
-    ButtonRow, Choice, ProblemSummary, Problems, Radios, TextField, UkTimeField, now,
+    ButtonRow, Choice, ProblemSummary, Problems, Radios, TextField, UkTimeField, now, problems_or,
     read_uk_input, uk_input_value,
 };
 use super::hints::PlainHints;
@@ -122,11 +122,7 @@ impl NoticeDraft {
             let unreadable: Vec<String> = problems.iter().map(|p| p.field.clone()).collect();
             problems.extend(found.into_iter().filter(|f| !unreadable.contains(&f.field)));
         }
-        if problems.is_empty() {
-            Ok(input)
-        } else {
-            Err(problems)
-        }
+        problems_or(input, problems)
     }
 }
 
@@ -316,13 +312,10 @@ fn NoticeForm(id: Option<i64>) -> impl IntoView {
             let list = services.0.get_untracked();
             let known: Vec<&str> = list.iter().map(|s| s.id.as_str()).collect();
             let old_notice = old.get_untracked();
-            let input = match d.input(publish, old_notice.as_ref(), now(), &known) {
-                Ok(input) => input,
-                Err(found) => {
-                    problems.set(found);
-                    problems.focus();
-                    return;
-                }
+            let Some(input) =
+                problems.checked(d.input(publish, old_notice.as_ref(), now(), &known))
+            else {
+                return;
             };
             save_action.dispatch((publish, input, old_notice));
         })

@@ -5,7 +5,7 @@ mod report;
 
 use leptos::prelude::*;
 use tis_core::time::uk_date_time;
-use tis_core::wire::{IncidentView, RevisionInfo, ServiceList};
+use tis_core::wire::{IncidentView, RevisionInfo, ServiceList, service_names};
 
 use crate::api::{ApiError, Shown, live};
 use crate::components::{Freshness, loading, unavailable};
@@ -48,12 +48,7 @@ pub fn IncidentPage(
     let names = Memo::new(move |_| {
         services.with(|s| {
             s.ready()
-                .map(|l| {
-                    l.services
-                        .iter()
-                        .map(|s| (s.id.clone(), s.name.clone()))
-                        .collect::<Vec<_>>()
-                })
+                .map(|l| service_names(&l.services))
                 .unwrap_or_default()
         })
     });

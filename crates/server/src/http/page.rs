@@ -17,7 +17,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
 use tis_core::time::uk_date_time;
-use tis_core::wire::{IncidentSummary, Summary, last_checked_text};
+use tis_core::wire::{IncidentSummary, Summary, last_checked_text, service_names};
 use tis_core::{Audience, Incident};
 use tis_markup::components::{incident_card, notice_card, status_marker};
 use tis_markup::frame::{self, Section};
@@ -274,7 +274,7 @@ fn content(model: &Model, page: &Page) -> (String, Option<Section>, Vec<Block>) 
         Page::Service(id) => service(model, &summary, id),
         Page::Incident(id) => incident(model, &summary, *id),
         Page::Incidents => {
-            let names = overview::names(&summary);
+            let names = service_names(&summary.services);
             let cards: Vec<Node> = model
                 .incidents
                 .iter()
@@ -293,7 +293,7 @@ fn content(model: &Model, page: &Page) -> (String, Option<Section>, Vec<Block>) 
             )
         }
         Page::Notices => {
-            let names = overview::names(&summary);
+            let names = service_names(&summary.services);
             let mut nodes: Vec<Node> = vec![h("h1").t("Notices").into(), h("h2").t("Now").into()];
             if summary.notices.is_empty() {
                 nodes.push(h("p").class("none").t("There are no notices at the moment.").into());
@@ -390,7 +390,7 @@ fn incident(model: &Model, summary: &Summary, id: i64) -> (String, Option<Sectio
         return not_found("incident", "/incidents", "See all incidents");
     };
     let i: Incident = crate::http::v1::public_incident(found);
-    let names = overview::names(summary);
+    let names = service_names(&summary.services);
     let mut main = tis_markup::incident::head(&i, &names, model.generated_at);
     main.extend(tis_markup::incident::updates(&i));
     (
