@@ -6,8 +6,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 use tis_core::Role;
-use tis_core::manage::{Glossary, validate_glossary};
+use tis_core::manage::validate_glossary;
 use tis_core::plain::{GlossaryTerm, HintKind, check, default_glossary};
+use tis_core::wire::Glossary;
 
 use super::client::{self, drafts};
 use super::form::{ButtonRow, ProblemSummary, Problems, TextField};

@@ -17,7 +17,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::bootstrap::{self, Needs};
-use crate::harness::{Scratch, Serve, kb, poll, server_and_assets};
+use crate::harness::{Scratch, Serve, flag_values, kb, poll, server_and_assets};
 use crate::{Result, http, root, status, step};
 
 /// Cold-cache runs; the median time is the figure.
@@ -27,19 +27,13 @@ const READY_WITHIN: Duration = Duration::from_secs(90);
 
 pub fn bench_page(args: &[std::ffi::OsString]) -> Result {
     let (mut server_bin, mut assets) = (None, None);
-    let mut rest = args.iter();
-    while let Some(flag) = rest.next() {
-        let value = rest
-            .next()
-            .map(PathBuf::from)
-            .ok_or_else(|| format!("{} needs a value", flag.to_string_lossy()))?;
-        match flag.to_str() {
-            Some("--server") => server_bin = Some(value),
-            Some("--assets") => assets = Some(value),
+    for (flag, value) in flag_values(args)? {
+        match flag.as_str() {
+            "--server" => server_bin = Some(PathBuf::from(value)),
+            "--assets" => assets = Some(PathBuf::from(value)),
             _ => {
                 return Err(format!(
-                    "bench page takes --server BIN and --assets DIR; not {}",
-                    flag.to_string_lossy()
+                    "bench page takes --server BIN and --assets DIR; not {flag}"
                 ));
             }
         }

@@ -13,7 +13,7 @@ use std::process::Command;
 
 use crate::bench_page::ready;
 use crate::bootstrap::{self, Needs};
-use crate::harness::{Scratch, Serve, server_and_assets};
+use crate::harness::{Scratch, Serve, flag_values, server_and_assets};
 use crate::{Result, root, status, step};
 
 pub fn bench(args: &[OsString]) -> Result {
@@ -21,25 +21,15 @@ pub fn bench(args: &[OsString]) -> Result {
     let mut seconds = "60".to_string();
     let mut server = None;
     let mut assets = None;
-    let mut rest = args.iter();
-    while let Some(flag) = rest.next() {
-        let value = rest
-            .next()
-            .and_then(|v| v.to_str())
-            .ok_or_else(|| format!("{} needs a value", flag.to_string_lossy()))?;
-        match flag.to_str() {
-            Some("--readers") if value.parse::<u32>().is_ok_and(|n| n > 0) => {
-                readers = value.to_string()
-            }
-            Some("--seconds") if value.parse::<u32>().is_ok_and(|n| n > 0) => {
-                seconds = value.to_string()
-            }
-            Some("--server") => server = Some(PathBuf::from(value)),
-            Some("--assets") => assets = Some(PathBuf::from(value)),
+    for (flag, value) in flag_values(args)? {
+        match flag.as_str() {
+            "--readers" if value.parse::<u32>().is_ok_and(|n| n > 0) => readers = value,
+            "--seconds" if value.parse::<u32>().is_ok_and(|n| n > 0) => seconds = value,
+            "--server" => server = Some(PathBuf::from(value)),
+            "--assets" => assets = Some(PathBuf::from(value)),
             _ => {
                 return Err(format!(
-                    "bench surge takes --readers N, --seconds S (whole numbers from 1), --server BIN and --assets DIR; not {} {value}",
-                    flag.to_string_lossy()
+                    "bench surge takes --readers N, --seconds S (whole numbers from 1), --server BIN and --assets DIR; not {flag} {value}"
                 ));
             }
         }

@@ -35,6 +35,21 @@ pub fn server_and_assets(
     }
 }
 
+/// A bench's arguments as flags each with its value (`--readers 500`), in the order given.
+pub fn flag_values(args: &[std::ffi::OsString]) -> Result<Vec<(String, String)>> {
+    let mut pairs = Vec::new();
+    let mut rest = args.iter();
+    while let Some(flag) = rest.next() {
+        let flag = flag.to_string_lossy().into_owned();
+        let value = rest
+            .next()
+            .and_then(|v| v.to_str())
+            .ok_or_else(|| format!("{flag} needs a value"))?;
+        pairs.push((flag, value.to_string()));
+    }
+    Ok(pairs)
+}
+
 /// Bytes as kilobytes, as the benches report sizes: "12.3 KB".
 pub fn kb(bytes: u64) -> String {
     format!("{:.1} KB", bytes as f64 / 1024.0)

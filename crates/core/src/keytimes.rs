@@ -98,29 +98,34 @@ fn first(
     kind: TimelineKind,
     point: fn(&TimelineEntry) -> Moment,
 ) -> Option<Moment> {
-    timeline
-        .iter()
-        .filter(|e| e.kind == kind)
-        .map(point)
-        .reduce(|a, b| Moment {
-            earliest: a.earliest.min(b.earliest),
-            latest: a.latest.min(b.latest),
-        })
+    fold(timeline, kind, point, Ord::min)
 }
 
-/// The moment the last entry of `kind` happened, measured by `point`.
+/// The moment the last entry of `kind` happened, measured by `point`: as [`first`], with
+/// the latest of each.
 fn last(
     timeline: &[TimelineEntry],
     kind: TimelineKind,
     point: fn(&TimelineEntry) -> Moment,
+) -> Option<Moment> {
+    fold(timeline, kind, point, Ord::max)
+}
+
+/// The entries of `kind`, measured by `point`, as one moment: `pick` of their earliest
+/// moments and `pick` of their latest.
+fn fold(
+    timeline: &[TimelineEntry],
+    kind: TimelineKind,
+    point: fn(&TimelineEntry) -> Moment,
+    pick: fn(DateTime<Utc>, DateTime<Utc>) -> DateTime<Utc>,
 ) -> Option<Moment> {
     timeline
         .iter()
         .filter(|e| e.kind == kind)
         .map(point)
         .reduce(|a, b| Moment {
-            earliest: a.earliest.max(b.earliest),
-            latest: a.latest.max(b.latest),
+            earliest: pick(a.earliest, b.earliest),
+            latest: pick(a.latest, b.latest),
         })
 }
 

@@ -5,11 +5,11 @@
 
 use crate::account::Role;
 use crate::incident::{ActionStatus, Impact, IncidentStatus, ReportStatus, TimelineKind};
-use crate::manage::LineChange;
 use crate::notice::{Audience, NoticeKind, NoticeSeverity};
 use crate::problem::ProblemType;
 use crate::service::ErrorKind;
 use crate::status::Status;
+use crate::wire::LineChange;
 
 /// Declares, for a fieldless enum, `ALL` (every variant, in the order people are shown
 /// them), `as_str` (the wire word), `label` (what a reader reads) and `parse` (wire word

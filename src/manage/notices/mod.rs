@@ -126,22 +126,14 @@ impl NoticeDraft {
     }
 }
 
+/// The notice `input` makes, as the server will store it: over `old` when changing one.
 fn notice_from(input: &NoticeInput, old: Option<&Notice>, now: DateTime<Utc>) -> Notice {
-    Notice {
-        id: old.map_or(0, |o| o.id),
-        title: input.title.clone(),
-        body: input.body.clone(),
-        kind: input.kind,
-        severity: input.severity,
-        services: input.services.clone(),
-        starts_at: input.starts_at,
-        ends_at: input.ends_at,
-        audience: input.audience,
-        published: input.published,
-        author: old.map(|o| o.author.clone()).unwrap_or_default(),
-        created_at: old.map_or(now, |o| o.created_at),
-        updated_at: now,
-    }
+    input.notice(
+        old.map_or(0, |o| o.id),
+        old.map_or("", |o| o.author.as_str()),
+        old.map_or(now, |o| o.created_at),
+        now,
+    )
 }
 
 /// When a notice is shown, in words.

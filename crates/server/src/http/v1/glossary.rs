@@ -6,8 +6,9 @@ use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use tis_core::Role;
-use tis_core::manage::{Glossary, validate_glossary};
+use tis_core::manage::validate_glossary;
 use tis_core::plain::default_glossary;
+use tis_core::wire::Glossary;
 
 use crate::AppState;
 use crate::auth::Actor;
