@@ -1,7 +1,7 @@
 //! The list of incidents.
 
 use leptos::prelude::*;
-use tis_core::wire::{IncidentPage, ServiceList, sort_short_by_key};
+use tis_core::wire::{IncidentPage, ServiceList, service_names, sort_short_by_key};
 
 use crate::api::{Shown, live};
 use crate::components::{Freshness, incident_card, loading, unavailable};
@@ -81,12 +81,7 @@ pub fn Incidents() -> impl IntoView {
     let names = Memo::new(move |_| {
         services.with(|s| {
             s.ready()
-                .map(|l| {
-                    l.services
-                        .iter()
-                        .map(|s| (s.id.clone(), s.name.clone()))
-                        .collect::<Vec<_>>()
-                })
+                .map(|l| service_names(&l.services))
                 .unwrap_or_default()
         })
     });

@@ -1,7 +1,7 @@
 //! The list of notices.
 
 use leptos::prelude::*;
-use tis_core::wire::{ServiceList, sort_short_by_key};
+use tis_core::wire::{ServiceList, service_names, sort_short_by_key};
 use tis_core::{Notice, NoticeState};
 
 use crate::api::{Shown, live};
@@ -58,12 +58,7 @@ pub fn Notices() -> impl IntoView {
     let content = move || {
         let names: Vec<(String, String)> = services.with(|s| {
             s.ready()
-                .map(|l| {
-                    l.services
-                        .iter()
-                        .map(|s| (s.id.clone(), s.name.clone()))
-                        .collect()
-                })
+                .map(|l| service_names(&l.services))
                 .unwrap_or_default()
         });
         let reader = audience.get();

@@ -7,8 +7,8 @@ use std::cell::RefCell;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tis_core::account::{SessionInfo, SignIn};
-use tis_core::staff::{Glossary, ReportDiff};
 use tis_core::wire::RevisionInfo;
+use tis_core::wire::{Glossary, ReportDiff};
 use tis_core::wire::{
     IncidentInput, IncidentPage, IncidentView, NoticeInput, ReportSave, ServiceList, UpdateInput,
 };

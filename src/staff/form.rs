@@ -49,6 +49,18 @@ impl Problems {
         request_animation_frame(move || focus_id(id));
     }
 
+    /// What was checked, or `None` with its problems shown and focused.
+    pub fn checked<T>(&self, found: Result<T, Vec<FieldError>>) -> Option<T> {
+        match found {
+            Ok(value) => Some(value),
+            Err(list) => {
+                self.set(list);
+                self.focus();
+                None
+            }
+        }
+    }
+
     pub fn set(&self, list: Vec<FieldError>) {
         self.list.set(list);
     }
@@ -225,6 +237,33 @@ fn described_by(id: &str, hint: bool, error: bool, extra: Option<&str>) -> Optio
     (!parts.is_empty()).then(|| parts.join(" "))
 }
 
+/// `value` when nothing is wrong with it, else the problems found.
+pub fn problems_or<T>(value: T, problems: Vec<FieldError>) -> Result<T, Vec<FieldError>> {
+    if problems.is_empty() {
+        Ok(value)
+    } else {
+        Err(problems)
+    }
+}
+
+/// What every field works out first: its id, its problem (when it has one) and the ids
+/// of what describes it (its hint, its problem and `extra`), for `aria-describedby`.
+fn wire_field(
+    field: &str,
+    problems: Problems,
+    has_hint: bool,
+    extra: Option<String>,
+) -> (String, Signal<Option<String>>, Signal<Option<String>>) {
+    let id = field_id(field);
+    let field = field.to_string();
+    let error = Signal::derive(move || problems.at(&field));
+    let describe = {
+        let id = id.clone();
+        Signal::derive(move || described_by(&id, has_hint, error.get().is_some(), extra.as_deref()))
+    };
+    (id, error, describe)
+}
+
 /// A problem under a label, in words, with "Error:" for screen readers.
 #[component]
 pub fn FieldProblem(
@@ -279,21 +318,7 @@ pub fn TextField(
     class: Option<String>,
     #[prop(optional, into)] disabled: Signal<bool>,
 ) -> impl IntoView {
-    let id = field_id(&field);
-    let field_for_error = field.clone();
-    let error = Signal::derive(move || problems.at(&field_for_error));
-    let has_hint = hint.is_some();
-    let describe = {
-        let id = id.clone();
-        move || {
-            described_by(
-                &id,
-                has_hint,
-                error.get().is_some(),
-                described_by_also.as_deref(),
-            )
-        }
-    };
+    let (id, error, describe) = wire_field(&field, problems, hint.is_some(), described_by_also);
     let input_class = move || {
         let mut c = class.clone().unwrap_or_default();
         if error.get().is_some() {
@@ -382,14 +407,7 @@ pub fn Radios(
     inline: bool,
     #[prop(optional, into)] disabled: Signal<bool>,
 ) -> impl IntoView {
-    let id = field_id(&field);
-    let field_for_error = field.clone();
-    let error = Signal::derive(move || problems.at(&field_for_error));
-    let has_hint = hint.is_some();
-    let describe = {
-        let id = id.clone();
-        move || described_by(&id, has_hint, error.get().is_some(), None)
-    };
+    let (id, error, describe) = wire_field(&field, problems, hint.is_some(), None);
     let name = field.clone();
     view! {
         <fieldset class="field" class:field-with-problem=move || error.get().is_some()
@@ -490,16 +508,9 @@ pub fn UkTimeField(
     empty_means: String,
     #[prop(optional, into)] disabled: Signal<bool>,
 ) -> impl IntoView {
-    let id = field_id(&field);
-    let field_for_error = field.clone();
-    let error = Signal::derive(move || problems.at(&field_for_error));
-    let has_hint = hint.is_some();
-    let readback_id = format!("{id}-readback");
-    let describe = {
-        let id = id.clone();
-        let readback_id = readback_id.clone();
-        move || described_by(&id, has_hint, error.get().is_some(), Some(&readback_id))
-    };
+    let readback_id = format!("{}-readback", field_id(&field));
+    let (id, error, describe) =
+        wire_field(&field, problems, hint.is_some(), Some(readback_id.clone()));
     let readback = move || match read_uk_input(&value.get()) {
         Ok(None) => empty_means.clone(),
         Ok(Some(at)) => uk_date_time(at),

@@ -7,7 +7,8 @@ use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 use tis_core::Role;
 use tis_core::plain::{GlossaryTerm, HintKind, check, default_glossary};
-use tis_core::staff::{Glossary, validate_glossary};
+use tis_core::staff::validate_glossary;
+use tis_core::wire::Glossary;
 
 use super::client::{self, drafts};
 use super::form::{ButtonRow, ProblemSummary, Problems, TextField};
@@ -206,9 +207,7 @@ pub fn GlossaryPage() -> impl IntoView {
         problems.clear();
         saved.set(None);
         let glossary = d.glossary();
-        if let Err(list) = validate_glossary(&glossary) {
-            problems.set(list);
-            problems.focus();
+        if problems.checked(validate_glossary(&glossary)).is_none() {
             return;
         }
         save_glossary.dispatch(glossary);

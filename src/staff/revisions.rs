@@ -4,9 +4,10 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use tis_core::staff::{DiffLine, LineChange, ReportDiff, section_heading};
+use tis_core::staff::section_heading;
 use tis_core::time::uk_date_time;
 use tis_core::wire::RevisionInfo;
+use tis_core::wire::{DiffLine, LineChange, ReportDiff};
 
 use super::client;
 use super::form::{ButtonRow, Choice, Problems, Radios};

@@ -104,9 +104,9 @@ pub fn bench() -> Result {
                 println!(
                     "{:<44} {:>9} {:>9} {:>9}",
                     s.name,
-                    kb(s.raw),
-                    kb(s.gzip),
-                    kb(s.brotli)
+                    size(s.raw),
+                    size(s.gzip),
+                    size(s.brotli)
                 );
             }
         }
@@ -372,11 +372,9 @@ fn millis(ms: f64) -> String {
     format!("{ms:.2} ms")
 }
 
-fn kb(bytes: Option<usize>) -> String {
-    match bytes {
-        Some(b) => format!("{:.1} KB", b as f64 / 1024.0),
-        None => "-".into(),
-    }
+/// A file's size as served, or "-" when it was not served that way.
+fn size(bytes: Option<usize>) -> String {
+    bytes.map_or_else(|| "-".into(), |b| crate::harness::kb(b as u64))
 }
 
 struct Size {

@@ -17,8 +17,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::bootstrap::{self, Needs};
-use crate::harness::{Scratch, Serve, poll};
-use crate::{Profile, Result, build_all, http, root, status, step};
+use crate::harness::{Scratch, Serve, flag_values, kb, poll, server_and_assets};
+use crate::{Result, http, root, status, step};
 
 /// Cold-cache runs; the median time is the figure.
 const RUNS: &str = "5";
@@ -27,19 +27,13 @@ const READY_WITHIN: Duration = Duration::from_secs(90);
 
 pub fn bench_page(args: &[std::ffi::OsString]) -> Result {
     let (mut server_bin, mut assets) = (None, None);
-    let mut rest = args.iter();
-    while let Some(flag) = rest.next() {
-        let value = rest
-            .next()
-            .map(PathBuf::from)
-            .ok_or_else(|| format!("{} needs a value", flag.to_string_lossy()))?;
-        match flag.to_str() {
-            Some("--server") => server_bin = Some(value),
-            Some("--assets") => assets = Some(value),
+    for (flag, value) in flag_values(args)? {
+        match flag.as_str() {
+            "--server" => server_bin = Some(PathBuf::from(value)),
+            "--assets" => assets = Some(PathBuf::from(value)),
             _ => {
                 return Err(format!(
-                    "bench page takes --server BIN and --assets DIR; not {}",
-                    flag.to_string_lossy()
+                    "bench page takes --server BIN and --assets DIR; not {flag}"
                 ));
             }
         }
@@ -59,14 +53,7 @@ pub fn bench_page(args: &[std::ffi::OsString]) -> Result {
             ));
         }
     }
-    let (server_bin, assets) = match (server_bin, assets) {
-        (Some(s), Some(a)) => (s, a),
-        (None, None) => {
-            let built = build_all(Profile::Release)?;
-            (built.server, built.assets)
-        }
-        _ => return Err("give --server and --assets together, or neither".into()),
-    };
+    let (server_bin, assets) = server_and_assets(server_bin, assets)?;
     wasm_sizes(&assets)?;
 
     let scratch = Scratch::new("bench-page")?;
@@ -107,17 +94,13 @@ fn wasm_sizes(dist: &Path) -> Result {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         println!(
-            "  {name:<48} {:>7.1} KB raw {:>7.1} KB gzip {:>7.1} KB brotli",
+            "  {name:<48} {:>10} raw {:>10} gzip {:>10} brotli",
             kb(raw),
             kb(gzip),
             kb(brotli)
         );
     }
     Ok(())
-}
-
-fn kb(bytes: u64) -> f64 {
-    bytes as f64 / 1024.0
 }
 
 fn compressed(tool: &str, args: &[&str], path: &Path) -> Result<u64> {

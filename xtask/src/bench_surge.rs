@@ -13,47 +13,30 @@ use std::process::Command;
 
 use crate::bench_page::ready;
 use crate::bootstrap::{self, Needs};
-use crate::harness::{Scratch, Serve};
-use crate::{Profile, Result, build_all, root, status, step};
+use crate::harness::{Scratch, Serve, flag_values, server_and_assets};
+use crate::{Result, root, status, step};
 
 pub fn bench(args: &[OsString]) -> Result {
     let mut readers = "2000".to_string();
     let mut seconds = "60".to_string();
     let mut server = None;
     let mut assets = None;
-    let mut rest = args.iter();
-    while let Some(flag) = rest.next() {
-        let value = rest
-            .next()
-            .and_then(|v| v.to_str())
-            .ok_or_else(|| format!("{} needs a value", flag.to_string_lossy()))?;
-        match flag.to_str() {
-            Some("--readers") if value.parse::<u32>().is_ok_and(|n| n > 0) => {
-                readers = value.to_string()
-            }
-            Some("--seconds") if value.parse::<u32>().is_ok_and(|n| n > 0) => {
-                seconds = value.to_string()
-            }
-            Some("--server") => server = Some(PathBuf::from(value)),
-            Some("--assets") => assets = Some(PathBuf::from(value)),
+    for (flag, value) in flag_values(args)? {
+        match flag.as_str() {
+            "--readers" if value.parse::<u32>().is_ok_and(|n| n > 0) => readers = value,
+            "--seconds" if value.parse::<u32>().is_ok_and(|n| n > 0) => seconds = value,
+            "--server" => server = Some(PathBuf::from(value)),
+            "--assets" => assets = Some(PathBuf::from(value)),
             _ => {
                 return Err(format!(
-                    "bench surge takes --readers N, --seconds S (whole numbers from 1), --server BIN and --assets DIR; not {} {value}",
-                    flag.to_string_lossy()
+                    "bench surge takes --readers N, --seconds S (whole numbers from 1), --server BIN and --assets DIR; not {flag} {value}"
                 ));
             }
         }
     }
     let root = root();
     bootstrap::ensure(&root, Needs::Everything)?;
-    let (server_bin, assets) = match (server, assets) {
-        (Some(s), Some(a)) => (s, a),
-        (None, None) => {
-            let built = build_all(Profile::Release)?;
-            (built.server, built.assets)
-        }
-        _ => return Err("give --server and --assets together, or neither".into()),
-    };
+    let (server_bin, assets) = server_and_assets(server, assets)?;
     let scratch = Scratch::new("bench-surge")?;
     let server = Serve::new(&server_bin, scratch.path())
         .arg("--assets")

@@ -18,6 +18,43 @@ const STOP_WITHIN: Duration = Duration::from_secs(30);
 /// How long a started server may take to answer `/healthz` once it has said where it listens.
 const ANSWER_WITHIN: Duration = Duration::from_secs(30);
 
+/// What a bench measures: the server binary and the app's files given as `--server BIN
+/// --assets DIR` (both, to measure another build, say of an older commit), or else the
+/// release build, made now.
+pub fn server_and_assets(
+    server: Option<PathBuf>,
+    assets: Option<PathBuf>,
+) -> Result<(PathBuf, PathBuf)> {
+    match (server, assets) {
+        (Some(s), Some(a)) => Ok((s, a)),
+        (None, None) => {
+            let built = crate::build_all(crate::Profile::Release)?;
+            Ok((built.server, built.assets))
+        }
+        _ => Err("give --server and --assets together, or neither".into()),
+    }
+}
+
+/// A bench's arguments as flags each with its value (`--readers 500`), in the order given.
+pub fn flag_values(args: &[std::ffi::OsString]) -> Result<Vec<(String, String)>> {
+    let mut pairs = Vec::new();
+    let mut rest = args.iter();
+    while let Some(flag) = rest.next() {
+        let flag = flag.to_string_lossy().into_owned();
+        let value = rest
+            .next()
+            .and_then(|v| v.to_str())
+            .ok_or_else(|| format!("{flag} needs a value"))?;
+        pairs.push((flag, value.to_string()));
+    }
+    Ok(pairs)
+}
+
+/// Bytes as kilobytes, as the benches report sizes: "12.3 KB".
+pub fn kb(bytes: u64) -> String {
+    format!("{:.1} KB", bytes as f64 / 1024.0)
+}
+
 /// Builds `tis-status` in release (what every benchmark measures) and returns its path.
 pub fn release_server(root: &Path) -> Result<PathBuf> {
     step("server (release build)", || {

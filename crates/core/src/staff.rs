@@ -1,25 +1,16 @@
-//! Shapes that only the staff pages read and write: the editable glossary behind the
-//! plain-language hints, the list of a report's revisions, and what changed between two.
-
-use serde::{Deserialize, Serialize};
+//! Rules that only the staff pages need: checking the editable glossary behind the
+//! plain-language hints, and a report's sections as text, for comparing revisions. The
+//! shapes themselves (`Glossary`, `ReportDiff`) are wire types, in [`crate::wire`].
 
 use crate::incident::Report;
 use crate::keytimes::began;
 use crate::plain::GlossaryTerm;
 use crate::time::{date_words, format_timeline_when, uk_date};
 use crate::validate::{DESCRIPTION_MAX, FieldError, NAME_MAX, Validation};
+use crate::wire::Glossary;
 
 /// More terms than any team keeps; bounds the work of checking text as people type.
 pub const GLOSSARY_MAX_TERMS: usize = 200;
-
-/// `GET /api/v1/glossary` and `PUT /api/v1/glossary`: the words the plain-language hints
-/// flag, each with what to say instead.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct Glossary {
-    pub terms: Vec<GlossaryTerm>,
-}
 
 impl Glossary {
     /// The same glossary with spaces trimmed and runs of spaces inside a term made one,
@@ -103,41 +94,15 @@ pub fn validate_glossary(g: &Glossary) -> Validation {
     }
 }
 
-/// `GET /api/v1/incidents/{id}/report/diff?from=&to=`: the sections that differ between
-/// two revisions, line by line.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ReportDiff {
-    pub incident: i64,
-    pub from: u32,
-    pub to: u32,
-    /// Only the sections that differ, in report order.
-    pub sections: Vec<SectionDiff>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct SectionDiff {
-    /// The report field, e.g. `summary`, `timeline`.
-    pub section: String,
-    pub lines: Vec<DiffLine>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct DiffLine {
-    pub change: LineChange,
-    pub text: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum LineChange {
-    Same,
-    Added,
-    Removed,
-}
+/// The sections of a report written as prose, each at most `BODY_MAX` characters.
+pub const PROSE_SECTIONS: [&str; 6] = [
+    "summary",
+    "impact",
+    "non_technical",
+    "trigger",
+    "detection",
+    "resolution",
+];
 
 /// Every section of a report, in the order of the editor: for showing two versions side
 /// by side and for the differences between revisions.
@@ -226,83 +191,4 @@ pub fn section_heading(section: &str) -> &str {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn term(term: &str, suggestion: &str) -> GlossaryTerm {
-        GlossaryTerm {
-            term: term.into(),
-            suggestion: suggestion.into(),
-        }
-    }
-
-    #[test]
-    fn the_default_glossary_passes() {
-        let g = Glossary {
-            terms: crate::plain::default_glossary(),
-        };
-        assert_eq!(validate_glossary(&g), Ok(()));
-    }
-
-    #[test]
-    fn every_glossary_problem_is_named_against_its_row() {
-        let g = Glossary {
-            terms: vec![
-                term("Docker", "the software that runs our services"),
-                term("  ", "x"),
-                term("docker", ""),
-                term(&"w".repeat(NAME_MAX + 1), &"s".repeat(DESCRIPTION_MAX + 1)),
-            ],
-        };
-        let problems = validate_glossary(&g).unwrap_err();
-        let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
-        assert_eq!(
-            fields,
-            [
-                "terms[1].term",
-                "terms[2].term",
-                "terms[2].suggestion",
-                "terms[3].term",
-                "terms[3].suggestion"
-            ]
-        );
-        assert_eq!(
-            problems[1].message,
-            "\"docker\" is listed more than once. Remove the repeat."
-        );
-        assert_eq!(
-            problems[3].message,
-            "The term must be 60 characters or less. It has 61."
-        );
-    }
-
-    #[test]
-    fn repeats_are_found_whatever_the_spacing() {
-        let g = Glossary {
-            terms: vec![term("hosts file", "a"), term(" Hosts   file ", "b")],
-        };
-        assert_eq!(validate_glossary(&g).unwrap_err()[0].field, "terms[1].term");
-        assert_eq!(g.tidied().terms[1].term, "Hosts file");
-    }
-
-    #[test]
-    fn an_empty_glossary_is_allowed_and_a_huge_one_is_not() {
-        assert_eq!(validate_glossary(&Glossary { terms: vec![] }), Ok(()));
-        let g = Glossary {
-            terms: (0..=GLOSSARY_MAX_TERMS)
-                .map(|k| term(&format!("t{k}"), "s"))
-                .collect(),
-        };
-        assert_eq!(validate_glossary(&g).unwrap_err()[0].field, "terms");
-    }
-
-    #[test]
-    fn a_diff_reads_the_way_the_server_writes_it() {
-        let json = r#"{"incident":3,"from":1,"to":2,"sections":[{"section":"summary",
-            "lines":[{"change":"removed","text":"old"},{"change":"added","text":"new"},
-            {"change":"same","text":"kept"}]}]}"#;
-        let diff: ReportDiff = serde_json::from_str(json).unwrap();
-        assert_eq!(diff.sections[0].lines[0].change, LineChange::Removed);
-        assert_eq!(section_heading(&diff.sections[0].section), "Summary");
-    }
-}
+mod tests;

@@ -8,8 +8,8 @@ use crate::incident::{ActionStatus, Impact, IncidentStatus, ReportStatus, Timeli
 use crate::notice::{Audience, NoticeKind, NoticeSeverity, NoticeState};
 use crate::problem::ProblemType;
 use crate::service::ErrorKind;
-use crate::staff::LineChange;
 use crate::status::Status;
+use crate::wire::LineChange;
 
 /// Declares, for a fieldless enum, `ALL` (every variant, in the order people are shown
 /// them), `as_str` (the wire word), `label` (what a reader reads) and `parse` (wire word

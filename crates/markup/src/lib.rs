@@ -15,6 +15,7 @@
 
 pub mod components;
 pub mod frame;
+pub mod incident;
 pub mod overview;
 pub mod words;
 

@@ -2,7 +2,9 @@
 //! every service by group with its recent history, and upcoming notices. The app redraws
 //! these blocks as data changes; the server writes the same blocks into the HTML of `/`.
 
-use tis_core::wire::{IncidentSummary, ServiceTrend, Summary, Trends, by_group, last_checked_text};
+use tis_core::wire::{
+    IncidentSummary, ServiceTrend, Summary, Trends, by_group, last_checked_text, service_names,
+};
 use tis_core::{Audience, NoticeState, ServiceState};
 
 use crate::components::{
@@ -26,7 +28,7 @@ pub fn incidents(s: &Summary) -> Vec<Node> {
     if s.incidents.is_empty() {
         return Vec::new();
     }
-    let names = names(s);
+    let names = service_names(&s.services);
     vec![
         h("section")
             .class("current-incidents")
@@ -44,7 +46,7 @@ pub fn incidents(s: &Summary) -> Vec<Node> {
 
 /// The notices shown now that reach `reader`, with the choice of whose to show.
 pub fn notices(s: &Summary, reader: Audience) -> Vec<Node> {
-    let names = names(s);
+    let names = service_names(&s.services);
     let now: Vec<El> = s
         .notices
         .iter()
@@ -77,7 +79,7 @@ pub fn notices(s: &Summary, reader: Audience) -> Vec<Node> {
 /// Upcoming notices that reach `reader`. It comes after the services: a reader asking
 /// "is it working now?" sees the services first.
 pub fn upcoming(s: &Summary, reader: Audience) -> Vec<Node> {
-    let names = names(s);
+    let names = service_names(&s.services);
     let later: Vec<El> = s
         .upcoming
         .iter()
@@ -125,15 +127,6 @@ pub fn services(s: &Summary, trends: Option<&Trends>) -> Vec<Node> {
         );
     }
     out
-}
-
-/// Every service's id and name, for naming the services incidents and notices affect.
-pub fn names(summary: &Summary) -> Vec<(String, String)> {
-    summary
-        .services
-        .iter()
-        .map(|s| (s.id.clone(), s.name.clone()))
-        .collect()
 }
 
 /// Says plainly that the demo is not the real TIS.

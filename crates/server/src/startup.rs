@@ -32,6 +32,7 @@ pub struct Settings {
 /// A server that is listening, with its background tasks running.
 pub struct Application {
     addr: SocketAddr,
+    state: AppState,
     shutdown: CancellationToken,
     tasks: JoinSet<&'static str>,
 }
@@ -124,7 +125,7 @@ impl Application {
         if assets.is_none() {
             tracing::warn!("no --assets given: only the API is served");
         }
-        let app = crate::app(state, assets);
+        let app = crate::app(state.clone(), assets);
         let stop = shutdown.clone();
         tasks.spawn(async move {
             crate::http::listen::serve(listener, app, stop).await;
@@ -132,6 +133,7 @@ impl Application {
         });
         Ok(Application {
             addr,
+            state,
             shutdown,
             tasks,
         })
@@ -140,6 +142,12 @@ impl Application {
     /// The address it listens on (useful with port 0).
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// What its handlers reach: the store, the snapshots and the config. Tests ask it
+    /// directly, in process, what the server answers over HTTP.
+    pub fn state(&self) -> AppState {
+        self.state.clone()
     }
 
     /// Runs until `stop` resolves or a task fails, then stops every task and waits for

@@ -24,7 +24,7 @@ use tis_core::{FieldError, Impact, Incident, IncidentStatus, IncidentUpdate, Rol
 use super::client::{self, ApiError, drafts};
 use super::form::{
     ButtonRow, Choice, ProblemSummary, Problems, Radios, TextField, UkTimeField, field_id, now,
-    read_uk_input, uk_input_value,
+    problems_or, read_uk_input, uk_input_value,
 };
 use super::hints::PlainHints;
 use super::session::Session;
@@ -251,20 +251,31 @@ impl UpdateDraft {
             author: String::new(),
         });
         let last = format!("updates[{}].", candidate.updates.len() - 1);
-        if let Err(found) = validate_incident(&candidate, known) {
-            for mut f in found {
-                if let Some(rest) = f.field.strip_prefix(&last) {
-                    f.field = rest.to_string();
-                }
-                if !problems.iter().any(|p| p.field == f.field) {
-                    problems.push(f);
-                }
+        add_incident_problems(&mut problems, &candidate, known, |field| {
+            field
+                .strip_prefix(&last)
+                .map(str::to_string)
+                .unwrap_or(field)
+        });
+        problems_or(input, problems)
+    }
+}
+
+/// Adds to `problems` what the rules for a whole incident find wrong with `candidate`,
+/// each field once, named as the form names it (`rename`): the form checks its own fields
+/// first, in its own words, and the core's rules catch the rest.
+fn add_incident_problems(
+    problems: &mut Vec<FieldError>,
+    candidate: &Incident,
+    known: &[&str],
+    rename: impl Fn(String) -> String,
+) {
+    if let Err(found) = validate_incident(candidate, known) {
+        for mut f in found {
+            f.field = rename(f.field);
+            if !problems.iter().any(|p| p.field == f.field) {
+                problems.push(f);
             }
-        }
-        if problems.is_empty() {
-            Ok(input)
-        } else {
-            Err(problems)
         }
     }
 }

@@ -92,27 +92,20 @@ impl OpenDraft {
             }],
             report: None,
         };
-        if let Err(found) = validate_incident(&candidate, known) {
-            for mut f in found {
-                if f.field.starts_with("updates[0].") {
-                    f.field = "update".into();
-                }
-                if !problems.iter().any(|p| p.field == f.field) {
-                    problems.push(f);
-                }
+        add_incident_problems(&mut problems, &candidate, known, |field| {
+            if field.starts_with("updates[0].") {
+                "update".into()
+            } else {
+                field
             }
-        }
+        });
         if started_at > now {
             problems.push(FieldError::new(
                 "started_at",
                 "The start must not be in the future. Leave it empty if it started just now.",
             ));
         }
-        if problems.is_empty() {
-            Ok((incident, update))
-        } else {
-            Err(problems)
-        }
+        problems_or((incident, update), problems)
     }
 }
 
@@ -183,13 +176,10 @@ pub fn OpenIncident() -> impl IntoView {
         problems.clear();
         let list = services.0.get_untracked();
         let known: Vec<&str> = list.iter().map(|s| s.id.as_str()).collect();
-        let (incident, update) = match draft.get_untracked().inputs(now(), &known) {
-            Ok(inputs) => inputs,
-            Err(found) => {
-                problems.set(found);
-                problems.focus();
-                return;
-            }
+        let Some((incident, update)) =
+            problems.checked(draft.get_untracked().inputs(now(), &known))
+        else {
+            return;
         };
         open_action.dispatch((incident, update));
     });

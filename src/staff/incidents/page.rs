@@ -154,13 +154,9 @@ fn PostUpdate(
         let list = services.0.get_untracked();
         let known: Vec<&str> = list.iter().map(|s| s.id.as_str()).collect();
         let current = incident.get_value();
-        let input = match draft.get_untracked().input(&current, now(), &known) {
-            Ok(input) => input,
-            Err(found) => {
-                problems.set(found);
-                problems.focus();
-                return;
-            }
+        let Some(input) = problems.checked(draft.get_untracked().input(&current, now(), &known))
+        else {
+            return;
         };
         post_action.dispatch((current, input));
     };
@@ -290,18 +286,8 @@ impl DetailsDraft {
         candidate.affected = input.affected.clone();
         candidate.started_at = started_at;
         candidate.detected_at = detected_at;
-        if let Err(found) = validate_incident(&candidate, known) {
-            for f in found {
-                if !problems.iter().any(|p| p.field == f.field) {
-                    problems.push(f);
-                }
-            }
-        }
-        if problems.is_empty() {
-            Ok(input)
-        } else {
-            Err(problems)
-        }
+        add_incident_problems(&mut problems, &candidate, known, |field| field);
+        problems_or(input, problems)
     }
 }
 
@@ -352,13 +338,8 @@ fn IncidentDetails(
         let list = services.0.get_untracked();
         let known: Vec<&str> = list.iter().map(|s| s.id.as_str()).collect();
         let current = incident.get_value();
-        let input = match draft.get_untracked().input(&current, &known) {
-            Ok(input) => input,
-            Err(found) => {
-                problems.set(found);
-                problems.focus();
-                return;
-            }
+        let Some(input) = problems.checked(draft.get_untracked().input(&current, &known)) else {
+            return;
         };
         save_action.dispatch((current.id, input));
     };

@@ -18,7 +18,7 @@ use tis_core::{Audience, FieldError, Notice, NoticeKind, NoticeSeverity, Service
 
 use super::client::{self, drafts};
 use super::form::{
-    ButtonRow, Choice, ProblemSummary, Problems, Radios, TextField, UkTimeField, now,
+    ButtonRow, Choice, ProblemSummary, Problems, Radios, TextField, UkTimeField, now, problems_or,
     read_uk_input, uk_input_value,
 };
 use super::hints::PlainHints;
@@ -122,30 +122,18 @@ impl NoticeDraft {
             let unreadable: Vec<String> = problems.iter().map(|p| p.field.clone()).collect();
             problems.extend(found.into_iter().filter(|f| !unreadable.contains(&f.field)));
         }
-        if problems.is_empty() {
-            Ok(input)
-        } else {
-            Err(problems)
-        }
+        problems_or(input, problems)
     }
 }
 
+/// The notice `input` makes, as the server will store it: over `old` when changing one.
 fn notice_from(input: &NoticeInput, old: Option<&Notice>, now: DateTime<Utc>) -> Notice {
-    Notice {
-        id: old.map_or(0, |o| o.id),
-        title: input.title.clone(),
-        body: input.body.clone(),
-        kind: input.kind,
-        severity: input.severity,
-        services: input.services.clone(),
-        starts_at: input.starts_at,
-        ends_at: input.ends_at,
-        audience: input.audience,
-        published: input.published,
-        author: old.map(|o| o.author.clone()).unwrap_or_default(),
-        created_at: old.map_or(now, |o| o.created_at),
-        updated_at: now,
-    }
+    input.notice(
+        old.map_or(0, |o| o.id),
+        old.map_or("", |o| o.author.as_str()),
+        old.map_or(now, |o| o.created_at),
+        now,
+    )
 }
 
 /// When a notice is shown, in words.
@@ -316,13 +304,10 @@ fn NoticeForm(id: Option<i64>) -> impl IntoView {
             let list = services.0.get_untracked();
             let known: Vec<&str> = list.iter().map(|s| s.id.as_str()).collect();
             let old_notice = old.get_untracked();
-            let input = match d.input(publish, old_notice.as_ref(), now(), &known) {
-                Ok(input) => input,
-                Err(found) => {
-                    problems.set(found);
-                    problems.focus();
-                    return;
-                }
+            let Some(input) =
+                problems.checked(d.input(publish, old_notice.as_ref(), now(), &known))
+            else {
+                return;
             };
             save_action.dispatch((publish, input, old_notice));
         })

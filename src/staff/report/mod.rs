@@ -218,13 +218,8 @@ fn ReportOf(id: i64) -> impl IntoView {
         };
         problems.clear();
         saved.set(None);
-        let report = match d.report() {
-            Ok(r) => r,
-            Err(list) => {
-                problems.set(list);
-                problems.focus();
-                return;
-            }
+        let Some(report) = problems.checked(d.report()) else {
+            return;
         };
         save_action.dispatch(ReportSave {
             base_revision: d.base_revision,
@@ -240,13 +235,8 @@ fn ReportOf(id: i64) -> impl IntoView {
         let Some(d) = draft.get_untracked() else {
             return;
         };
-        let mine = match d.report() {
-            Ok(r) => r,
-            Err(list) => {
-                problems.set(list);
-                problems.focus();
-                return;
-            }
+        let Some(mine) = problems.checked(d.report()) else {
+            return;
         };
         let chosen = c.use_theirs.get_untracked();
         let merged = merge(&mine, &c.theirs, &chosen);

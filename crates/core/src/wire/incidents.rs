@@ -174,3 +174,39 @@ pub struct ReportSave {
     pub base_revision: u32,
     pub report: Report,
 }
+
+/// `GET /api/v1/incidents/{id}/report/diff?from=&to=`: the sections that differ between
+/// two revisions, line by line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReportDiff {
+    pub incident: i64,
+    pub from: u32,
+    pub to: u32,
+    /// Only the sections that differ, in report order.
+    pub sections: Vec<SectionDiff>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SectionDiff {
+    /// The report field, e.g. `summary`, `timeline`.
+    pub section: String,
+    pub lines: Vec<DiffLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DiffLine {
+    pub change: LineChange,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum LineChange {
+    Same,
+    Added,
+    Removed,
+}

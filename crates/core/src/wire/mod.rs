@@ -1,11 +1,13 @@
 //! Shapes of API answers that the browser app reads, and the sentences built from them.
 
+mod glossary;
 mod history;
 mod incidents;
 mod notices;
 mod services;
 mod trends;
 
+pub use glossary::*;
 pub use history::*;
 pub use incidents::*;
 pub use notices::*;

@@ -24,6 +24,14 @@ pub struct ServiceList {
     pub services: Vec<ServiceState>,
 }
 
+/// Every service's id and name, for naming the services incidents and notices affect.
+pub fn service_names(services: &[ServiceState]) -> Vec<(String, String)> {
+    services
+        .iter()
+        .map(|s| (s.id.clone(), s.name.clone()))
+        .collect()
+}
+
 /// `GET /api/v1/summary`: everything the overview shows, in one request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -83,7 +83,7 @@ pub fn incident_card(
 }
 
 /// "Bulk upload, ESR integration and Sign-in"
-pub fn affected_names(affected: &[AffectedService], names: &[(String, String)]) -> String {
+fn affected_names(affected: &[AffectedService], names: &[(String, String)]) -> String {
     let list: Vec<String> = affected
         .iter()
         .map(|a| words::service_name(names, &a.service))

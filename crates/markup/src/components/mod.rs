@@ -12,6 +12,6 @@ pub use charts::{
     hour_table, latency_chart, latency_spark, latency_table, nodes, strip_key, table_alternative,
     uptime_strip, uptime_table,
 };
-pub use incident_card::{affected_names, incident_card, incident_status_tag};
+pub use incident_card::{incident_card, incident_status_tag};
 pub use notice_card::{facts, notice_card};
 pub use status_marker::status_marker;

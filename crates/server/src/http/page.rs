@@ -17,13 +17,11 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
 use tis_core::time::uk_date_time;
-use tis_core::wire::{IncidentSummary, Summary, last_checked_text};
+use tis_core::wire::{IncidentSummary, Summary, last_checked_text, service_names};
 use tis_core::{Audience, Incident, NoticeState};
-use tis_markup::components::{
-    facts, incident_card, incident_status_tag, notice_card, status_marker,
-};
+use tis_markup::components::{incident_card, notice_card, status_marker};
 use tis_markup::frame::{self, Section};
-use tis_markup::{Node, h, overview, words};
+use tis_markup::{Node, h, overview};
 
 use crate::AppState;
 use crate::http::v1::{incidents, services, summary};
@@ -276,7 +274,7 @@ fn content(model: &Model, page: &Page) -> (String, Option<Section>, Vec<Block>) 
         Page::Service(id) => service(model, &summary, id),
         Page::Incident(id) => incident(model, &summary, *id),
         Page::Incidents => {
-            let names = overview::names(&summary);
+            let names = service_names(&summary.services);
             let cards: Vec<Node> = model
                 .incidents
                 .iter()
@@ -295,7 +293,7 @@ fn content(model: &Model, page: &Page) -> (String, Option<Section>, Vec<Block>) 
             )
         }
         Page::Notices => {
-            let names = overview::names(&summary);
+            let names = service_names(&summary.services);
             let mut nodes: Vec<Node> = vec![h("h1").t("Notices").into(), h("h2").t(NoticeState::Active.label()).into()];
             if summary.notices.is_empty() {
                 nodes.push(h("p").class("none").t("There are no notices at the moment.").into());
@@ -392,55 +390,9 @@ fn incident(model: &Model, summary: &Summary, id: i64) -> (String, Option<Sectio
         return not_found("incident", "/incidents", "See all incidents");
     };
     let i: Incident = crate::http::v1::public_incident(found);
-    let names = overview::names(summary);
-    let mut items = vec![
-        (
-            "Affects",
-            tis_markup::components::affected_names(&i.affected, &names),
-        ),
-        ("Started", uk_date_time(i.started_at)),
-    ];
-    if let (false, Some(at)) = (i.is_active(), i.resolved_at) {
-        items.push(("Resolved", uk_date_time(at)));
-    }
-    let mut main: Vec<Node> = vec![
-        h("p")
-            .class("incident-meta")
-            .c(incident_status_tag(i.status))
-            .t(" ")
-            .c(h("span").class("impact").t(i.impact.label()))
-            .into(),
-        facts(items).into(),
-    ];
-    if i.is_active() {
-        main.push(match i.next_update_at {
-            Some(at) => h("p")
-                .class("next-update")
-                .c(h("strong").t(format!("Next update by {}", uk_date_time(at))))
-                .into(),
-            None => h("p")
-                .class("next-update")
-                .t("We will post an update here when we know more.")
-                .into(),
-        });
-    }
-    let mut updates: Vec<_> = i.updates.iter().collect();
-    updates.sort_by_key(|u| std::cmp::Reverse(u.at));
-    if !updates.is_empty() {
-        main.push(
-            h("section")
-                .class("updates")
-                .a("aria-labelledby", "updates-heading")
-                .c(h("h2").a("id", "updates-heading").t("Updates"))
-                .cs(updates.into_iter().map(|u| {
-                    h("article")
-                        .class("update")
-                        .c(h("h3").class("update-when").t(uk_date_time(u.at)))
-                        .cs(words::paragraphs(&u.body).into_iter().map(|p| h("p").t(p)))
-                }))
-                .into(),
-        );
-    }
+    let names = service_names(&summary.services);
+    let mut main = tis_markup::incident::head(&i, &names, model.generated_at);
+    main.extend(tis_markup::incident::updates(&i));
     (
         i.title.clone(),
         Some(Section::Incidents),

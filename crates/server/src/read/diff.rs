@@ -3,7 +3,8 @@
 
 use similar::{ChangeTag, TextDiff};
 use tis_core::Revision;
-use tis_core::staff::{DiffLine, LineChange, ReportDiff, SECTIONS, SectionDiff, section_text};
+use tis_core::staff::{SECTIONS, section_text};
+use tis_core::wire::{DiffLine, LineChange, ReportDiff, SectionDiff};
 
 /// The sections that differ between two revisions, each as the staff pages show it
 /// ([`section_text`]), so a reviewer reads the same words here as in the editor.

@@ -5,8 +5,9 @@ use std::collections::HashSet;
 use std::fmt;
 
 use tis_core::export::{EXPORT_VERSION, Export};
-use tis_core::staff::{Glossary, validate_glossary};
+use tis_core::staff::validate_glossary;
 use tis_core::validate::{validate_incident, validate_notice};
+use tis_core::wire::Glossary;
 
 use crate::store::{Change, Store, StoreError};
 

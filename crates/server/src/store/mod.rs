@@ -58,31 +58,6 @@ impl<'a> Change<'a> {
     }
 }
 
-/// The notice a write makes of `input`: its text trimmed, as it is checked and stored.
-pub fn notice_of(
-    id: i64,
-    input: &NoticeInput,
-    author: &str,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-) -> Notice {
-    Notice {
-        id,
-        title: input.title.trim().to_string(),
-        body: input.body.trim().to_string(),
-        kind: input.kind,
-        severity: input.severity,
-        services: input.services.clone(),
-        starts_at: input.starts_at,
-        ends_at: input.ends_at,
-        audience: input.audience,
-        published: input.published,
-        author: author.to_string(),
-        created_at,
-        updated_at,
-    }
-}
-
 /// Moves `incident` on as an update says: to its status and next update time, resolved
 /// (at the update's time, unless it already was) only while the status says so, and with
 /// the update, its text trimmed, last. Returns the update.

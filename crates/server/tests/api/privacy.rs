@@ -13,9 +13,9 @@ use chrono::{SecondsFormat, Utc};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use tis_core::{ProbeKind, Role};
-use tis_status::AppState;
 use tis_status::config::Config;
 use tis_status::demo::{self, Break};
+use tis_status::startup::{Application, Settings};
 use tis_status::store::import;
 use tis_status::store::{Change, SqliteStore};
 use tower::ServiceExt;
@@ -29,7 +29,7 @@ const PATIENCE: Duration = Duration::from_secs(120);
 const INDEX: &str = "<!DOCTYPE html><html><head><title>TIS Status</title></head><body>\n<!--tis-status:page-->\n</body></html>";
 
 /// The broken demo, running as `tis-status serve --demo-break token` runs it: the estate,
-/// its probes, the store writer, the snapshot rebuild and the status-change recorder.
+/// and the server started by its own `Application::build`, with every background task.
 struct BrokenDemo {
     app: TestApp,
     config: Config,
@@ -61,51 +61,26 @@ async fn broken_demo() -> BrokenDemo {
     import::import(&store, "demo", &export, &ids, Change::now("demo"))
         .await
         .expect("demo imports");
-    let state = AppState::new(std::sync::Arc::new(store), config.clone(), true)
-        .await
-        .expect("state");
-
-    let shutdown = tokio_util::sync::CancellationToken::new();
-    let stop = shutdown.clone();
-    let (results_tx, mut results_rx) = tokio::sync::mpsc::channel(1024);
-    let secret = estate.secret.clone();
-    let checker = tis_prober::Checker::with_secrets(move |name| {
-        (name == demo::DEMO_SECRET_ENV).then(|| secret.clone())
-    });
-    tokio::spawn(tis_prober::run(
-        tis_prober::schedule(&config.services),
-        checker,
-        results_tx,
-        shutdown.clone(),
-        tis_prober::RunOptions {
-            max_concurrent: 16,
-            location: Some(config.location().to_string()),
-        },
-    ));
-    let writer = state.clone();
-    tokio::spawn(async move {
-        let mut batch = Vec::new();
-        while results_rx.recv_many(&mut batch, 256).await > 0 {
-            writer
-                .store
-                .add_probe_results(&batch)
-                .await
-                .expect("results stored");
-            writer.changed();
-            batch.clear();
-        }
-    });
-    tokio::spawn(tis_status::read::snapshot::keep_fresh(
-        state.clone(),
-        shutdown.clone(),
-    ));
-    tokio::spawn(tis_status::read::live::record_changes(
-        state.clone(),
-        shutdown.clone(),
-    ));
-
     let assets = tempfile::tempdir().expect("assets dir");
     std::fs::write(assets.path().join("index.html"), INDEX).expect("index");
+    let secret = estate.secret.clone();
+    // The server as `serve` starts it: every background task, on a port of its own; the
+    // test then asks its router in process.
+    let server = Application::build(Settings {
+        config: config.clone(),
+        store,
+        demo: true,
+        checker: tis_prober::Checker::with_secrets(move |name| {
+            (name == demo::DEMO_SECRET_ENV).then(|| secret.clone())
+        }),
+        listen: Some("127.0.0.1:0".parse().expect("address")),
+        assets: Some(assets.path().to_path_buf()),
+    })
+    .await
+    .expect("the server starts");
+    let state = server.state();
+    let stop = tokio_util::sync::CancellationToken::new();
+    tokio::spawn(server.run_until_stopped(stop.clone().cancelled_owned()));
     let router = tis_status::app(state.clone(), Some(assets.path().to_path_buf()));
     BrokenDemo {
         app: TestApp::over(state, router, dir),

@@ -4,8 +4,8 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::{Value, json};
-use tis_core::staff::{LineChange, ReportDiff};
 use tis_core::wire::RevisionInfo;
+use tis_core::wire::{LineChange, ReportDiff};
 
 use crate::glossary::staff;
 use crate::helpers::spawn_app;

@@ -7,7 +7,8 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use tis_core::Role;
 use tis_core::plain::default_glossary;
-use tis_core::staff::{Glossary, validate_glossary};
+use tis_core::staff::validate_glossary;
+use tis_core::wire::Glossary;
 
 use crate::AppState;
 use crate::auth::Actor;

@@ -28,7 +28,7 @@ use crate::http::v1::{ApiJson, ApiPath};
 use crate::http::v1::{known_services, private, public_incident, stored};
 use crate::read::model::Model;
 use crate::store::{apply_update, incident_of};
-use tis_core::staff::ReportDiff;
+use tis_core::wire::ReportDiff;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

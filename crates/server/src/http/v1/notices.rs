@@ -19,7 +19,7 @@ use crate::http::error::AppError;
 use crate::http::v1::openapi::{BadQuery, NotFound, NotModified, StaffProblems, WriteProblems};
 use crate::http::v1::{ApiJson, ApiPath};
 use crate::http::v1::{known_services, private, stored};
-use crate::store::{Change, notice_of};
+use crate::store::Change;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -147,7 +147,7 @@ async fn one(
 
 /// Checks a notice as it would be stored, listing every problem.
 fn check(state: &AppState, input: &NoticeInput, change: &Change) -> Result<(), AppError> {
-    let candidate = notice_of(0, input, change.actor, change.at, change.at);
+    let candidate = input.notice(0, change.actor, change.at, change.at);
     validate_notice(&candidate, &known_services(state)).map_err(AppError::Invalid)
 }
 

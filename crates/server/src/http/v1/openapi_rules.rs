@@ -98,14 +98,7 @@ pub fn refine(doc: &mut Value, config: &Config) -> Vec<String> {
         &format!("{schemas}/UpdateInput/properties/body"),
         text(BODY_MAX),
     );
-    for section in [
-        "summary",
-        "impact",
-        "non_technical",
-        "trigger",
-        "detection",
-        "resolution",
-    ] {
+    for section in tis_core::staff::PROSE_SECTIONS {
         rule(
             &format!("{schemas}/Report/properties/{section}"),
             json!({ "maxLength": BODY_MAX }),

@@ -11,7 +11,7 @@ use tis_core::export::Export;
 use tis_core::wire::{IncidentInput, NoticeInput, UpdateInput};
 use tis_core::{DailyUptime, Incident, Notice, ProbeResult, Report, Revision};
 
-use super::{AuditEntry, Change, Result, Store, StoreError, apply_update, incident_of, notice_of};
+use super::{AuditEntry, Change, Result, Store, StoreError, apply_update, incident_of};
 
 mod rows;
 use rows::*;
@@ -196,7 +196,7 @@ impl Store for SqliteStore {
     async fn create_notice(&self, input: &NoticeInput, change: Change<'_>) -> Result<Notice> {
         let mut tx = self.write().await?;
         let id = next_id(&mut tx, "notices").await?;
-        let notice = notice_of(id, input, change.actor, change.at, change.at);
+        let notice = input.notice(id, change.actor, change.at, change.at);
         insert_notice(&mut tx, &notice).await?;
         let target = format!("notice/{id}");
         commit_audited(tx, &change, "notice.create", &target, &notice.title).await?;
@@ -211,7 +211,7 @@ impl Store for SqliteStore {
     ) -> Result<Notice> {
         let mut tx = self.write().await?;
         let old = select_notice(&mut tx, id).await?;
-        let notice = notice_of(id, input, &old.author, old.created_at, change.at);
+        let notice = input.notice(id, &old.author, old.created_at, change.at);
         insert_notice(&mut tx, &notice).await?;
         let target = format!("notice/{id}");
         commit_audited(tx, &change, "notice.update", &target, &notice.title).await?;
