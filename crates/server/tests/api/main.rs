@@ -8,5 +8,6 @@ mod openapi;
 mod pages;
 mod privacy;
 mod reads;
+mod request_ids;
 mod retention;
 mod writes;
