@@ -2,12 +2,11 @@
 //! (brotli and gzip) beside them, and with this app's caching rules: Trunk's hashed names
 //! are immutable, everything else is revalidated.
 //!
-//! The compressed copies are made once per build, in the background after start-up, into
-//! a cache directory outside the app's files (see [`cache_dir`]); until a copy is ready
-//! the file goes out as it is. Making them here rather than in `cargo xtask build` keeps
-//! every way of getting the files (Trunk alone, a deploy's copy, the tests' hand-written
-//! ones) served compressed, and leaves the app's directory untouched, so it may be
-//! read-only.
+//! The compressed copies are made at start-up, in the background, into a private
+//! temporary directory of this process (see [`Cache`]); until a copy is ready the file
+//! goes out as it is. Making them here rather than in `cargo xtask build` keeps every way
+//! of getting the files (Trunk alone, a deploy's copy, the tests' hand-written ones)
+//! served compressed, and leaves the app's directory untouched, so it may be read-only.
 //!
 //! Client-side routes get `index.html`, so a link to `/manage/incidents/3` works when
 //! opened directly; `/api/…` never does, so a mistyped API address gets a JSON 404.
@@ -51,6 +50,8 @@ pub struct Assets {
 struct Files {
     /// The compressed copies first, then the app's directory.
     serve: ServeDir<ServeDir>,
+    /// Where the compressed copies are; removed when the files are no longer served.
+    _cache: Option<tempfile::TempDir>,
     /// The HTML and CSS files by URL path, for the page template and the CSP hashes.
     texts: HashMap<String, String>,
     has_staff_index: bool,
@@ -116,23 +117,28 @@ impl Assets {
             .collect();
         paths.sort();
         let worker = crate::http::sw::script(&version, &paths);
-        let cache = cache_dir(&version);
-        let serve = ServeDir::new(&cache)
+        let cache = make_cache();
+        // Without a cache of our own, copies someone made beside the files are still used.
+        let copies = cache.as_ref().map_or(dir, |c| c.path()).to_path_buf();
+        let serve = ServeDir::new(&copies)
             .precompressed_br()
             .precompressed_gzip()
             .append_index_html_on_directories(false)
             .fallback(ServeDir::new(dir).append_index_html_on_directories(false));
         // A plain thread: compressing is CPU work that must not hold up request handling,
         // and `load` may run outside a Tokio runtime.
-        let spawned = std::thread::Builder::new()
-            .name("compress-assets".into())
-            .spawn(move || compress_all(&cache, found));
-        if let Err(e) = spawned {
-            tracing::warn!(error = %e, "cannot compress the app's files; they are sent as they are");
+        if cache.is_some() {
+            let spawned = std::thread::Builder::new()
+                .name("compress-assets".into())
+                .spawn(move || compress_all(&copies, found));
+            if let Err(e) = spawned {
+                tracing::warn!(error = %e, "cannot compress the app's files; they are sent as they are");
+            }
         }
         Assets {
             inner: Some(Arc::new(Files {
                 serve,
+                _cache: cache,
                 has_staff_index: texts.contains_key(STAFF_INDEX),
                 texts,
                 worker,
@@ -264,13 +270,19 @@ impl Files {
     }
 }
 
-/// Where the compressed copies of the build whose contents hash to `version` go: a
-/// directory of the system's temporary space named after the build. It is disposable and
-/// the same for every server of one build, so a restart finds its copies made, and
-/// writing it touches neither the app's directory (which may be read-only) nor the data
-/// directory (which is for what must be kept).
-fn cache_dir(version: &str) -> PathBuf {
-    std::env::temp_dir().join("tis-status-assets").join(version)
+/// A directory for the compressed copies: the system's temporary space, so that the
+/// app's directory (which may be read-only) and the data directory (which is for what
+/// must be kept) are never written; private to this process (made afresh, readable by
+/// this user only), so no one else on the machine can put a file in it for readers to be
+/// sent. `None` (and a warning) when it cannot be made: files then go out as they are.
+fn make_cache() -> Option<tempfile::TempDir> {
+    tempfile::Builder::new()
+        .prefix("tis-status-assets-")
+        .tempdir()
+        .inspect_err(|e| {
+            tracing::warn!(error = %e, "cannot make a directory for compressed copies of the app's files; they are sent as they are");
+        })
+        .ok()
 }
 
 /// Whether a file of type `essence` is text, which is sent with its character set.
@@ -309,8 +321,7 @@ fn compress_all(cache: &Path, mut found: Vec<Found>) {
 }
 
 /// Writes `<url>.br` and `<url>.gz` under `cache`, each only when it is smaller than the
-/// file (else `ServeDir` finds none and sends the file); a copy already there (from an
-/// earlier start of this build) is kept.
+/// file (else `ServeDir` finds none and sends the file).
 fn compress(cache: &Path, file: &Found) -> std::io::Result<()> {
     let target = cache.join(file.url.trim_start_matches('/'));
     let with = |ext: &str| {
@@ -320,41 +331,27 @@ fn compress(cache: &Path, file: &Found) -> std::io::Result<()> {
     };
     let (br, gz) = (with(".br"), with(".gz"));
     let modified = std::fs::metadata(&file.path)?.modified()?;
-    if br.exists() && gz.exists() {
-        // Made by an earlier start of this build, perhaps from a copy of the files with
-        // another time: they take this copy's.
-        for copy in [&br, &gz] {
-            std::fs::File::options()
-                .write(true)
-                .open(copy)?
-                .set_modified(modified)?;
-        }
-        return Ok(());
-    }
     let body = std::fs::read(&file.path)?;
     if let Some(dir) = target.parent() {
         std::fs::create_dir_all(dir)?;
     }
     // The best each can do: made once per build, and every reader gets the smaller files.
     if let Some(out) = gzip(&body, flate2::Compression::best()) {
-        write_new(&gz, &out, modified)?;
+        write_whole(&gz, &out, modified)?;
     }
     match brotli(&body, 11) {
-        Some(out) => write_new(&br, &out, modified),
+        Some(out) => write_whole(&br, &out, modified),
         None => Ok(()),
     }
 }
 
-/// Writes `bytes` to `path` through a temporary name, so that a reader (or another
-/// server of this build doing the same) never sees half a file. The copy gets the
+/// Writes `bytes` to `path` through a temporary name, so that a reader never sees half a
+/// file. The copy gets the
 /// file's own time, so every encoding has the same `Last-Modified` and a revalidation
 /// sent with any of them is answered alike.
-fn write_new(path: &Path, bytes: &[u8], modified: std::time::SystemTime) -> std::io::Result<()> {
-    if path.exists() {
-        return Ok(());
-    }
+fn write_whole(path: &Path, bytes: &[u8], modified: std::time::SystemTime) -> std::io::Result<()> {
     let mut partial = path.to_path_buf().into_os_string();
-    partial.push(format!(".partial-{}", std::process::id()));
+    partial.push(".partial");
     let partial = PathBuf::from(partial);
     let mut out = std::fs::File::create(&partial)?;
     out.write_all(bytes)?;
