@@ -6,33 +6,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
-/// Every page of the public app.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Page {
-    Overview,
-    Service(String),
-    Incidents,
-    Incident(i64),
-    Notices,
-    About,
-    NotFound,
-}
-
-impl Page {
-    /// The page for an address path ("/incidents/3").
-    pub fn for_path(path: &str) -> Page {
-        let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
-        match parts[..] {
-            [] => Page::Overview,
-            ["services", id] => Page::Service(decode(id)),
-            ["incidents"] => Page::Incidents,
-            ["incidents", id] => id.parse().map_or(Page::NotFound, Page::Incident),
-            ["notices"] => Page::Notices,
-            ["about"] => Page::About,
-            _ => Page::NotFound,
-        }
-    }
-}
+pub use tis_markup::route::Page;
 
 /// Where the reader is: the path and the query string (without "?").
 #[derive(Clone, Copy)]
@@ -223,23 +197,5 @@ fn focus(element: &web_sys::Element) {
             let _ = el.set_attribute("tabindex", "-1");
         }
         let _ = el.focus();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_name_their_pages() {
-        assert_eq!(Page::for_path("/"), Page::Overview);
-        assert_eq!(Page::for_path(""), Page::Overview);
-        assert_eq!(Page::for_path("/incidents/"), Page::Incidents);
-        assert_eq!(Page::for_path("/incidents/3"), Page::Incident(3));
-        assert_eq!(Page::for_path("/incidents/three"), Page::NotFound);
-        assert_eq!(Page::for_path("/about"), Page::About);
-        assert_eq!(Page::for_path("/notices"), Page::Notices);
-        assert_eq!(Page::for_path("/nope"), Page::NotFound);
-        assert_eq!(Page::for_path("/services/a/b"), Page::NotFound);
     }
 }

@@ -17,6 +17,7 @@ pub mod components;
 pub mod frame;
 pub mod incident;
 pub mod overview;
+pub mod route;
 pub mod words;
 
 /// A piece of content: an element or some text.

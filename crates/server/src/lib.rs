@@ -86,14 +86,16 @@ pub fn app(state: AppState, assets: Option<PathBuf>) -> Router {
         .and_then(|index| page::Template::parse(index, |path| assets.text(path)));
     let inline_styles: Vec<String> = template.iter().filter_map(|t| t.style_hash()).collect();
     let pages = template.map(page::router).unwrap_or_default();
-    Router::new()
+    let routes = Router::new()
         .merge(pages)
         .merge(http::ops::router())
         .merge(http::v1::openapi::api_router(&state.config))
         .nest("/api/v2", http::v2::router())
         .merge(http::feeds::router())
         .with_state(state)
-        .fallback_service(assets.service())
-        // Last, so that every response gets the headers: routes, fallbacks and errors.
-        .layer(headers::layer(&inline_scripts, &inline_styles))
+        .fallback_service(assets.service());
+    // Around everything, so every answer (and every line logged while making it) has its
+    // request id; then the security headers, last, so that every response gets them:
+    // routes, fallbacks and errors.
+    http::trace::layer(routes).layer(headers::layer(&inline_scripts, &inline_styles))
 }

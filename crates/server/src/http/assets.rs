@@ -1,32 +1,45 @@
-//! The browser app's files, held in memory and compressed once (brotli and gzip) in the
-//! background after start-up, so a surge of first visits during an outage costs no disk
-//! reads and no compression. Nothing is written, so a read-only assets directory works.
+//! The browser app's files, served by `tower_http`'s `ServeDir` with compressed copies
+//! (brotli and gzip) beside them, and with this app's caching rules: Trunk's hashed names
+//! are immutable, everything else is revalidated.
 //!
-//! Client-side routes get `index.html`, so a link to `/incidents/3` works when opened
-//! directly; `/api/…` never does, so a mistyped API address gets a JSON 404.
+//! The compressed copies are made at start-up, in the background, into a private
+//! temporary directory of this process (see [`Cache`]); until a copy is ready the file
+//! goes out as it is. Making them here rather than in `cargo xtask build` keeps every way
+//! of getting the files (Trunk alone, a deploy's copy, the tests' hand-written ones)
+//! served compressed, and leaves the app's directory untouched, so it may be read-only.
+//!
+//! Client-side routes get `index.html`, so a link to `/manage/incidents/3` works when
+//! opened directly; `/api/…` never does, so a mistyped API address gets a JSON 404.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
+use axum::body::Body;
+use axum::http::{HeaderValue, Method, Request, StatusCode, Uri, header, request};
 use axum::response::{IntoResponse, Response};
+use tower::ServiceExt;
 use tower::util::BoxCloneSyncService;
+use tower_http::services::ServeDir;
 
 use crate::http::error::AppError;
+use crate::read::snapshot::{brotli, fnv1a, gzip};
 
 pub type AssetService = BoxCloneSyncService<Request<Body>, Response, Infallible>;
 
 /// Trunk's hashed names never change content, so browsers and CDNs may keep them a year.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
-/// Anything else may change with a deploy: reuse it only after asking (a 304 with the ETag).
+/// Anything else may change with a deploy: reuse it only after asking (a 304 from
+/// `Last-Modified`).
 const REVALIDATE: &str = "no-cache";
-/// Files this large are served as they are: the app's files are far smaller, and holding
-/// a stray large file three times over in memory is not worth it.
-const COMPRESS_UP_TO: usize = 16 * 1024 * 1024;
+/// Files this large are served as they are: the app's files are far smaller, and a stray
+/// large file is not worth the seconds of compression.
+const COMPRESS_UP_TO: u64 = 16 * 1024 * 1024;
+
+/// Where the staff app's page sits among the app's files.
+const STAFF_INDEX: &str = "/manage/index.html";
 
 /// The app's files, or nothing when the app has not been built.
 #[derive(Clone)]
@@ -35,127 +48,134 @@ pub struct Assets {
 }
 
 struct Files {
-    /// Keyed by URL path, e.g. `/main-96d16a5c70743e01.css`.
-    by_path: HashMap<String, Arc<Asset>>,
-    index: Arc<Asset>,
-    /// The staff app's page (`manage/index.html`), a bundle of its own, if it was built.
-    staff_index: Option<Arc<Asset>>,
+    /// The compressed copies first, then the app's directory.
+    serve: ServeDir<ServeDir>,
+    /// Where the compressed copies are; removed when the files are no longer served.
+    _cache: Option<tempfile::TempDir>,
+    /// The HTML and CSS files by URL path, for the page template and the CSP hashes.
+    texts: HashMap<String, String>,
+    has_staff_index: bool,
     /// The service worker for this build (see `sw`).
     worker: String,
 }
-
-/// Where the staff app's page sits among the app's files.
-const STAFF_INDEX: &str = "/manage/index.html";
 
 /// Whether `path` is a route of the staff app: `/sign-in` and everything under `/manage`.
 fn is_staff_route(path: &str) -> bool {
     path == "/sign-in" || path == "/manage" || path.starts_with("/manage/")
 }
 
-struct Asset {
-    body: Bytes,
-    content_type: HeaderValue,
-    cache_control: &'static str,
-    /// A hash of the uncompressed bytes; each encoding gets its own tag from it.
-    tag: String,
+/// One of the app's files, as found at start-up.
+struct Found {
+    url: String,
+    path: PathBuf,
+    len: u64,
     compressible: bool,
-    brotli: OnceLock<Option<Bytes>>,
-    gzip: OnceLock<Option<Bytes>>,
-}
-
-#[derive(Clone, Copy, PartialEq, Debug)]
-enum Encoding {
-    Brotli,
-    Gzip,
-    Identity,
 }
 
 impl Assets {
-    /// Reads every file under `dir` (which must hold `index.html`) and starts compressing
-    /// them on a background thread. Without a usable `dir`, only the API is served.
+    /// Finds every file under `dir` (which must hold `index.html`) and starts making their
+    /// compressed copies on a background thread. Without a usable `dir`, only the API is
+    /// served.
     pub fn load(dir: Option<&Path>) -> Assets {
         let Some(dir) = dir else {
             return Assets { inner: None };
         };
-        let mut by_path = HashMap::new();
-        if let Err(e) = read_dir(dir, dir, &mut by_path) {
+        let mut found = Vec::new();
+        if let Err(e) = find_files(dir, dir, &mut found) {
             tracing::error!(error = %e, dir = %dir.display(), "cannot read the app's files");
             return Assets { inner: None };
         }
-        let Some(index) = by_path.get("/index.html").cloned() else {
+        let mut texts = HashMap::new();
+        let mut kept = Vec::new();
+        for file in &found {
+            let bytes = match std::fs::read(&file.path) {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    tracing::error!(error = %e, file = %file.path.display(), "cannot read one of the app's files");
+                    return Assets { inner: None };
+                }
+            };
+            if crate::http::sw::kept(&file.url) {
+                kept.push(format!("{}={:016x};", file.url, fnv1a(&bytes)));
+            }
+            if (file.url.ends_with(".html") || file.url.ends_with(".css"))
+                && let Ok(text) = String::from_utf8(bytes)
+            {
+                texts.insert(file.url.clone(), text);
+            }
+        }
+        if !texts.contains_key("/index.html") {
             tracing::error!(dir = %dir.display(), "the app's directory has no index.html");
             return Assets { inner: None };
-        };
-        let staff_index = by_path.get(STAFF_INDEX).cloned();
-        let mut kept: Vec<(&String, &Arc<Asset>)> = by_path
+        }
+        kept.sort();
+        let version = format!("{:016x}", fnv1a(kept.concat().as_bytes()));
+        let mut paths: Vec<String> = found
             .iter()
-            .filter(|(p, _)| crate::http::sw::kept(p))
+            .map(|f| f.url.clone())
+            .filter(|url| crate::http::sw::kept(url))
             .collect();
-        kept.sort_by(|a, b| a.0.cmp(b.0));
-        let version = format!(
-            "{:016x}",
-            fnv1a(
-                kept.iter()
-                    .map(|(p, a)| format!("{p}={};", a.tag))
-                    .collect::<String>()
-                    .as_bytes()
-            )
-        );
-        let paths: Vec<String> = kept.iter().map(|(p, _)| (*p).clone()).collect();
+        paths.sort();
         let worker = crate::http::sw::script(&version, &paths);
-        let files = Arc::new(Files {
-            by_path,
-            index,
-            staff_index,
-            worker,
-        });
-        let background = files.clone();
+        let cache = make_cache();
+        // Without a cache of our own, copies someone made beside the files are still used.
+        let copies = cache.as_ref().map_or(dir, |c| c.path()).to_path_buf();
+        let serve = ServeDir::new(&copies)
+            .precompressed_br()
+            .precompressed_gzip()
+            .append_index_html_on_directories(false)
+            .fallback(ServeDir::new(dir).append_index_html_on_directories(false));
         // A plain thread: compressing is CPU work that must not hold up request handling,
         // and `load` may run outside a Tokio runtime.
-        let spawned = std::thread::Builder::new()
-            .name("compress-assets".into())
-            .spawn(move || background.compress_all());
-        if let Err(e) = spawned {
-            tracing::warn!(error = %e, "cannot compress the app's files; they are sent as they are");
+        if cache.is_some() {
+            let spawned = std::thread::Builder::new()
+                .name("compress-assets".into())
+                .spawn(move || compress_all(&copies, found));
+            if let Err(e) = spawned {
+                tracing::warn!(error = %e, "cannot compress the app's files; they are sent as they are");
+            }
         }
-        Assets { inner: Some(files) }
+        Assets {
+            inner: Some(Arc::new(Files {
+                serve,
+                _cache: cache,
+                has_staff_index: texts.contains_key(STAFF_INDEX),
+                texts,
+                worker,
+            })),
+        }
     }
 
     /// The text of each app page (public and staff), for the CSP hashes of their inline
     /// scripts.
     pub fn index_pages(&self) -> Vec<&str> {
-        let Some(files) = self.inner.as_ref() else {
-            return Vec::new();
-        };
-        std::iter::once(&files.index)
-            .chain(files.staff_index.as_ref())
-            .filter_map(|page| std::str::from_utf8(&page.body).ok())
+        ["/index.html", STAFF_INDEX]
+            .into_iter()
+            .filter_map(|path| self.text(path))
             .collect()
     }
 
     /// The text of the public app's `index.html`, if the app was built.
     pub fn index_page(&self) -> Option<&str> {
-        let files = self.inner.as_ref()?;
-        std::str::from_utf8(&files.index.body).ok()
+        self.text("/index.html")
     }
 
-    /// The text of the file at URL path `path`, if there is one and it is UTF-8.
+    /// The text of the HTML or CSS file at URL path `path`, if there is one.
     pub fn text(&self, path: &str) -> Option<&str> {
-        let files = self.inner.as_ref()?;
-        std::str::from_utf8(&files.by_path.get(path)?.body).ok()
+        self.inner.as_ref()?.texts.get(path).map(String::as_str)
     }
 
     /// A tower service answering requests from these files.
     pub fn service(&self) -> AssetService {
         let assets = self.clone();
         BoxCloneSyncService::new(tower::service_fn(move |request: Request<Body>| {
-            let response =
-                assets.respond(request.method(), request.uri().path(), request.headers());
-            async move { Ok::<_, Infallible>(response) }
+            let assets = assets.clone();
+            async move { Ok::<_, Infallible>(assets.respond(request).await) }
         }))
     }
 
-    fn respond(&self, method: &Method, path: &str, request: &HeaderMap) -> Response {
+    async fn respond(&self, request: Request<Body>) -> Response {
+        let path = request.uri().path().to_string();
         if path == "/api" || path.starts_with("/api/") {
             return AppError::NotFound("such API address".into()).into_response();
         }
@@ -168,7 +188,7 @@ impl Assets {
             )
                 .into_response();
         };
-        if method != Method::GET && method != Method::HEAD {
+        if request.method() != Method::GET && request.method() != Method::HEAD {
             return (
                 StatusCode::METHOD_NOT_ALLOWED,
                 [(header::ALLOW, "GET, HEAD")],
@@ -179,206 +199,165 @@ impl Assets {
         if path == "/sw.js" {
             return crate::http::sw::respond(&files.worker);
         }
-        let asset = match percent_decode(path).and_then(|p| files.by_path.get(&p)) {
-            Some(asset) => asset,
-            // A missing file (the last part has an extension) is a 404: answering a script
-            // or stylesheet request with the page would only hide the broken link.
-            None if path
-                .rsplit('/')
-                .next()
-                .is_some_and(|last| last.contains('.')) =>
-            {
-                return (
-                    StatusCode::NOT_FOUND,
-                    [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-                    "There is no such file. Check the address.\n",
-                )
-                    .into_response();
+        let (parts, _) = request.into_parts();
+        let last = path.rsplit('/').next().unwrap_or("");
+        // Trunk stages builds in `.stage`; dot files are never part of the app.
+        let hidden = path.split('/').any(|part| part.starts_with('.'));
+        // A staff route is the staff app's page without a look at the files: `/manage` is
+        // also a directory of them.
+        if !hidden && (last.contains('.') || !is_staff_route(&path)) {
+            let response = files.file(&parts, &path).await;
+            if response.status() != StatusCode::NOT_FOUND {
+                return response;
             }
-            // A client-side route such as `/incidents/3`: the app decides what it shows.
-            None => match &files.staff_index {
-                Some(staff) if is_staff_route(path) => staff,
-                _ => &files.index,
-            },
+        }
+        // A missing file (the last part has an extension) is a 404: answering a script
+        // or stylesheet request with the page would only hide the broken link.
+        if last.contains('.') {
+            return (
+                StatusCode::NOT_FOUND,
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                "There is no such file. Check the address.\n",
+            )
+                .into_response();
+        }
+        // A client-side route such as `/manage/incidents/3`: the app decides what it shows.
+        let page = if files.has_staff_index && is_staff_route(&path) {
+            STAFF_INDEX
+        } else {
+            "/index.html"
         };
-        asset.respond(method == Method::HEAD, request)
+        files.file(&parts, page).await
     }
 }
 
 impl Files {
-    /// Smallest first, so the page itself and its stylesheet are ready almost at once.
-    fn compress_all(&self) {
-        let started = std::time::Instant::now();
-        let mut assets: Vec<&Arc<Asset>> = self.by_path.values().collect();
-        assets.sort_by_key(|a| a.body.len());
-        for asset in assets {
-            asset.compress();
+    /// The file at URL path `path` for a request like `parts`, with this app's caching
+    /// rules, or a bare 404.
+    async fn file(&self, parts: &request::Parts, path: &str) -> Response {
+        let Ok(uri) = path.parse::<Uri>() else {
+            return StatusCode::NOT_FOUND.into_response();
+        };
+        let mut request = Request::new(Body::empty());
+        *request.method_mut() = parts.method.clone();
+        *request.uri_mut() = uri;
+        *request.headers_mut() = parts.headers.clone();
+        let Ok(response) = self.serve.clone().oneshot(request).await;
+        let mut response = response.map(Body::new);
+        let status = response.status();
+        if !(status.is_success() || status == StatusCode::NOT_MODIFIED) {
+            return response;
         }
-        tracing::debug!(elapsed = ?started.elapsed(), "compressed the app's files");
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let headers = response.headers_mut();
+        let rule = if is_hashed(name) {
+            IMMUTABLE
+        } else {
+            REVALIDATE
+        };
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(rule));
+        // Caches must keep one copy per encoding.
+        headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        if let Some(with_charset) = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .filter(|essence| is_textual(essence) && !essence.contains(';'))
+            .and_then(|essence| HeaderValue::from_str(&format!("{essence}; charset=utf-8")).ok())
+        {
+            headers.insert(header::CONTENT_TYPE, with_charset);
+        }
+        response
     }
 }
 
-impl Asset {
-    fn new(path: &str, body: Vec<u8>) -> Asset {
-        let name = path.rsplit('/').next().unwrap_or(path);
-        let mime = mime_guess::from_path(name).first_or_octet_stream();
-        let essence = mime.essence_str();
-        let textual = mime.type_() == mime_guess::mime::TEXT
+/// A directory for the compressed copies: the system's temporary space, so that the
+/// app's directory (which may be read-only) and the data directory (which is for what
+/// must be kept) are never written; private to this process (made afresh, readable by
+/// this user only), so no one else on the machine can put a file in it for readers to be
+/// sent. `None` (and a warning) when it cannot be made: files then go out as they are.
+fn make_cache() -> Option<tempfile::TempDir> {
+    tempfile::Builder::new()
+        .prefix("tis-status-assets-")
+        .tempdir()
+        .inspect_err(|e| {
+            tracing::warn!(error = %e, "cannot make a directory for compressed copies of the app's files; they are sent as they are");
+        })
+        .ok()
+}
+
+/// Whether a file of type `essence` is text, which is sent with its character set.
+fn is_textual(essence: &str) -> bool {
+    essence.starts_with("text/")
+        || matches!(
+            essence,
+            "application/javascript" | "application/json" | "image/svg+xml"
+        )
+}
+
+/// Whether a file named `name` of `len` bytes is worth compressing.
+fn is_compressible(name: &str, len: u64) -> bool {
+    let mime = mime_guess::from_path(name).first_or_octet_stream();
+    let essence = mime.essence_str();
+    len <= COMPRESS_UP_TO
+        && (is_textual(essence)
             || matches!(
                 essence,
-                "application/javascript" | "application/json" | "image/svg+xml"
-            );
-        let content_type = if textual {
-            format!("{essence}; charset=utf-8")
-        } else {
-            essence.to_string()
-        };
-        let compressible = body.len() <= COMPRESS_UP_TO
-            && (textual
-                || matches!(
-                    essence,
-                    "application/wasm" | "application/xml" | "image/x-icon" | "font/ttf"
-                ));
-        Asset {
-            tag: format!("{:016x}", fnv1a(&body)),
-            body: Bytes::from(body),
-            content_type: HeaderValue::from_str(&content_type)
-                .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-            cache_control: if is_hashed(name) {
-                IMMUTABLE
-            } else {
-                REVALIDATE
-            },
-            compressible,
-            brotli: OnceLock::new(),
-            gzip: OnceLock::new(),
-        }
-    }
+                "application/wasm" | "application/xml" | "image/x-icon" | "font/ttf"
+            ))
+}
 
-    fn compress(&self) {
-        if !self.compressible {
+/// Makes the compressed copies that `cache` lacks, smallest file first, so the page
+/// itself and its stylesheet are ready almost at once.
+fn compress_all(cache: &Path, mut found: Vec<Found>) {
+    let started = std::time::Instant::now();
+    found.sort_by_key(|f| f.len);
+    for file in found.iter().filter(|f| f.compressible) {
+        if let Err(e) = compress(cache, file) {
+            tracing::warn!(error = %e, file = %file.url, "cannot write a compressed copy; the file is sent as it is");
             return;
         }
-        // A compressed copy is kept only when it is smaller.
-        let smaller = |out: Vec<u8>| (out.len() < self.body.len()).then(|| Bytes::from(out));
-        self.gzip.get_or_init(|| {
-            let mut encoder =
-                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-            let out = encoder
-                .write_all(&self.body)
-                .and_then(|()| encoder.finish());
-            out.ok().and_then(smaller)
-        });
-        self.brotli.get_or_init(|| {
-            let params = brotli::enc::BrotliEncoderParams {
-                quality: 11,
-                lgwin: 22,
-                ..Default::default()
-            };
-            let mut out = Vec::new();
-            let done = brotli::BrotliCompress(&mut &self.body[..], &mut out, &params);
-            done.ok().and_then(|_| smaller(out))
-        });
     }
+    tracing::debug!(elapsed = ?started.elapsed(), cache = %cache.display(), "compressed the app's files");
+}
 
-    /// The best encoding the reader accepts that is ready now.
-    fn choose(&self, request: &HeaderMap) -> (Encoding, Bytes) {
-        let ready = |slot: &OnceLock<Option<Bytes>>| slot.get().cloned().flatten();
-        let accepted = accepted_encodings(request);
-        if accepted.brotli
-            && let Some(bytes) = ready(&self.brotli)
-        {
-            return (Encoding::Brotli, bytes);
-        }
-        if accepted.gzip
-            && let Some(bytes) = ready(&self.gzip)
-        {
-            return (Encoding::Gzip, bytes);
-        }
-        (Encoding::Identity, self.body.clone())
+/// Writes `<url>.br` and `<url>.gz` under `cache`, each only when it is smaller than the
+/// file (else `ServeDir` finds none and sends the file).
+fn compress(cache: &Path, file: &Found) -> std::io::Result<()> {
+    let target = cache.join(file.url.trim_start_matches('/'));
+    let with = |ext: &str| {
+        let mut name = target.clone().into_os_string();
+        name.push(ext);
+        PathBuf::from(name)
+    };
+    let (br, gz) = (with(".br"), with(".gz"));
+    let modified = std::fs::metadata(&file.path)?.modified()?;
+    let body = std::fs::read(&file.path)?;
+    if let Some(dir) = target.parent() {
+        std::fs::create_dir_all(dir)?;
     }
-
-    fn respond(&self, head: bool, request: &HeaderMap) -> Response {
-        let (encoding, body) = self.choose(request);
-        let etag = match encoding {
-            Encoding::Brotli => format!("\"{}-br\"", self.tag),
-            Encoding::Gzip => format!("\"{}-gz\"", self.tag),
-            Encoding::Identity => format!("\"{}\"", self.tag),
-        };
-        let mut headers = HeaderMap::new();
-        headers.insert(header::CONTENT_TYPE, self.content_type.clone());
-        headers.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static(self.cache_control),
-        );
-        if let Ok(etag) = HeaderValue::from_str(&etag) {
-            headers.insert(header::ETAG, etag);
-        }
-        if self.compressible {
-            // Caches must keep one copy per encoding.
-            headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-        }
-        match encoding {
-            Encoding::Brotli => {
-                headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("br"));
-            }
-            Encoding::Gzip => {
-                headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-            }
-            Encoding::Identity => {}
-        }
-        let fresh = request
-            .get(header::IF_NONE_MATCH)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|tags| {
-                tags.split(',')
-                    .any(|t| t.trim() == "*" || t.trim().trim_start_matches("W/") == etag)
-            });
-        if fresh {
-            return (StatusCode::NOT_MODIFIED, headers).into_response();
-        }
-        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
-        let body = if head {
-            Body::empty()
-        } else {
-            Body::from(body)
-        };
-        (headers, body).into_response()
+    // The best each can do: made once per build, and every reader gets the smaller files.
+    if let Some(out) = gzip(&body, flate2::Compression::best()) {
+        write_whole(&gz, &out, modified)?;
+    }
+    match brotli(&body, 11) {
+        Some(out) => write_whole(&br, &out, modified),
+        None => Ok(()),
     }
 }
 
-#[derive(Default, Debug, PartialEq)]
-pub(crate) struct Accepted {
-    pub brotli: bool,
-    pub gzip: bool,
-}
-
-/// Which of brotli and gzip `Accept-Encoding` allows (`q=0` refuses one; `*` allows both).
-pub(crate) fn accepted_encodings(request: &HeaderMap) -> Accepted {
-    let mut accepted = Accepted::default();
-    let mut star = None;
-    let (mut brotli, mut gzip) = (None, None);
-    for value in request.get_all(header::ACCEPT_ENCODING) {
-        let Ok(value) = value.to_str() else { continue };
-        for item in value.split(',') {
-            let mut parts = item.split(';');
-            let name = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-            let allowed = parts
-                .filter_map(|p| p.trim().strip_prefix("q="))
-                .next_back()
-                .and_then(|q| q.trim().parse::<f32>().ok())
-                .is_none_or(|q| q > 0.0);
-            match name.as_str() {
-                "br" => brotli = Some(allowed),
-                "gzip" | "x-gzip" => gzip = Some(allowed),
-                "*" => star = Some(allowed),
-                _ => {}
-            }
-        }
-    }
-    accepted.brotli = brotli.or(star).unwrap_or(false);
-    accepted.gzip = gzip.or(star).unwrap_or(false);
-    accepted
+/// Writes `bytes` to `path` through a temporary name, so that a reader never sees half a
+/// file. The copy gets the
+/// file's own time, so every encoding has the same `Last-Modified` and a revalidation
+/// sent with any of them is answered alike.
+fn write_whole(path: &Path, bytes: &[u8], modified: std::time::SystemTime) -> std::io::Result<()> {
+    let mut partial = path.to_path_buf().into_os_string();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    let mut out = std::fs::File::create(&partial)?;
+    out.write_all(bytes)?;
+    out.set_modified(modified)?;
+    drop(out);
+    std::fs::rename(&partial, path)
 }
 
 /// Whether `name` carries Trunk's content hash: `name-<16 hex digits>` then `.ext` or
@@ -393,7 +372,7 @@ fn is_hashed(name: &str) -> bool {
     })
 }
 
-fn read_dir(root: &Path, dir: &Path, out: &mut HashMap<String, Arc<Asset>>) -> std::io::Result<()> {
+fn find_files(root: &Path, dir: &Path, out: &mut Vec<Found>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name();
@@ -404,7 +383,7 @@ fn read_dir(root: &Path, dir: &Path, out: &mut HashMap<String, Arc<Asset>>) -> s
         let path: PathBuf = entry.path();
         let kind = std::fs::metadata(&path)?;
         if kind.is_dir() {
-            read_dir(root, &path, out)?;
+            find_files(root, &path, out)?;
         } else if kind.is_file() {
             let Ok(relative) = path.strip_prefix(root) else {
                 continue;
@@ -413,45 +392,15 @@ fn read_dir(root: &Path, dir: &Path, out: &mut HashMap<String, Arc<Asset>>) -> s
                 .components()
                 .map(|c| c.as_os_str().to_string_lossy())
                 .fold(String::new(), |url, part| url + "/" + &part);
-            let body = std::fs::read(&path)?;
-            out.insert(url.clone(), Arc::new(Asset::new(&url, body)));
+            out.push(Found {
+                compressible: is_compressible(&url, kind.len()),
+                url,
+                path,
+                len: kind.len(),
+            });
         }
     }
     Ok(())
-}
-
-/// `%20` and the like in a request path, or `None` when the result is not UTF-8.
-fn percent_decode(path: &str) -> Option<String> {
-    if !path.contains('%') {
-        return Some(path.to_string());
-    }
-    let bytes = path.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-/// FNV-1a, 64 bit: a fast content hash for ETags (not for security).
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
-        (hash ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }
 
 #[cfg(test)]

@@ -9,5 +9,6 @@ pub mod listen;
 pub mod ops;
 pub mod page;
 pub mod sw;
+pub mod trace;
 pub mod v1;
 pub mod v2;

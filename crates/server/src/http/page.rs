@@ -12,8 +12,8 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
+use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use axum::routing::get;
 use tis_core::time::uk_date_time;
@@ -21,6 +21,7 @@ use tis_core::wire::{IncidentSummary, Summary, last_checked_text, service_names}
 use tis_core::{Audience, Incident, NoticeState};
 use tis_markup::components::{incident_card, notice_card, status_marker};
 use tis_markup::frame::{self, Section};
+use tis_markup::route::Page;
 use tis_markup::{Node, h, overview};
 
 use crate::AppState;
@@ -87,44 +88,20 @@ impl Template {
     }
 }
 
-/// A public page the server writes content for.
-#[derive(Debug, Clone, PartialEq)]
-enum Page {
-    Overview,
-    Service(String),
-    Incidents,
-    Incident(i64),
-    Notices,
-    About,
-}
-
 /// The public pages' routes, answered with their content written in.
 pub fn router(template: Template) -> Router<AppState> {
     let template = Arc::new(template);
-    let serve = move |page: Page| {
+    let serve = move |State(state): State<AppState>, uri: Uri, headers: HeaderMap| {
         let template = template.clone();
-        move |State(state): State<AppState>, headers: HeaderMap| {
-            let template = template.clone();
-            let page = page.clone();
-            async move { respond(&state, &template, page, &headers) }
-        }
-    };
-    let t = serve.clone();
-    let one_service = move |state: State<AppState>, Path(id): Path<String>, headers| {
-        t(Page::Service(id))(state, headers)
-    };
-    let t = serve.clone();
-    let one_incident = move |state: State<AppState>, Path(id): Path<String>, headers| {
-        // A number that is not one gets the app, which says there is no such incident.
-        t(Page::Incident(id.parse().unwrap_or(0)))(state, headers)
+        async move { respond(&state, &template, Page::for_path(uri.path()), &headers) }
     };
     Router::new()
-        .route("/", get(serve(Page::Overview)))
-        .route("/incidents", get(serve(Page::Incidents)))
-        .route("/notices", get(serve(Page::Notices)))
-        .route("/about", get(serve(Page::About)))
-        .route("/services/{id}", get(one_service))
-        .route("/incidents/{id}", get(one_incident))
+        .route("/", get(serve.clone()))
+        .route("/incidents", get(serve.clone()))
+        .route("/notices", get(serve.clone()))
+        .route("/about", get(serve.clone()))
+        .route("/services/{id}", get(serve.clone()))
+        .route("/incidents/{id}", get(serve))
 }
 
 fn respond(state: &AppState, template: &Template, page: Page, headers: &HeaderMap) -> Response {
@@ -146,6 +123,7 @@ fn respond(state: &AppState, template: &Template, page: Page, headers: &HeaderMa
         Page::Incident(id) => format!("page:/incidents/{id}"),
         Page::Notices => "page:/notices".to_string(),
         Page::About => "page:/about".to_string(),
+        Page::NotFound => "page:404".to_string(),
     };
     let seeds = seeds(&snapshot, &page);
     snapshot
@@ -317,6 +295,7 @@ fn content(model: &Model, page: &Page) -> (String, Option<Section>, Vec<Block>) 
                 h("p").t("We check every TIS service every few seconds, the way people use it, including signing in. A service that needs another one that is down is shown as affected, with the reason.").into(),
             ]), block(needs_script())],
         ),
+        Page::NotFound => not_found("page", "/", "See the status of every service"),
     }
 }
 

@@ -280,7 +280,10 @@ impl Cached {
         let tag = format!("{:016x}", fnv1a(&body));
         let etag = format!("\"{tag}\"");
         let (brotli, gzip) = if body.len() >= COMPRESS_FROM {
-            (brotli(&body), gzip(&body))
+            (
+                brotli(&body, BROTLI_QUALITY),
+                gzip(&body, flate2::Compression::default()),
+            )
         } else {
             (None, None)
         };
@@ -307,7 +310,7 @@ impl Cached {
     /// 304 when the reader already has this version (in any encoding), else the bytes in
     /// the best encoding the reader accepts.
     pub fn respond(&self, request: &HeaderMap) -> Response {
-        let accepted = crate::http::assets::accepted_encodings(request);
+        let accepted = accepted_encodings(request);
         let (encoding, body) = match (&self.brotli, &self.gzip) {
             (Some(b), _) if accepted.brotli => (Encoding::Brotli, b.clone()),
             (_, Some(g)) if accepted.gzip => (Encoding::Gzip, g.clone()),
@@ -363,10 +366,44 @@ enum Encoding {
     Identity,
 }
 
-/// The bytes brotli-compressed, when that makes them smaller.
-fn brotli(body: &[u8]) -> Option<Bytes> {
+#[derive(Default, Debug, PartialEq)]
+struct Accepted {
+    brotli: bool,
+    gzip: bool,
+}
+
+/// Which of brotli and gzip `Accept-Encoding` allows (`q=0` refuses one; `*` allows both).
+fn accepted_encodings(request: &HeaderMap) -> Accepted {
+    let mut star = None;
+    let (mut brotli, mut gzip) = (None, None);
+    for value in request.get_all(header::ACCEPT_ENCODING) {
+        let Ok(value) = value.to_str() else { continue };
+        for item in value.split(',') {
+            let mut parts = item.split(';');
+            let name = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let allowed = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .next_back()
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .is_none_or(|q| q > 0.0);
+            match name.as_str() {
+                "br" => brotli = Some(allowed),
+                "gzip" | "x-gzip" => gzip = Some(allowed),
+                "*" => star = Some(allowed),
+                _ => {}
+            }
+        }
+    }
+    Accepted {
+        brotli: brotli.or(star).unwrap_or(false),
+        gzip: gzip.or(star).unwrap_or(false),
+    }
+}
+
+/// The bytes brotli-compressed at `quality` (0–11), when that makes them smaller.
+pub(crate) fn brotli(body: &[u8], quality: i32) -> Option<Bytes> {
     let params = brotli::enc::BrotliEncoderParams {
-        quality: BROTLI_QUALITY,
+        quality,
         lgwin: 22,
         ..Default::default()
     };
@@ -375,17 +412,17 @@ fn brotli(body: &[u8]) -> Option<Bytes> {
     (out.len() < body.len()).then(|| Bytes::from(out))
 }
 
-/// The bytes gzip-compressed (level 6, zlib's default), when that makes them smaller.
-fn gzip(body: &[u8]) -> Option<Bytes> {
+/// The bytes gzip-compressed at `level`, when that makes them smaller.
+pub(crate) fn gzip(body: &[u8], level: flate2::Compression) -> Option<Bytes> {
     use std::io::Write;
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), level);
     encoder.write_all(body).ok()?;
     let out = encoder.finish().ok()?;
     (out.len() < body.len()).then(|| Bytes::from(out))
 }
 
-/// FNV-1a, 64 bit: a fast content hash for ETags (not for security).
-fn fnv1a(bytes: &[u8]) -> u64 {
+/// FNV-1a, 64 bit: a fast content hash for ETags and build names (not for security).
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
         (hash ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
     })
@@ -394,6 +431,32 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn accept(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_str(value).unwrap(),
+        );
+        headers
+    }
+
+    #[test]
+    fn accept_encoding_is_read_with_q_values() {
+        let both = Accepted {
+            brotli: true,
+            gzip: true,
+        };
+        let gzip_only = Accepted {
+            brotli: false,
+            gzip: true,
+        };
+        assert_eq!(accepted_encodings(&accept("gzip, deflate, br, zstd")), both);
+        assert_eq!(accepted_encodings(&accept("br;q=0, gzip;q=0.5")), gzip_only);
+        assert_eq!(accepted_encodings(&accept("*")), both);
+        assert_eq!(accepted_encodings(&accept("*;q=0, gzip")), gzip_only);
+        assert_eq!(accepted_encodings(&HeaderMap::new()), Accepted::default());
+    }
 
     #[test]
     fn a_load_that_began_earlier_never_replaces_one_that_began_later() {

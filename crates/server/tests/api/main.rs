@@ -7,6 +7,7 @@ mod openapi;
 mod pages;
 mod privacy;
 mod reads;
+mod request_ids;
 mod retention;
 mod staff;
 mod writes;

@@ -157,7 +157,6 @@ async fn app_files_are_sent_precompressed_by_accept_encoding() {
             );
             tokio::time::sleep(Duration::from_millis(200)).await;
         };
-        let br_etag = text(brotli.headers(), header::ETAG).to_string();
         let compressed = brotli.bytes().await.unwrap();
         assert!(compressed.len() < original.len(), "{path}");
         let mut unpacked = Vec::new();
@@ -175,7 +174,6 @@ async fn app_files_are_sent_precompressed_by_accept_encoding() {
             "gzip",
             "{path}"
         );
-        let gz_etag = text(gzip.headers(), header::ETAG).to_string();
         let compressed = gzip.bytes().await.unwrap();
         let mut unpacked = Vec::new();
         flate2::read::GzDecoder::new(&compressed[..])
@@ -191,15 +189,12 @@ async fn app_files_are_sent_precompressed_by_accept_encoding() {
             plain.headers().get(header::CONTENT_ENCODING).is_none(),
             "{path}"
         );
-        let plain_etag = text(plain.headers(), header::ETAG).to_string();
+        let modified = text(plain.headers(), header::LAST_MODIFIED).to_string();
         assert!(plain.bytes().await.unwrap() == original, "{path}");
 
-        // Each encoding is a different representation, so each has its own tag.
-        assert_ne!(br_etag, gz_etag);
-        assert_ne!(br_etag, plain_etag);
         let revalidated = get(
             &url,
-            &[("accept-encoding", "br"), ("if-none-match", &br_etag)],
+            &[("accept-encoding", "br"), ("if-modified-since", &modified)],
         )
         .await;
         assert_eq!(revalidated.status(), StatusCode::NOT_MODIFIED, "{path}");

@@ -2,35 +2,31 @@
 
 use super::*;
 
-fn accept(value: &str) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        header::ACCEPT_ENCODING,
-        HeaderValue::from_str(value).unwrap(),
-    );
-    headers
+/// The answer to a GET of `path` with `headers`.
+async fn get(assets: &Assets, path: &str, headers: &[(header::HeaderName, &str)]) -> Response {
+    let mut request = Request::get(path);
+    for (name, value) in headers {
+        request = request.header(name, *value);
+    }
+    let request = request.body(Body::empty()).expect("a request");
+    assets.respond(request).await
 }
 
-/// The body a GET of `path` answers with, as text.
-fn page_at(assets: &Assets, path: &str) -> (StatusCode, String) {
-    let response = assets.respond(&Method::GET, path, &HeaderMap::new());
-    let status = response.status();
-    let body = body_text(response);
-    (status, body)
-}
-
-fn body_text(response: Response) -> String {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .expect("a runtime");
-    let bytes = runtime
-        .block_on(axum::body::to_bytes(response.into_body(), usize::MAX))
+async fn text_of(response: Response) -> String {
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
         .expect("a body");
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-#[test]
-fn staff_addresses_get_the_staff_app_and_every_other_route_the_public_one() {
+/// The status and body text a GET of `path` answers with.
+async fn page_at(assets: &Assets, path: &str) -> (StatusCode, String) {
+    let response = get(assets, path, &[]).await;
+    (response.status(), text_of(response).await)
+}
+
+#[tokio::test]
+async fn staff_addresses_get_the_staff_app_and_every_other_route_the_public_one() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("index.html"), "<p>public</p>").unwrap();
     std::fs::create_dir(dir.path().join("manage")).unwrap();
@@ -47,14 +43,14 @@ fn staff_addresses_get_the_staff_app_and_every_other_route_the_public_one() {
         "/manage/incidents/3/report",
     ] {
         assert_eq!(
-            page_at(&assets, path),
+            page_at(&assets, path).await,
             (StatusCode::OK, "<p>staff</p><script>init()</script>".into()),
             "{path}"
         );
     }
     for path in ["/", "/incidents/3", "/managers", "/sign-in-help"] {
         assert_eq!(
-            page_at(&assets, path),
+            page_at(&assets, path).await,
             (StatusCode::OK, "<p>public</p>".into()),
             "{path}"
         );
@@ -66,12 +62,38 @@ fn staff_addresses_get_the_staff_app_and_every_other_route_the_public_one() {
     );
 }
 
-#[test]
-fn without_a_staff_build_staff_addresses_get_the_public_app() {
+#[tokio::test]
+async fn without_a_staff_build_staff_addresses_get_the_public_app() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("index.html"), "<p>public</p>").unwrap();
     let assets = Assets::load(Some(dir.path()));
-    assert_eq!(page_at(&assets, "/manage").1, "<p>public</p>");
+    assert_eq!(page_at(&assets, "/manage").await.1, "<p>public</p>");
+}
+
+#[tokio::test]
+async fn missing_and_hidden_files_are_404_and_escaped_names_are_found() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("index.html"), "<p>public</p>").unwrap();
+    std::fs::write(dir.path().join("a b.txt"), "spaced").unwrap();
+    std::fs::create_dir(dir.path().join(".stage")).unwrap();
+    std::fs::write(dir.path().join(".stage").join("x.js"), "half-built").unwrap();
+    let assets = Assets::load(Some(dir.path()));
+    assert_eq!(
+        page_at(&assets, "/a%20b.txt").await,
+        (StatusCode::OK, "spaced".into())
+    );
+    assert_eq!(
+        page_at(&assets, "/no-such.js").await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        page_at(&assets, "/.stage/x.js").await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        page_at(&assets, "/../Cargo.toml").await.0,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[test]
@@ -90,57 +112,54 @@ fn trunk_hashed_names_are_recognised() {
     assert!(!is_hashed("main-96d16a5c70743e0g.css"), "not hex");
 }
 
-#[test]
-fn accept_encoding_is_read_with_q_values() {
-    assert_eq!(
-        accepted_encodings(&accept("gzip, deflate, br, zstd")),
-        Accepted {
-            brotli: true,
-            gzip: true
+#[tokio::test]
+async fn a_compressed_copy_is_served_only_when_accepted_and_smaller() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("index.html"), "<p>public</p>").unwrap();
+    let js = "let a = 1;\n".repeat(200);
+    std::fs::write(dir.path().join("app-0123456789abcdef.js"), &js).unwrap();
+    std::fs::write(dir.path().join("x.js"), "1").unwrap();
+    std::fs::write(dir.path().join("logo.png"), vec![0; 4096]).unwrap();
+    let assets = Assets::load(Some(dir.path()));
+    let accept = |value| [(header::ACCEPT_ENCODING, value)];
+    let encoding = |response: &Response| {
+        response
+            .headers()
+            .get(header::CONTENT_ENCODING)
+            .map(|v| v.to_str().unwrap().to_string())
+    };
+    // The copies are made in the background: wait for the largest one, made last.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let response = get(&assets, "/app-0123456789abcdef.js", &accept("gzip, br")).await;
+        if encoding(&response).as_deref() == Some("br") {
+            let headers = response.headers();
+            assert_eq!(headers[header::CACHE_CONTROL], IMMUTABLE);
+            assert_eq!(headers[header::VARY], "Accept-Encoding");
+            assert_eq!(
+                headers[header::CONTENT_TYPE],
+                "text/javascript; charset=utf-8"
+            );
+            break;
         }
-    );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never sent with brotli"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let gzip = get(&assets, "/app-0123456789abcdef.js", &accept("gzip")).await;
+    assert_eq!(encoding(&gzip).as_deref(), Some("gzip"));
+    let plain = get(&assets, "/app-0123456789abcdef.js", &[]).await;
+    assert_eq!(encoding(&plain), None);
+    assert_eq!(text_of(plain).await, js);
+    let tiny = get(&assets, "/x.js", &accept("gzip, br")).await;
     assert_eq!(
-        accepted_encodings(&accept("br;q=0, gzip;q=0.5")),
-        Accepted {
-            brotli: false,
-            gzip: true
-        }
+        encoding(&tiny),
+        None,
+        "a copy larger than the file is not kept"
     );
-    assert_eq!(
-        accepted_encodings(&accept("*")),
-        Accepted {
-            brotli: true,
-            gzip: true
-        }
-    );
-    assert_eq!(
-        accepted_encodings(&accept("*;q=0, gzip")),
-        Accepted {
-            brotli: false,
-            gzip: true
-        }
-    );
-    assert_eq!(accepted_encodings(&HeaderMap::new()), Accepted::default());
-}
-
-#[test]
-fn percent_escapes_are_decoded_and_bad_ones_kept() {
-    assert_eq!(percent_decode("/a%20b.txt").as_deref(), Some("/a b.txt"));
-    assert_eq!(percent_decode("/100%").as_deref(), Some("/100%"));
-    assert_eq!(percent_decode("/%ff"), None);
-}
-
-#[test]
-fn a_compressed_copy_is_served_only_when_accepted_and_smaller() {
-    let asset = Asset::new("/app-0123456789abcdef.js", b"let a = 1;\n".repeat(200));
-    asset.compress();
-    assert_eq!(asset.choose(&accept("gzip, br")).0, Encoding::Brotli);
-    assert_eq!(asset.choose(&accept("gzip")).0, Encoding::Gzip);
-    assert_eq!(asset.choose(&HeaderMap::new()).0, Encoding::Identity);
-    let tiny = Asset::new("/x.js", b"1".to_vec());
-    tiny.compress();
-    assert_eq!(tiny.choose(&accept("gzip, br")).0, Encoding::Identity);
-    let png = Asset::new("/logo.png", vec![0; 4096]);
-    png.compress();
-    assert_eq!(png.choose(&accept("gzip, br")).0, Encoding::Identity);
+    let png = get(&assets, "/logo.png", &accept("gzip, br")).await;
+    assert_eq!(encoding(&png), None, "images are compressed already");
+    assert_eq!(png.headers()[header::CACHE_CONTROL], REVALIDATE);
 }

@@ -241,6 +241,11 @@ pub struct Problem {
     /// compare, and save again with it as `base_revision`.
     #[serde(skip_serializing_if = "Option::is_none")]
     current_revision: Option<u32>,
+    /// The id of the request this answers, also sent as the `X-Request-Id` header: quote
+    /// it to support, who can find every log line written while answering it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "0b6f4a4e-3b7e-4c1e-9d8a-51c2f0e7a9d3")]
+    request_id: Option<String>,
 }
 
 impl Problem {
@@ -253,6 +258,7 @@ impl Problem {
             detail,
             errors: Vec::new(),
             current_revision: None,
+            request_id: crate::http::trace::current_request_id(),
         }
     }
 }
