@@ -21,7 +21,7 @@ use tis_core::account::{Account, ApiToken};
 
 use crate::AppState;
 use crate::http::error::AppError;
-use crate::store::{Change, SessionRecord, Store};
+use crate::store::{Change, NewAccount, SessionRecord, Store};
 
 /// The cookie that carries the session id.
 pub const SESSION_COOKIE: &str = "tis_session";
@@ -141,10 +141,12 @@ pub async fn add_account(
         .map_err(|e| AppError::Internal(format!("password hashing stopped: {e}")))??;
     store
         .create_account(
-            &input.name,
-            input.display_name.as_deref(),
-            input.role,
-            &hash,
+            NewAccount {
+                name: &input.name,
+                display_name: input.display_name.as_deref(),
+                role: input.role,
+                password_hash: &hash,
+            },
             change,
         )
         .await?

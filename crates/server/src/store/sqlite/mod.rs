@@ -11,7 +11,10 @@ use tis_core::export::Export;
 use tis_core::wire::{IncidentInput, NoticeInput, UpdateInput};
 use tis_core::{DailyUptime, Incident, Notice, ProbeResult, Report, Revision};
 
-use super::{AuditEntry, Change, Result, Store, StoreError, apply_update, incident_of, notice_of};
+use super::{
+    AuditEntry, Change, DeliveryFailure, NewAccount, Result, Store, StoreError, apply_update,
+    incident_of, notice_of,
+};
 
 mod rows;
 use rows::*;
@@ -341,14 +344,10 @@ impl Store for SqliteStore {
 
     async fn create_account(
         &self,
-        name: &str,
-        display_name: Option<&str>,
-        role: tis_core::Role,
-        password_hash: &str,
+        account: NewAccount<'_>,
         change: Change<'_>,
     ) -> Result<Option<tis_core::account::Account>> {
-        self.insert_account(name, display_name, role, password_hash, change)
-            .await
+        self.insert_account(account, change).await
     }
 
     async fn accounts(&self) -> Result<Vec<tis_core::account::Account>> {
@@ -485,14 +484,8 @@ impl Store for SqliteStore {
         self.mark_delivered(id, at).await
     }
 
-    async fn outbox_failed(
-        &self,
-        id: i64,
-        error: &str,
-        retry_at: Option<DateTime<Utc>>,
-        at: DateTime<Utc>,
-    ) -> Result<()> {
-        self.mark_failed(id, error, retry_at, at).await
+    async fn outbox_failed(&self, id: i64, failure: DeliveryFailure<'_>) -> Result<()> {
+        self.mark_failed(id, failure).await
     }
 
     async fn release_outbox_claims(&self) -> Result<u64> {
