@@ -21,8 +21,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::auth::{Actor, MaybeActor};
+use crate::auth::Actor;
 use crate::http::error::{AppError, Problem};
+use crate::http::v1::answer::{Reader, one_of, whole_number};
 use crate::http::v1::openapi::{BadQuery, NotFound, NotModified, StaffProblems, WriteProblems};
 use crate::http::v1::{ApiJson, ApiPath};
 use crate::http::v1::{known_services, private, public_incident, stored};
@@ -100,14 +101,7 @@ async fn list(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let Query(q) = query?;
-    let page = q.page.unwrap_or(1);
-    let per_page = q.per_page.unwrap_or(20);
-    if !(1..=PAGE_MAX).contains(&page) {
-        return Err(AppError::BadQuery(vec![tis_core::FieldError::new(
-            "page",
-            format!("page must be a whole number from 1 to {PAGE_MAX}; you sent {page}."),
-        )]));
-    }
+    let page = whole_number("page", q.page.unwrap_or(1), 1..=PAGE_MAX)?;
     if let Some(year) = q.year
         && !(YEAR_MIN..=YEAR_MAX).contains(&year)
     {
@@ -116,11 +110,7 @@ async fn list(
             format!("year must be from {YEAR_MIN} to {YEAR_MAX}; you sent {year}."),
         )]));
     }
-    if !(1..=PER_PAGE_MAX).contains(&per_page) {
-        return Err(AppError::BadRequest(format!(
-            "per_page must be a whole number from 1 to {PER_PAGE_MAX}; you sent {per_page}."
-        )));
-    }
+    let per_page = whole_number("per_page", q.per_page.unwrap_or(20), 1..=PER_PAGE_MAX)?;
     if let Some(service) = &q.service
         && !state.config.services.iter().any(|s| &s.id == service)
     {
@@ -176,11 +166,11 @@ async fn list(
 }
 
 fn find(model: &Model, id: i64) -> Result<&Incident, AppError> {
-    model
-        .incidents
-        .iter()
-        .find(|i| i.id == id)
-        .ok_or_else(|| AppError::NotFound(format!("incident {id}")))
+    one_of(
+        &model.incidents,
+        |i| i.id == id,
+        || format!("incident {id}"),
+    )
 }
 
 /// One incident with its updates and report.
@@ -204,39 +194,29 @@ fn find(model: &Model, id: i64) -> Result<&Incident, AppError> {
 async fn one(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
-    MaybeActor(actor): MaybeActor,
-    headers: HeaderMap,
+    reader: Reader,
 ) -> Result<Response, AppError> {
     let snapshot = state.snapshots.current();
-    if crate::http::v1::is_staff(&actor) {
-        // Staff see each update's author by login name.
-        let incident = snapshot
-            .model
-            .staff_incidents
-            .iter()
-            .find(|i| i.id == id)
-            .cloned()
-            .ok_or_else(|| AppError::NotFound(format!("incident {id}")))?;
-        let key_times = incident
-            .report
-            .as_ref()
-            .map(|r| key_times(&r.timeline, Some(incident.started_at)));
-        let view = IncidentView {
-            report_revision: Some(snapshot.model.report_revision(id)),
-            public_report: incident.report.as_ref().map(PublicReport::from),
-            key_times,
-            incident,
-        };
-        return Ok(private(Json(view)));
-    }
-    let incident = find(&snapshot.model, id)?.clone();
-    Ok(crate::http::v1::varies_by_reader(
-        snapshot
-            .json(&format!("/api/v1/incidents/{id}"), |_| {
-                public_view(&incident)
-            })
-            .respond(&headers),
-    ))
+    // Staff see each update's author by login name.
+    let incidents = if reader.is_staff() {
+        &snapshot.model.staff_incidents
+    } else {
+        &snapshot.model.incidents
+    };
+    let incident = one_of(incidents, |i| i.id == id, || format!("incident {id}"))?;
+    let key = format!("/api/v1/incidents/{id}");
+    Ok(reader.from_model(&snapshot, &key, |model, staff| {
+        if !staff {
+            return public_view(incident);
+        }
+        let report = incident.report.as_ref();
+        IncidentView {
+            report_revision: Some(model.report_revision(id)),
+            public_report: report.map(PublicReport::from),
+            key_times: report.map(|r| key_times(&r.timeline, Some(incident.started_at))),
+            incident: incident.clone(),
+        }
+    }))
 }
 
 /// An incident as anyone may see it: its updates, and its report's plain-language parts
@@ -441,12 +421,11 @@ async fn revisions(
 
 fn revision_of(model: &Model, id: i64, number: u32) -> Result<Revision, AppError> {
     find(model, id)?;
-    model
-        .revisions
-        .iter()
-        .find(|r| r.incident == id && r.number == number)
-        .cloned()
-        .ok_or_else(|| AppError::NotFound(format!("revision {number} of incident {id}'s report")))
+    let matches = |r: &Revision| r.incident == id && r.number == number;
+    one_of(&model.revisions, matches, || {
+        format!("revision {number} of incident {id}'s report")
+    })
+    .cloned()
 }
 
 /// One revision of the report, whole (staff).

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod alerts;
+pub mod answer;
 pub mod events;
 mod glossary;
 pub mod incidents;

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use tis_core::validate::validate_notice;
 use tis_core::wire::NoticeInput;
@@ -16,6 +16,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::auth::{Actor, MaybeActor};
 use crate::http::error::AppError;
+use crate::http::v1::answer::{Reader, one_of};
 use crate::http::v1::openapi::{BadQuery, NotFound, NotModified, StaffProblems, WriteProblems};
 use crate::http::v1::{ApiJson, ApiPath};
 use crate::http::v1::{known_services, private, stored};
@@ -115,6 +116,7 @@ async fn list(
     security((), ("session" = []), ("token" = [])),
     responses(
         (status = 200, description = "The notice", body = Notice),
+        NotModified,
         NotFound,
         BadQuery,
     )
@@ -122,27 +124,20 @@ async fn list(
 async fn one(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
-    MaybeActor(actor): MaybeActor,
+    reader: Reader,
 ) -> Result<Response, AppError> {
     let snapshot = state.snapshots.current();
-    let staff = actor.is_some_and(|a| a.role.allows(Role::Support));
+    let staff = reader.is_staff();
     // Staff see who wrote it by login name; everyone else its public author.
     let notices = if staff {
         &snapshot.model.staff_notices
     } else {
         &snapshot.model.notices
     };
-    let notice = notices
-        .iter()
-        .find(|n| n.id == id && (n.published || staff))
-        .cloned()
-        .ok_or_else(|| AppError::NotFound(format!("notice {id}")))?;
-    if staff {
-        return Ok(private(Json(notice)));
-    }
-    Ok(crate::http::v1::varies_by_reader(
-        Json(notice).into_response(),
-    ))
+    let matches = |n: &Notice| n.id == id && (n.published || staff);
+    let notice = one_of(notices, matches, || format!("notice {id}"))?;
+    let key = format!("/api/v1/notices/{id}");
+    Ok(reader.from_model(&snapshot, &key, |_, _| notice))
 }
 
 /// Checks a notice as it would be stored, listing every problem.
@@ -232,15 +227,13 @@ async fn end(
     actor.require(Role::Support)?;
     let change = actor.change();
     let now = change.at;
-    let notice = state
-        .snapshots
-        .current()
-        .model
-        .notices
-        .iter()
-        .find(|n| n.id == id)
-        .cloned()
-        .ok_or_else(|| AppError::NotFound(format!("notice {id}")))?;
+    let snapshot = state.snapshots.current();
+    let notice = one_of(
+        &snapshot.model.notices,
+        |n| n.id == id,
+        || format!("notice {id}"),
+    )?
+    .clone();
     if notice.ends_at.is_some_and(|end| end <= now) {
         return Err(AppError::Conflict(format!(
             "Notice {id} has already ended. Nothing was changed."

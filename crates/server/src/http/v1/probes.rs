@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use chrono::{DateTime, Duration, Utc};
@@ -25,8 +24,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::auth::{Actor, MaybeActor};
+use crate::auth::Actor;
 use crate::http::error::AppError;
+use crate::http::v1::answer::Reader;
 
 /// Most results one push may carry.
 pub const PUSH_MAX: usize = 1000;
@@ -295,12 +295,11 @@ struct StatusChanges {
 async fn status_changes(
     State(state): State<AppState>,
     query: Result<Query<ChangesQuery>, QueryRejection>,
-    MaybeActor(actor): MaybeActor,
-    headers: HeaderMap,
+    reader: Reader,
 ) -> Result<Response, AppError> {
     let Query(query) = query?;
     crate::http::v1::check_query_times([("from", query.from), ("to", query.to)])?;
-    let staff = crate::http::v1::is_staff(&actor);
+    let staff = reader.is_staff();
     let snapshot = state.snapshots.current();
     // The public answer ends at the snapshot's time when no end is given, so that every
     // reader of one snapshot asks for the same stretch and it is loaded once (staff get
@@ -338,30 +337,24 @@ async fn status_changes(
         return Err(AppError::BadQuery(problems));
     }
     let service = query.service.as_deref();
-    if staff {
-        // Staff are few; their answer is theirs alone, never kept beside the public one.
-        let changes = state.store.status_changes(service, from, to).await?;
-        return Ok(crate::http::v1::private(Json(StatusChanges {
-            from,
-            to,
-            changes,
-        })));
-    }
     let key = format!(
         "/api/v1/status-changes?service={}&from={}&to={}",
         service.unwrap_or(""),
         from.to_rfc3339(),
         to.to_rfc3339()
     );
-    let cached = snapshot
-        .load_json(&key, || async {
+    reader
+        .loaded(&snapshot, &key, |staff| async move {
             let changes = state.store.status_changes(service, from, to).await?;
             Ok(StatusChanges {
                 from,
                 to,
-                changes: changes.iter().map(StatusChange::for_public).collect(),
+                changes: if staff {
+                    changes
+                } else {
+                    changes.iter().map(StatusChange::for_public).collect()
+                },
             })
         })
-        .await?;
-    Ok(crate::http::v1::varies_by_reader(cached.respond(&headers)))
+        .await
 }

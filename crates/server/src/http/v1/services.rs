@@ -1,6 +1,5 @@
 //! Services: live status, what each is for and how it is checked, uptime and latency.
 
-use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
@@ -18,9 +17,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::auth::MaybeActor;
 use crate::http::error::AppError;
 use crate::http::v1::ApiPath;
+use crate::http::v1::answer::{Reader, one_of, whole_number};
 use crate::http::v1::openapi::{BadQuery, NotFound, NotModified};
 use crate::read::model::Model;
 use crate::read::rollups::{BUCKET_MINUTES, MAX_DAYS};
@@ -123,12 +122,12 @@ pub fn service_list(model: &Model) -> ServiceList {
 
 /// The configured service, or a 404 that says so.
 fn service<'a>(state: &'a AppState, id: &str) -> Result<&'a Service, AppError> {
-    state
-        .config
-        .services
-        .iter()
-        .find(|s| s.id == id)
-        .ok_or_else(|| AppError::NotFound(format!("service called \"{id}\"")))
+    let services = &state.config.services;
+    one_of(
+        services,
+        |s| s.id == id,
+        || format!("service called \"{id}\""),
+    )
 }
 
 /// One service: its status, what it is for, what it depends on and how it is checked.
@@ -208,12 +207,7 @@ async fn uptime(
 ) -> Result<Response, AppError> {
     service(&state, &id)?;
     let Query(query) = query?;
-    let days = query.days.unwrap_or(90);
-    if !(1..=MAX_DAYS).contains(&days) {
-        return Err(AppError::BadRequest(format!(
-            "days must be a whole number from 1 to {MAX_DAYS}; you sent {days}."
-        )));
-    }
+    let days = whole_number("days", query.days.unwrap_or(90), 1..=MAX_DAYS)?;
     let key = format!("/api/v1/services/{id}/uptime?days={days}");
     Ok(state
         .snapshots
@@ -349,53 +343,38 @@ async fn results(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     query: Result<Query<ResultsQuery>, QueryRejection>,
-    MaybeActor(actor): MaybeActor,
-    headers: HeaderMap,
+    reader: Reader,
 ) -> Result<Response, AppError> {
     service(&state, &id)?;
     let Query(query) = query?;
     crate::http::v1::check_query_times([("before", query.before)])?;
-    let limit = query.limit.unwrap_or(100);
-    if !(1..=RESULTS_MAX).contains(&limit) {
-        return Err(AppError::BadRequest(format!(
-            "limit must be a whole number from 1 to {RESULTS_MAX}; you sent {limit}."
-        )));
-    }
-    let page_of = |results: Vec<ProbeResult>| {
-        let next_before = (results.len() == limit as usize)
-            .then(|| results.last().map(|r| r.at))
-            .flatten();
-        ResultsPage {
-            service: id.clone(),
-            results,
-            next_before,
-        }
-    };
-    if crate::http::v1::is_staff(&actor) {
-        // Staff are few; their answer is theirs alone, never kept beside the public one.
-        let page = state
-            .store
-            .service_results_page(&id, query.before, limit)
-            .await?;
-        return Ok(crate::http::v1::private(Json(page_of(page))));
-    }
-    // Loaded once per snapshot for each page asked for, however many readers ask.
+    let limit = whole_number("limit", query.limit.unwrap_or(100), 1..=RESULTS_MAX)?;
     let before = query.before.map(|b| b.to_rfc3339());
     let key = format!(
         "/api/v1/services/{id}/results?before={}&limit={limit}",
         before.as_deref().unwrap_or("")
     );
     let snapshot = state.snapshots.current();
-    let cached = snapshot
-        .load_json(&key, || async {
+    reader
+        .loaded(&snapshot, &key, |staff| async move {
             let page = state
                 .store
                 .service_results_page(&id, query.before, limit)
                 .await?;
-            Ok(page_of(page.iter().map(ProbeResult::for_public).collect()))
+            let next_before = (page.len() == limit as usize)
+                .then(|| page.last().map(|r| r.at))
+                .flatten();
+            Ok(ResultsPage {
+                service: id.clone(),
+                results: if staff {
+                    page
+                } else {
+                    page.iter().map(ProbeResult::for_public).collect()
+                },
+                next_before,
+            })
         })
-        .await?;
-    Ok(crate::http::v1::varies_by_reader(cached.respond(&headers)))
+        .await
 }
 
 #[derive(Deserialize, IntoParams)]
