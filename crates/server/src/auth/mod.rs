@@ -21,7 +21,7 @@ use tis_core::account::{Account, ApiToken};
 
 use crate::AppState;
 use crate::http::error::AppError;
-use crate::store::{Change, NewAccount, SessionRecord, Store};
+use crate::store::{Change, NewAccount, NewToken, SessionRecord, Store};
 
 /// The cookie that carries the session id.
 pub const SESSION_COOKIE: &str = "tis_session";
@@ -203,10 +203,12 @@ pub async fn create_token(
     let token = new_token()?;
     let info = store
         .create_token(
-            &input.name,
-            input.role,
-            location,
-            &sha256_hex(&token),
+            NewToken {
+                name: &input.name,
+                role: input.role,
+                location,
+                token_hash: &sha256_hex(&token),
+            },
             change,
         )
         .await?

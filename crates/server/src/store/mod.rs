@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 pub use tis_core::export::AuditEntry;
 use tis_core::export::Export;
-use tis_core::wire::{IncidentInput, NoticeInput, UpdateInput};
+use tis_core::wire::{IncidentInput, NoticeInput, ReportSave, UpdateInput};
 use tis_core::{
     DailyUptime, Incident, IncidentStatus, IncidentUpdate, Notice, ProbeResult, Report, Revision,
     StatusChange,
@@ -194,6 +194,16 @@ pub struct NewAccount<'a> {
     pub password_hash: &'a str,
 }
 
+/// An API token to add, by the hash of its secret; `location` is a prober token's one
+/// location.
+#[derive(Debug, Clone, Copy)]
+pub struct NewToken<'a> {
+    pub name: &'a str,
+    pub role: Role,
+    pub location: Option<&'a str>,
+    pub token_hash: &'a str,
+}
+
 /// A try at delivering an outbox message that failed: why, and when to try again (`None`:
 /// give up).
 #[derive(Debug, Clone, Copy)]
@@ -327,13 +337,8 @@ pub trait Store: Send + Sync + 'static {
         change: Change<'_>,
     ) -> Result<Incident>;
     /// Saves a new revision of the report, if `base_revision` is still the latest.
-    async fn save_report(
-        &self,
-        id: i64,
-        report: &Report,
-        base_revision: u32,
-        change: Change<'_>,
-    ) -> Result<Revision>;
+    async fn save_report(&self, id: i64, save: &ReportSave, change: Change<'_>)
+    -> Result<Revision>;
     /// Every save of every report, oldest first; the last of an incident's is its current
     /// report.
     async fn revisions(&self) -> Result<Vec<Revision>>;
@@ -367,10 +372,7 @@ pub trait Store: Send + Sync + 'static {
     /// prober token's one location.
     async fn create_token(
         &self,
-        name: &str,
-        role: Role,
-        location: Option<&str>,
-        token_hash: &str,
+        token: NewToken<'_>,
         change: Change<'_>,
     ) -> Result<Option<ApiToken>>;
     /// Every token, revoked ones too, by id.

@@ -372,9 +372,7 @@ async fn save_report(
     validate_report(&save.report).map_err(|errors| {
         AppError::Invalid(errors.into_iter().map(|e| e.under("report")).collect())
     })?;
-    let write = state
-        .store
-        .save_report(id, &save.report, save.base_revision, actor.change());
+    let write = state.store.save_report(id, &save, actor.change());
     stored(&state, StatusCode::OK, write).await
 }
 

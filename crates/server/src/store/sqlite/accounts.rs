@@ -8,7 +8,9 @@ use tis_core::Role;
 use tis_core::account::{Account, ApiToken};
 
 use super::{SqliteStore, commit_audited, opt_time, time, ts};
-use crate::store::{Change, Disabled, NewAccount, NewSession, Result, SessionRecord, StoreError};
+use crate::store::{
+    Change, Disabled, NewAccount, NewSession, NewToken, Result, SessionRecord, StoreError,
+};
 
 /// How stale `last_used_at` may get: recording every use would turn each pushed probe
 /// result into two writes, and a minute is precise enough to tell a token is in use.
@@ -184,12 +186,15 @@ impl SqliteStore {
 
     pub(super) async fn insert_token(
         &self,
-        name: &str,
-        role: Role,
-        location: Option<&str>,
-        token_hash: &str,
+        token: NewToken<'_>,
         change: Change<'_>,
     ) -> Result<Option<ApiToken>> {
+        let NewToken {
+            name,
+            role,
+            location,
+            token_hash,
+        } = token;
         let mut tx = self.write().await?;
         let row = sqlx::query(
             "INSERT INTO api_tokens (name, role, location, token_hash, created_at)
@@ -357,7 +362,15 @@ mod tests {
         );
 
         let token = store
-            .create_token("ci", Role::Prober, Some("ci"), "ab12", Change::now("admin"))
+            .create_token(
+                NewToken {
+                    name: "ci",
+                    role: Role::Prober,
+                    location: Some("ci"),
+                    token_hash: "ab12",
+                },
+                Change::now("admin"),
+            )
             .await
             .unwrap()
             .unwrap();
