@@ -1,6 +1,10 @@
 //! Who is asking. Passwords are kept as argon2id hashes; session ids and API tokens only as
-//! SHA-256 hashes, so a copy of the database lets no one in. [`Actor`] is what every write
-//! handler extracts; [`MaybeActor`] is for public reads that show more to staff.
+//! SHA-256 hashes, so a copy of the database lets no one in. [`Actor`] is who is asking;
+//! handlers take it as [`WithRole`], which checks the role they need, and [`MaybeActor`]
+//! is for public reads that show more to staff.
+
+pub mod role;
+pub use role::WithRole;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;

@@ -15,13 +15,14 @@ use tis_core::wire::{
     IncidentInput, IncidentPage, IncidentSummary, IncidentView, PublicReport, ReportSave,
     RevisionInfo, UpdateInput,
 };
-use tis_core::{Incident, ReportStatus, Revision, Role};
+use tis_core::{Incident, ReportStatus, Revision};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::auth::Actor;
+use crate::auth::WithRole;
+use crate::auth::role::{Editor, Support};
 use crate::http::error::{AppError, Problem};
 use crate::http::v1::answer::{Reader, one_of, whole_number};
 use crate::http::v1::openapi::{BadQuery, NotFound, NotModified, StaffProblems, WriteProblems};
@@ -249,11 +250,9 @@ pub fn public_view(incident: &Incident) -> IncidentView {
 )]
 async fn create(
     State(state): State<AppState>,
-    actor: Actor,
-    body: Result<ApiJson<IncidentInput>, AppError>,
+    WithRole(actor, _): WithRole<Editor>,
+    ApiJson(input): ApiJson<IncidentInput>,
 ) -> Result<Response, AppError> {
-    actor.require(Role::Editor)?;
-    let ApiJson(input) = body?;
     let candidate = incident_of(0, &input, Vec::new(), None);
     validate_incident(&candidate, &known_services(&state)).map_err(AppError::Invalid)?;
     let write = state.store.create_incident(&input, actor.change());
@@ -277,12 +276,10 @@ async fn create(
 )]
 async fn update(
     State(state): State<AppState>,
-    actor: Actor,
+    WithRole(actor, _): WithRole<Editor>,
     ApiPath(id): ApiPath<i64>,
-    body: Result<ApiJson<IncidentInput>, AppError>,
+    ApiJson(input): ApiJson<IncidentInput>,
 ) -> Result<Response, AppError> {
-    actor.require(Role::Editor)?;
-    let ApiJson(input) = body?;
     let snapshot = state.snapshots.current();
     let old = find(&snapshot.model, id)?;
     let candidate = incident_of(id, &input, old.updates.clone(), old.report.clone());
@@ -311,12 +308,10 @@ async fn update(
 )]
 async fn post_update(
     State(state): State<AppState>,
-    actor: Actor,
+    WithRole(actor, _): WithRole<Support>,
     ApiPath(id): ApiPath<i64>,
-    body: Result<ApiJson<UpdateInput>, AppError>,
+    ApiJson(input): ApiJson<UpdateInput>,
 ) -> Result<Response, AppError> {
-    actor.require(Role::Support)?;
-    let ApiJson(input) = body?;
     let change = actor.change();
     let snapshot = state.snapshots.current();
     let mut candidate = find(&snapshot.model, id)?.clone();
@@ -362,12 +357,10 @@ async fn post_update(
 )]
 async fn save_report(
     State(state): State<AppState>,
-    actor: Actor,
+    WithRole(actor, _): WithRole<Editor>,
     ApiPath(id): ApiPath<i64>,
-    body: Result<ApiJson<ReportSave>, AppError>,
+    ApiJson(save): ApiJson<ReportSave>,
 ) -> Result<Response, AppError> {
-    actor.require(Role::Editor)?;
-    let ApiJson(save) = body?;
     find(&state.snapshots.current().model, id)?;
     validate_report(&save.report).map_err(|errors| {
         AppError::Invalid(errors.into_iter().map(|e| e.under("report")).collect())
@@ -393,10 +386,9 @@ async fn save_report(
 )]
 async fn revisions(
     State(state): State<AppState>,
-    actor: Actor,
+    _: WithRole<Support>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, AppError> {
-    actor.require(Role::Support)?;
     let snapshot = state.snapshots.current();
     find(&snapshot.model, id)?;
     let current = snapshot.model.report_revision(id);
@@ -446,10 +438,9 @@ fn revision_of(model: &Model, id: i64, number: u32) -> Result<Revision, AppError
 )]
 async fn revision(
     State(state): State<AppState>,
-    actor: Actor,
+    _: WithRole<Support>,
     ApiPath((id, number)): ApiPath<(i64, u32)>,
 ) -> Result<Response, AppError> {
-    actor.require(Role::Support)?;
     let revision = revision_of(&state.snapshots.current().model, id, number)?;
     Ok(private(Json(revision)))
 }
@@ -481,11 +472,10 @@ struct DiffQuery {
 )]
 async fn diff(
     State(state): State<AppState>,
-    actor: Actor,
+    _: WithRole<Support>,
     ApiPath(id): ApiPath<i64>,
     query: Result<Query<DiffQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
-    actor.require(Role::Support)?;
     let Query(q) = query?;
     let snapshot = state.snapshots.current();
     let model = &snapshot.model;

@@ -75,8 +75,8 @@ where
 }
 
 /// Like axum's `Json`, but a field of fixed words sent another kind of value is answered
-/// naming the words (see [`crate::http::error::body_problem`]). Taken as
-/// `Result<ApiJson<T>, AppError>`, so that handlers check the role before the body.
+/// naming the words (see [`crate::http::error::body_problem`]). Taken after
+/// [`crate::auth::WithRole`], so that the role is checked before the body is read.
 pub struct ApiJson<T>(pub T);
 
 impl<T, S> FromRequest<S> for ApiJson<T>

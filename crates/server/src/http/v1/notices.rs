@@ -14,7 +14,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::auth::{Actor, MaybeActor};
+use crate::auth::MaybeActor;
+use crate::auth::WithRole;
+use crate::auth::role::Support;
 use crate::http::error::AppError;
 use crate::http::v1::answer::{Reader, one_of};
 use crate::http::v1::openapi::{BadQuery, NotFound, NotModified, StaffProblems, WriteProblems};
@@ -164,11 +166,9 @@ fn check(state: &AppState, input: &NoticeInput, change: &Change) -> Result<(), A
 )]
 async fn create(
     State(state): State<AppState>,
-    actor: Actor,
-    body: Result<ApiJson<NoticeInput>, AppError>,
+    WithRole(actor, _): WithRole<Support>,
+    ApiJson(input): ApiJson<NoticeInput>,
 ) -> Result<Response, AppError> {
-    actor.require(Role::Support)?;
-    let ApiJson(input) = body?;
     let change = actor.change();
     check(&state, &input, &change)?;
     let write = state.store.create_notice(&input, change);
@@ -192,12 +192,10 @@ async fn create(
 )]
 async fn update(
     State(state): State<AppState>,
-    actor: Actor,
+    WithRole(actor, _): WithRole<Support>,
     ApiPath(id): ApiPath<i64>,
-    body: Result<ApiJson<NoticeInput>, AppError>,
+    ApiJson(input): ApiJson<NoticeInput>,
 ) -> Result<Response, AppError> {
-    actor.require(Role::Support)?;
-    let ApiJson(input) = body?;
     let change = actor.change();
     check(&state, &input, &change)?;
     let write = state.store.update_notice(id, &input, change);
@@ -221,10 +219,9 @@ async fn update(
 )]
 async fn end(
     State(state): State<AppState>,
-    actor: Actor,
+    WithRole(actor, _): WithRole<Support>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, AppError> {
-    actor.require(Role::Support)?;
     let change = actor.change();
     let now = change.at;
     let snapshot = state.snapshots.current();

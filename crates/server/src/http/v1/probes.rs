@@ -17,14 +17,15 @@ use tis_core::service::DETAIL_MAX_CHARS;
 use tis_core::status::{StatusChange, probe_id};
 use tis_core::time::uk_date_time;
 use tis_core::uptime::earliest_countable;
-use tis_core::{FieldError, ProbeResult, Role};
+use tis_core::{FieldError, ProbeResult};
 use utoipa::{IntoParams, ToSchema};
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::auth::Actor;
+use crate::auth::WithRole;
+use crate::auth::role::Prober;
 use crate::http::error::AppError;
 use crate::http::v1::answer::Reader;
 
@@ -97,10 +98,9 @@ struct Push {
 async fn push(
     State(state): State<AppState>,
     Extension(limiter): Extension<Arc<PushLimiter>>,
-    actor: Actor,
+    WithRole(actor, _): WithRole<Prober>,
     body: Result<Json<Push>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    actor.require(Role::Prober)?;
     limiter
         .check(&actor.name)
         .map_err(|retry_after_secs| AppError::TooFast {
