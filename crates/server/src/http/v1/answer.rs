@@ -21,6 +21,17 @@ use crate::http::v1::{is_staff, private, varies_by_reader};
 use crate::read::model::Model;
 use crate::read::snapshot::Snapshot;
 
+/// The public answer at `key` in the current snapshot, built by `build` the first time it
+/// is asked for, with its ETag: everyone gets the same bytes.
+pub fn from_snapshot<T: Serialize>(
+    state: &AppState,
+    headers: &HeaderMap,
+    key: &str,
+    build: impl FnOnce(&Model) -> T,
+) -> Response {
+    state.snapshots.current().json(key, build).respond(headers)
+}
+
 /// Who is reading an address that answers staff differently, and the headers their
 /// copy is checked against (ETag, encodings).
 pub struct Reader {

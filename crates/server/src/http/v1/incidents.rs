@@ -2,8 +2,7 @@
 //! staff; opened and edited by editors, updated by support.
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::Datelike;
@@ -24,9 +23,9 @@ use crate::AppState;
 use crate::auth::WithRole;
 use crate::auth::role::{Editor, Support};
 use crate::http::error::{AppError, Problem};
-use crate::http::v1::answer::{Reader, one_of, whole_number};
+use crate::http::v1::answer::{Reader, from_snapshot, one_of, whole_number};
 use crate::http::v1::openapi::{BadQuery, NotFound, NotModified, StaffProblems, WriteProblems};
-use crate::http::v1::{ApiJson, ApiPath};
+use crate::http::v1::{ApiJson, ApiPath, ApiQuery};
 use crate::http::v1::{known_services, private, public_incident, stored};
 use crate::read::model::Model;
 use crate::store::{apply_update, incident_of};
@@ -98,10 +97,9 @@ struct ListQuery {
 )]
 async fn list(
     State(state): State<AppState>,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    ApiQuery(q): ApiQuery<ListQuery>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let Query(q) = query?;
     let page = whole_number("page", q.page.unwrap_or(1), 1..=PAGE_MAX)?;
     if let Some(year) = q.year
         && !(YEAR_MIN..=YEAR_MAX).contains(&year)
@@ -123,47 +121,43 @@ async fn list(
         q.service.as_deref().unwrap_or(""),
         q.year.map(|y| y.to_string()).unwrap_or_default(),
     );
-    Ok(state
-        .snapshots
-        .current()
-        .json(&key, |model| {
-            let matching: Vec<&Incident> = model
-                .incidents
-                .iter()
-                .filter(|i| match which {
-                    Which::Active => i.is_active(),
-                    Which::Resolved => !i.is_active(),
-                    Which::All => true,
-                })
-                .filter(|i| {
-                    q.service
-                        .as_ref()
-                        .is_none_or(|s| i.affected.iter().any(|a| &a.service == s))
-                })
-                .filter(|i| q.year.is_none_or(|y| to_uk(i.started_at).year() == y))
-                .collect();
-            let start = ((page - 1) * per_page) as usize;
-            let mut years: Vec<i32> = model
-                .incidents
-                .iter()
-                .map(|i| to_uk(i.started_at).year())
-                .collect();
-            years.sort_unstable_by(|a, b| b.cmp(a));
-            years.dedup();
-            IncidentPage {
-                years,
-                total: matching.len() as u32,
-                incidents: matching
-                    .into_iter()
-                    .skip(start)
-                    .take(per_page as usize)
-                    .map(IncidentSummary::from)
-                    .collect(),
-                page,
-                per_page,
-            }
-        })
-        .respond(&headers))
+    Ok(from_snapshot(&state, &headers, &key, |model| {
+        let matching: Vec<&Incident> = model
+            .incidents
+            .iter()
+            .filter(|i| match which {
+                Which::Active => i.is_active(),
+                Which::Resolved => !i.is_active(),
+                Which::All => true,
+            })
+            .filter(|i| {
+                q.service
+                    .as_ref()
+                    .is_none_or(|s| i.affected.iter().any(|a| &a.service == s))
+            })
+            .filter(|i| q.year.is_none_or(|y| to_uk(i.started_at).year() == y))
+            .collect();
+        let start = ((page - 1) * per_page) as usize;
+        let mut years: Vec<i32> = model
+            .incidents
+            .iter()
+            .map(|i| to_uk(i.started_at).year())
+            .collect();
+        years.sort_unstable_by(|a, b| b.cmp(a));
+        years.dedup();
+        IncidentPage {
+            years,
+            total: matching.len() as u32,
+            incidents: matching
+                .into_iter()
+                .skip(start)
+                .take(per_page as usize)
+                .map(IncidentSummary::from)
+                .collect(),
+            page,
+            per_page,
+        }
+    }))
 }
 
 fn find(model: &Model, id: i64) -> Result<&Incident, AppError> {
@@ -474,9 +468,8 @@ async fn diff(
     State(state): State<AppState>,
     _: WithRole<Support>,
     ApiPath(id): ApiPath<i64>,
-    query: Result<Query<DiffQuery>, QueryRejection>,
+    ApiQuery(q): ApiQuery<DiffQuery>,
 ) -> Result<Response, AppError> {
-    let Query(q) = query?;
     let snapshot = state.snapshots.current();
     let model = &snapshot.model;
     let to = q.to.unwrap_or_else(|| model.report_revision(id));

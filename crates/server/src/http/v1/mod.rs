@@ -18,7 +18,7 @@ use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{
-    DefaultBodyLimit, FromRequest, FromRequestParts, Path, RawPathParams, Request,
+    DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, RawPathParams, Request,
 };
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -71,6 +71,23 @@ where
                 Err(crate::http::error::path_problem(rejection, &params))
             }
         }
+    }
+}
+
+/// Like axum's `Query`, but a query that does not fit is answered with problem+json
+/// naming the field (see [`AppError`]'s `From<QueryRejection>`).
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let Query(value) = Query::<T>::from_request_parts(parts, state).await?;
+        Ok(ApiQuery(value))
     }
 }
 

@@ -1,8 +1,7 @@
 //! Notices: read by everyone; posted, edited and ended by support staff.
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
@@ -20,7 +19,7 @@ use crate::auth::role::Support;
 use crate::http::error::AppError;
 use crate::http::v1::answer::{Reader, one_of};
 use crate::http::v1::openapi::{BadQuery, NotFound, NotModified, StaffProblems, WriteProblems};
-use crate::http::v1::{ApiJson, ApiPath};
+use crate::http::v1::{ApiJson, ApiPath, ApiQuery};
 use crate::http::v1::{known_services, private, stored};
 use crate::store::{Change, notice_of};
 
@@ -74,11 +73,10 @@ struct ListQuery {
 )]
 async fn list(
     State(state): State<AppState>,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    ApiQuery(query): ApiQuery<ListQuery>,
     MaybeActor(actor): MaybeActor,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let Query(query) = query?;
     let when = query.state.unwrap_or(When::Active);
     let snapshot = state.snapshots.current();
     if when == When::All {

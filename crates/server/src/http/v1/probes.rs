@@ -5,8 +5,8 @@
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Query, State};
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use chrono::{DateTime, Duration, Utc};
@@ -27,6 +27,7 @@ use crate::AppState;
 use crate::auth::WithRole;
 use crate::auth::role::Prober;
 use crate::http::error::AppError;
+use crate::http::v1::ApiQuery;
 use crate::http::v1::answer::Reader;
 
 /// Most results one push may carry.
@@ -294,10 +295,9 @@ struct StatusChanges {
 )]
 async fn status_changes(
     State(state): State<AppState>,
-    query: Result<Query<ChangesQuery>, QueryRejection>,
+    ApiQuery(query): ApiQuery<ChangesQuery>,
     reader: Reader,
 ) -> Result<Response, AppError> {
-    let Query(query) = query?;
     crate::http::v1::check_query_times([("from", query.from), ("to", query.to)])?;
     let staff = reader.is_staff();
     let snapshot = state.snapshots.current();

@@ -1,8 +1,8 @@
 //! Services: live status, what each is for and how it is checked, uptime and latency.
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::HeaderMap;
+use axum::http::request::Parts;
 use axum::response::Response;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -18,9 +18,9 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::http::error::AppError;
-use crate::http::v1::ApiPath;
-use crate::http::v1::answer::{Reader, one_of, whole_number};
+use crate::http::v1::answer::{Reader, from_snapshot, one_of, whole_number};
 use crate::http::v1::openapi::{BadQuery, NotFound, NotModified};
+use crate::http::v1::{ApiPath, ApiQuery};
 use crate::read::model::Model;
 use crate::read::rollups::{BUCKET_MINUTES, MAX_DAYS};
 
@@ -34,9 +34,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(history))
         .routes(routes!(trends))
 }
-
-/// Days in the overview's uptime strips.
-const TREND_DAYS: u32 = 90;
 
 /// Every service's 90-day uptime strip and 24-hour latency line, in one answer.
 ///
@@ -52,15 +49,14 @@ const TREND_DAYS: u32 = 90;
     )
 )]
 async fn trends(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    state
-        .snapshots
-        .current()
-        .json(TRENDS, build_trends)
-        .respond(&headers)
+    from_snapshot(&state, &headers, TRENDS, build_trends)
 }
 
 /// Where the overview's uptime strips and latency lines live.
 pub const TRENDS: &str = "/api/v1/trends";
+
+/// Days in the overview's uptime strips.
+const TREND_DAYS: u32 = 90;
 
 /// Every service's uptime strip and latency line, from a snapshot's model.
 pub fn build_trends(model: &Model) -> Trends {
@@ -101,11 +97,7 @@ pub fn build_trends(model: &Model) -> Trends {
     )
 )]
 async fn list(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    state
-        .snapshots
-        .current()
-        .json(SERVICES, service_list)
-        .respond(&headers)
+    from_snapshot(&state, &headers, SERVICES, service_list)
 }
 
 /// Where the list of services lives.
@@ -120,14 +112,23 @@ pub fn service_list(model: &Model) -> ServiceList {
     }
 }
 
-/// The configured service, or a 404 that says so.
-fn service<'a>(state: &'a AppState, id: &str) -> Result<&'a Service, AppError> {
-    let services = &state.config.services;
-    one_of(
-        services,
-        |s| s.id == id,
-        || format!("service called \"{id}\""),
-    )
+/// The configured service the address names (its id, and how it is configured), or a 404
+/// that says there is none, before anything else about the request is looked at.
+struct Configured(String, Service);
+
+impl FromRequestParts<AppState> for Configured {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let ApiPath(id) = ApiPath::<String>::from_request_parts(parts, state).await?;
+        let services = &state.config.services;
+        let service = one_of(
+            services,
+            |s| s.id == id,
+            || format!("service called \"{id}\""),
+        )?;
+        Ok(Configured(id, service.clone()))
+    }
 }
 
 /// One service: its status, what it is for, what it depends on and how it is checked.
@@ -146,31 +147,26 @@ fn service<'a>(state: &'a AppState, id: &str) -> Result<&'a Service, AppError> {
 )]
 async fn detail(
     State(state): State<AppState>,
-    ApiPath(id): ApiPath<String>,
+    Configured(id, config): Configured,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let config = service(&state, &id)?.clone();
     let key = format!("/api/v1/services/{id}");
-    Ok(state
-        .snapshots
-        .current()
-        .json(&key, |model| {
-            let live = model.services.iter().find(|s| s.id == config.id).cloned();
-            live.map(|service| ServiceDetail {
-                depends_on_names: config
-                    .depends_on
-                    .iter()
-                    .map(|d| model.service_name(d).to_string())
-                    .collect(),
-                probes: config
-                    .probes
-                    .iter()
-                    .map(|p| probe_in_words(&config.name, p))
-                    .collect(),
-                service,
-            })
+    Ok(from_snapshot(&state, &headers, &key, |model| {
+        let live = model.services.iter().find(|s| s.id == config.id).cloned();
+        live.map(|service| ServiceDetail {
+            depends_on_names: config
+                .depends_on
+                .iter()
+                .map(|d| model.service_name(d).to_string())
+                .collect(),
+            probes: config
+                .probes
+                .iter()
+                .map(|p| probe_in_words(&config.name, p))
+                .collect(),
+            service,
         })
-        .respond(&headers))
+    }))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -201,27 +197,21 @@ struct UptimeQuery {
 )]
 async fn uptime(
     State(state): State<AppState>,
-    ApiPath(id): ApiPath<String>,
-    query: Result<Query<UptimeQuery>, QueryRejection>,
+    Configured(id, _): Configured,
+    ApiQuery(query): ApiQuery<UptimeQuery>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    service(&state, &id)?;
-    let Query(query) = query?;
     let days = whole_number("days", query.days.unwrap_or(90), 1..=MAX_DAYS)?;
     let key = format!("/api/v1/services/{id}/uptime?days={days}");
-    Ok(state
-        .snapshots
-        .current()
-        .json(&key, |model| {
-            let stored = model
-                .figures
-                .uptime
-                .get(&id)
-                .map(Vec::as_slice)
-                .unwrap_or(&[]);
-            UptimeHistory::new(&id, every_day(&id, stored, days, model.generated_at))
-        })
-        .respond(&headers))
+    Ok(from_snapshot(&state, &headers, &key, |model| {
+        let stored = model
+            .figures
+            .uptime
+            .get(&id)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        UptimeHistory::new(&id, every_day(&id, stored, days, model.generated_at))
+    }))
 }
 
 /// Exactly `days` UK days ending today, oldest first; a day nobody rolled up had no data.
@@ -279,20 +269,17 @@ fn every_day(
 )]
 async fn latency(
     State(state): State<AppState>,
-    ApiPath(id): ApiPath<String>,
+    Configured(id, _): Configured,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    service(&state, &id)?;
     let key = format!("/api/v1/services/{id}/latency");
-    Ok(state
-        .snapshots
-        .current()
-        .json(&key, |model| LatencySeries {
+    Ok(from_snapshot(&state, &headers, &key, |model| {
+        LatencySeries {
             service: id.clone(),
             bucket_minutes: BUCKET_MINUTES,
             points: model.figures.latency.get(&id).cloned().unwrap_or_default(),
-        })
-        .respond(&headers))
+        }
+    }))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -341,12 +328,10 @@ struct ResultsPage {
 )]
 async fn results(
     State(state): State<AppState>,
-    ApiPath(id): ApiPath<String>,
-    query: Result<Query<ResultsQuery>, QueryRejection>,
+    Configured(id, _): Configured,
+    ApiQuery(query): ApiQuery<ResultsQuery>,
     reader: Reader,
 ) -> Result<Response, AppError> {
-    service(&state, &id)?;
-    let Query(query) = query?;
     crate::http::v1::check_query_times([("before", query.before)])?;
     let limit = whole_number("limit", query.limit.unwrap_or(100), 1..=RESULTS_MAX)?;
     let before = query.before.map(|b| b.to_rfc3339());
@@ -410,12 +395,10 @@ const HISTORY_MAX_DAYS: i64 = 14;
 )]
 async fn history(
     State(state): State<AppState>,
-    ApiPath(id): ApiPath<String>,
-    query: Result<Query<HistoryQuery>, QueryRejection>,
+    Configured(id, config): Configured,
+    ApiQuery(q): ApiQuery<HistoryQuery>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let config = service(&state, &id)?.clone();
-    let Query(q) = query?;
     crate::http::v1::check_query_times([("from", Some(q.from)), ("to", Some(q.to))])?;
     if q.to <= q.from {
         return Err(AppError::BadRequest(

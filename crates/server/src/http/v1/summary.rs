@@ -8,6 +8,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::http::v1::answer::from_snapshot;
 use crate::http::v1::openapi::NotModified;
 use crate::read::model::Model;
 
@@ -30,11 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     )
 )]
 async fn summary(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    state
-        .snapshots
-        .current()
-        .json(SUMMARY, build)
-        .respond(&headers)
+    from_snapshot(&state, &headers, SUMMARY, build)
 }
 
 /// Where the overview's answer lives, and its key among a snapshot's answers.
