@@ -5,6 +5,7 @@
 
 use std::future::Future;
 use std::ops::RangeInclusive;
+use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::FromRequestParts;
@@ -19,24 +20,44 @@ use crate::auth::MaybeActor;
 use crate::http::error::AppError;
 use crate::http::v1::{is_staff, private, varies_by_reader};
 use crate::read::model::Model;
-use crate::read::snapshot::Snapshot;
+use crate::read::snapshot::{Cached, Snapshot};
 
-/// The public answer at `key` in the current snapshot, built by `build` the first time it
-/// is asked for, with its ETag: everyone gets the same bytes.
-pub fn from_snapshot<T: Serialize>(
-    state: &AppState,
-    headers: &HeaderMap,
-    key: &str,
-    build: impl FnOnce(&Model) -> T,
-) -> Response {
-    state.snapshots.current().json(key, build).respond(headers)
+/// What a read is answered from: the snapshot current when the request came in, and the
+/// reader's headers that their copy is checked against (ETag, encodings).
+pub struct Public {
+    pub snapshot: Arc<Snapshot>,
+    headers: HeaderMap,
 }
 
-/// Who is reading an address that answers staff differently, and the headers their
-/// copy is checked against (ETag, encodings).
+impl FromRequestParts<AppState> for Public {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        Ok(Public {
+            snapshot: state.snapshots.current(),
+            headers: parts.headers.clone(),
+        })
+    }
+}
+
+impl Public {
+    /// The public answer at `key`, built by `build` the first time this snapshot is asked
+    /// for it, with its ETag: everyone gets the same bytes.
+    pub fn answer<T: Serialize>(&self, key: &str, build: impl FnOnce(&Model) -> T) -> Response {
+        self.snapshot.json(key, build).respond(&self.headers)
+    }
+
+    /// A public answer already built or loaded.
+    pub fn send(&self, cached: &Cached) -> Response {
+        cached.respond(&self.headers)
+    }
+}
+
+/// Who is reading an address that answers staff differently: signed-in staff, or the
+/// public; and what they are answered from.
 pub struct Reader {
     staff: bool,
-    headers: HeaderMap,
+    pub public: Public,
 }
 
 impl FromRequestParts<AppState> for Reader {
@@ -46,7 +67,7 @@ impl FromRequestParts<AppState> for Reader {
         let MaybeActor(actor) = MaybeActor::from_request_parts(parts, state).await?;
         Ok(Reader {
             staff: is_staff(&actor),
-            headers: parts.headers.clone(),
+            public: Public::from_request_parts(parts, state).await?,
         })
     }
 }
@@ -57,32 +78,27 @@ impl Reader {
         self.staff
     }
 
+    /// The model answers are built from.
+    pub fn model(&self) -> &Model {
+        &self.public.snapshot.model
+    }
+
     /// Answers from the model: `build` is told whether the reader is staff. The public
     /// answer is built once per snapshot under `key`.
     pub fn from_model<T: Serialize>(
         &self,
-        snapshot: &Snapshot,
         key: &str,
         build: impl FnOnce(&Model, bool) -> T,
     ) -> Response {
         if self.staff {
-            return private(Json(build(&snapshot.model, true)));
+            return private(Json(build(self.model(), true)));
         }
-        varies_by_reader(
-            snapshot
-                .json(key, |model| build(model, false))
-                .respond(&self.headers),
-        )
+        varies_by_reader(self.public.answer(key, |model| build(model, false)))
     }
 
     /// Answers from the store: `load` is told whether the reader is staff. The public
     /// answer is loaded once per snapshot under `key`, however many readers ask.
-    pub async fn loaded<T, F, Fut>(
-        &self,
-        snapshot: &Snapshot,
-        key: &str,
-        load: F,
-    ) -> Result<Response, AppError>
+    pub async fn loaded<T, F, Fut>(&self, key: &str, load: F) -> Result<Response, AppError>
     where
         T: Serialize,
         F: FnOnce(bool) -> Fut,
@@ -92,8 +108,8 @@ impl Reader {
             // Staff are few; their answer is theirs alone, never kept beside the public one.
             return Ok(private(Json(load(true).await?)));
         }
-        let cached = snapshot.load_json(key, || load(false)).await?;
-        Ok(varies_by_reader(cached.respond(&self.headers)))
+        let cached = self.public.snapshot.load_json(key, || load(false)).await?;
+        Ok(varies_by_reader(self.public.send(&cached)))
     }
 }
 

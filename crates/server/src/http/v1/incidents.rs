@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Datelike;
 use serde::Deserialize;
@@ -23,7 +23,7 @@ use crate::AppState;
 use crate::auth::WithRole;
 use crate::auth::role::{Editor, Support};
 use crate::http::error::{AppError, Problem};
-use crate::http::v1::answer::{Reader, from_snapshot, one_of, whole_number};
+use crate::http::v1::answer::{Public, Reader, one_of, whole_number};
 use crate::http::v1::openapi::{BadQuery, NotFound, NotModified, StaffProblems, WriteProblems};
 use crate::http::v1::{ApiJson, ApiPath, ApiQuery};
 use crate::http::v1::{known_services, private, public_incident, stored};
@@ -98,7 +98,7 @@ struct ListQuery {
 async fn list(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<ListQuery>,
-    headers: HeaderMap,
+    public: Public,
 ) -> Result<Response, AppError> {
     let page = whole_number("page", q.page.unwrap_or(1), 1..=PAGE_MAX)?;
     if let Some(year) = q.year
@@ -121,7 +121,7 @@ async fn list(
         q.service.as_deref().unwrap_or(""),
         q.year.map(|y| y.to_string()).unwrap_or_default(),
     );
-    Ok(from_snapshot(&state, &headers, &key, |model| {
+    Ok(public.answer(&key, |model| {
         let matching: Vec<&Incident> = model
             .incidents
             .iter()
@@ -186,21 +186,17 @@ fn find(model: &Model, id: i64) -> Result<&Incident, AppError> {
         BadQuery,
     )
 )]
-async fn one(
-    State(state): State<AppState>,
-    ApiPath(id): ApiPath<i64>,
-    reader: Reader,
-) -> Result<Response, AppError> {
-    let snapshot = state.snapshots.current();
+async fn one(ApiPath(id): ApiPath<i64>, reader: Reader) -> Result<Response, AppError> {
     // Staff see each update's author by login name.
+    let model = reader.model();
     let incidents = if reader.is_staff() {
-        &snapshot.model.staff_incidents
+        &model.staff_incidents
     } else {
-        &snapshot.model.incidents
+        &model.incidents
     };
     let incident = one_of(incidents, |i| i.id == id, || format!("incident {id}"))?;
     let key = format!("/api/v1/incidents/{id}");
-    Ok(reader.from_model(&snapshot, &key, |model, staff| {
+    Ok(reader.from_model(&key, |model, staff| {
         if !staff {
             return public_view(incident);
         }

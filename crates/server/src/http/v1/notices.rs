@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use tis_core::validate::validate_notice;
@@ -17,7 +17,7 @@ use crate::auth::MaybeActor;
 use crate::auth::WithRole;
 use crate::auth::role::Support;
 use crate::http::error::AppError;
-use crate::http::v1::answer::{Reader, one_of};
+use crate::http::v1::answer::{Public, Reader, one_of};
 use crate::http::v1::openapi::{BadQuery, NotFound, NotModified, StaffProblems, WriteProblems};
 use crate::http::v1::{ApiJson, ApiPath, ApiQuery};
 use crate::http::v1::{known_services, private, stored};
@@ -72,38 +72,34 @@ struct ListQuery {
     )
 )]
 async fn list(
-    State(state): State<AppState>,
     ApiQuery(query): ApiQuery<ListQuery>,
     MaybeActor(actor): MaybeActor,
-    headers: HeaderMap,
+    public: Public,
 ) -> Result<Response, AppError> {
     let when = query.state.unwrap_or(When::Active);
-    let snapshot = state.snapshots.current();
     if when == When::All {
         let actor = actor.ok_or(AppError::Unauthorized)?;
         actor.require(Role::Support)?;
-        return Ok(private(Json(snapshot.model.staff_notices.clone())));
+        return Ok(private(Json(public.snapshot.model.staff_notices.clone())));
     }
     let key = match when {
         When::Active => "/api/v1/notices?state=active",
         When::Upcoming => "/api/v1/notices?state=upcoming",
         _ => "/api/v1/notices?state=past",
     };
-    Ok(snapshot
-        .json(key, |model| {
-            let now = model.generated_at;
-            let notices: Vec<&Notice> = match when {
-                When::Active => model.active_notices().collect(),
-                When::Upcoming => model.upcoming_notices().collect(),
-                _ => model
-                    .notices
-                    .iter()
-                    .filter(|n| n.published && n.ends_at.is_some_and(|end| end <= now))
-                    .collect(),
-            };
-            notices.into_iter().cloned().collect::<Vec<_>>()
-        })
-        .respond(&headers))
+    Ok(public.answer(key, |model| {
+        let now = model.generated_at;
+        let notices: Vec<&Notice> = match when {
+            When::Active => model.active_notices().collect(),
+            When::Upcoming => model.upcoming_notices().collect(),
+            _ => model
+                .notices
+                .iter()
+                .filter(|n| n.published && n.ends_at.is_some_and(|end| end <= now))
+                .collect(),
+        };
+        notices.into_iter().cloned().collect::<Vec<_>>()
+    }))
 }
 
 /// One notice. Drafts are found only by staff.
@@ -121,23 +117,18 @@ async fn list(
         BadQuery,
     )
 )]
-async fn one(
-    State(state): State<AppState>,
-    ApiPath(id): ApiPath<i64>,
-    reader: Reader,
-) -> Result<Response, AppError> {
-    let snapshot = state.snapshots.current();
+async fn one(ApiPath(id): ApiPath<i64>, reader: Reader) -> Result<Response, AppError> {
     let staff = reader.is_staff();
     // Staff see who wrote it by login name; everyone else its public author.
     let notices = if staff {
-        &snapshot.model.staff_notices
+        &reader.model().staff_notices
     } else {
-        &snapshot.model.notices
+        &reader.model().notices
     };
     let matches = |n: &Notice| n.id == id && (n.published || staff);
     let notice = one_of(notices, matches, || format!("notice {id}"))?;
     let key = format!("/api/v1/notices/{id}");
-    Ok(reader.from_model(&snapshot, &key, |_, _| notice))
+    Ok(reader.from_model(&key, |_, _| notice))
 }
 
 /// Checks a notice as it would be stored, listing every problem.

@@ -300,14 +300,13 @@ async fn status_changes(
 ) -> Result<Response, AppError> {
     crate::http::v1::check_query_times([("from", query.from), ("to", query.to)])?;
     let staff = reader.is_staff();
-    let snapshot = state.snapshots.current();
     // The public answer ends at the snapshot's time when no end is given, so that every
     // reader of one snapshot asks for the same stretch and it is loaded once (staff get
     // theirs up to this moment).
     let now = if staff {
         Utc::now()
     } else {
-        snapshot.model.generated_at
+        reader.model().generated_at
     };
     let to = query.to.unwrap_or(now);
     // A week before, but never before the first time the API takes, which the
@@ -344,7 +343,7 @@ async fn status_changes(
         to.to_rfc3339()
     );
     reader
-        .loaded(&snapshot, &key, |staff| async move {
+        .loaded(&key, |staff| async move {
             let changes = state.store.status_changes(service, from, to).await?;
             Ok(StatusChanges {
                 from,

@@ -1,7 +1,6 @@
 //! Services: live status, what each is for and how it is checked, uptime and latency.
 
 use axum::extract::{FromRequestParts, State};
-use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use axum::response::Response;
 use chrono::{DateTime, Duration, Utc};
@@ -18,7 +17,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::http::error::AppError;
-use crate::http::v1::answer::{Reader, from_snapshot, one_of, whole_number};
+use crate::http::v1::answer::{Public, Reader, one_of, whole_number};
 use crate::http::v1::openapi::{BadQuery, NotFound, NotModified};
 use crate::http::v1::{ApiPath, ApiQuery};
 use crate::read::model::Model;
@@ -48,8 +47,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         NotModified,
     )
 )]
-async fn trends(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    from_snapshot(&state, &headers, TRENDS, build_trends)
+async fn trends(public: Public) -> Response {
+    public.answer(TRENDS, build_trends)
 }
 
 /// Where the overview's uptime strips and latency lines live.
@@ -96,8 +95,8 @@ pub fn build_trends(model: &Model) -> Trends {
         NotModified,
     )
 )]
-async fn list(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    from_snapshot(&state, &headers, SERVICES, service_list)
+async fn list(public: Public) -> Response {
+    public.answer(SERVICES, service_list)
 }
 
 /// Where the list of services lives.
@@ -145,13 +144,9 @@ impl FromRequestParts<AppState> for Configured {
         BadQuery,
     )
 )]
-async fn detail(
-    State(state): State<AppState>,
-    Configured(id, config): Configured,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
+async fn detail(Configured(id, config): Configured, public: Public) -> Result<Response, AppError> {
     let key = format!("/api/v1/services/{id}");
-    Ok(from_snapshot(&state, &headers, &key, |model| {
+    Ok(public.answer(&key, |model| {
         let live = model.services.iter().find(|s| s.id == config.id).cloned();
         live.map(|service| ServiceDetail {
             depends_on_names: config
@@ -196,14 +191,13 @@ struct UptimeQuery {
     )
 )]
 async fn uptime(
-    State(state): State<AppState>,
     Configured(id, _): Configured,
     ApiQuery(query): ApiQuery<UptimeQuery>,
-    headers: HeaderMap,
+    public: Public,
 ) -> Result<Response, AppError> {
     let days = whole_number("days", query.days.unwrap_or(90), 1..=MAX_DAYS)?;
     let key = format!("/api/v1/services/{id}/uptime?days={days}");
-    Ok(from_snapshot(&state, &headers, &key, |model| {
+    Ok(public.answer(&key, |model| {
         let stored = model
             .figures
             .uptime
@@ -267,18 +261,12 @@ fn every_day(
         BadQuery,
     )
 )]
-async fn latency(
-    State(state): State<AppState>,
-    Configured(id, _): Configured,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
+async fn latency(Configured(id, _): Configured, public: Public) -> Result<Response, AppError> {
     let key = format!("/api/v1/services/{id}/latency");
-    Ok(from_snapshot(&state, &headers, &key, |model| {
-        LatencySeries {
-            service: id.clone(),
-            bucket_minutes: BUCKET_MINUTES,
-            points: model.figures.latency.get(&id).cloned().unwrap_or_default(),
-        }
+    Ok(public.answer(&key, |model| LatencySeries {
+        service: id.clone(),
+        bucket_minutes: BUCKET_MINUTES,
+        points: model.figures.latency.get(&id).cloned().unwrap_or_default(),
     }))
 }
 
@@ -339,9 +327,8 @@ async fn results(
         "/api/v1/services/{id}/results?before={}&limit={limit}",
         before.as_deref().unwrap_or("")
     );
-    let snapshot = state.snapshots.current();
     reader
-        .loaded(&snapshot, &key, |staff| async move {
+        .loaded(&key, |staff| async move {
             let page = state
                 .store
                 .service_results_page(&id, query.before, limit)
@@ -397,7 +384,7 @@ async fn history(
     State(state): State<AppState>,
     Configured(id, config): Configured,
     ApiQuery(q): ApiQuery<HistoryQuery>,
-    headers: HeaderMap,
+    public: Public,
 ) -> Result<Response, AppError> {
     crate::http::v1::check_query_times([("from", Some(q.from)), ("to", Some(q.to))])?;
     if q.to <= q.from {
@@ -422,8 +409,7 @@ async fn history(
     // the same stretch for a minute, and it is loaded from the raw results once a minute
     // (see `Snapshots::load_lasting`), not per reader. A minute is less than a pixel of
     // the bar drawn from it.
-    let snapshot = state.snapshots.current();
-    let now = snapshot.model.generated_at;
+    let now = public.snapshot.model.generated_at;
     let to = if q.to >= now {
         DateTime::from_timestamp(now.timestamp() - now.timestamp().rem_euclid(60), 0).unwrap_or(now)
     } else {
@@ -473,5 +459,5 @@ async fn history(
             })
         })
         .await?;
-    Ok(cached.respond(&headers))
+    Ok(public.send(&cached))
 }
