@@ -65,19 +65,9 @@ pub fn build_trends(model: &Model) -> Trends {
             .services
             .iter()
             .map(|s| {
-                let stored = model
-                    .figures
-                    .uptime
-                    .get(&s.id)
-                    .map(Vec::as_slice)
-                    .unwrap_or(&[]);
+                let stored = model.figures.uptime_of(&s.id);
                 let days = every_day(&s.id, stored, TREND_DAYS, model.generated_at);
-                let latency = model
-                    .figures
-                    .latency
-                    .get(&s.id)
-                    .map(Vec::as_slice)
-                    .unwrap_or(&[]);
+                let latency = model.figures.latency_of(&s.id);
                 ServiceTrend::new(&s.id, &days, latency)
             })
             .collect(),
@@ -198,12 +188,7 @@ async fn uptime(
     let days = whole_number("days", query.days.unwrap_or(90), 1..=MAX_DAYS)?;
     let key = format!("/api/v1/services/{id}/uptime?days={days}");
     Ok(public.answer(&key, |model| {
-        let stored = model
-            .figures
-            .uptime
-            .get(&id)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
+        let stored = model.figures.uptime_of(&id);
         UptimeHistory::new(&id, every_day(&id, stored, days, model.generated_at))
     }))
 }
@@ -266,7 +251,7 @@ async fn latency(Configured(id, _): Configured, public: Public) -> Result<Respon
     Ok(public.answer(&key, |model| LatencySeries {
         service: id.clone(),
         bucket_minutes: BUCKET_MINUTES,
-        points: model.figures.latency.get(&id).cloned().unwrap_or_default(),
+        points: model.figures.latency_of(&id).to_vec(),
     }))
 }
 
