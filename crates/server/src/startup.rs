@@ -12,7 +12,9 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::AppState;
+use crate::alerts::deliver;
 use crate::config::Config;
+use crate::read::{live, snapshot, trends};
 use crate::store::SqliteStore;
 
 /// What `serve` needs once its config and store are ready.
@@ -96,31 +98,12 @@ impl Application {
             }
             "result writer"
         });
-        let stop = shutdown.clone();
-        let s = state.clone();
-        tasks.spawn(async move {
-            crate::read::trends::keep_fresh(s, stop).await;
-            "trends"
-        });
-        let stop = shutdown.clone();
-        let s = state.clone();
-        tasks.spawn(async move {
-            crate::read::snapshot::keep_fresh(s, stop).await;
-            "snapshots"
-        });
-        let stop = shutdown.clone();
-        let s = state.clone();
-        tasks.spawn(async move {
-            crate::read::live::record_changes(s, stop).await;
-            "status changes"
-        });
-        let stop = shutdown.clone();
-        let s = state.clone();
-        tasks.spawn(async move {
-            // Sends under way finish (each within its timeout); the rest wait in the outbox.
-            crate::alerts::deliver::run(s, stop).await;
-            "outbox"
-        });
+        let (s, c) = (|| state.clone(), || shutdown.clone());
+        start(&mut tasks, "trends", trends::keep_fresh(s(), c()));
+        start(&mut tasks, "snapshots", snapshot::keep_fresh(s(), c()));
+        start(&mut tasks, "status changes", live::record_changes(s(), c()));
+        // Sends under way finish (each within its timeout); the rest wait in the outbox.
+        start(&mut tasks, "outbox", deliver::run(s(), c()));
 
         if assets.is_none() {
             tracing::warn!("no --assets given: only the API is served");
@@ -180,4 +163,17 @@ impl Application {
             }
         }
     }
+}
+
+/// Starts one background task in the set every task is joined from, named for the log
+/// line that says it has stopped.
+fn start(
+    tasks: &mut JoinSet<&'static str>,
+    name: &'static str,
+    running: impl Future<Output = ()> + Send + 'static,
+) {
+    tasks.spawn(async move {
+        running.await;
+        name
+    });
 }

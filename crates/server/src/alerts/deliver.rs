@@ -12,7 +12,7 @@ use tis_core::alert::Alert;
 
 use super::channels::{SEND_TIMEOUT, Sender};
 use crate::AppState;
-use crate::store::OutboxEntry;
+use crate::store::{DeliveryFailure, OutboxEntry};
 use tokio_util::sync::CancellationToken;
 
 /// How long a sender holds a message: longer than a try can take.
@@ -106,7 +106,14 @@ async fn deliver_one(state: &AppState, sender: &Sender, entry: OutboxEntry) {
             );
             state
                 .store
-                .outbox_failed(entry.id, error, retry_at, now)
+                .outbox_failed(
+                    entry.id,
+                    DeliveryFailure {
+                        error,
+                        retry_at,
+                        at: now,
+                    },
+                )
                 .await
         }
     };

@@ -1,6 +1,10 @@
 //! Who is asking. Passwords are kept as argon2id hashes; session ids and API tokens only as
-//! SHA-256 hashes, so a copy of the database lets no one in. [`Actor`] is what every write
-//! handler extracts; [`MaybeActor`] is for public reads that show more to staff.
+//! SHA-256 hashes, so a copy of the database lets no one in. [`Actor`] is who is asking;
+//! handlers take it as [`WithRole`], which checks the role they need, and [`MaybeActor`]
+//! is for public reads that show more to staff.
+
+pub mod role;
+pub use role::WithRole;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
@@ -21,7 +25,7 @@ use tis_core::account::{Account, ApiToken};
 
 use crate::AppState;
 use crate::http::error::AppError;
-use crate::store::{Change, SessionRecord, Store};
+use crate::store::{Change, NewAccount, NewToken, SessionRecord, Store};
 
 /// The cookie that carries the session id.
 pub const SESSION_COOKIE: &str = "tis_session";
@@ -141,10 +145,12 @@ pub async fn add_account(
         .map_err(|e| AppError::Internal(format!("password hashing stopped: {e}")))??;
     store
         .create_account(
-            &input.name,
-            input.display_name.as_deref(),
-            input.role,
-            &hash,
+            NewAccount {
+                name: &input.name,
+                display_name: input.display_name.as_deref(),
+                role: input.role,
+                password_hash: &hash,
+            },
             change,
         )
         .await?
@@ -201,10 +207,12 @@ pub async fn create_token(
     let token = new_token()?;
     let info = store
         .create_token(
-            &input.name,
-            input.role,
-            location,
-            &sha256_hex(&token),
+            NewToken {
+                name: &input.name,
+                role: input.role,
+                location,
+                token_hash: &sha256_hex(&token),
+            },
             change,
         )
         .await?

@@ -37,6 +37,18 @@ pub struct TrendData {
     pub latency: HashMap<String, Vec<LatencyPoint>>,
 }
 
+impl TrendData {
+    /// The stored days of `service`, oldest first; none before its first day is worked out.
+    pub fn uptime_of(&self, service: &str) -> &[DailyUptime] {
+        self.uptime.get(service).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The last 24 hours of `service`'s latency, oldest first.
+    pub fn latency_of(&self, service: &str) -> &[LatencyPoint] {
+        self.latency.get(service).map(Vec::as_slice).unwrap_or(&[])
+    }
+}
+
 impl LatestTrends {
     pub fn current(&self) -> Arc<TrendData> {
         match self.current.read() {

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 pub use tis_core::export::AuditEntry;
 use tis_core::export::Export;
-use tis_core::wire::{IncidentInput, NoticeInput, UpdateInput};
+use tis_core::wire::{IncidentInput, NoticeInput, ReportSave, UpdateInput};
 use tis_core::{
     DailyUptime, Incident, IncidentStatus, IncidentUpdate, Notice, ProbeResult, Report, Revision,
     StatusChange,
@@ -159,6 +159,35 @@ pub struct NewSession<'a> {
     pub expires_at: DateTime<Utc>,
 }
 
+/// An account to add: its sign-in name, the name public pages show for what it writes
+/// (its sign-in name when `None`), its role and the hash of its password.
+#[derive(Debug, Clone, Copy)]
+pub struct NewAccount<'a> {
+    pub name: &'a str,
+    pub display_name: Option<&'a str>,
+    pub role: Role,
+    pub password_hash: &'a str,
+}
+
+/// An API token to add, by the hash of its secret; `location` is a prober token's one
+/// location.
+#[derive(Debug, Clone, Copy)]
+pub struct NewToken<'a> {
+    pub name: &'a str,
+    pub role: Role,
+    pub location: Option<&'a str>,
+    pub token_hash: &'a str,
+}
+
+/// A try at delivering an outbox message that failed: why, and when to try again (`None`:
+/// give up).
+#[derive(Debug, Clone, Copy)]
+pub struct DeliveryFailure<'a> {
+    pub error: &'a str,
+    pub retry_at: Option<DateTime<Utc>>,
+    pub at: DateTime<Utc>,
+}
+
 /// A live session: whose it is, and the CSRF token its writes must carry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecord {
@@ -240,13 +269,7 @@ pub trait Store: Send + Sync + 'static {
     /// The channel took the message.
     async fn outbox_delivered(&self, id: i64, at: DateTime<Utc>) -> Result<()>;
     /// The try failed with `error`; try again at `retry_at`, or give up when `None`.
-    async fn outbox_failed(
-        &self,
-        id: i64,
-        error: &str,
-        retry_at: Option<DateTime<Utc>>,
-        at: DateTime<Utc>,
-    ) -> Result<()>;
+    async fn outbox_failed(&self, id: i64, failure: DeliveryFailure<'_>) -> Result<()>;
     /// Lets go of every message held by a sender; returns how many. Only for a store that
     /// one server owns, at start-up: any sender then is a process that has died.
     async fn release_outbox_claims(&self) -> Result<u64>;
@@ -289,13 +312,8 @@ pub trait Store: Send + Sync + 'static {
         change: Change<'_>,
     ) -> Result<Incident>;
     /// Saves a new revision of the report, if `base_revision` is still the latest.
-    async fn save_report(
-        &self,
-        id: i64,
-        report: &Report,
-        base_revision: u32,
-        change: Change<'_>,
-    ) -> Result<Revision>;
+    async fn save_report(&self, id: i64, save: &ReportSave, change: Change<'_>)
+    -> Result<Revision>;
     /// Every save of every report, oldest first; the last of an incident's is its current
     /// report.
     async fn revisions(&self) -> Result<Vec<Revision>>;
@@ -309,10 +327,7 @@ pub trait Store: Send + Sync + 'static {
     /// the name is taken, by an active or a disabled account.
     async fn create_account(
         &self,
-        name: &str,
-        display_name: Option<&str>,
-        role: Role,
-        password_hash: &str,
+        account: NewAccount<'_>,
         change: Change<'_>,
     ) -> Result<Option<Account>>;
     /// Every account, disabled ones too, by name.
@@ -332,10 +347,7 @@ pub trait Store: Send + Sync + 'static {
     /// prober token's one location.
     async fn create_token(
         &self,
-        name: &str,
-        role: Role,
-        location: Option<&str>,
-        token_hash: &str,
+        token: NewToken<'_>,
         change: Change<'_>,
     ) -> Result<Option<ApiToken>>;
     /// Every token, revoked ones too, by id.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use tis_core::incident::AffectedService;
-use tis_core::wire::{IncidentInput, NoticeInput, UpdateInput};
+use tis_core::wire::{IncidentInput, NoticeInput, ReportSave, UpdateInput};
 use tis_core::{
     Audience, Impact, IncidentStatus, NoticeKind, NoticeSeverity, ProbeResult, Report,
     ReportStatus, Status,
@@ -116,10 +116,13 @@ async fn mixed_writes_to_one_incident_at_the_same_moment_lose_nothing() {
         let (saved, posted, corrected, edited) = tokio::join!(
             {
                 let store = store.clone();
-                let report = report.clone();
+                let save = ReportSave {
+                    report: report.clone(),
+                    base_revision: round,
+                };
                 tokio::spawn(async move {
                     store
-                        .save_report(incident.id, &report, round, Change::now("editor"))
+                        .save_report(incident.id, &save, Change::now("editor"))
                         .await
                 })
             },

@@ -41,30 +41,30 @@ pub fn html(alert: &Alert) -> String {
         escape(&alert.title),
         escape(&alert.summary)
     );
-    if !alert.facts.is_empty() {
-        out.push_str("<table>");
-        for f in &alert.facts {
-            out.push_str(&format!(
-                "<tr><th scope=\"row\" style=\"text-align: left; padding-right: 1em\">{}</th><td>{}</td></tr>",
-                escape(&f.label),
-                escape(&f.value)
-            ));
-        }
-        out.push_str("</table>");
-    }
-    if !alert.links.is_empty() {
-        out.push_str("<ul>");
-        for l in &alert.links {
-            out.push_str(&format!(
-                "<li><a href=\"{}\">{}</a></li>",
-                escape(&l.url),
-                escape(&l.label)
-            ));
-        }
-        out.push_str("</ul>");
-    }
+    let facts = alert.facts.iter().map(|f| {
+        let (label, value) = (escape(&f.label), escape(&f.value));
+        format!("<tr><th scope=\"row\" style=\"text-align: left; padding-right: 1em\">{label}</th><td>{value}</td></tr>")
+    });
+    push_block(&mut out, "table", facts);
+    let links = alert.links.iter().map(|l| {
+        let (url, label) = (escape(&l.url), escape(&l.label));
+        format!("<li><a href=\"{url}\">{label}</a></li>")
+    });
+    push_block(&mut out, "ul", links);
     out.push_str("</body></html>");
     out
+}
+
+/// Writes `rows` inside one `<tag>` element; nothing at all when there are none, so an
+/// alert without facts or links has no empty table or list.
+fn push_block(out: &mut String, tag: &str, rows: impl Iterator<Item = String>) {
+    let mut rows = rows.peekable();
+    if rows.peek().is_none() {
+        return;
+    }
+    out.push_str(&format!("<{tag}>"));
+    rows.for_each(|row| out.push_str(&row));
+    out.push_str(&format!("</{tag}>"));
 }
 
 /// The whole message. Its Message-ID is made from the outbox id, so that a resend after

@@ -4,7 +4,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use tis_core::Role;
 use tis_core::account::{
     Account, AccountInput, AccountList, ApiToken, NewToken, TokenInput, TokenList,
 };
@@ -13,7 +12,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::auth::{self, Actor};
+use crate::auth;
+use crate::auth::WithRole;
+use crate::auth::role::Admin;
 use crate::http::error::AppError;
 use crate::http::error::Problem;
 use crate::http::v1::openapi::{NotFound, StaffProblems, WriteProblems};
@@ -42,9 +43,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 )]
 async fn list_accounts(
     State(state): State<AppState>,
-    actor: Actor,
+    _: WithRole<Admin>,
 ) -> Result<Json<AccountList>, AppError> {
-    actor.require(Role::Admin)?;
     Ok(Json(AccountList {
         accounts: state.store.accounts().await?,
     }))
@@ -66,11 +66,9 @@ async fn list_accounts(
 )]
 async fn add_account(
     State(state): State<AppState>,
-    actor: Actor,
-    body: Result<ApiJson<AccountInput>, AppError>,
+    WithRole(actor, _): WithRole<Admin>,
+    ApiJson(input): ApiJson<AccountInput>,
 ) -> Result<(StatusCode, Json<Account>), AppError> {
-    actor.require(Role::Admin)?;
-    let ApiJson(input) = body?;
     let account = auth::add_account(state.store.as_ref(), &input, actor.change()).await?;
     Ok((StatusCode::CREATED, Json(account)))
 }
@@ -95,10 +93,9 @@ async fn add_account(
 )]
 async fn disable_account(
     State(state): State<AppState>,
-    actor: Actor,
+    WithRole(actor, _): WithRole<Admin>,
     ApiPath(name): ApiPath<String>,
 ) -> Result<Json<Account>, AppError> {
-    actor.require(Role::Admin)?;
     match state.store.disable_account(&name, actor.change()).await? {
         Disabled::Done(account) => Ok(Json(account)),
         Disabled::LastAdmin => Err(AppError::Conflict(format!(
@@ -122,9 +119,8 @@ async fn disable_account(
 )]
 async fn list_tokens(
     State(state): State<AppState>,
-    actor: Actor,
+    _: WithRole<Admin>,
 ) -> Result<Json<TokenList>, AppError> {
-    actor.require(Role::Admin)?;
     Ok(Json(TokenList {
         tokens: state.store.tokens().await?,
     }))
@@ -148,11 +144,9 @@ async fn list_tokens(
 )]
 async fn create_token(
     State(state): State<AppState>,
-    actor: Actor,
-    body: Result<ApiJson<TokenInput>, AppError>,
+    WithRole(actor, _): WithRole<Admin>,
+    ApiJson(input): ApiJson<TokenInput>,
 ) -> Result<Response, AppError> {
-    actor.require(Role::Admin)?;
-    let ApiJson(input) = body?;
     let (token, info) = auth::create_token(
         state.store.as_ref(),
         &input,
@@ -184,10 +178,9 @@ async fn create_token(
 )]
 async fn revoke_token(
     State(state): State<AppState>,
-    actor: Actor,
+    WithRole(actor, _): WithRole<Admin>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ApiToken>, AppError> {
-    actor.require(Role::Admin)?;
     // Read as text and parsed here, so a wrong id gets a problem+json answer.
     let id: i64 = id.parse().map_err(|_| {
         AppError::BadRequest(format!(

@@ -5,7 +5,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use tis_core::Role;
 use tis_core::alert::{AlertsOverview, Delivery, TestAlertInput};
 use tis_core::validate::FieldError;
 use utoipa_axum::router::OpenApiRouter;
@@ -13,7 +12,8 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::alerts::outbox;
-use crate::auth::Actor;
+use crate::auth::WithRole;
+use crate::auth::role::{Admin, Support};
 use crate::http::error::AppError;
 use crate::http::v1::openapi::{StaffProblems, WriteProblems};
 use crate::http::v1::{ApiJson, private};
@@ -43,8 +43,10 @@ const LISTED: u32 = 200;
         StaffProblems,
     )
 )]
-async fn overview(State(state): State<AppState>, actor: Actor) -> Result<Response, AppError> {
-    actor.require(Role::Support)?;
+async fn overview(
+    State(state): State<AppState>,
+    _: WithRole<Support>,
+) -> Result<Response, AppError> {
     let now = chrono::Utc::now();
     let deliveries = state
         .store
@@ -78,11 +80,9 @@ async fn overview(State(state): State<AppState>, actor: Actor) -> Result<Respons
 )]
 async fn send_test(
     State(state): State<AppState>,
-    actor: Actor,
-    body: Result<ApiJson<TestAlertInput>, AppError>,
+    WithRole(actor, _): WithRole<Admin>,
+    ApiJson(input): ApiJson<TestAlertInput>,
 ) -> Result<Response, AppError> {
-    actor.require(Role::Admin)?;
-    let ApiJson(input) = body?;
     if !state.config.channels.iter().any(|c| c.id == input.channel) {
         let known: Vec<&str> = state
             .config

@@ -5,13 +5,13 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use tis_core::Role;
 use tis_core::plain::default_glossary;
 use tis_core::staff::validate_glossary;
 use tis_core::wire::Glossary;
 
 use crate::AppState;
-use crate::auth::Actor;
+use crate::auth::WithRole;
+use crate::auth::role::Editor;
 use crate::http::error::AppError;
 use crate::http::v1::ApiJson;
 use crate::http::v1::openapi::WriteProblems;
@@ -63,11 +63,9 @@ async fn read(State(state): State<AppState>) -> Result<Response, AppError> {
 )]
 async fn save(
     State(state): State<AppState>,
-    actor: Actor,
-    body: Result<ApiJson<Glossary>, AppError>,
+    WithRole(actor, _): WithRole<Editor>,
+    ApiJson(glossary): ApiJson<Glossary>,
 ) -> Result<Response, AppError> {
-    actor.require(Role::Editor)?;
-    let ApiJson(glossary) = body?;
     validate_glossary(&glossary).map_err(AppError::Invalid)?;
     let glossary = glossary.tidied();
     state

@@ -2,9 +2,8 @@
 //! staff; opened and edited by editors, updated by support.
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Datelike;
 use serde::Deserialize;
@@ -15,16 +14,18 @@ use tis_core::wire::{
     IncidentInput, IncidentPage, IncidentSummary, IncidentView, PublicReport, ReportSave,
     RevisionInfo, UpdateInput,
 };
-use tis_core::{Incident, ReportStatus, Revision, Role};
+use tis_core::{Incident, ReportStatus, Revision};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::auth::{Actor, MaybeActor};
+use crate::auth::WithRole;
+use crate::auth::role::{Editor, Support};
 use crate::http::error::{AppError, Problem};
+use crate::http::v1::answer::{Public, Reader, one_of, whole_number};
 use crate::http::v1::openapi::{BadQuery, NotFound, NotModified, StaffProblems, WriteProblems};
-use crate::http::v1::{ApiJson, ApiPath};
+use crate::http::v1::{ApiJson, ApiPath, ApiQuery};
 use crate::http::v1::{known_services, private, public_incident, stored};
 use crate::read::model::Model;
 use crate::store::{apply_update, incident_of};
@@ -96,18 +97,10 @@ struct ListQuery {
 )]
 async fn list(
     State(state): State<AppState>,
-    query: Result<Query<ListQuery>, QueryRejection>,
-    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<ListQuery>,
+    public: Public,
 ) -> Result<Response, AppError> {
-    let Query(q) = query?;
-    let page = q.page.unwrap_or(1);
-    let per_page = q.per_page.unwrap_or(20);
-    if !(1..=PAGE_MAX).contains(&page) {
-        return Err(AppError::BadQuery(vec![tis_core::FieldError::new(
-            "page",
-            format!("page must be a whole number from 1 to {PAGE_MAX}; you sent {page}."),
-        )]));
-    }
+    let page = whole_number("page", q.page.unwrap_or(1), 1..=PAGE_MAX)?;
     if let Some(year) = q.year
         && !(YEAR_MIN..=YEAR_MAX).contains(&year)
     {
@@ -116,11 +109,7 @@ async fn list(
             format!("year must be from {YEAR_MIN} to {YEAR_MAX}; you sent {year}."),
         )]));
     }
-    if !(1..=PER_PAGE_MAX).contains(&per_page) {
-        return Err(AppError::BadRequest(format!(
-            "per_page must be a whole number from 1 to {PER_PAGE_MAX}; you sent {per_page}."
-        )));
-    }
+    let per_page = whole_number("per_page", q.per_page.unwrap_or(20), 1..=PER_PAGE_MAX)?;
     if let Some(service) = &q.service
         && !state.config.services.iter().any(|s| &s.id == service)
     {
@@ -132,55 +121,51 @@ async fn list(
         q.service.as_deref().unwrap_or(""),
         q.year.map(|y| y.to_string()).unwrap_or_default(),
     );
-    Ok(state
-        .snapshots
-        .current()
-        .json(&key, |model| {
-            let matching: Vec<&Incident> = model
-                .incidents
-                .iter()
-                .filter(|i| match which {
-                    Which::Active => i.is_active(),
-                    Which::Resolved => !i.is_active(),
-                    Which::All => true,
-                })
-                .filter(|i| {
-                    q.service
-                        .as_ref()
-                        .is_none_or(|s| i.affected.iter().any(|a| &a.service == s))
-                })
-                .filter(|i| q.year.is_none_or(|y| to_uk(i.started_at).year() == y))
-                .collect();
-            let start = ((page - 1) * per_page) as usize;
-            let mut years: Vec<i32> = model
-                .incidents
-                .iter()
-                .map(|i| to_uk(i.started_at).year())
-                .collect();
-            years.sort_unstable_by(|a, b| b.cmp(a));
-            years.dedup();
-            IncidentPage {
-                years,
-                total: matching.len() as u32,
-                incidents: matching
-                    .into_iter()
-                    .skip(start)
-                    .take(per_page as usize)
-                    .map(IncidentSummary::from)
-                    .collect(),
-                page,
-                per_page,
-            }
-        })
-        .respond(&headers))
+    Ok(public.answer(&key, |model| {
+        let matching: Vec<&Incident> = model
+            .incidents
+            .iter()
+            .filter(|i| match which {
+                Which::Active => i.is_active(),
+                Which::Resolved => !i.is_active(),
+                Which::All => true,
+            })
+            .filter(|i| {
+                q.service
+                    .as_ref()
+                    .is_none_or(|s| i.affected.iter().any(|a| &a.service == s))
+            })
+            .filter(|i| q.year.is_none_or(|y| to_uk(i.started_at).year() == y))
+            .collect();
+        let start = ((page - 1) * per_page) as usize;
+        let mut years: Vec<i32> = model
+            .incidents
+            .iter()
+            .map(|i| to_uk(i.started_at).year())
+            .collect();
+        years.sort_unstable_by(|a, b| b.cmp(a));
+        years.dedup();
+        IncidentPage {
+            years,
+            total: matching.len() as u32,
+            incidents: matching
+                .into_iter()
+                .skip(start)
+                .take(per_page as usize)
+                .map(IncidentSummary::from)
+                .collect(),
+            page,
+            per_page,
+        }
+    }))
 }
 
 fn find(model: &Model, id: i64) -> Result<&Incident, AppError> {
-    model
-        .incidents
-        .iter()
-        .find(|i| i.id == id)
-        .ok_or_else(|| AppError::NotFound(format!("incident {id}")))
+    one_of(
+        &model.incidents,
+        |i| i.id == id,
+        || format!("incident {id}"),
+    )
 }
 
 /// One incident with its updates and report.
@@ -201,42 +186,28 @@ fn find(model: &Model, id: i64) -> Result<&Incident, AppError> {
         BadQuery,
     )
 )]
-async fn one(
-    State(state): State<AppState>,
-    ApiPath(id): ApiPath<i64>,
-    MaybeActor(actor): MaybeActor,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    let snapshot = state.snapshots.current();
-    if crate::http::v1::is_staff(&actor) {
-        // Staff see each update's author by login name.
-        let incident = snapshot
-            .model
-            .staff_incidents
-            .iter()
-            .find(|i| i.id == id)
-            .cloned()
-            .ok_or_else(|| AppError::NotFound(format!("incident {id}")))?;
-        let key_times = incident
-            .report
-            .as_ref()
-            .map(|r| key_times(&r.timeline, Some(incident.started_at)));
-        let view = IncidentView {
-            report_revision: Some(snapshot.model.report_revision(id)),
-            public_report: incident.report.as_ref().map(PublicReport::from),
-            key_times,
-            incident,
-        };
-        return Ok(private(Json(view)));
-    }
-    let incident = find(&snapshot.model, id)?.clone();
-    Ok(crate::http::v1::varies_by_reader(
-        snapshot
-            .json(&format!("/api/v1/incidents/{id}"), |_| {
-                public_view(&incident)
-            })
-            .respond(&headers),
-    ))
+async fn one(ApiPath(id): ApiPath<i64>, reader: Reader) -> Result<Response, AppError> {
+    // Staff see each update's author by login name.
+    let model = reader.model();
+    let incidents = if reader.is_staff() {
+        &model.staff_incidents
+    } else {
+        &model.incidents
+    };
+    let incident = one_of(incidents, |i| i.id == id, || format!("incident {id}"))?;
+    let key = format!("/api/v1/incidents/{id}");
+    Ok(reader.from_model(&key, |model, staff| {
+        if !staff {
+            return public_view(incident);
+        }
+        let report = incident.report.as_ref();
+        IncidentView {
+            report_revision: Some(model.report_revision(id)),
+            public_report: report.map(PublicReport::from),
+            key_times: report.map(|r| key_times(&r.timeline, Some(incident.started_at))),
+            incident: incident.clone(),
+        }
+    }))
 }
 
 /// An incident as anyone may see it: its updates, and its report's plain-language parts
@@ -269,11 +240,9 @@ pub fn public_view(incident: &Incident) -> IncidentView {
 )]
 async fn create(
     State(state): State<AppState>,
-    actor: Actor,
-    body: Result<ApiJson<IncidentInput>, AppError>,
+    WithRole(actor, _): WithRole<Editor>,
+    ApiJson(input): ApiJson<IncidentInput>,
 ) -> Result<Response, AppError> {
-    actor.require(Role::Editor)?;
-    let ApiJson(input) = body?;
     let candidate = incident_of(0, &input, Vec::new(), None);
     validate_incident(&candidate, &known_services(&state)).map_err(AppError::Invalid)?;
     let write = state.store.create_incident(&input, actor.change());
@@ -297,12 +266,10 @@ async fn create(
 )]
 async fn update(
     State(state): State<AppState>,
-    actor: Actor,
+    WithRole(actor, _): WithRole<Editor>,
     ApiPath(id): ApiPath<i64>,
-    body: Result<ApiJson<IncidentInput>, AppError>,
+    ApiJson(input): ApiJson<IncidentInput>,
 ) -> Result<Response, AppError> {
-    actor.require(Role::Editor)?;
-    let ApiJson(input) = body?;
     let snapshot = state.snapshots.current();
     let old = find(&snapshot.model, id)?;
     let candidate = incident_of(id, &input, old.updates.clone(), old.report.clone());
@@ -331,12 +298,10 @@ async fn update(
 )]
 async fn post_update(
     State(state): State<AppState>,
-    actor: Actor,
+    WithRole(actor, _): WithRole<Support>,
     ApiPath(id): ApiPath<i64>,
-    body: Result<ApiJson<UpdateInput>, AppError>,
+    ApiJson(input): ApiJson<UpdateInput>,
 ) -> Result<Response, AppError> {
-    actor.require(Role::Support)?;
-    let ApiJson(input) = body?;
     let change = actor.change();
     let snapshot = state.snapshots.current();
     let mut candidate = find(&snapshot.model, id)?.clone();
@@ -382,19 +347,15 @@ async fn post_update(
 )]
 async fn save_report(
     State(state): State<AppState>,
-    actor: Actor,
+    WithRole(actor, _): WithRole<Editor>,
     ApiPath(id): ApiPath<i64>,
-    body: Result<ApiJson<ReportSave>, AppError>,
+    ApiJson(save): ApiJson<ReportSave>,
 ) -> Result<Response, AppError> {
-    actor.require(Role::Editor)?;
-    let ApiJson(save) = body?;
     find(&state.snapshots.current().model, id)?;
     validate_report(&save.report).map_err(|errors| {
         AppError::Invalid(errors.into_iter().map(|e| e.under("report")).collect())
     })?;
-    let write = state
-        .store
-        .save_report(id, &save.report, save.base_revision, actor.change());
+    let write = state.store.save_report(id, &save, actor.change());
     stored(&state, StatusCode::OK, write).await
 }
 
@@ -415,10 +376,9 @@ async fn save_report(
 )]
 async fn revisions(
     State(state): State<AppState>,
-    actor: Actor,
+    _: WithRole<Support>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, AppError> {
-    actor.require(Role::Support)?;
     let snapshot = state.snapshots.current();
     find(&snapshot.model, id)?;
     let current = snapshot.model.report_revision(id);
@@ -441,12 +401,11 @@ async fn revisions(
 
 fn revision_of(model: &Model, id: i64, number: u32) -> Result<Revision, AppError> {
     find(model, id)?;
-    model
-        .revisions
-        .iter()
-        .find(|r| r.incident == id && r.number == number)
-        .cloned()
-        .ok_or_else(|| AppError::NotFound(format!("revision {number} of incident {id}'s report")))
+    let matches = |r: &Revision| r.incident == id && r.number == number;
+    one_of(&model.revisions, matches, || {
+        format!("revision {number} of incident {id}'s report")
+    })
+    .cloned()
 }
 
 /// One revision of the report, whole (staff).
@@ -469,10 +428,9 @@ fn revision_of(model: &Model, id: i64, number: u32) -> Result<Revision, AppError
 )]
 async fn revision(
     State(state): State<AppState>,
-    actor: Actor,
+    _: WithRole<Support>,
     ApiPath((id, number)): ApiPath<(i64, u32)>,
 ) -> Result<Response, AppError> {
-    actor.require(Role::Support)?;
     let revision = revision_of(&state.snapshots.current().model, id, number)?;
     Ok(private(Json(revision)))
 }
@@ -504,12 +462,10 @@ struct DiffQuery {
 )]
 async fn diff(
     State(state): State<AppState>,
-    actor: Actor,
+    _: WithRole<Support>,
     ApiPath(id): ApiPath<i64>,
-    query: Result<Query<DiffQuery>, QueryRejection>,
+    ApiQuery(q): ApiQuery<DiffQuery>,
 ) -> Result<Response, AppError> {
-    actor.require(Role::Support)?;
-    let Query(q) = query?;
     let snapshot = state.snapshots.current();
     let model = &snapshot.model;
     let to = q.to.unwrap_or_else(|| model.report_revision(id));

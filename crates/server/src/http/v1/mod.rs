@@ -2,6 +2,7 @@
 
 mod accounts;
 mod alerts;
+pub mod answer;
 pub mod events;
 mod glossary;
 pub mod incidents;
@@ -17,7 +18,7 @@ use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{
-    DefaultBodyLimit, FromRequest, FromRequestParts, Path, RawPathParams, Request,
+    DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, RawPathParams, Request,
 };
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -73,9 +74,26 @@ where
     }
 }
 
+/// Like axum's `Query`, but a query that does not fit is answered with problem+json
+/// naming the field (see [`AppError`]'s `From<QueryRejection>`).
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let Query(value) = Query::<T>::from_request_parts(parts, state).await?;
+        Ok(ApiQuery(value))
+    }
+}
+
 /// Like axum's `Json`, but a field of fixed words sent another kind of value is answered
-/// naming the words (see [`crate::http::error::body_problem`]). Taken as
-/// `Result<ApiJson<T>, AppError>`, so that handlers check the role before the body.
+/// naming the words (see [`crate::http::error::body_problem`]). Taken after
+/// [`crate::auth::WithRole`], so that the role is checked before the body is read.
 pub struct ApiJson<T>(pub T);
 
 impl<T, S> FromRequest<S> for ApiJson<T>

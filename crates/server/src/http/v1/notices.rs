@@ -1,10 +1,9 @@
 //! Notices: read by everyone; posted, edited and ended by support staff.
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Deserialize;
 use tis_core::validate::validate_notice;
 use tis_core::wire::NoticeInput;
@@ -14,10 +13,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::auth::{Actor, MaybeActor};
+use crate::auth::MaybeActor;
+use crate::auth::WithRole;
+use crate::auth::role::Support;
 use crate::http::error::AppError;
+use crate::http::v1::answer::{Public, Reader, one_of};
 use crate::http::v1::openapi::{BadQuery, NotFound, NotModified, StaffProblems, WriteProblems};
-use crate::http::v1::{ApiJson, ApiPath};
+use crate::http::v1::{ApiJson, ApiPath, ApiQuery};
 use crate::http::v1::{known_services, private, stored};
 use crate::store::Change;
 
@@ -70,39 +72,34 @@ struct ListQuery {
     )
 )]
 async fn list(
-    State(state): State<AppState>,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    ApiQuery(query): ApiQuery<ListQuery>,
     MaybeActor(actor): MaybeActor,
-    headers: HeaderMap,
+    public: Public,
 ) -> Result<Response, AppError> {
-    let Query(query) = query?;
     let when = query.state.unwrap_or(When::Active);
-    let snapshot = state.snapshots.current();
     if when == When::All {
         let actor = actor.ok_or(AppError::Unauthorized)?;
         actor.require(Role::Support)?;
-        return Ok(private(Json(snapshot.model.staff_notices.clone())));
+        return Ok(private(Json(public.snapshot.model.staff_notices.clone())));
     }
     let key = match when {
         When::Active => "/api/v1/notices?state=active",
         When::Upcoming => "/api/v1/notices?state=upcoming",
         _ => "/api/v1/notices?state=past",
     };
-    Ok(snapshot
-        .json(key, |model| {
-            let now = model.generated_at;
-            let notices: Vec<&Notice> = match when {
-                When::Active => model.active_notices().collect(),
-                When::Upcoming => model.upcoming_notices().collect(),
-                _ => model
-                    .notices
-                    .iter()
-                    .filter(|n| n.published && n.ends_at.is_some_and(|end| end <= now))
-                    .collect(),
-            };
-            notices.into_iter().cloned().collect::<Vec<_>>()
-        })
-        .respond(&headers))
+    Ok(public.answer(key, |model| {
+        let now = model.generated_at;
+        let notices: Vec<&Notice> = match when {
+            When::Active => model.active_notices().collect(),
+            When::Upcoming => model.upcoming_notices().collect(),
+            _ => model
+                .notices
+                .iter()
+                .filter(|n| n.published && n.ends_at.is_some_and(|end| end <= now))
+                .collect(),
+        };
+        notices.into_iter().cloned().collect::<Vec<_>>()
+    }))
 }
 
 /// One notice. Drafts are found only by staff.
@@ -115,34 +112,23 @@ async fn list(
     security((), ("session" = []), ("token" = [])),
     responses(
         (status = 200, description = "The notice", body = Notice),
+        NotModified,
         NotFound,
         BadQuery,
     )
 )]
-async fn one(
-    State(state): State<AppState>,
-    ApiPath(id): ApiPath<i64>,
-    MaybeActor(actor): MaybeActor,
-) -> Result<Response, AppError> {
-    let snapshot = state.snapshots.current();
-    let staff = actor.is_some_and(|a| a.role.allows(Role::Support));
+async fn one(ApiPath(id): ApiPath<i64>, reader: Reader) -> Result<Response, AppError> {
+    let staff = reader.is_staff();
     // Staff see who wrote it by login name; everyone else its public author.
     let notices = if staff {
-        &snapshot.model.staff_notices
+        &reader.model().staff_notices
     } else {
-        &snapshot.model.notices
+        &reader.model().notices
     };
-    let notice = notices
-        .iter()
-        .find(|n| n.id == id && (n.published || staff))
-        .cloned()
-        .ok_or_else(|| AppError::NotFound(format!("notice {id}")))?;
-    if staff {
-        return Ok(private(Json(notice)));
-    }
-    Ok(crate::http::v1::varies_by_reader(
-        Json(notice).into_response(),
-    ))
+    let matches = |n: &Notice| n.id == id && (n.published || staff);
+    let notice = one_of(notices, matches, || format!("notice {id}"))?;
+    let key = format!("/api/v1/notices/{id}");
+    Ok(reader.from_model(&key, |_, _| notice))
 }
 
 /// Checks a notice as it would be stored, listing every problem.
@@ -169,11 +155,9 @@ fn check(state: &AppState, input: &NoticeInput, change: &Change) -> Result<(), A
 )]
 async fn create(
     State(state): State<AppState>,
-    actor: Actor,
-    body: Result<ApiJson<NoticeInput>, AppError>,
+    WithRole(actor, _): WithRole<Support>,
+    ApiJson(input): ApiJson<NoticeInput>,
 ) -> Result<Response, AppError> {
-    actor.require(Role::Support)?;
-    let ApiJson(input) = body?;
     let change = actor.change();
     check(&state, &input, &change)?;
     let write = state.store.create_notice(&input, change);
@@ -197,12 +181,10 @@ async fn create(
 )]
 async fn update(
     State(state): State<AppState>,
-    actor: Actor,
+    WithRole(actor, _): WithRole<Support>,
     ApiPath(id): ApiPath<i64>,
-    body: Result<ApiJson<NoticeInput>, AppError>,
+    ApiJson(input): ApiJson<NoticeInput>,
 ) -> Result<Response, AppError> {
-    actor.require(Role::Support)?;
-    let ApiJson(input) = body?;
     let change = actor.change();
     check(&state, &input, &change)?;
     let write = state.store.update_notice(id, &input, change);
@@ -226,21 +208,18 @@ async fn update(
 )]
 async fn end(
     State(state): State<AppState>,
-    actor: Actor,
+    WithRole(actor, _): WithRole<Support>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, AppError> {
-    actor.require(Role::Support)?;
     let change = actor.change();
     let now = change.at;
-    let notice = state
-        .snapshots
-        .current()
-        .model
-        .notices
-        .iter()
-        .find(|n| n.id == id)
-        .cloned()
-        .ok_or_else(|| AppError::NotFound(format!("notice {id}")))?;
+    let snapshot = state.snapshots.current();
+    let notice = one_of(
+        &snapshot.model.notices,
+        |n| n.id == id,
+        || format!("notice {id}"),
+    )?
+    .clone();
     if notice.ends_at.is_some_and(|end| end <= now) {
         return Err(AppError::Conflict(format!(
             "Notice {id} has already ended. Nothing was changed."

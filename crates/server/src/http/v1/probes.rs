@@ -5,9 +5,8 @@
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Query, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use chrono::{DateTime, Duration, Utc};
@@ -18,15 +17,18 @@ use tis_core::service::DETAIL_MAX_CHARS;
 use tis_core::status::{StatusChange, probe_id};
 use tis_core::time::uk_date_time;
 use tis_core::uptime::earliest_countable;
-use tis_core::{FieldError, ProbeResult, Role};
+use tis_core::{FieldError, ProbeResult};
 use utoipa::{IntoParams, ToSchema};
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::auth::{Actor, MaybeActor};
+use crate::auth::WithRole;
+use crate::auth::role::Prober;
 use crate::http::error::AppError;
+use crate::http::v1::ApiQuery;
+use crate::http::v1::answer::Reader;
 
 /// Most results one push may carry.
 pub const PUSH_MAX: usize = 1000;
@@ -97,10 +99,9 @@ struct Push {
 async fn push(
     State(state): State<AppState>,
     Extension(limiter): Extension<Arc<PushLimiter>>,
-    actor: Actor,
+    WithRole(actor, _): WithRole<Prober>,
     body: Result<Json<Push>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    actor.require(Role::Prober)?;
     limiter
         .check(&actor.name)
         .map_err(|retry_after_secs| AppError::TooFast {
@@ -294,21 +295,18 @@ struct StatusChanges {
 )]
 async fn status_changes(
     State(state): State<AppState>,
-    query: Result<Query<ChangesQuery>, QueryRejection>,
-    MaybeActor(actor): MaybeActor,
-    headers: HeaderMap,
+    ApiQuery(query): ApiQuery<ChangesQuery>,
+    reader: Reader,
 ) -> Result<Response, AppError> {
-    let Query(query) = query?;
     crate::http::v1::check_query_times([("from", query.from), ("to", query.to)])?;
-    let staff = crate::http::v1::is_staff(&actor);
-    let snapshot = state.snapshots.current();
+    let staff = reader.is_staff();
     // The public answer ends at the snapshot's time when no end is given, so that every
     // reader of one snapshot asks for the same stretch and it is loaded once (staff get
     // theirs up to this moment).
     let now = if staff {
         Utc::now()
     } else {
-        snapshot.model.generated_at
+        reader.model().generated_at
     };
     let to = query.to.unwrap_or(now);
     // A week before, but never before the first time the API takes, which the
@@ -338,30 +336,24 @@ async fn status_changes(
         return Err(AppError::BadQuery(problems));
     }
     let service = query.service.as_deref();
-    if staff {
-        // Staff are few; their answer is theirs alone, never kept beside the public one.
-        let changes = state.store.status_changes(service, from, to).await?;
-        return Ok(crate::http::v1::private(Json(StatusChanges {
-            from,
-            to,
-            changes,
-        })));
-    }
     let key = format!(
         "/api/v1/status-changes?service={}&from={}&to={}",
         service.unwrap_or(""),
         from.to_rfc3339(),
         to.to_rfc3339()
     );
-    let cached = snapshot
-        .load_json(&key, || async {
+    reader
+        .loaded(&key, |staff| async move {
             let changes = state.store.status_changes(service, from, to).await?;
             Ok(StatusChanges {
                 from,
                 to,
-                changes: changes.iter().map(StatusChange::for_public).collect(),
+                changes: if staff {
+                    changes
+                } else {
+                    changes.iter().map(StatusChange::for_public).collect()
+                },
             })
         })
-        .await?;
-    Ok(crate::http::v1::varies_by_reader(cached.respond(&headers)))
+        .await
 }

@@ -1,9 +1,7 @@
 //! Services: live status, what each is for and how it is checked, uptime and latency.
 
-use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
-use axum::http::HeaderMap;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::response::Response;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -18,10 +16,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::auth::MaybeActor;
 use crate::http::error::AppError;
-use crate::http::v1::ApiPath;
+use crate::http::v1::answer::{Public, Reader, one_of, whole_number};
 use crate::http::v1::openapi::{BadQuery, NotFound, NotModified};
+use crate::http::v1::{ApiPath, ApiQuery};
 use crate::read::model::Model;
 use crate::read::trends::{BUCKET_MINUTES, MAX_DAYS};
 
@@ -36,9 +34,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(trends))
 }
 
-/// Days in the overview's uptime strips.
-const TREND_DAYS: u32 = 90;
-
 /// Every service's 90-day uptime strip and 24-hour latency line, in one answer.
 ///
 /// One small answer, so a first visit on a slow network does not make twenty requests.
@@ -52,16 +47,15 @@ const TREND_DAYS: u32 = 90;
         NotModified,
     )
 )]
-async fn trends(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    state
-        .snapshots
-        .current()
-        .json(TRENDS, build_trends)
-        .respond(&headers)
+async fn trends(public: Public) -> Response {
+    public.answer(TRENDS, build_trends)
 }
 
 /// Where the overview's uptime strips and latency lines live.
 pub const TRENDS: &str = "/api/v1/trends";
+
+/// Days in the overview's uptime strips.
+const TREND_DAYS: u32 = 90;
 
 /// Every service's uptime strip and latency line, from a snapshot's model.
 pub fn build_trends(model: &Model) -> Trends {
@@ -71,19 +65,9 @@ pub fn build_trends(model: &Model) -> Trends {
             .services
             .iter()
             .map(|s| {
-                let stored = model
-                    .trends
-                    .uptime
-                    .get(&s.id)
-                    .map(Vec::as_slice)
-                    .unwrap_or(&[]);
+                let stored = model.trends.uptime_of(&s.id);
                 let days = every_day(&s.id, stored, TREND_DAYS, model.generated_at);
-                let latency = model
-                    .trends
-                    .latency
-                    .get(&s.id)
-                    .map(Vec::as_slice)
-                    .unwrap_or(&[]);
+                let latency = model.trends.latency_of(&s.id);
                 ServiceTrend::new(&s.id, &days, latency)
             })
             .collect(),
@@ -101,12 +85,8 @@ pub fn build_trends(model: &Model) -> Trends {
         NotModified,
     )
 )]
-async fn list(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    state
-        .snapshots
-        .current()
-        .json(SERVICES, service_list)
-        .respond(&headers)
+async fn list(public: Public) -> Response {
+    public.answer(SERVICES, service_list)
 }
 
 /// Where the list of services lives.
@@ -121,14 +101,23 @@ pub fn service_list(model: &Model) -> ServiceList {
     }
 }
 
-/// The configured service, or a 404 that says so.
-fn service<'a>(state: &'a AppState, id: &str) -> Result<&'a Service, AppError> {
-    state
-        .config
-        .services
-        .iter()
-        .find(|s| s.id == id)
-        .ok_or_else(|| AppError::NotFound(format!("service called \"{id}\"")))
+/// The configured service the address names (its id, and how it is configured), or a 404
+/// that says there is none, before anything else about the request is looked at.
+struct Configured(String, Service);
+
+impl FromRequestParts<AppState> for Configured {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let ApiPath(id) = ApiPath::<String>::from_request_parts(parts, state).await?;
+        let services = &state.config.services;
+        let service = one_of(
+            services,
+            |s| s.id == id,
+            || format!("service called \"{id}\""),
+        )?;
+        Ok(Configured(id, service.clone()))
+    }
 }
 
 /// One service: its status, what it is for, what it depends on and how it is checked.
@@ -145,33 +134,24 @@ fn service<'a>(state: &'a AppState, id: &str) -> Result<&'a Service, AppError> {
         BadQuery,
     )
 )]
-async fn detail(
-    State(state): State<AppState>,
-    ApiPath(id): ApiPath<String>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    let config = service(&state, &id)?.clone();
+async fn detail(Configured(id, config): Configured, public: Public) -> Result<Response, AppError> {
     let key = format!("/api/v1/services/{id}");
-    Ok(state
-        .snapshots
-        .current()
-        .json(&key, |model| {
-            let live = model.services.iter().find(|s| s.id == config.id).cloned();
-            live.map(|service| ServiceDetail {
-                depends_on_names: config
-                    .depends_on
-                    .iter()
-                    .map(|d| model.service_name(d).to_string())
-                    .collect(),
-                probes: config
-                    .probes
-                    .iter()
-                    .map(|p| probe_in_words(&config.name, p))
-                    .collect(),
-                service,
-            })
+    Ok(public.answer(&key, |model| {
+        let live = model.services.iter().find(|s| s.id == config.id).cloned();
+        live.map(|service| ServiceDetail {
+            depends_on_names: config
+                .depends_on
+                .iter()
+                .map(|d| model.service_name(d).to_string())
+                .collect(),
+            probes: config
+                .probes
+                .iter()
+                .map(|p| probe_in_words(&config.name, p))
+                .collect(),
+            service,
         })
-        .respond(&headers))
+    }))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -201,33 +181,16 @@ struct UptimeQuery {
     )
 )]
 async fn uptime(
-    State(state): State<AppState>,
-    ApiPath(id): ApiPath<String>,
-    query: Result<Query<UptimeQuery>, QueryRejection>,
-    headers: HeaderMap,
+    Configured(id, _): Configured,
+    ApiQuery(query): ApiQuery<UptimeQuery>,
+    public: Public,
 ) -> Result<Response, AppError> {
-    service(&state, &id)?;
-    let Query(query) = query?;
-    let days = query.days.unwrap_or(90);
-    if !(1..=MAX_DAYS).contains(&days) {
-        return Err(AppError::BadRequest(format!(
-            "days must be a whole number from 1 to {MAX_DAYS}; you sent {days}."
-        )));
-    }
+    let days = whole_number("days", query.days.unwrap_or(90), 1..=MAX_DAYS)?;
     let key = format!("/api/v1/services/{id}/uptime?days={days}");
-    Ok(state
-        .snapshots
-        .current()
-        .json(&key, |model| {
-            let stored = model
-                .trends
-                .uptime
-                .get(&id)
-                .map(Vec::as_slice)
-                .unwrap_or(&[]);
-            UptimeHistory::new(&id, every_day(&id, stored, days, model.generated_at))
-        })
-        .respond(&headers))
+    Ok(public.answer(&key, |model| {
+        let stored = model.trends.uptime_of(&id);
+        UptimeHistory::new(&id, every_day(&id, stored, days, model.generated_at))
+    }))
 }
 
 /// Exactly `days` UK days ending today, oldest first; a day nobody rolled up had no data.
@@ -283,22 +246,13 @@ fn every_day(
         BadQuery,
     )
 )]
-async fn latency(
-    State(state): State<AppState>,
-    ApiPath(id): ApiPath<String>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    service(&state, &id)?;
+async fn latency(Configured(id, _): Configured, public: Public) -> Result<Response, AppError> {
     let key = format!("/api/v1/services/{id}/latency");
-    Ok(state
-        .snapshots
-        .current()
-        .json(&key, |model| LatencySeries {
-            service: id.clone(),
-            bucket_minutes: BUCKET_MINUTES,
-            points: model.trends.latency.get(&id).cloned().unwrap_or_default(),
-        })
-        .respond(&headers))
+    Ok(public.answer(&key, |model| LatencySeries {
+        service: id.clone(),
+        bucket_minutes: BUCKET_MINUTES,
+        points: model.trends.latency_of(&id).to_vec(),
+    }))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -347,55 +301,37 @@ struct ResultsPage {
 )]
 async fn results(
     State(state): State<AppState>,
-    ApiPath(id): ApiPath<String>,
-    query: Result<Query<ResultsQuery>, QueryRejection>,
-    MaybeActor(actor): MaybeActor,
-    headers: HeaderMap,
+    Configured(id, _): Configured,
+    ApiQuery(query): ApiQuery<ResultsQuery>,
+    reader: Reader,
 ) -> Result<Response, AppError> {
-    service(&state, &id)?;
-    let Query(query) = query?;
     crate::http::v1::check_query_times([("before", query.before)])?;
-    let limit = query.limit.unwrap_or(100);
-    if !(1..=RESULTS_MAX).contains(&limit) {
-        return Err(AppError::BadRequest(format!(
-            "limit must be a whole number from 1 to {RESULTS_MAX}; you sent {limit}."
-        )));
-    }
-    let page_of = |results: Vec<ProbeResult>| {
-        let next_before = (results.len() == limit as usize)
-            .then(|| results.last().map(|r| r.at))
-            .flatten();
-        ResultsPage {
-            service: id.clone(),
-            results,
-            next_before,
-        }
-    };
-    if crate::http::v1::is_staff(&actor) {
-        // Staff are few; their answer is theirs alone, never kept beside the public one.
-        let page = state
-            .store
-            .service_results_page(&id, query.before, limit)
-            .await?;
-        return Ok(crate::http::v1::private(Json(page_of(page))));
-    }
-    // Loaded once per snapshot for each page asked for, however many readers ask.
+    let limit = whole_number("limit", query.limit.unwrap_or(100), 1..=RESULTS_MAX)?;
     let before = query.before.map(|b| b.to_rfc3339());
     let key = format!(
         "/api/v1/services/{id}/results?before={}&limit={limit}",
         before.as_deref().unwrap_or("")
     );
-    let snapshot = state.snapshots.current();
-    let cached = snapshot
-        .load_json(&key, || async {
+    reader
+        .loaded(&key, |staff| async move {
             let page = state
                 .store
                 .service_results_page(&id, query.before, limit)
                 .await?;
-            Ok(page_of(page.iter().map(ProbeResult::for_public).collect()))
+            let next_before = (page.len() == limit as usize)
+                .then(|| page.last().map(|r| r.at))
+                .flatten();
+            Ok(ResultsPage {
+                service: id.clone(),
+                results: if staff {
+                    page
+                } else {
+                    page.iter().map(ProbeResult::for_public).collect()
+                },
+                next_before,
+            })
         })
-        .await?;
-    Ok(crate::http::v1::varies_by_reader(cached.respond(&headers)))
+        .await
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -431,12 +367,10 @@ const HISTORY_MAX_DAYS: i64 = 14;
 )]
 async fn history(
     State(state): State<AppState>,
-    ApiPath(id): ApiPath<String>,
-    query: Result<Query<HistoryQuery>, QueryRejection>,
-    headers: HeaderMap,
+    Configured(id, config): Configured,
+    ApiQuery(q): ApiQuery<HistoryQuery>,
+    public: Public,
 ) -> Result<Response, AppError> {
-    let config = service(&state, &id)?.clone();
-    let Query(q) = query?;
     crate::http::v1::check_query_times([("from", Some(q.from)), ("to", Some(q.to))])?;
     if q.to <= q.from {
         return Err(AppError::BadRequest(
@@ -460,8 +394,7 @@ async fn history(
     // the same stretch for a minute, and it is loaded from the raw results once a minute
     // (see `Snapshots::load_lasting`), not per reader. A minute is less than a pixel of
     // the bar drawn from it.
-    let snapshot = state.snapshots.current();
-    let now = snapshot.model.generated_at;
+    let now = public.snapshot.model.generated_at;
     let to = if q.to >= now {
         DateTime::from_timestamp(now.timestamp() - now.timestamp().rem_euclid(60), 0).unwrap_or(now)
     } else {
@@ -511,5 +444,5 @@ async fn history(
             })
         })
         .await?;
-    Ok(cached.respond(&headers))
+    Ok(public.send(&cached))
 }

@@ -1,13 +1,12 @@
 //! `GET /api/v1/summary`: the overview in one request.
 
-use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::Response;
 use tis_core::wire::{Summary, headline};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::http::v1::answer::Public;
 use crate::http::v1::openapi::NotModified;
 use crate::read::model::Model;
 
@@ -29,12 +28,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         NotModified,
     )
 )]
-async fn summary(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    state
-        .snapshots
-        .current()
-        .json(SUMMARY, build)
-        .respond(&headers)
+async fn summary(public: Public) -> Response {
+    public.answer(SUMMARY, build)
 }
 
 /// Where the overview's answer lives, and its key among a snapshot's answers.

@@ -8,7 +8,9 @@ use tis_core::Role;
 use tis_core::account::{Account, ApiToken};
 
 use super::{SqliteStore, commit_audited, opt_time, time, ts};
-use crate::store::{Change, Disabled, NewSession, Result, SessionRecord, StoreError};
+use crate::store::{
+    Change, Disabled, NewAccount, NewSession, NewToken, Result, SessionRecord, StoreError,
+};
 
 /// How stale `last_used_at` may get: recording every use would turn each pushed probe
 /// result into two writes, and a minute is precise enough to tell a token is in use.
@@ -17,12 +19,15 @@ const LAST_USED_PRECISION: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
 impl SqliteStore {
     pub(super) async fn insert_account(
         &self,
-        name: &str,
-        display_name: Option<&str>,
-        role: Role,
-        password_hash: &str,
+        account: NewAccount<'_>,
         change: Change<'_>,
     ) -> Result<Option<Account>> {
+        let NewAccount {
+            name,
+            display_name,
+            role,
+            password_hash,
+        } = account;
         let mut tx = self.write().await?;
         // ON CONFLICT rather than a look-up first, so two adds of one name cannot both win.
         let done = sqlx::query(
@@ -181,12 +186,15 @@ impl SqliteStore {
 
     pub(super) async fn insert_token(
         &self,
-        name: &str,
-        role: Role,
-        location: Option<&str>,
-        token_hash: &str,
+        token: NewToken<'_>,
         change: Change<'_>,
     ) -> Result<Option<ApiToken>> {
+        let NewToken {
+            name,
+            role,
+            location,
+            token_hash,
+        } = token;
         let mut tx = self.write().await?;
         let row = sqlx::query(
             "INSERT INTO api_tokens (name, role, location, token_hash, created_at)
@@ -318,15 +326,22 @@ mod tests {
         (dir, store)
     }
 
+    /// An account with no display name of its own.
+    fn account<'a>(name: &'a str, role: Role, password_hash: &'a str) -> NewAccount<'a> {
+        NewAccount {
+            name,
+            display_name: None,
+            role,
+            password_hash,
+        }
+    }
+
     #[tokio::test]
     async fn account_and_token_changes_are_audited_and_a_taken_name_changes_nothing() {
         let (_dir, store) = store().await;
         let jo = store
             .create_account(
-                "jo",
-                None,
-                Role::Support,
-                "$argon2id$fake",
+                account("jo", Role::Support, "$argon2id$fake"),
                 Change::now("admin"),
             )
             .await
@@ -334,10 +349,7 @@ mod tests {
         assert!(jo.is_some());
         let again = store
             .create_account(
-                "jo",
-                None,
-                Role::Admin,
-                "$argon2id$other",
+                account("jo", Role::Admin, "$argon2id$other"),
                 Change::now("admin"),
             )
             .await
@@ -350,7 +362,15 @@ mod tests {
         );
 
         let token = store
-            .create_token("ci", Role::Prober, Some("ci"), "ab12", Change::now("admin"))
+            .create_token(
+                NewToken {
+                    name: "ci",
+                    role: Role::Prober,
+                    location: Some("ci"),
+                    token_hash: "ab12",
+                },
+                Change::now("admin"),
+            )
             .await
             .unwrap()
             .unwrap();
@@ -387,7 +407,7 @@ mod tests {
         let (_dir, store) = store().await;
         for name in ["ann", "bob"] {
             store
-                .create_account(name, None, Role::Admin, "h", Change::now("cli"))
+                .create_account(account(name, Role::Admin, "h"), Change::now("cli"))
                 .await
                 .unwrap();
         }
@@ -432,7 +452,7 @@ mod tests {
     async fn an_expired_session_is_not_found() {
         let (_dir, store) = store().await;
         store
-            .create_account("jo", None, Role::Editor, "h", Change::now("cli"))
+            .create_account(account("jo", Role::Editor, "h"), Change::now("cli"))
             .await
             .unwrap();
         let now = Utc::now();

@@ -7,7 +7,7 @@ use tis_core::StatusChange;
 
 use super::status::insert_status_change;
 use super::{SqliteStore, opt_time, time, ts};
-use crate::store::{AlertDecider, AlertPlan, OutboxEntry, OutboxMessage, Result};
+use crate::store::{AlertDecider, AlertPlan, DeliveryFailure, OutboxEntry, OutboxMessage, Result};
 
 /// The one key the alert rules keep their memory under.
 const RULES_KEY: &str = "rules";
@@ -87,13 +87,12 @@ impl SqliteStore {
         Ok(())
     }
 
-    pub(super) async fn mark_failed(
-        &self,
-        id: i64,
-        error: &str,
-        retry_at: Option<DateTime<Utc>>,
-        at: DateTime<Utc>,
-    ) -> Result<()> {
+    pub(super) async fn mark_failed(&self, id: i64, failure: DeliveryFailure<'_>) -> Result<()> {
+        let DeliveryFailure {
+            error,
+            retry_at,
+            at,
+        } = failure;
         sqlx::query(
             "UPDATE outbox SET claimed_until = NULL, last_error = ?1,
                  next_attempt_at = COALESCE(?2, next_attempt_at),

@@ -8,10 +8,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use tis_core::export::Export;
-use tis_core::wire::{IncidentInput, NoticeInput, UpdateInput};
-use tis_core::{DailyUptime, Incident, Notice, ProbeResult, Report, Revision};
+use tis_core::wire::{IncidentInput, NoticeInput, ReportSave, UpdateInput};
+use tis_core::{DailyUptime, Incident, Notice, ProbeResult, Revision};
 
-use super::{AuditEntry, Change, Result, Store, StoreError, apply_update, incident_of};
+use super::{
+    AuditEntry, Change, DeliveryFailure, NewAccount, NewToken, Result, Store, StoreError,
+    apply_update, incident_of,
+};
 
 mod rows;
 use rows::*;
@@ -272,10 +275,10 @@ impl Store for SqliteStore {
     async fn save_report(
         &self,
         id: i64,
-        report: &Report,
-        base_revision: u32,
+        save: &ReportSave,
         change: Change<'_>,
     ) -> Result<Revision> {
+        let (report, base_revision) = (&save.report, save.base_revision);
         let mut tx = self.write().await?;
         // Checked and written in one transaction, so two saves from the same base
         // cannot both succeed.
@@ -341,14 +344,10 @@ impl Store for SqliteStore {
 
     async fn create_account(
         &self,
-        name: &str,
-        display_name: Option<&str>,
-        role: tis_core::Role,
-        password_hash: &str,
+        account: NewAccount<'_>,
         change: Change<'_>,
     ) -> Result<Option<tis_core::account::Account>> {
-        self.insert_account(name, display_name, role, password_hash, change)
-            .await
+        self.insert_account(account, change).await
     }
 
     async fn accounts(&self) -> Result<Vec<tis_core::account::Account>> {
@@ -384,14 +383,10 @@ impl Store for SqliteStore {
 
     async fn create_token(
         &self,
-        name: &str,
-        role: tis_core::Role,
-        location: Option<&str>,
-        token_hash: &str,
+        token: NewToken<'_>,
         change: Change<'_>,
     ) -> Result<Option<tis_core::account::ApiToken>> {
-        self.insert_token(name, role, location, token_hash, change)
-            .await
+        self.insert_token(token, change).await
     }
 
     async fn tokens(&self) -> Result<Vec<tis_core::account::ApiToken>> {
@@ -485,14 +480,8 @@ impl Store for SqliteStore {
         self.mark_delivered(id, at).await
     }
 
-    async fn outbox_failed(
-        &self,
-        id: i64,
-        error: &str,
-        retry_at: Option<DateTime<Utc>>,
-        at: DateTime<Utc>,
-    ) -> Result<()> {
-        self.mark_failed(id, error, retry_at, at).await
+    async fn outbox_failed(&self, id: i64, failure: DeliveryFailure<'_>) -> Result<()> {
+        self.mark_failed(id, failure).await
     }
 
     async fn release_outbox_claims(&self) -> Result<u64> {

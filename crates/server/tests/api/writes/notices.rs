@@ -1,6 +1,9 @@
 //! Writes of notices: posting, editing, publishing and ending them, and the rules a
 //! notice must keep.
 
+use axum::body::Body;
+use axum::http::Request;
+
 use super::*;
 
 #[tokio::test]
@@ -149,4 +152,43 @@ async fn a_notice_with_empty_or_long_text_bad_times_or_unknown_services_is_refus
         "{}",
         problem.detail
     );
+}
+
+/// A notice's own address is answered from the snapshot like every public read: a reader
+/// who has it already gets a 304, and an edit is seen at once.
+#[tokio::test]
+async fn a_notice_read_again_costs_a_304_until_it_is_edited() {
+    let app = spawn_app().await;
+    let support = app.token("support-script", Role::Support).await;
+    let posted = app
+        .call(
+            "POST",
+            "/api/v1/notices",
+            &support,
+            Some(notice("First words")),
+        )
+        .await;
+    assert_eq!(posted.status, StatusCode::CREATED, "{}", posted.text());
+    let address = format!("/api/v1/notices/{}", posted.json()["id"]);
+    let revalidate = |etag: String| {
+        let request = Request::get(&address).header(header::IF_NONE_MATCH, etag);
+        app.send(request.body(Body::empty()).expect("request"))
+    };
+
+    let first = app.get(&address).await;
+    assert_eq!(first.json()["title"], "First words");
+    let etag = first.header(header::ETAG).to_string();
+    assert!(etag.starts_with('"'), "strong ETag: {etag}");
+    assert_eq!(
+        revalidate(etag.clone()).await.status,
+        StatusCode::NOT_MODIFIED
+    );
+
+    let edited = app
+        .call("PUT", &address, &support, Some(notice("Second words")))
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.text());
+    let again = revalidate(etag).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.json()["title"], "Second words");
 }
