@@ -6,7 +6,7 @@ use crate::incident::Report;
 use crate::keytimes::began;
 use crate::plain::GlossaryTerm;
 use crate::time::{date_words, format_timeline_when, uk_date};
-use crate::validate::{DESCRIPTION_MAX, FieldError, NAME_MAX, Validation};
+use crate::validate::{DESCRIPTION_MAX, NAME_MAX, Problems, Validation, repeated};
 use crate::wire::Glossary;
 
 /// More terms than any team keeps; bounds the work of checking text as people type.
@@ -31,67 +31,49 @@ impl Glossary {
 
 /// Checks a glossary before it is saved: every term written once, each with a suggestion.
 pub fn validate_glossary(g: &Glossary) -> Validation {
-    let mut problems = Vec::new();
+    let mut problems = Problems::default();
     if g.terms.len() > GLOSSARY_MAX_TERMS {
-        problems.push(FieldError::new(
+        problems.add(
             "terms",
             format!(
                 "The glossary can have at most {GLOSSARY_MAX_TERMS} terms. It has {}.",
                 g.terms.len()
             ),
-        ));
+        );
     }
     let mut seen: Vec<String> = Vec::new();
     for (k, t) in g.terms.iter().enumerate() {
-        let term = t.term.trim();
-        let suggestion = t.suggestion.trim();
-        // Counted as sent, as the OpenAPI document's `maxLength` counts it.
-        let term_chars = t.term.chars().count();
-        if term.is_empty() {
-            problems.push(FieldError::new(
-                format!("terms[{k}].term"),
-                "Write the word or phrase to flag, or remove this row.",
-            ));
-        } else if term_chars > NAME_MAX {
-            problems.push(FieldError::new(
-                format!("terms[{k}].term"),
-                format!("The term must be {NAME_MAX} characters or less. It has {term_chars}."),
-            ));
-        } else {
+        let field = format!("terms[{k}].term");
+        let before = problems.len();
+        problems.text(
+            &field,
+            &t.term,
+            NAME_MAX,
+            "The term",
+            "Write the word or phrase to flag, or remove this row.",
+        );
+        if problems.len() == before {
+            let term = t.term.trim();
             let key = term
                 .split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" ")
                 .to_lowercase();
             if seen.contains(&key) {
-                problems.push(FieldError::new(
-                    format!("terms[{k}].term"),
-                    format!("\"{term}\" is listed more than once. Remove the repeat."),
-                ));
+                problems.add(field, repeated(term));
             } else {
                 seen.push(key);
             }
         }
-        let suggestion_chars = t.suggestion.chars().count();
-        if suggestion.is_empty() {
-            problems.push(FieldError::new(
-                format!("terms[{k}].suggestion"),
-                "Say what to write instead, in plain words.",
-            ));
-        } else if suggestion_chars > DESCRIPTION_MAX {
-            problems.push(FieldError::new(
-                format!("terms[{k}].suggestion"),
-                format!(
-                    "The suggestion must be {DESCRIPTION_MAX} characters or less. It has {suggestion_chars}."
-                ),
-            ));
-        }
+        problems.text(
+            &format!("terms[{k}].suggestion"),
+            &t.suggestion,
+            DESCRIPTION_MAX,
+            "The suggestion",
+            "Say what to write instead, in plain words.",
+        );
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems)
-    }
+    problems.finish()
 }
 
 /// The sections of a report written as prose, each at most `BODY_MAX` characters.

@@ -441,11 +441,14 @@ pub fn validate_service(s: &Service) -> Validation {
 
 /// Collects every problem, so people can fix them all in one go.
 #[derive(Default)]
-struct Problems(Vec<FieldError>);
+pub(crate) struct Problems(Vec<FieldError>);
 
 impl Problems {
     /// Checks that each time given is within [`time_bounds`]; true when all are.
-    fn times(&mut self, times: impl IntoIterator<Item = (String, Option<DateTime<Utc>>)>) -> bool {
+    pub(crate) fn times(
+        &mut self,
+        times: impl IntoIterator<Item = (String, Option<DateTime<Utc>>)>,
+    ) -> bool {
         let mut all_ok = true;
         for (field, at) in times {
             if let Some(problem) = at.and_then(|at| check_time(field, at)) {
@@ -456,7 +459,12 @@ impl Problems {
         all_ok
     }
 
-    fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+    /// How many problems have been found so far.
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub(crate) fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
         self.0.push(FieldError::new(field, message));
     }
 
@@ -466,7 +474,7 @@ impl Problems {
 
     /// Text that must be given (something besides white space), and at most `max`
     /// characters.
-    fn text(&mut self, field: &str, value: &str, max: usize, what: &str, missing: &str) {
+    pub(crate) fn text(&mut self, field: &str, value: &str, max: usize, what: &str, missing: &str) {
         if value.trim().is_empty() {
             self.add(field, missing);
         } else {
@@ -476,13 +484,13 @@ impl Problems {
 
     /// Counted as sent, spaces around it included, as the OpenAPI document's `maxLength`
     /// counts it.
-    fn at_most(&mut self, field: &str, value: &str, max: usize, what: &str) {
+    pub(crate) fn at_most(&mut self, field: &str, value: &str, max: usize, what: &str) {
         if value.chars().count() > max {
             self.too_long(field, value, max, what);
         }
     }
 
-    fn too_long(&mut self, field: &str, value: &str, max: usize, what: &str) {
+    pub(crate) fn too_long(&mut self, field: &str, value: &str, max: usize, what: &str) {
         self.add(
             field,
             format!(
@@ -506,7 +514,7 @@ impl Problems {
         }
     }
 
-    fn finish(self) -> Validation {
+    pub(crate) fn finish(self) -> Validation {
         if self.0.is_empty() {
             Ok(())
         } else {
@@ -515,7 +523,7 @@ impl Problems {
     }
 }
 
-fn repeated(id: &str) -> String {
+pub(crate) fn repeated(id: &str) -> String {
     format!("\"{id}\" is listed more than once. Remove the repeat.")
 }
 
