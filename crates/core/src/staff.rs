@@ -76,16 +76,6 @@ pub fn validate_glossary(g: &Glossary) -> Validation {
     problems.finish()
 }
 
-/// The sections of a report written as prose, each at most `BODY_MAX` characters.
-pub const PROSE_SECTIONS: [&str; 6] = [
-    "summary",
-    "impact",
-    "non_technical",
-    "trigger",
-    "detection",
-    "resolution",
-];
-
 /// Every section of a report, in the order of the editor: for showing two versions side
 /// by side and for the differences between revisions.
 pub const SECTIONS: [&str; 13] = [
@@ -103,6 +93,10 @@ pub const SECTIONS: [&str; 13] = [
     "lessons",
     "labels",
 ];
+
+/// The sections of a report written as prose (`summary` to `resolution`), each at most
+/// `BODY_MAX` characters.
+pub const PROSE_SECTIONS: &[&str] = SECTIONS.split_at(2).1.split_at(6).0;
 
 /// A report section as text for people, one list item a line, so that two versions can be
 /// shown side by side and compared line by line. Enums read in their reader words

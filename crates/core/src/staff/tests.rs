@@ -79,3 +79,18 @@ fn a_diff_reads_the_way_the_server_writes_it() {
     assert_eq!(diff.sections[0].lines[0].change, LineChange::Removed);
     assert_eq!(section_heading(&diff.sections[0].section), "Summary");
 }
+
+#[test]
+fn the_prose_sections_are_the_six_written_as_paragraphs() {
+    assert_eq!(
+        PROSE_SECTIONS,
+        [
+            "summary",
+            "impact",
+            "non_technical",
+            "trigger",
+            "detection",
+            "resolution"
+        ]
+    );
+}
