@@ -2,12 +2,13 @@
 
 use std::collections::BTreeMap;
 use std::error::Error as _;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use chrono::Utc;
 use tis_core::{ErrorKind, ExpectStatus, ProbeKind, Redirects};
 
+use crate::dns::Lookup;
 use crate::tls;
 
 /// The most of an answer that is read. Health answers are small; more than this is a
@@ -54,14 +55,16 @@ type SecretLookup = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
 /// Runs checks. Holds its HTTP clients and trusted certificate authorities, built once.
 pub struct Checker {
+    lookup: Lookup,
     follow: reqwest::Client,
     no_follow: reqwest::Client,
     roots: Arc<rustls::RootCertStore>,
     secret: SecretLookup,
 }
 
-fn client(redirects: reqwest::redirect::Policy) -> reqwest::Client {
+fn client(redirects: reqwest::redirect::Policy, lookup: &Lookup) -> reqwest::Client {
     reqwest::Client::builder()
+        .dns_resolver(Arc::new(lookup.clone()))
         .user_agent(concat!("tis-status-prober/", env!("CARGO_PKG_VERSION")))
         .redirect(redirects)
         // Every check opens a new connection and looks the name up again, as a user's
@@ -80,12 +83,21 @@ impl Checker {
 
     /// A checker that looks secrets up with `secret` (the variable name in, its value out).
     pub fn with_secrets(secret: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
+        Self::with_lookup(secret, Lookup::system())
+    }
+
+    /// A checker that looks secrets up with `secret` and names up with `lookup`.
+    pub fn with_lookup(
+        secret: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+        lookup: Lookup,
+    ) -> Self {
         let roots = rustls::RootCertStore {
             roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
         };
         Checker {
-            follow: client(reqwest::redirect::Policy::limited(MAX_REDIRECTS)),
-            no_follow: client(reqwest::redirect::Policy::none()),
+            follow: client(reqwest::redirect::Policy::limited(MAX_REDIRECTS), &lookup),
+            no_follow: client(reqwest::redirect::Policy::none(), &lookup),
+            lookup,
             roots: Arc::new(roots),
             secret: Box::new(secret),
         }
@@ -120,7 +132,7 @@ impl Checker {
                 )
                 .await
             }
-            ProbeKind::Tcp { host, port } => match connect(host, *port).await {
+            ProbeKind::Tcp { host, port } => match connect(&self.lookup, host, *port).await {
                 Ok(_) => Outcome::ok(),
                 Err(failed) => failed,
             },
@@ -137,7 +149,7 @@ impl Checker {
                         Err(e) => return Outcome::failed(ErrorKind::Other, e),
                     },
                 };
-                tls::check(host, *port, *warn_days, roots, Utc::now()).await
+                tls::check(&self.lookup, host, *port, *warn_days, roots, Utc::now()).await
             }
             ProbeKind::Oidc {
                 token_url,
@@ -170,7 +182,7 @@ impl Checker {
     /// Signs in the way a service does (client credentials), then calls the service.
     async fn oidc(&self, sign_in: &SignIn<'_>, then_url: Option<&str>) -> Outcome {
         if sign_in.expect_public
-            && let Err(failed) = public_only(sign_in.token_url).await
+            && let Err(failed) = public_only(&self.lookup, sign_in.token_url).await
         {
             return failed;
         }
@@ -282,16 +294,17 @@ fn with_headers(
 }
 
 /// Resolves `host` and connects to the first address that answers.
-pub(crate) async fn connect(host: &str, port: u16) -> Result<tokio::net::TcpStream, Outcome> {
-    let addrs: Vec<SocketAddr> = match tokio::net::lookup_host((host, port)).await {
-        Ok(addrs) => addrs.collect(),
-        Err(e) => {
-            return Err(Outcome::failed(
-                ErrorKind::Dns,
-                format!("the name {host} could not be looked up: {e}"),
-            ));
-        }
-    };
+pub(crate) async fn connect(
+    lookup: &Lookup,
+    host: &str,
+    port: u16,
+) -> Result<tokio::net::TcpStream, Outcome> {
+    let addrs = lookup.addrs(host, port).await.map_err(|e| {
+        Outcome::failed(
+            ErrorKind::Dns,
+            format!("the name {host} could not be looked up: {e}"),
+        )
+    })?;
     let mut last = None;
     for addr in &addrs {
         match tokio::net::TcpStream::connect(addr).await {
@@ -309,25 +322,24 @@ pub(crate) async fn connect(host: &str, port: u16) -> Result<tokio::net::TcpStre
 }
 
 /// Fails unless every address the URL's host resolves to is a public one.
-async fn public_only(url: &str) -> Result<(), Outcome> {
+async fn public_only(lookup: &Lookup, url: &str) -> Result<(), Outcome> {
     let parsed = reqwest::Url::parse(url)
         .map_err(|e| Outcome::failed(ErrorKind::Other, format!("{url} is not a URL: {e}")))?;
     let host = parsed.host_str().unwrap_or_default();
     let port = parsed.port_or_known_default().unwrap_or(443);
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    let addrs: Vec<IpAddr> = match bare.parse::<IpAddr>() {
-        Ok(ip) => vec![ip],
-        Err(_) => tokio::net::lookup_host((bare, port))
-            .await
-            .map_err(|e| {
-                Outcome::failed(
-                    ErrorKind::Dns,
-                    format!("the token endpoint's name {host} could not be looked up: {e}"),
-                )
-            })?
-            .map(|a| a.ip())
-            .collect(),
-    };
+    let addrs: Vec<IpAddr> = lookup
+        .addrs(bare, port)
+        .await
+        .map_err(|e| {
+            Outcome::failed(
+                ErrorKind::Dns,
+                format!("the token endpoint's name {host} could not be looked up: {e}"),
+            )
+        })?
+        .into_iter()
+        .map(|a| a.ip())
+        .collect();
     for ip in addrs {
         if let Some(what) = not_public(ip) {
             return Err(Outcome::failed(

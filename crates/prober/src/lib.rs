@@ -3,6 +3,7 @@
 //! pushing to a server's API (see [`push`]).
 
 mod check;
+pub mod dns;
 pub mod push;
 mod schedule;
 mod tls;
@@ -161,7 +162,11 @@ pub async fn check_once(checker: &Checker, scheduled: &Scheduled) -> ProbeResult
     let at = Utc::now();
     let started = Instant::now();
     let timeout = scheduled.probe.timeout.as_std();
-    let outcome = match tokio::time::timeout(timeout, checker.check(&scheduled.probe.kind)).await {
+    // Lookups must answer a little before the whole check's time is up, so that a name
+    // server that never answers shows as what it is, a lookup failure.
+    let lookups_by = tokio::time::Instant::now() + timeout.mul_f64(0.9);
+    let check = dns::within(lookups_by, checker.check(&scheduled.probe.kind));
+    let outcome = match tokio::time::timeout(timeout, check).await {
         Ok(outcome) => outcome,
         Err(_) => Outcome::failed(
             tis_core::ErrorKind::Timeout,

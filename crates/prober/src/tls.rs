@@ -11,6 +11,7 @@ use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
 use tis_core::ErrorKind;
 
 use crate::check::{Outcome, connect};
+use crate::dns::Lookup;
 
 /// Trusted authorities: the usual public ones and those in the PEM file `ca_file`.
 pub fn roots_with(
@@ -38,6 +39,7 @@ pub fn roots_with(
 /// Checks the certificate of `host:port`: down when it is not valid, degraded within
 /// `warn_days` of its expiry.
 pub async fn check(
+    lookup: &Lookup,
     host: &str,
     port: u16,
     warn_days: u32,
@@ -67,7 +69,7 @@ pub async fn check(
     let Ok(name) = ServerName::try_from(host.to_string()) else {
         return Outcome::failed(ErrorKind::Other, format!("{host} is not a host name"));
     };
-    let stream = match connect(host, port).await {
+    let stream = match connect(lookup, host, port).await {
         Ok(s) => s,
         Err(failed) => return failed,
     };
