@@ -50,7 +50,7 @@ fn content() -> Vec<Node> {
             "check that its security certificate is valid for long enough",
             "sign in the way the service itself does, then call it. Most of TIS signs in through one sign-in service, so this check finds the problems that only show up between services.",
         ]),
-        p("One failed check does not make a service down: it takes a few failures in a row. It also takes a few good checks in a row before a service shows as working again, so the status does not flicker. A check that answers, but too slowly for a while, makes a service slow."),
+        p("One failed check does not make a service down: it takes a few failures in a row. It also takes a few good checks in a row before a service shows as working again, so the status does not flicker. A check that answers, but too slowly for a while, makes a service slow. If a service has not been checked for a while, it shows as not known, never as working, and the checks from before that gap do not count afterwards."),
         h2("where", "Where the checks run"),
         p("The checks run on the status server, on the same network as TIS. They can also run from somewhere else, such as another network or region, and send their results here. That helps tell a problem with TIS apart from a problem with the network in between."),
         h2("dependencies", "When one service needs another"),

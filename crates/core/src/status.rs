@@ -211,15 +211,29 @@ fn in_order(results: &[ProbeResult]) -> Vec<&ProbeResult> {
 }
 
 /// The health of one probe after each of its results (in any order; they are replayed
-/// oldest first). Staleness is not applied here: see [`probe_health`].
+/// oldest first). Staleness after the last result is not applied here: see
+/// [`probe_health`].
+///
+/// A result that comes after a gap longer than [`ProbeRules::stale_after`] starts afresh,
+/// as from no data: in the gap the probe was not known, so the runs of slow or failed
+/// results before it say nothing about the service now. Without this, a server restarted
+/// after a slow spell showed "Slow" again for a service that was answering quickly, until
+/// enough fast results came in.
 pub fn health_timeline(
     results: &[ProbeResult],
     rules: &ProbeRules,
 ) -> Vec<(DateTime<Utc>, ProbeHealth)> {
     let mut judge = Judge::new();
+    let mut previous: Option<DateTime<Utc>> = None;
     in_order(results)
         .into_iter()
-        .map(|r| (r.at, judge.step(r, rules)))
+        .map(|r| {
+            if previous.is_some_and(|p| r.at.signed_duration_since(p) > rules.stale_after()) {
+                judge = Judge::new();
+            }
+            previous = Some(r.at);
+            (r.at, judge.step(r, rules))
+        })
         .collect()
 }
 

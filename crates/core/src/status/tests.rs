@@ -17,11 +17,13 @@ fn start() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 10, 9, 0, 0).unwrap()
 }
 
-/// Results 30 s apart from `start()`: `'o'` ok and fast, `'s'` ok but slow, `'x'` failed.
+/// Results 30 s apart from `start()`: `'o'` ok and fast, `'s'` ok but slow, `'x'` failed,
+/// `'_'` no result in that slot (the prober or the server was stopped).
 fn results(pattern: &str) -> Vec<ProbeResult> {
     pattern
         .chars()
         .enumerate()
+        .filter(|(_, c)| *c != '_')
         .map(|(i, c)| ProbeResult {
             probe: probe_id("bulk-upload", 0),
             service: "bulk-upload".into(),
@@ -53,6 +55,26 @@ use ProbeHealth::*;
 fn probe_ids_count_from_one_like_config_messages() {
     assert_eq!(probe_id("bulk-upload", 0), "bulk-upload/1");
     assert_eq!(probe_id("sign-in", 2), "sign-in/3");
+}
+
+#[test]
+fn after_a_gap_longer_than_the_stale_time_the_first_result_starts_afresh() {
+    // Stopped during a slow spell for longer than three intervals: the service answers
+    // quickly now, and the slow spell before the gap must not show it as slow again.
+    assert_eq!(healths("sss____o"), [Up, Degraded, Degraded, Up]);
+    // Nor do failures before the gap count towards down after it.
+    assert_eq!(healths("xxx____x"), [Unknown, Down, Down, Unknown]);
+    assert_eq!(healths("xxx____xx"), [Unknown, Down, Down, Unknown, Down]);
+    // A gap within the stale time is one late or lost run: the debounce still holds.
+    assert_eq!(healths("sss__o"), [Up, Degraded, Degraded, Degraded]);
+    assert_eq!(healths("sss__oo"), [Up, Degraded, Degraded, Degraded, Up]);
+}
+
+#[test]
+fn a_restart_after_a_slow_spell_does_not_show_a_quick_service_as_slow() {
+    let past = results("sss____o");
+    let now = just_after("sss____o");
+    assert_eq!(probe_health(&past, &rules(), now), Up);
 }
 
 #[test]

@@ -8,6 +8,7 @@ mod helpers;
 mod http;
 mod ops;
 mod probes;
+mod restart;
 
 use helpers::{OutputText, Server, tis_status, write};
 use serde_json::Value;
