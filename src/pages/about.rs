@@ -47,7 +47,7 @@ fn content() -> Vec<Node> {
         list(&[
             "ask the service whether it is healthy, and read its answer",
             "check that it accepts connections",
-            "check that its security certificate is valid for long enough",
+            "check that its security certificate is valid for long enough. A certificate close to expiry does not change the status: the team is told, so they can renew it in time",
             "sign in the way the service itself does, then call it. Most of TIS signs in through one sign-in service, so this check finds the problems that only show up between services.",
         ]),
         p("One failed check does not make a service down: it takes a few failures in a row. It also takes a few good checks in a row before a service shows as working again, so the status does not flicker. A check that answers, but too slowly for a while, makes a service slow. If a service has not been checked for a while, it shows as not known, never as working, and the checks from before that gap do not count afterwards."),

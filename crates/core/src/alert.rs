@@ -22,6 +22,10 @@ pub enum AlertKind {
     CannotSee,
     /// An open incident's promised next update is late.
     UpdateDue,
+    /// A certificate is close to expiry: the service still works. Told again each day.
+    CertificateExpiring,
+    /// The certificate that was close to expiry has been renewed.
+    CertificateRenewed,
     /// Sent by an admin to try a channel.
     Test,
 }
@@ -36,6 +40,8 @@ impl AlertKind {
             AlertKind::Recovered => "recovered",
             AlertKind::CannotSee => "cannot_see",
             AlertKind::UpdateDue => "update_due",
+            AlertKind::CertificateExpiring => "certificate_expiring",
+            AlertKind::CertificateRenewed => "certificate_renewed",
             AlertKind::Test => "test",
         }
     }
@@ -49,13 +55,18 @@ impl AlertKind {
             AlertKind::Recovered => "Working again",
             AlertKind::CannotSee => "Cannot see",
             AlertKind::UpdateDue => "Update due",
+            AlertKind::CertificateExpiring => "Certificate expiring",
+            AlertKind::CertificateRenewed => "Certificate renewed",
             AlertKind::Test => "Test",
         }
     }
 
     /// Whether it tells of trouble (a red card) rather than good news or a test.
     pub fn is_trouble(self) -> bool {
-        !matches!(self, AlertKind::Recovered | AlertKind::Test)
+        !matches!(
+            self,
+            AlertKind::Recovered | AlertKind::CertificateRenewed | AlertKind::Test
+        )
     }
 }
 

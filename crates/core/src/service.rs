@@ -102,12 +102,16 @@ pub enum ProbeKind {
     },
     /// A TCP connection to host and port.
     Tcp { host: String, port: u16 },
-    /// The TLS certificate of host: degraded within `warn_days` of expiry, down when it
-    /// has expired or is not trusted.
+    /// The TLS certificate of host: down when it has expired or is not trusted. Within
+    /// `warn_days` of expiry the team is warned ("Certificate expires in 9 days") and the
+    /// service still shows as working; readers also see a note only with `warn_publicly`.
     Tls {
         host: String,
         port: u16,
         warn_days: u32,
+        /// Whether readers see a note that the certificate expires soon, beside "Working".
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        warn_publicly: bool,
         /// A PEM file of extra certificate authorities to trust, for internal services.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ca_file: Option<String>,
@@ -173,6 +177,7 @@ const FIELDS: &[(&str, &[&str])] = &[
     ("host", &["tcp", "tls"]),
     ("port", &["tcp", "tls"]),
     ("warn_days", &["tls"]),
+    ("warn_publicly", &["tls"]),
     ("ca_file", &["tls"]),
     ("token_url", &["oidc"]),
     ("client_id", &["oidc"]),
@@ -439,10 +444,12 @@ impl Probe {
                     .get("warn_days", "a whole number of days like 14")
                     .unwrap_or(defaults::WARN_DAYS);
                 let ca_file: Option<String> = f.get("ca_file", "a file name");
+                let warn_publicly: bool = f.get("warn_publicly", "true or false").unwrap_or(false);
                 host.zip(port).map(|(host, port)| ProbeKind::Tls {
                     host,
                     port,
                     warn_days,
+                    warn_publicly,
                     ca_file,
                 })
             }

@@ -132,8 +132,8 @@ impl ProbeRules {
 pub enum ProbeHealth {
     /// Answering as expected.
     Up,
-    /// Answering, but slower than `slow_ms` for a while, or with a warning such as a
-    /// certificate close to expiry: `Status::Degraded`, which readers read as "Slow".
+    /// Answering, but slower than `slow_ms` for a while: `Status::Degraded`, which readers
+    /// read as "Slow".
     Degraded,
     /// Failing `fail_after` times in a row, and not yet `recover_after` successes since.
     Down,
@@ -166,8 +166,9 @@ impl Judge {
     fn step(&mut self, result: &ProbeResult, rules: &ProbeRules) -> ProbeHealth {
         use ProbeHealth::*;
         if result.ok {
-            let is_slow =
-                result.degraded || rules.slow_ms.is_some_and(|limit| result.latency_ms > limit);
+            // A warning (`degraded`: a certificate close to expiry) is told to the team
+            // apart (see `warning`); the service still works, so it is not slow.
+            let is_slow = rules.slow_ms.is_some_and(|limit| result.latency_ms > limit);
             self.failures = 0;
             self.successes = self.successes.saturating_add(1);
             if is_slow {
@@ -252,6 +253,20 @@ pub fn probe_health(
         Some(&(at, health)) if now.signed_duration_since(at) <= rules.stale_after() => health,
         _ => ProbeHealth::Unknown,
     }
+}
+
+/// What the team should be warned of by one probe at `now`: its newest result, when that
+/// is fresh, working and carries a warning (a certificate close to expiry), in the
+/// check's own words ("Certificate expires in 9 days, …"). Staff words: the detail may
+/// name internal hosts.
+pub fn warning<'r>(
+    results: &'r [ProbeResult],
+    rules: &ProbeRules,
+    now: DateTime<Utc>,
+) -> Option<&'r str> {
+    let newest = in_order(results).pop()?;
+    let fresh = now.signed_duration_since(newest.at) <= rules.stale_after();
+    (fresh && newest.ok && newest.degraded).then_some(newest.detail.as_str())
 }
 
 /// The health of one probe seen from several locations, when `quorum` of them must agree

@@ -141,6 +141,7 @@ impl Checker {
                 port,
                 warn_days,
                 ca_file,
+                ..
             } => {
                 let roots = match ca_file {
                     None => self.roots.clone(),

@@ -119,7 +119,7 @@ fn judge_expiry(host: &str, expires: DateTime<Utc>, warn_days: u32, now: DateTim
             n => format!("in {n} days"),
         };
         Outcome::degraded(format!(
-            "the certificate of {host} expires {when}, on {on}: renew it"
+            "Certificate expires {when}, on {on}: renew the certificate of {host}"
         ))
     } else {
         Outcome {
@@ -312,7 +312,7 @@ mod tests {
         assert!(
             outcome
                 .detail
-                .contains("in 5 days, on Sunday 29 November 2026"),
+                .starts_with("Certificate expires in 5 days, on Sunday 29 November 2026"),
             "{}",
             outcome.detail
         );

@@ -74,6 +74,7 @@ async fn a_name_server_that_never_answers_fails_each_probe_as_dns_in_time_and_ot
                 host: format!("auth-{i}.tis.test"),
                 port: 443,
                 warn_days: 14,
+                warn_publicly: false,
                 ca_file: None,
             },
         };

@@ -67,8 +67,9 @@ pub struct ProbeResult {
     /// remote error text): sent only to signed-in staff; empty when all is well.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub detail: String,
-    /// Working, but with a warning that makes the service degraded: a certificate close to
-    /// expiry. Only with `ok`.
+    /// Working, but with a warning for the team in `detail`: a certificate close to expiry.
+    /// Only with `ok`. The service still shows as working (see `status::warning`); the
+    /// name is kept because standalone probers already send it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub degraded: bool,
     /// Where the check ran from, e.g. `london` or a standalone prober's name, so that

@@ -183,20 +183,28 @@ fn locations_must_agree_before_a_probe_is_down() {
 }
 
 #[test]
-fn a_degraded_result_counts_as_slow() {
+fn a_warning_leaves_the_service_working_and_is_told_apart() {
     let mut r = results("oooo");
     for x in &mut r[1..] {
         x.degraded = true;
+        x.detail = "Certificate expires in 9 days".into();
     }
-    let rules = ProbeRules {
-        slow_ms: None,
-        ..rules()
-    };
-    let got: Vec<_> = health_timeline(&r, &rules)
+    let got: Vec<_> = health_timeline(&r, &rules())
         .into_iter()
         .map(|(_, h)| h)
         .collect();
-    assert_eq!(got, [Up, Up, Degraded, Degraded]);
+    assert_eq!(got, [Up, Up, Up, Up], "a certificate warning is not slow");
+    let now = just_after("oooo");
+    assert_eq!(
+        warning(&r, &rules(), now),
+        Some("Certificate expires in 9 days")
+    );
+    // Renewed: the newest result has no warning.
+    r[3].degraded = false;
+    assert_eq!(warning(&r, &rules(), now), None);
+    // An old warning is not news.
+    r[3].degraded = true;
+    assert_eq!(warning(&r, &rules(), now + Duration::hours(1)), None);
 }
 
 #[test]

@@ -15,7 +15,9 @@ use tis_core::time::{uk_time, zone_label};
 use tis_core::{Incident, IncidentStatus, Notice, NoticeKind, ServiceState, Status};
 
 use crate::config::{AlertRule, Config};
-use messages::{cannot_see, outage, recovered, update_due};
+use messages::{
+    cannot_see, certificate_expiring, certificate_renewed, outage, recovered, update_due,
+};
 
 /// What the rules remember between looks; kept in the store beside the outbox.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -32,6 +34,9 @@ pub struct Memory {
     /// Services failing on their own, held back since when (see [`hold_for`]).
     #[serde(default)]
     pub held: BTreeMap<String, DateTime<Utc>>,
+    /// Services whose certificate the team has been warned of, and when last told.
+    #[serde(default)]
+    pub warned: BTreeMap<String, DateTime<Utc>>,
 }
 
 /// An outage the team has been told of.
@@ -63,6 +68,10 @@ pub struct View<'a> {
     pub incidents: &'a [Incident],
     /// What each service's newest failing check said ("connect: connection refused").
     pub details: &'a HashMap<String, String>,
+    /// Services whose certificate checks have fresh results, each with what they warn of
+    /// ("Certificate expires in 9 days, …"), or `None` when all is well. A service left
+    /// out is not known: neither warned of nor renewed.
+    pub warnings: &'a HashMap<String, Option<String>>,
     /// When this server began watching: a service never checked since counts from here.
     pub watching_since: DateTime<Utc>,
     /// The public address of this server, for links.
@@ -75,6 +84,10 @@ pub struct Outgoing {
     pub alert: Alert,
     pub channels: Vec<String>,
 }
+
+/// How often the team is told again of a certificate close to expiry: daily, as the
+/// days left count down, whatever a rule's `remind_every` (meant for outages) says.
+const WARN_AGAIN_EVERY: Duration = Duration::hours(24);
 
 /// How long after planned maintenance ends an outage is said to have outlasted it.
 const WORK_ENDED_WITHIN: i64 = 15;
@@ -241,6 +254,36 @@ pub fn decide(mut memory: Memory, view: &View) -> (Memory, Vec<Outgoing>) {
             channels: channels_for(&view.config.alerts, &ids),
         });
     }
+
+    // Certificates close to expiry, and renewed.
+    for s in &view.config.services {
+        let channels = channels_for(&view.config.alerts, &[s.id.as_str()]);
+        match view.warnings.get(&s.id) {
+            Some(Some(text)) => {
+                let due = memory
+                    .warned
+                    .get(&s.id)
+                    .is_none_or(|told| now - *told >= WARN_AGAIN_EVERY);
+                if due {
+                    memory.warned.insert(s.id.clone(), now);
+                    out.push(Outgoing {
+                        alert: certificate_expiring(view, &s.id, text),
+                        channels,
+                    });
+                }
+            }
+            Some(None) if memory.warned.remove(&s.id).is_some() => {
+                out.push(Outgoing {
+                    alert: certificate_renewed(view, &s.id),
+                    channels,
+                });
+            }
+            Some(None) | None => {}
+        }
+    }
+    memory
+        .warned
+        .retain(|id, _| view.config.services.iter().any(|s| &s.id == id));
 
     // Promised incident updates that are late.
     let mut overdue = BTreeSet::new();

@@ -229,8 +229,11 @@ fn a_tls_probe_is_accepted() {
     let config = Config::parse("tis.toml", &text).unwrap();
     match &config.services[0].probes[1].kind {
         ProbeKind::Tls {
-            port, warn_days, ..
-        } => assert_eq!((*port, *warn_days), (443, 21)),
+            port,
+            warn_days,
+            warn_publicly,
+            ..
+        } => assert_eq!((*port, *warn_days, *warn_publicly), (443, 21, false)),
         other => panic!("{other:?}"),
     }
 }

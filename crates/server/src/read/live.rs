@@ -51,7 +51,11 @@ pub async fn service_states(
     let quorum = state.config.server.down_quorum;
     let mut own = HashMap::new();
     let mut last_checked = HashMap::new();
+    let mut notes = HashMap::new();
     for service in &state.config.services {
+        if public_warning(service, &by_probe, now) {
+            notes.insert(service.id.as_str(), CERTIFICATE_NOTE);
+        }
         let healths: Vec<_> = service
             .probes
             .iter()
@@ -96,6 +100,13 @@ pub async fn service_states(
                 .get(&s.id)
                 .cloned()
                 .unwrap_or((tis_core::Status::Unknown, None));
+            // The team chose to tell readers (`warn_publicly`); the service still works.
+            let reason = reason.or_else(|| {
+                notes
+                    .get(s.id.as_str())
+                    .filter(|_| !status.is_failing())
+                    .map(|note| note.to_string())
+            });
             ServiceState {
                 id: s.id.clone(),
                 name: s.name.clone(),
@@ -109,6 +120,93 @@ pub async fn service_states(
             }
         })
         .collect())
+}
+
+/// What readers see beside "Working" when a certificate is close to expiry and the team
+/// chose to say so. The date and host stay with the team: readers need only know that
+/// it is in hand.
+pub const CERTIFICATE_NOTE: &str =
+    "Its security certificate expires soon. The team has been told and will renew it.";
+
+/// Whether a probe of `service` whose warning the team chose to show (`warn_publicly`)
+/// warns now, seen from any location.
+fn public_warning(
+    service: &tis_core::Service,
+    by_probe: &HashMap<&str, HashMap<&str, Vec<ProbeResult>>>,
+    now: DateTime<Utc>,
+) -> bool {
+    service.probes.iter().enumerate().any(|(i, probe)| {
+        let tis_core::ProbeKind::Tls {
+            warn_publicly: true,
+            ..
+        } = probe.kind
+        else {
+            return false;
+        };
+        let rules = ProbeRules::from(probe);
+        by_probe
+            .get(probe_id(&service.id, i).as_str())
+            .is_some_and(|by_location| {
+                by_location
+                    .values()
+                    .any(|results| tis_core::status::warning(results, &rules, now).is_some())
+            })
+    })
+}
+
+/// What the certificate checks of each service warn the team of now ("Certificate
+/// expires in 9 days, …"), or `None` when they have fresh results and all is well, by
+/// service id; services without fresh certificate results are left out, as not known.
+/// Read from each probe's newest results. Staff words.
+pub async fn warnings(
+    state: &AppState,
+    now: DateTime<Utc>,
+) -> Result<HashMap<String, Option<String>>, AppError> {
+    let mut found = HashMap::new();
+    for service in &state.config.services {
+        let warns: Vec<(usize, &tis_core::Probe)> = service
+            .probes
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| matches!(p.kind, tis_core::ProbeKind::Tls { .. }))
+            .collect();
+        if warns.is_empty() {
+            continue;
+        }
+        let recent = state
+            .store
+            .service_results_page(&service.id, None, 50)
+            .await?;
+        for (i, probe) in warns {
+            let id = probe_id(&service.id, i);
+            let mut by_location: HashMap<&str, Vec<ProbeResult>> = HashMap::new();
+            for r in recent.iter().filter(|r| r.probe == id) {
+                by_location
+                    .entry(r.location.as_deref().unwrap_or(""))
+                    .or_default()
+                    .push(r.clone());
+            }
+            let rules = ProbeRules::from(probe);
+            let fresh = by_location
+                .values()
+                .flatten()
+                .any(|r| now.signed_duration_since(r.at) <= rules.stale_after());
+            let warns = by_location
+                .values()
+                .find_map(|results| tis_core::status::warning(results, &rules, now));
+            match warns {
+                Some(text) => {
+                    found.insert(service.id.clone(), Some(text.to_string()));
+                    break;
+                }
+                None if fresh => {
+                    found.entry(service.id.clone()).or_insert(None);
+                }
+                None => {}
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// How often the watcher looks at the snapshot; it only works when that has changed,
@@ -142,6 +240,7 @@ pub async fn record_changes(state: AppState, shutdown: CancellationToken) {
         .collect();
     let mut last: HashMap<String, Status> = latest.into_iter().map(|c| (c.service, c.to)).collect();
     let watching_since = Utc::now();
+    let mut warned: HashMap<String, Option<String>> = HashMap::new();
     let mut seen_generation = 0;
     let mut looked = tokio::time::Instant::now();
     loop {
@@ -167,9 +266,16 @@ pub async fn record_changes(state: AppState, shutdown: CancellationToken) {
                 details.insert(c.service.clone(), c.detail.clone());
             }
         }
+        if fresh {
+            match warnings(&state, Utc::now()).await {
+                Ok(now_warned) => warned = now_warned,
+                Err(e) => tracing::warn!(error = %e, "could not read what the checks warn of"),
+            }
+        }
         let model = snapshot.model.clone();
         let config = state.config.clone();
         let known = details.clone();
+        let warns = warned.clone();
         let decide: crate::store::AlertDecider = Box::new(move |memory| {
             let view = crate::alerts::rules::View {
                 now: Utc::now(),
@@ -178,6 +284,7 @@ pub async fn record_changes(state: AppState, shutdown: CancellationToken) {
                 notices: &model.notices,
                 incidents: &model.incidents,
                 details: &known,
+                warnings: &warns,
                 watching_since,
                 base_url: &model.page.url,
             };
@@ -246,9 +353,9 @@ async fn with_details(state: &AppState, mut changes: Vec<StatusChange>) -> Vec<S
             continue;
         }
         if let Ok(recent) = state.store.service_results_page(&c.service, None, 20).await
-            && let Some(failed) = recent.iter().find(|r| !r.ok || r.degraded)
+            && let Some(failed) = recent.iter().find(|r| !r.ok)
         {
-            let kind = failed.error_kind.map(|k| k.as_str()).unwrap_or("warning");
+            let kind = failed.error_kind.map(|k| k.as_str()).unwrap_or("failed");
             c.detail = format!("{}: {}", kind, failed.detail);
         }
     }

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod alerts;
+mod certificates;
 mod demo;
 mod helpers;
 mod http;

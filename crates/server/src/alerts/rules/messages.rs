@@ -194,6 +194,40 @@ pub(super) fn cannot_see(view: &View, unseen: &[&ServiceState]) -> Alert {
     }
 }
 
+/// A certificate close to expiry: `warning` is the check's own words, which start
+/// "Certificate expires in 9 days".
+pub(super) fn certificate_expiring(view: &View, id: &str, warning: &str) -> Alert {
+    let name = name_of(view.config, id);
+    let headline = warning.split([',', ':']).next().unwrap_or(warning).trim();
+    Alert {
+        kind: AlertKind::CertificateExpiring,
+        title: format!("{name}: {headline}"),
+        summary: format!(
+            "{name} still works. Renew its certificate before it expires, or users will see security errors and may not reach it at all."
+        ),
+        facts: vec![fact("What the check said", warning)],
+        affected: Vec::new(),
+        services: vec![id.to_string()],
+        links: links(view, Some(id)),
+        at: view.now,
+    }
+}
+
+/// The certificate that was close to expiry is no longer.
+pub(super) fn certificate_renewed(view: &View, id: &str) -> Alert {
+    let name = name_of(view.config, id);
+    Alert {
+        kind: AlertKind::CertificateRenewed,
+        title: format!("{name}: certificate renewed"),
+        summary: format!("The certificate of {name} is no longer close to expiry."),
+        facts: vec![fact("Checked at", uk_date_time(view.now))],
+        affected: Vec::new(),
+        services: vec![id.to_string()],
+        links: links(view, Some(id)),
+        at: view.now,
+    }
+}
+
 pub(super) fn update_due(view: &View, incident: &Incident, due: DateTime<Utc>) -> Alert {
     let late = lasted(due, view.now);
     let late = if late == "less than a minute" {

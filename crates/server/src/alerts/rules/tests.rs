@@ -85,6 +85,7 @@ struct World {
     memory: Memory,
     notices: Vec<Notice>,
     incidents: Vec<Incident>,
+    warnings: HashMap<String, Option<String>>,
     start: DateTime<Utc>,
 }
 
@@ -95,6 +96,7 @@ impl World {
             memory: Memory::default(),
             notices: Vec::new(),
             incidents: Vec::new(),
+            warnings: HashMap::new(),
             start: "2026-12-01T10:00:00Z".parse().unwrap(),
         }
     }
@@ -114,6 +116,7 @@ impl World {
             notices: &self.notices,
             incidents: &self.incidents,
             details: &details,
+            warnings: &self.warnings,
             watching_since: self.start,
             base_url: "https://status.example",
         };
@@ -124,6 +127,49 @@ impl World {
 }
 
 use Status::*;
+
+#[test]
+fn a_certificate_close_to_expiry_is_told_daily_while_the_service_works_then_renewed() {
+    let mut w = World::new();
+    let working = [Operational, Operational, Operational];
+    w.warnings.insert(
+        "bulk-upload".into(),
+        Some("Certificate expires in 9 days, on Thursday 10 December 2026: renew the certificate of upload.tis.example".into()),
+    );
+    let out = w.look(0, &working);
+    assert_eq!(out.len(), 1, "{out:#?}");
+    let alert = &out[0].alert;
+    assert_eq!(alert.kind, AlertKind::CertificateExpiring);
+    assert_eq!(alert.title, "Bulk upload: Certificate expires in 9 days");
+    assert!(
+        alert.summary.starts_with("Bulk upload still works."),
+        "{}",
+        alert.summary
+    );
+    assert_eq!(out[0].channels, ["team", "uploads"]);
+    // Not again within the day, even though the rule reminds of outages every 30 minutes.
+    assert!(w.look(60, &working).is_empty());
+    w.warnings.insert(
+        "bulk-upload".into(),
+        Some("Certificate expires in 8 days, on Thursday 10 December 2026".into()),
+    );
+    let out = w.look(24 * 60, &working);
+    assert_eq!(out.len(), 1, "{out:#?}");
+    assert_eq!(
+        out[0].alert.title,
+        "Bulk upload: Certificate expires in 8 days"
+    );
+    // No fresh result is no news.
+    w.warnings.clear();
+    assert!(w.look(24 * 60 + 5, &working).is_empty());
+    // Renewed.
+    w.warnings.insert("bulk-upload".into(), None);
+    let out = w.look(24 * 60 + 10, &working);
+    assert_eq!(out.len(), 1, "{out:#?}");
+    assert_eq!(out[0].alert.kind, AlertKind::CertificateRenewed);
+    assert_eq!(out[0].alert.title, "Bulk upload: certificate renewed");
+    assert!(w.look(24 * 60 + 15, &working).is_empty());
+}
 
 #[test]
 fn one_alert_for_a_root_cause_then_reminders_then_recovery() {
@@ -229,6 +275,7 @@ fn a_dependent_checked_before_its_root_is_folded_into_the_root_alert() {
             notices: &[],
             incidents: &[],
             details: &details,
+            warnings: &HashMap::new(),
             watching_since: w.start,
             base_url: "https://status.example",
         };
@@ -298,6 +345,7 @@ fn no_check_for_three_intervals_is_told_once() {
             notices: &[],
             incidents: &[],
             details: &details,
+            warnings: &HashMap::new(),
             watching_since: start,
             base_url: "https://status.example",
         };
