@@ -3,13 +3,12 @@
 //! handlers take it as [`WithRole`], which checks the role they need, and [`MaybeActor`]
 //! is for public reads that show more to staff.
 
+pub mod limiter;
 pub mod role;
+pub use limiter::SignInLimiter;
 pub use role::WithRole;
 
-use std::collections::{HashMap, VecDeque};
-use std::net::IpAddr;
-use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::OnceLock;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -37,11 +36,6 @@ pub const TOKEN_PREFIX: &str = "tis_";
 /// How long a sign-in lasts: a working day, so nobody signs in twice a shift, and a
 /// forgotten browser is not signed in the next morning.
 pub const SESSION_TTL: chrono::TimeDelta = chrono::TimeDelta::hours(12);
-
-/// Failed sign-ins allowed per client address and name in [`FAILURE_WINDOW`].
-pub const MAX_FAILURES: usize = 5;
-/// The window over which failed sign-ins are counted.
-pub const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 /// A secret could not be made or hashed; never caused by the request.
 #[derive(Debug, thiserror::Error)]
@@ -433,78 +427,6 @@ impl FromRequestParts<AppState> for MaybeActor {
             Err(AppError::Unauthorized) => Ok(MaybeActor(None)),
             Err(other) => Err(other),
         }
-    }
-}
-
-/// Counts failed sign-ins per client address and name, in memory: at most
-/// [`MAX_FAILURES`] in [`FAILURE_WINDOW`]. Keyed by name too, so one person's typos do not
-/// lock out everyone behind the same NHS proxy; keyed by address too, so an attacker cannot
-/// lock a person out from elsewhere. The forwarded-for header is not trusted, as any
-/// client can set it.
-pub struct SignInLimiter {
-    failures: Mutex<HashMap<AttemptKey, VecDeque<Instant>>>,
-    /// Bounds concurrent argon2 checks, so a flood of sign-ins cannot starve the readers
-    /// of the status page of CPU and memory (each check takes 19 MiB).
-    pub hashing: tokio::sync::Semaphore,
-}
-
-/// Who tried: the client's address and the name they typed.
-type AttemptKey = (Option<IpAddr>, String);
-
-/// Keys kept before the map is swept of stale ones, bounding its memory.
-const MAX_KEYS: usize = 10_000;
-
-impl Default for SignInLimiter {
-    fn default() -> Self {
-        SignInLimiter {
-            failures: Mutex::new(HashMap::new()),
-            hashing: tokio::sync::Semaphore::new(2),
-        }
-    }
-}
-
-impl SignInLimiter {
-    fn key(ip: Option<IpAddr>, name: &str) -> (Option<IpAddr>, String) {
-        // Bounded, so that long made-up names cannot fill memory.
-        (ip, name.chars().take(80).collect())
-    }
-
-    /// Counts a sign-in attempt as failed until [`SignInLimiter::succeeded`] says
-    /// otherwise, or refuses it with `Err(seconds to wait)` when this client has failed
-    /// too often for this name. Checking and counting in one step means attempts sent all
-    /// at once cannot slip past the limit before the first of them fails.
-    pub fn attempt(&self, ip: Option<IpAddr>, name: &str, now: Instant) -> Result<(), u64> {
-        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if failures.len() >= MAX_KEYS {
-            failures.retain(|_, times| {
-                times
-                    .back()
-                    .is_some_and(|t| now.duration_since(*t) < FAILURE_WINDOW)
-            });
-        }
-        let times = failures.entry(Self::key(ip, name)).or_default();
-        while times
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= FAILURE_WINDOW)
-        {
-            times.pop_front();
-        }
-        match times.front() {
-            Some(oldest) if times.len() >= MAX_FAILURES => {
-                let wait = FAILURE_WINDOW.saturating_sub(now.duration_since(*oldest));
-                Err(wait.as_secs().max(1))
-            }
-            _ => {
-                times.push_back(now);
-                Ok(())
-            }
-        }
-    }
-
-    /// A successful sign-in forgets the earlier typos.
-    pub fn succeeded(&self, ip: Option<IpAddr>, name: &str) {
-        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        failures.remove(&Self::key(ip, name));
     }
 }
 

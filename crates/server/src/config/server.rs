@@ -32,6 +32,11 @@ pub struct ServerConfig {
     /// the open-file limit (see `events::stream_cap`).
     #[serde(default)]
     pub max_event_streams: Option<usize>,
+    /// Proxies in front of this server whose `X-Forwarded-For` is believed, as addresses
+    /// or ranges ("10.0.0.0/8"), so that sign-in limits count each person's own
+    /// computer rather than the proxy. Empty: the address the connection came from.
+    #[serde(default, deserialize_with = "crate::http::client::networks")]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for ServerConfig {
@@ -45,6 +50,7 @@ impl Default for ServerConfig {
             down_quorum: default_down_quorum(),
             max_concurrent_probes: default_max_concurrent_probes(),
             max_event_streams: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }

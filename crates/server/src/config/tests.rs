@@ -237,3 +237,24 @@ fn a_tls_probe_is_accepted() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn trusted_proxies_take_addresses_and_ranges_and_name_a_bad_one() {
+    let config = Config::parse(
+        "tis.toml",
+        "[server]\ntrusted_proxies = [\"10.0.0.0/8\", \"192.168.1.20\"]\n",
+    )
+    .unwrap();
+    let ip: std::net::IpAddr = "192.168.1.20".parse().unwrap();
+    assert!(config.server.trusted_proxies[1].contains(&ip));
+    let err = Config::parse(
+        "tis.toml",
+        "[server]\ntrusted_proxies = [\"proxy.local\"]\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("line 2") && err.contains("trusted_proxies: \"proxy.local\""),
+        "{err}"
+    );
+}

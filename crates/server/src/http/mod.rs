@@ -2,6 +2,7 @@
 //! first-view HTML, the app's static files, and the layers every answer passes through.
 
 pub mod assets;
+pub mod client;
 pub mod error;
 pub mod feeds;
 pub mod headers;

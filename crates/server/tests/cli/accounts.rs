@@ -195,6 +195,61 @@ async fn repeated_wrong_passwords_are_slowed_down_and_the_right_one_is_refused_m
     );
 }
 
+/// `POST /api/v1/session` from `client`, as a trusted proxy in front of the server says.
+async fn sign_in_from(url: &str, client: &str, name: &str, password: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{url}/api/v1/session"))
+        .header("x-forwarded-for", client)
+        .json(&json!({"name": name, "password": password}))
+        .send()
+        .await
+        .expect("the server answers")
+}
+
+#[tokio::test]
+async fn a_hundred_wrong_passwords_from_other_clients_do_not_stop_the_person_signing_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    add_account(&data, "priya.k", "support", PASSWORD);
+    let config = crate::helpers::write(
+        dir.path(),
+        "tis.toml",
+        "[server]
+public_url = \"http://127.0.0.1\"\ntrusted_proxies = [\"127.0.0.1\"]\n",
+    );
+    let server = Server::start(&config, &data).await;
+    // A stranger guesses from ten addresses, ten times each, all at once and all through
+    // the same proxy.
+    let mut guesses = tokio::task::JoinSet::new();
+    for n in 0..100 {
+        let url = server.url.clone();
+        let client = format!("203.0.113.{}", n % 10);
+        guesses.spawn(async move {
+            sign_in_from(&url, &client, "priya.k", "guess")
+                .await
+                .status()
+                .as_u16()
+        });
+    }
+    let mut answers = std::collections::BTreeMap::new();
+    while let Some(status) = guesses.join_next().await {
+        *answers.entry(status.unwrap()).or_insert(0) += 1;
+    }
+    assert_eq!(
+        answers.keys().copied().collect::<Vec<_>>(),
+        [401, 429],
+        "each guessing address is held back after a few tries: {answers:?}"
+    );
+    // The person, from their own computer behind the same proxy, gets in.
+    let own = sign_in_from(&server.url, "198.51.100.7", "priya.k", PASSWORD).await;
+    assert_eq!(
+        own.status(),
+        200,
+        "{}",
+        own.text().await.unwrap_or_default()
+    );
+}
+
 #[test]
 fn account_add_refuses_a_bad_role_or_a_short_password_and_saying_why() {
     let dir = tempfile::tempdir().unwrap();

@@ -66,6 +66,12 @@ pub enum AppError {
         retry_after_secs: u64,
         detail: String,
     },
+    /// The server is too busy for this now; `detail` says what to do.
+    #[error("busy: {detail}")]
+    Busy {
+        retry_after_secs: u64,
+        detail: String,
+    },
     #[error(transparent)]
     Store(StoreError),
     /// Something on our side failed that is not the store (e.g. the OS random source).
@@ -374,10 +380,18 @@ impl IntoResponse for AppError {
                 (
                     StatusCode::TOO_MANY_REQUESTS,
                     ProblemType::TooManyAttempts,
-                    format!(
-                        "Too many failed sign-in attempts. Wait {} minutes and try again.",
-                        retry_after_secs.div_ceil(60)
-                    ),
+                    if retry_after_secs < 60 {
+                        format!(
+                            "Too many failed sign-in attempts from here. Wait {retry_after_secs} \
+                             seconds and try again."
+                        )
+                    } else {
+                        format!(
+                            "Too many failed sign-in attempts from here. Wait {} minutes and \
+                             try again.",
+                            retry_after_secs.div_ceil(60)
+                        )
+                    },
                 )
             }
             AppError::TooFast {
@@ -388,6 +402,17 @@ impl IntoResponse for AppError {
                 (
                     StatusCode::TOO_MANY_REQUESTS,
                     ProblemType::RateLimited,
+                    detail,
+                )
+            }
+            AppError::Busy {
+                retry_after_secs,
+                detail,
+            } => {
+                retry_after = Some(retry_after_secs);
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    ProblemType::Unavailable,
                     detail,
                 )
             }

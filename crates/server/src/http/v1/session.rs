@@ -1,11 +1,10 @@
 //! Signing in and out: `/api/v1/session`. A sign-in sets an HttpOnly, SameSite=Strict
 //! cookie and answers with the CSRF token that writes made with the cookie must carry.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -16,7 +15,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::auth::limiter::{QueueFull, Verdict, name_in_log};
 use crate::auth::{self, Credentials, SignInLimiter};
+use crate::http::client::ClientAddr;
 use crate::http::error::{AppError, Problem};
 use crate::http::v1::ApiJson;
 use crate::store::NewSession;
@@ -45,39 +46,44 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 400, description = "The body is not a name and password", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "The name and password do not match an active account", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than 256 KB", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed attempts; Retry-After says how many seconds to wait", body = Problem, content_type = "application/problem+json",
+        (status = 429, description = "Too many failed attempts from this client; Retry-After says how many seconds to wait", body = Problem, content_type = "application/problem+json",
+            headers(("retry-after" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "Too many sign-ins waiting for a password check; try again in a moment", body = Problem, content_type = "application/problem+json",
             headers(("retry-after" = u64, description = "Seconds to wait"))),
     )
 )]
 async fn sign_in(
     State(state): State<AppState>,
     Extension(limiter): Extension<Arc<SignInLimiter>>,
-    // Absent when the app is called without a socket (tests with `oneshot`): then all
-    // such callers share one count.
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    ClientAddr(client): ClientAddr,
     body: Result<ApiJson<SignIn>, AppError>,
 ) -> Result<Response, AppError> {
     let ApiJson(input) = body?;
-    let ip = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
     // Names are lower case; people type them as they like.
     let name = input.name.trim().to_lowercase();
     let account = {
-        limiter
-            .attempt(ip, &name, Instant::now())
-            .map_err(|retry_after_secs| AppError::TooManyAttempts { retry_after_secs })?;
-        let _permit = limiter
-            .hashing
-            .acquire()
-            .await
-            .map_err(|e| AppError::Internal(format!("sign-in queue closed: {e}")))?;
+        match limiter.attempt(client, &name, Instant::now()) {
+            Verdict::Wait { secs } => {
+                tracing::info!(name = %name_in_log(&name), client = ?client, wait_secs = secs, "sign-in held back");
+                return Err(AppError::TooManyAttempts {
+                    retry_after_secs: secs,
+                });
+            }
+            Verdict::Go { slowed } if !slowed.is_zero() => tokio::time::sleep(slowed).await,
+            Verdict::Go { .. } => {}
+        }
+        let _permit = limiter.queue().await.map_err(|QueueFull| AppError::Busy {
+            retry_after_secs: 1,
+            detail: "Many people are signing in at once. Try again in a moment.".into(),
+        })?;
         let account = auth::check_sign_in(state.store.as_ref(), &name, &input.password).await?;
         if account.is_some() {
-            limiter.succeeded(ip, &name);
+            limiter.succeeded(client, &name);
         }
         account
     };
     let Some(account) = account else {
-        tracing::info!(name = %name, ip = ?ip, "sign-in refused");
+        tracing::info!(name = %name_in_log(&name), client = ?client, "sign-in refused");
         return Err(AppError::SignInFailed);
     };
 
