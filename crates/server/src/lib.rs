@@ -86,6 +86,13 @@ pub fn app(state: AppState, assets: Option<PathBuf>) -> Router {
         .and_then(|index| page::Template::parse(index, |path| assets.text(path)));
     let inline_styles: Vec<String> = template.iter().filter_map(|t| t.style_hash()).collect();
     let pages = template.map(page::router).unwrap_or_default();
+    // Over https, browsers are told to use nothing else for a year.
+    let hsts = state.config.server.is_https().then(|| {
+        tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+            axum::http::header::STRICT_TRANSPORT_SECURITY,
+            axum::http::HeaderValue::from_static("max-age=31536000"),
+        )
+    });
     let routes = Router::new()
         .merge(pages)
         .merge(http::ops::router())
@@ -97,5 +104,7 @@ pub fn app(state: AppState, assets: Option<PathBuf>) -> Router {
     // Around everything, so every answer (and every line logged while making it) has its
     // request id; then the security headers, last, so that every response gets them:
     // routes, fallbacks and errors.
-    http::trace::layer(routes).layer(headers::layer(&inline_scripts, &inline_styles))
+    http::trace::layer(routes)
+        .layer(headers::layer(&inline_scripts, &inline_styles))
+        .layer(tower::util::option_layer(hsts))
 }

@@ -226,24 +226,41 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// The session id from the request's cookies, if any.
-pub fn session_id(headers: &HeaderMap) -> Option<&str> {
+/// The cookie that carries the session id on an https site: the `__Host-` prefix makes
+/// browsers keep it only if it is `Secure`, for this host alone and for every path, so a
+/// sibling site or a page served in clear cannot plant a session of its own.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-tis_session";
+
+/// The name of the session cookie: [`SECURE_SESSION_COOKIE`] when `secure`.
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
+
+/// The session id from the request's cookies, if any. On an https site only the
+/// `__Host-` cookie counts.
+pub fn session_id(headers: &HeaderMap, secure: bool) -> Option<&str> {
+    let wanted = session_cookie_name(secure);
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(name, _)| *name == wanted)
         .map(|(_, value)| value.trim_matches('"'))
         .filter(|value| !value.is_empty())
 }
 
-/// The `Set-Cookie` value that starts a session; `Secure` when the page is served over
-/// https, where browsers then never send it in clear.
+/// The `Set-Cookie` value that starts a session; `Secure` (and `__Host-`) when the page
+/// is served over https, where browsers then never send it in clear.
 pub fn session_cookie(id: &str, secure: bool) -> String {
     format!(
-        "{SESSION_COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
+        "{}={id}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
+        session_cookie_name(secure),
         SESSION_TTL.num_seconds(),
         if secure { "; Secure" } else { "" }
     )
@@ -252,19 +269,15 @@ pub fn session_cookie(id: &str, secure: bool) -> String {
 /// The `Set-Cookie` value that makes the browser forget the session.
 pub fn clear_session_cookie(secure: bool) -> String {
     format!(
-        "{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0{}",
+        "{}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0{}",
+        session_cookie_name(secure),
         if secure { "; Secure" } else { "" }
     )
 }
 
 /// Whether cookies should be marked `Secure`: when the configured public address is https.
 pub fn secure_cookies(state: &AppState) -> bool {
-    state
-        .config
-        .server
-        .public_url
-        .as_deref()
-        .is_some_and(|url| url.trim_start().to_ascii_lowercase().starts_with("https:"))
+    state.config.server.is_https()
 }
 
 /// Who made a request: an account signed in with the session cookie, or an API token.
@@ -339,7 +352,7 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Credenti
             session: None,
         }));
     }
-    let Some(id) = session_id(&parts.headers) else {
+    let Some(id) = session_id(&parts.headers, secure_cookies(state)) else {
         return Ok(None);
     };
     let id_hash = sha256_hex(id);

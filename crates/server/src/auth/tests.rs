@@ -68,15 +68,28 @@ fn the_session_id_is_found_among_other_cookies() {
         header::COOKIE,
         "theme=dark; tis_session=abc123".parse().unwrap(),
     );
-    assert_eq!(session_id(&headers), Some("abc123"));
+    assert_eq!(session_id(&headers, false), Some("abc123"));
     let mut headers = HeaderMap::new();
     headers.append(
         header::COOKIE,
         "tis_session_old=x; other=y".parse().unwrap(),
     );
-    assert_eq!(session_id(&headers), None);
+    assert_eq!(session_id(&headers, false), None);
     headers.append(header::COOKIE, "tis_session=".parse().unwrap());
-    assert_eq!(session_id(&headers), None, "an empty cookie is no session");
+    assert_eq!(
+        session_id(&headers, false),
+        None,
+        "an empty cookie is no session"
+    );
+    let mut headers = HeaderMap::new();
+    headers.append(
+        header::COOKIE,
+        "tis_session=planted; __Host-tis_session=real"
+            .parse()
+            .unwrap(),
+    );
+    assert_eq!(session_id(&headers, true), Some("real"));
+    assert_eq!(session_id(&headers, false), Some("planted"));
 }
 
 #[test]
@@ -85,7 +98,9 @@ fn cookies_are_http_only_strict_and_secure_only_over_https() {
     assert!(plain.contains("HttpOnly") && plain.contains("SameSite=Strict"));
     assert!(plain.contains("Path=/") && plain.contains("Max-Age=43200"));
     assert!(!plain.contains("Secure"));
-    assert!(session_cookie("id", true).ends_with("; Secure"));
+    let secure = session_cookie("id", true);
+    assert!(secure.starts_with("__Host-tis_session=id;") && secure.ends_with("; Secure"));
+    assert!(clear_session_cookie(true).starts_with("__Host-tis_session=;"));
     assert!(clear_session_cookie(false).contains("Max-Age=0"));
 }
 

@@ -39,6 +39,17 @@ pub struct ServerConfig {
     pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
+impl ServerConfig {
+    /// Whether readers reach this server over https (its `public_url` says so): then
+    /// cookies are `Secure` with the `__Host-` prefix, and browsers are told to use https
+    /// only (HSTS).
+    pub fn is_https(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|url| url.trim_start().to_ascii_lowercase().starts_with("https:"))
+    }
+}
+
 impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {

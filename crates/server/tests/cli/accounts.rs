@@ -103,7 +103,8 @@ async fn a_support_account_made_with_the_cli_signs_in_and_posts_a_notice() {
 }
 
 #[tokio::test]
-async fn the_session_cookie_is_secure_when_the_public_url_is_https() {
+async fn over_https_the_session_cookie_is_secure_and_host_only_and_browsers_are_told_to_keep_to_https()
+ {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     add_account(&data, "ed", "editor", PASSWORD);
@@ -111,10 +112,60 @@ async fn the_session_cookie_is_secure_when_the_public_url_is_https() {
     let server = Server::start(&config, &data).await;
     let signed_in = sign_in(&server.url, "ed", PASSWORD).await;
     assert!(
-        signed_in.set_cookie.contains("; Secure"),
+        signed_in.set_cookie.starts_with("__Host-tis_session=")
+            && signed_in.set_cookie.contains("; Secure")
+            && signed_in.set_cookie.contains("Path=/")
+            && !signed_in.set_cookie.contains("Domain"),
         "{}",
         signed_in.set_cookie
     );
+    let client = reqwest::Client::new();
+    let who = client
+        .get(format!("{}/api/v1/session", server.url))
+        .header("cookie", &signed_in.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(who.status(), 200);
+    assert_eq!(who.headers()["cache-control"], "no-store");
+    assert_eq!(
+        who.headers()["strict-transport-security"],
+        "max-age=31536000"
+    );
+    // A cookie without the prefix, as a page served in clear could plant, is not a session.
+    let id = signed_in.cookie.split_once('=').unwrap().1;
+    let planted = client
+        .get(format!("{}/api/v1/session", server.url))
+        .header("cookie", format!("tis_session={id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(planted.status(), 401);
+}
+
+#[tokio::test]
+async fn answers_about_accounts_tokens_and_sessions_are_never_cached_and_plain_http_gets_no_hsts() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    add_account(&data, "ann", "admin", PASSWORD);
+    let server = Server::start(&config_at(dir.path(), "http://127.0.0.1"), &data).await;
+    let signed_in = sign_in(&server.url, "ann", PASSWORD).await;
+    assert!(signed_in.set_cookie.starts_with("tis_session="));
+    let client = reqwest::Client::new();
+    for path in ["/api/v1/accounts", "/api/v1/tokens", "/api/v1/session"] {
+        let answer = client
+            .get(format!("{}{path}", server.url))
+            .header("cookie", &signed_in.cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200, "{path}");
+        assert_eq!(answer.headers()["cache-control"], "no-store", "{path}");
+        assert!(
+            !answer.headers().contains_key("strict-transport-security"),
+            "{path}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(disable_account))
         .routes(routes!(list_tokens, create_token))
         .routes(routes!(revoke_token))
+        .layer(super::no_store())
 }
 
 /// Every account, disabled ones included (admin role).

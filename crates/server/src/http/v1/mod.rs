@@ -117,6 +117,15 @@ where
     }
 }
 
+/// Answers about accounts, tokens and sessions name people and carry secrets: no cache,
+/// in a browser or between, may keep them.
+pub fn no_store() -> tower_http::set_header::SetResponseHeaderLayer<axum::http::HeaderValue> {
+    tower_http::set_header::SetResponseHeaderLayer::overriding(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    )
+}
+
 /// An answer meant for one signed-in person: never stored by shared caches.
 pub fn private(body: impl IntoResponse) -> Response {
     let mut response = body.into_response();

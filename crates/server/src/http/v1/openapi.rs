@@ -62,8 +62,9 @@ impl Modify for SecuritySchemes {
             SESSION,
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
                 crate::auth::SESSION_COOKIE,
-                "Set by POST /api/v1/session (HttpOnly, SameSite=Strict). Writes made with it \
-                 must also send the X-CSRF-Token header.",
+                "Set by POST /api/v1/session (HttpOnly, SameSite=Strict); named \
+                 __Host-tis_session, and Secure, when the server's public URL is https. Writes \
+                 made with it must also send the X-CSRF-Token header.",
             ))),
         );
         components.add_security_scheme(

@@ -28,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(who, sign_in, sign_out))
         .layer(Extension(limiter))
+        .layer(super::no_store())
 }
 
 /// Signs in with a name and password.
