@@ -30,20 +30,34 @@ pub fn remove(name: &str) {
     }
 }
 
+/// The full keys that start with `full_prefix` (not only in the namespace: keys of
+/// older versions may sit outside it).
+fn keys_starting(s: &web_sys::Storage, full_prefix: &str) -> Vec<String> {
+    let count = s.length().unwrap_or(0);
+    (0..count)
+        .filter_map(|i| s.key(i).ok().flatten())
+        .filter(|k| k.starts_with(full_prefix))
+        .collect()
+}
+
 /// Removes every key whose name starts with `prefix` (within the namespace).
 pub fn remove_all(prefix: &str) {
+    remove_all_raw(&key(prefix));
+}
+
+/// Removes every key that starts with `full_prefix`, in the namespace or not.
+pub fn remove_all_raw(full_prefix: &str) {
     let Some(s) = local() else {
         return;
     };
-    let full = key(prefix);
-    let count = s.length().unwrap_or(0);
-    let ours: Vec<String> = (0..count)
-        .filter_map(|i| s.key(i).ok().flatten())
-        .filter(|k| k.starts_with(&full))
-        .collect();
-    for k in ours {
+    for k in keys_starting(&s, full_prefix) {
         let _ = s.remove_item(&k);
     }
+}
+
+/// Whether any key's name starts with `prefix` (within the namespace).
+pub fn any(prefix: &str) -> bool {
+    local().is_some_and(|s| !keys_starting(&s, &key(prefix)).is_empty())
 }
 
 /// The value under `name`, or, once, under `old` (a key from before the namespace),

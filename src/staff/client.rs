@@ -235,6 +235,28 @@ pub mod drafts {
     pub fn clear(name: &str) {
         storage::remove(&key(name));
     }
+
+    /// Keeps `value` unless it is still `pristine`, what the form started from: a form
+    /// nobody has changed is no unsaved work, and leaves nothing behind.
+    pub fn keep<T: Serialize + PartialEq>(name: &str, value: &T, pristine: Option<&T>) {
+        if pristine == Some(value) {
+            clear(name);
+        } else {
+            save(name, value);
+        }
+    }
+
+    /// Whether this browser holds any unsaved work.
+    pub fn any() -> bool {
+        storage::any(&key(""))
+    }
+
+    /// Forgets every draft, and any kept by older versions of the page: on signing out,
+    /// so that the next person at a shared computer cannot read them.
+    pub fn clear_all() {
+        storage::remove_all(&key(""));
+        storage::remove_all_raw("tis-status-draft:");
+    }
 }
 
 /// The alert channels and the newest alerts sent (support role).

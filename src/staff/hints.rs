@@ -136,6 +136,8 @@ pub fn GlossaryPage() -> impl IntoView {
     let terms = Terms::get();
     let can_edit = Signal::derive(move || session.can(Role::Editor));
     let draft = RwSignal::new(None::<GlossaryDraft>);
+    // What the form started from: the glossary as the server has it.
+    let pristine = StoredValue::new(None::<GlossaryDraft>);
     let restored = RwSignal::new(false);
     let problems = Problems::new();
     let saved = RwSignal::new(None::<String>);
@@ -153,18 +155,20 @@ pub fn GlossaryPage() -> impl IntoView {
                 terms.0.get_untracked()
             }
         };
+        let start = GlossaryDraft::of(&server);
         let d = match drafts::load::<GlossaryDraft>(DRAFT) {
             Some(d) if d.glossary().terms != server => {
                 restored.set(true);
                 d
             }
-            _ => GlossaryDraft::of(&server),
+            _ => start.clone(),
         };
+        pristine.set_value(Some(start));
         draft.set(Some(d));
     });
     Effect::new(move |_| {
         if let Some(d) = draft.get() {
-            drafts::save(DRAFT, &d);
+            pristine.with_value(|p| drafts::keep(DRAFT, &d, p.as_ref()));
         }
     });
 

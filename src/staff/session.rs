@@ -229,14 +229,18 @@ pub fn role_words(role: Role) -> &'static str {
     }
 }
 
-/// Signs out and goes to the sign-in page.
+/// Signs out and goes to the sign-in page. Unsaved drafts kept in this browser are
+/// deleted, so the next person at a shared computer cannot read them; when there are
+/// some, the button asks first.
 #[component]
 pub fn SignOutButton() -> impl IntoView {
     let session = Session::get();
     let problem = RwSignal::new(None::<String>);
+    let asking = RwSignal::new(false);
     let sign_out = Action::new_local(move |_: &()| async move {
         match client::sign_out().await {
             Ok(()) => {
+                client::drafts::clear_all();
                 session.who.set(None);
                 // A full load, so nothing of the signed-in pages stays in memory.
                 if let Some(w) = web_sys::window() {
@@ -246,11 +250,38 @@ pub fn SignOutButton() -> impl IntoView {
             Err(e) => problem.set(Some(e.to_string())),
         }
     });
-    let sign_out = move |_| {
+    let ask_or_sign_out = move |_| {
+        if client::drafts::any() {
+            asking.set(true);
+        } else {
+            sign_out.dispatch(());
+        }
+    };
+    let confirm = move |_| {
         sign_out.dispatch(());
     };
+    let keep = move |_| asking.set(false);
     view! {
-        <button type="button" class="button-link" on:click=sign_out>"Sign out"</button>
+        <button type="button" class="button-link" on:click=ask_or_sign_out>"Sign out"</button>
+        {move || {
+            asking
+                .get()
+                .then(|| {
+                    view! {
+                        // Inline, as the button sits in a line of text.
+                        <span class="sign-out-check" role="alert">
+                            "You have unsaved work in this browser. Signing out deletes it, so that nobody else using this computer can read it. "
+                            <button type="button" class="button-warning" on:click=confirm>
+                                "Sign out and delete it"
+                            </button>
+                            " "
+                            <button type="button" class="button-link" on:click=keep>
+                                "Stay signed in"
+                            </button>
+                        </span>
+                    }
+                })
+        }}
         {move || problem.get().map(|p| view! { <p class="field-problem" role="alert">{p}</p> })}
     }
 }

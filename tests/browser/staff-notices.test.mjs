@@ -309,3 +309,37 @@ test('a draft kept by an older version of the page, before the tis-status: names
   assert.deepEqual(page.errors, []);
   await context.close();
 });
+
+test('signing out asks about unsaved work, then deletes it from the browser', async () => {
+  const { page, context } = await chrome.open();
+  await signIn(page, server.url, 'sue');
+  await page.goto(`${server.url}/manage/notices/new`);
+  const title = 'Bulk upload is slow this morning';
+  await page.getByLabel('Title', { exact: true }).fill(title);
+  // Kept as typed, so a closed tab loses nothing.
+  await page.waitForFunction(() => Object.keys(localStorage).some((k) => k.startsWith('tis-status:draft:')));
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  const check = page.locator('.sign-out-check');
+  await check.getByText('You have unsaved work in this browser.').waitFor();
+  await page.screenshot({ path: join(artifacts, 'staff-sign-out-unsaved.png'), fullPage: true });
+  // Staying keeps the work.
+  await check.getByRole('button', { name: 'Stay signed in' }).click();
+  await check.waitFor({ state: 'detached' });
+  assert.equal(await page.getByLabel('Title', { exact: true }).inputValue(), title);
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out and delete it' }).click();
+  await page.waitForURL(`${server.url}/sign-in`);
+  const kept = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.includes('draft')));
+  assert.deepEqual(kept, [], 'no draft is left for the next person');
+
+  // The next person signs in at the same computer and finds nothing of it.
+  await signIn(page, server.url, 'sam');
+  await page.goto(`${server.url}/manage/notices/new`);
+  await page.getByLabel('Title', { exact: true }).waitFor();
+  assert.equal(await page.getByLabel('Title', { exact: true }).inputValue(), '');
+  assert.equal(await page.getByText('We kept what you typed').count(), 0);
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});

@@ -119,8 +119,9 @@ pub fn OpenIncident() -> impl IntoView {
     let navigate = use_navigate();
     let saved = drafts::load::<OpenDraft>(KEY);
     let restored = RwSignal::new(saved.is_some());
-    let draft = RwSignal::new(saved.unwrap_or_else(OpenDraft::fresh));
-    Effect::new(move |_| draft.with(|d| drafts::save(KEY, d)));
+    let pristine = OpenDraft::fresh();
+    let draft = RwSignal::new(saved.unwrap_or_else(|| pristine.clone()));
+    Effect::new(move |_| draft.with(|d| drafts::keep(KEY, d, Some(&pristine))));
     let problems = Problems::new();
     let open_action = {
         let navigate = navigate.clone();

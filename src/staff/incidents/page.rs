@@ -108,10 +108,11 @@ fn PostUpdate(
     let key = format!("update:{}", incident.id);
     let saved = drafts::load::<UpdateDraft>(&key);
     let restored = saved.as_ref().is_some_and(|s| !s.body.trim().is_empty());
-    let draft = RwSignal::new(saved.unwrap_or_else(|| UpdateDraft::for_incident(&incident)));
+    let pristine = UpdateDraft::for_incident(&incident);
+    let draft = RwSignal::new(saved.unwrap_or_else(|| pristine.clone()));
     {
         let key = key.clone();
-        Effect::new(move |_| draft.with(|d| drafts::save(&key, d)));
+        Effect::new(move |_| draft.with(|d| drafts::keep(&key, d, Some(&pristine))));
     }
     let problems = Problems::new();
     let incident = StoredValue::new(incident);
@@ -304,10 +305,10 @@ fn IncidentDetails(
     let server = DetailsDraft::of(&incident);
     let saved = drafts::load::<DetailsDraft>(&key).filter(|d| *d != server);
     let open = saved.is_some();
-    let draft = RwSignal::new(saved.unwrap_or(server));
+    let draft = RwSignal::new(saved.unwrap_or_else(|| server.clone()));
     {
         let key = key.clone();
-        Effect::new(move |_| draft.with(|d| drafts::save(&key, d)));
+        Effect::new(move |_| draft.with(|d| drafts::keep(&key, d, Some(&server))));
     }
     let problems = Problems::with_summary("details-problems");
     let incident = StoredValue::new(incident);

@@ -176,6 +176,8 @@ fn NoticeForm(id: Option<i64>) -> impl IntoView {
     let flash = Flash::get();
     let navigate = use_navigate();
     let draft = RwSignal::new(None::<NoticeDraft>);
+    // What the form started from (empty, or the notice as saved): no unsaved work.
+    let pristine = StoredValue::new(None::<NoticeDraft>);
     let old = RwSignal::new(None::<Notice>);
     let restored = RwSignal::new(false);
     let load_problem = RwSignal::new(None::<String>);
@@ -199,7 +201,9 @@ fn NoticeForm(id: Option<i64>) -> impl IntoView {
             match (id, loaded) {
                 (None, _) | (_, None) => {
                     restored.set(saved.is_some());
-                    draft.set(Some(saved.unwrap_or_else(NoticeDraft::fresh)));
+                    let fresh = NoticeDraft::fresh();
+                    draft.set(Some(saved.unwrap_or_else(|| fresh.clone())));
+                    pristine.set_value(Some(fresh));
                 }
                 (Some(id), Some(loaded)) => match loaded {
                     Ok(list) => match list.into_iter().find(|n| n.id == id) {
@@ -210,8 +214,9 @@ fn NoticeForm(id: Option<i64>) -> impl IntoView {
                                     restored.set(true);
                                     s
                                 }
-                                _ => server,
+                                _ => server.clone(),
                             };
+                            pristine.set_value(Some(server));
                             old.set(Some(n));
                             draft.set(Some(d));
                         }
@@ -228,7 +233,7 @@ fn NoticeForm(id: Option<i64>) -> impl IntoView {
         let draft_key = draft_key.clone();
         Effect::new(move |_| {
             if let Some(d) = draft.get() {
-                drafts::save(&draft_key, &d);
+                pristine.with_value(|p| drafts::keep(&draft_key, &d, p.as_ref()));
             }
         });
     }
