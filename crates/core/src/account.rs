@@ -212,6 +212,9 @@ pub struct ApiToken {
     pub created_at: DateTime<Utc>,
     #[serde(default)]
     pub last_used_at: Option<DateTime<Utc>>,
+    /// When it stops working by itself; absent: it works until revoked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
     /// Set when an admin revoked it: it no longer works.
     #[serde(default)]
     pub revoked_at: Option<DateTime<Utc>>,
@@ -295,7 +298,16 @@ pub struct TokenInput {
     /// Other tokens have no location.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
+    /// Days until the token stops working by itself, from 1 to [`TOKEN_MAX_DAYS`];
+    /// absent: until it is revoked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 730))]
+    pub expires_in_days: Option<u32>,
 }
+
+/// The longest a token may be made to last, in days: two years, so a forgotten token
+/// does not work for ever.
+pub const TOKEN_MAX_DAYS: u32 = 730;
 
 /// The answer to `POST /api/v1/tokens`: the only time the token is shown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

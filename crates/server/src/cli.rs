@@ -140,6 +140,10 @@ enum TokenCommand {
         /// Results it pushes for any other location are refused.
         #[arg(long, value_name = "NAME")]
         location: Option<String>,
+        /// Days until the token stops working by itself (1 to 730); without it, it works
+        /// until revoked.
+        #[arg(long, value_name = "DAYS")]
+        expires_in_days: Option<u32>,
         #[command(flatten)]
         place: Place,
     },
@@ -200,9 +204,10 @@ async fn dispatch(command: Command) -> Result<(), String> {
                     name,
                     role,
                     location,
+                    expires_in_days,
                     place,
                 },
-        } => token_create(place, name, &role, location).await,
+        } => token_create(place, name, &role, location, expires_in_days).await,
         Command::Check { config } => {
             let config =
                 Config::load_with(&config, Secrets::Required).map_err(|e| e.to_string())?;
@@ -507,6 +512,7 @@ async fn token_create(
     name: String,
     role: &str,
     location: Option<String>,
+    expires_in_days: Option<u32>,
 ) -> Result<(), String> {
     let role: tis_core::Role = role.parse().map_err(|e| format!("--role: {e}"))?;
     let (config, _) = load_config(&place, None, Secrets::NotNeeded)?;
@@ -515,6 +521,7 @@ async fn token_create(
         name,
         role,
         location,
+        expires_in_days,
     };
     let (token, info) = crate::auth::create_token(&store, &input, config.location(), cli_change())
         .await
@@ -524,7 +531,11 @@ async fn token_create(
         .location
         .as_deref()
         .map(|l| format!(", for results from {l}"))
-        .unwrap_or_default();
+        .unwrap_or_default()
+        + &info
+            .expires_at
+            .map(|end| format!(", working until {}", tis_core::time::uk_date_time(end)))
+            .unwrap_or_default();
     eprintln!(
         "Created token \"{}\" (id {}, role {}{place_words}). Copy it now: it is not shown \
          again, as only its hash is kept. Send it as the header Authorization: Bearer <token>.",

@@ -195,6 +195,18 @@ pub async fn create_token(
         }
         (_, None) => None,
     };
+    if let Some(days) = input.expires_in_days
+        && !(1..=tis_core::account::TOKEN_MAX_DAYS).contains(&days)
+    {
+        problems.push(tis_core::FieldError::new(
+            "expires_in_days",
+            format!(
+                "Give a number of days from 1 to {}, or leave it out for a token that works \
+                 until it is revoked.",
+                tis_core::account::TOKEN_MAX_DAYS
+            ),
+        ));
+    }
     if !problems.is_empty() {
         return Err(AppError::Invalid(problems));
     }
@@ -206,6 +218,9 @@ pub async fn create_token(
                 role: input.role,
                 location,
                 token_hash: &sha256_hex(&token),
+                expires_at: input
+                    .expires_in_days
+                    .map(|days| change.at + chrono::Duration::days(i64::from(days))),
             },
             change,
         )

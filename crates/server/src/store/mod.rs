@@ -177,6 +177,8 @@ pub struct NewToken<'a> {
     pub role: Role,
     pub location: Option<&'a str>,
     pub token_hash: &'a str,
+    /// When it stops working by itself; `None`: when revoked.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// A try at delivering an outbox message that failed: why, and when to try again (`None`:

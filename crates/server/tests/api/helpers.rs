@@ -160,6 +160,7 @@ impl TestApp {
                 name: name.into(),
                 role,
                 location: None,
+                expires_in_days: None,
             },
             self.state.config.location(),
             Change {

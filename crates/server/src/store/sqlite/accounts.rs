@@ -194,11 +194,12 @@ impl SqliteStore {
             role,
             location,
             token_hash,
+            expires_at,
         } = token;
         let mut tx = self.write().await?;
         let row = sqlx::query(
-            "INSERT INTO api_tokens (name, role, location, token_hash, created_at)
-             VALUES (?, ?, ?, ?, ?)
+            "INSERT INTO api_tokens (name, role, location, token_hash, created_at, expires_at)
+             VALUES (?, ?, ?, ?, ?, ?)
              ON CONFLICT (name) DO NOTHING
              RETURNING id",
         )
@@ -207,6 +208,7 @@ impl SqliteStore {
         .bind(location)
         .bind(token_hash)
         .bind(ts(change.at))
+        .bind(expires_at.map(ts))
         .fetch_optional(&mut *tx)
         .await?;
         let Some(row) = row else { return Ok(None) };
@@ -229,6 +231,7 @@ impl SqliteStore {
             location: location.map(str::to_string),
             created_at: change.at,
             last_used_at: None,
+            expires_at,
             revoked_at: None,
         }))
     }
@@ -273,6 +276,9 @@ impl SqliteStore {
                 .await?;
         let Some(row) = row else { return Ok(None) };
         let mut token = token_from(&row)?;
+        if token.expires_at.is_some_and(|end| end <= at) {
+            return Ok(None);
+        }
         if token
             .last_used_at
             .is_none_or(|last| at - last >= LAST_USED_PRECISION)
@@ -311,6 +317,7 @@ fn token_from(row: &SqliteRow) -> Result<ApiToken> {
         location: row.get("location"),
         created_at: time(row.get("created_at"))?,
         last_used_at: opt_time(row.get("last_used_at"))?,
+        expires_at: opt_time(row.get("expires_at"))?,
         revoked_at: opt_time(row.get("revoked_at"))?,
     })
 }
@@ -334,6 +341,43 @@ mod tests {
             role,
             password_hash,
         }
+    }
+
+    #[tokio::test]
+    async fn a_token_stops_working_when_it_expires_and_shows_when_it_was_last_used() {
+        let (_dir, store) = store().await;
+        // The store keeps times to the millisecond.
+        let made = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 3);
+        let ends = made + chrono::Duration::days(30);
+        store
+            .create_token(
+                NewToken {
+                    name: "release-script",
+                    role: Role::Support,
+                    location: None,
+                    token_hash: "cd34",
+                    expires_at: Some(ends),
+                },
+                Change::now("admin"),
+            )
+            .await
+            .unwrap()
+            .expect("a new name");
+        let used = made + chrono::Duration::days(29);
+        let token = store.use_token("cd34", used).await.unwrap().expect("works");
+        assert_eq!(token.expires_at, Some(ends));
+        assert_eq!(token.last_used_at, Some(used));
+        let listed = store.tokens().await.unwrap();
+        assert_eq!(
+            listed[0].last_used_at,
+            Some(used),
+            "the list shows its last use"
+        );
+        assert_eq!(
+            store.use_token("cd34", ends).await.unwrap(),
+            None,
+            "expired"
+        );
     }
 
     #[tokio::test]
@@ -368,6 +412,7 @@ mod tests {
                     role: Role::Prober,
                     location: Some("ci"),
                     token_hash: "ab12",
+                    expires_at: None,
                 },
                 Change::now("admin"),
             )

@@ -129,6 +129,36 @@ async fn accounts_and_tokens_with_bad_names_roles_or_passwords_are_refused() {
     )
     .await;
     assert!(problem.about("name").contains("give a name"));
+    for days in [0, 731] {
+        let problem = refused(
+            &app,
+            "POST",
+            "/api/v1/tokens",
+            &admin,
+            Some(&json!({"name": "ci", "role": "support", "expires_in_days": days}).to_string()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert!(
+            problem.about("expires_in_days").contains("from 1 to 730"),
+            "{days}"
+        );
+    }
+    let expiring = app
+        .call(
+            "POST",
+            "/api/v1/tokens",
+            &admin,
+            Some(json!({"name": "ci", "role": "support", "expires_in_days": 90})),
+        )
+        .await;
+    assert_eq!(expiring.status, StatusCode::CREATED, "{}", expiring.text());
+    let ends: chrono::DateTime<chrono::Utc> = expiring.json()["expires_at"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .expect("the token says when it stops working");
+    let days = (ends - chrono::Utc::now()).num_hours() as f64 / 24.0;
+    assert!((89.9..=90.0).contains(&days), "{days}");
     let problem = refused(
         &app,
         "POST",
