@@ -53,6 +53,7 @@ fn content() -> Vec<Node> {
         p("One failed check does not make a service down: it takes a few failures in a row. It also takes a few good checks in a row before a service shows as working again, so the status does not flicker. A check that answers, but too slowly for a while, makes a service slow."),
         h2("where", "Where the checks run"),
         p("The checks run on the status server, on the same network as TIS. They can also run from somewhere else, such as another network or region, and send their results here. That helps tell a problem with TIS apart from a problem with the network in between."),
+        p("Before we believe a failed check, the checks first make sure they can reach the outside world at all. If they cannot, the problem is our own network, not TIS, so we record the check as \"could not check\". We never count that as down. If every check of a service could not check, it shows as not known, \"because our checks cannot reach TIS right now\". If checks from another place still reach it, that place's results are used. Time when we could not check counts as no data in uptime."),
         h2("dependencies", "When one service needs another"),
         p("Some services need others to work. For example, bulk upload needs sign-in. If sign-in is down, bulk upload is shown as down too, with the reason: \"because Sign-in is down\". This tells you where the problem starts."),
         h2("uptime", "How we work out uptime"),

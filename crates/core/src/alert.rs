@@ -24,6 +24,9 @@ pub enum AlertKind {
     UpdateDue,
     /// Sent by an admin to try a channel.
     Test,
+    /// The checks from one location cannot reach TIS (none of its canaries answer), so
+    /// its failed checks could not check; told once for the location, not per service.
+    CutOff,
 }
 
 impl AlertKind {
@@ -37,6 +40,7 @@ impl AlertKind {
             AlertKind::CannotSee => "cannot_see",
             AlertKind::UpdateDue => "update_due",
             AlertKind::Test => "test",
+            AlertKind::CutOff => "cut_off",
         }
     }
 
@@ -50,6 +54,7 @@ impl AlertKind {
             AlertKind::CannotSee => "Cannot see",
             AlertKind::UpdateDue => "Update due",
             AlertKind::Test => "Test",
+            AlertKind::CutOff => "Checks cut off",
         }
     }
 

@@ -212,6 +212,12 @@ fn in_order(results: &[ProbeResult]) -> Vec<&ProbeResult> {
 
 /// The health of one probe after each of its results (in any order; they are replayed
 /// oldest first). Staleness is not applied here: see [`probe_health`].
+///
+/// A result that could not check (the prober was cut off, see
+/// [`ProbeResult::was_checked`]) makes the health unknown while it is the newest, and is
+/// left out of the replay: it neither ends nor lengthens a run of real failures or
+/// successes, so a service already down stays down once checks resume, and one blip of
+/// lost reach does not make a working service flap.
 pub fn health_timeline(
     results: &[ProbeResult],
     rules: &ProbeRules,
@@ -219,8 +225,26 @@ pub fn health_timeline(
     let mut judge = Judge::new();
     in_order(results)
         .into_iter()
-        .map(|r| (r.at, judge.step(r, rules)))
+        .map(|r| {
+            if r.was_checked() {
+                (r.at, judge.step(r, rules))
+            } else {
+                (r.at, ProbeHealth::Unknown)
+            }
+        })
         .collect()
+}
+
+/// Why a service shows as not known when its checks are cut off, as readers see it
+/// after the status: "Not known because our checks cannot reach TIS right now."
+pub const CUT_OFF_REASON: &str = "because our checks cannot reach TIS right now";
+
+/// Whether the newest fresh result of one probe at one location (any order) could not
+/// check: that location is cut off from this probe's service.
+pub fn could_not_check(results: &[ProbeResult], rules: &ProbeRules, now: DateTime<Utc>) -> bool {
+    in_order(results)
+        .last()
+        .is_some_and(|r| !r.was_checked() && now.signed_duration_since(r.at) <= rules.stale_after())
 }
 
 /// The health of one probe at `now`, from all its results (any order).

@@ -5,6 +5,7 @@
 //! incident updates that were promised and not posted.
 
 mod messages;
+mod reach;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -32,6 +33,9 @@ pub struct Memory {
     /// Services failing on their own, held back since when (see [`hold_for`]).
     #[serde(default)]
     pub held: BTreeMap<String, DateTime<Utc>>,
+    /// Locations told of as cut off, since when (see `reach`).
+    #[serde(default)]
+    pub cut_off: BTreeMap<String, DateTime<Utc>>,
 }
 
 /// An outage the team has been told of.
@@ -67,6 +71,8 @@ pub struct View<'a> {
     pub watching_since: DateTime<Utc>,
     /// The public address of this server, for links.
     pub base_url: &'a str,
+    /// Which probers' locations can reach TIS now.
+    pub reach: &'a crate::read::live::Reach,
 }
 
 /// An alert and the channels it goes to.
@@ -241,6 +247,9 @@ pub fn decide(mut memory: Memory, view: &View) -> (Memory, Vec<Outgoing>) {
             channels: channels_for(&view.config.alerts, &ids),
         });
     }
+
+    // Probers that cannot reach TIS: one alert per location, not one per service.
+    reach::decide_reach(&mut memory, view, &mut out);
 
     // Promised incident updates that are late.
     let mut overdue = BTreeSet::new();
