@@ -348,7 +348,8 @@ async fn with_details(state: &AppState, mut changes: Vec<StatusChange>) -> Vec<S
             continue;
         }
         if let Ok(recent) = state.store.service_results_page(&c.service, None, 20).await
-            && let Some(failed) = recent.iter().find(|r| !r.ok || r.degraded)
+            // A result that could not check says nothing of the service.
+            && let Some(failed) = recent.iter().find(|r| r.failed() || r.degraded)
         {
             let kind = failed.error_kind.map(|k| k.as_str()).unwrap_or("warning");
             c.detail = format!("{}: {}", kind, failed.detail);
