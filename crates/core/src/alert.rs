@@ -28,6 +28,9 @@ pub enum AlertKind {
     CertificateRenewed,
     /// Sent by an admin to try a channel.
     Test,
+    /// The checks from one location cannot reach TIS (none of its canaries answer), so
+    /// its failed checks could not check; told once for the location, not per service.
+    CutOff,
 }
 
 impl AlertKind {
@@ -43,6 +46,7 @@ impl AlertKind {
             AlertKind::CertificateExpiring => "certificate_expiring",
             AlertKind::CertificateRenewed => "certificate_renewed",
             AlertKind::Test => "test",
+            AlertKind::CutOff => "cut_off",
         }
     }
 
@@ -58,6 +62,7 @@ impl AlertKind {
             AlertKind::CertificateExpiring => "Certificate expiring",
             AlertKind::CertificateRenewed => "Certificate renewed",
             AlertKind::Test => "Test",
+            AlertKind::CutOff => "Checks cut off",
         }
     }
 

@@ -1,9 +1,11 @@
 //! Services of TIS, the probes that check them, and the results those probes report.
 
+mod canary;
 mod duration;
 mod expect;
 mod result;
 
+pub use canary::{CANARY_TIMEOUT, Canary, not_checked_detail, unreached_canaries};
 pub use duration::HumanDuration;
 pub use expect::ExpectStatus;
 pub use result::{DETAIL_MAX_CHARS, ErrorKind, ProbeResult, clip_detail};

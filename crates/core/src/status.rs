@@ -220,6 +220,12 @@ fn in_order(results: &[ProbeResult]) -> Vec<&ProbeResult> {
 /// results before it say nothing about the service now. Without this, a server restarted
 /// after a slow spell showed "Slow" again for a service that was answering quickly, until
 /// enough fast results came in.
+///
+/// A result that could not check (the prober was cut off, see
+/// [`ProbeResult::was_checked`]) makes the health unknown while it is the newest, and is
+/// left out of the replay: it neither ends nor lengthens a run of real failures or
+/// successes, so a service already down stays down once checks resume, and one blip of
+/// lost reach does not make a working service flap.
 pub fn health_timeline(
     results: &[ProbeResult],
     rules: &ProbeRules,
@@ -229,6 +235,9 @@ pub fn health_timeline(
     in_order(results)
         .into_iter()
         .map(|r| {
+            if !r.was_checked() {
+                return (r.at, ProbeHealth::Unknown);
+            }
             if previous.is_some_and(|p| r.at.signed_duration_since(p) > rules.stale_after()) {
                 judge = Judge::new();
             }
@@ -236,6 +245,18 @@ pub fn health_timeline(
             (r.at, judge.step(r, rules))
         })
         .collect()
+}
+
+/// Why a service shows as not known when its checks are cut off, as readers see it
+/// after the status: "Not known because our checks cannot reach TIS right now."
+pub const CUT_OFF_REASON: &str = "because our checks cannot reach TIS right now";
+
+/// Whether the newest fresh result of one probe at one location (any order) could not
+/// check: that location is cut off from this probe's service.
+pub fn could_not_check(results: &[ProbeResult], rules: &ProbeRules, now: DateTime<Utc>) -> bool {
+    in_order(results)
+        .last()
+        .is_some_and(|r| !r.was_checked() && now.signed_duration_since(r.at) <= rules.stale_after())
 }
 
 /// The health of one probe at `now`, from all its results (any order).
@@ -255,8 +276,8 @@ pub fn probe_health(
     }
 }
 
-/// What the team should be warned of by one probe at `now`: its newest result, when that
-/// is fresh, working and carries a warning (a certificate close to expiry), in the
+/// What the team should be warned of by one probe at `now`: its newest checked result,
+/// when that is fresh, working and carries a warning (a certificate close to expiry), in the
 /// check's own words ("Certificate expires in 9 days, …"). Staff words: the detail may
 /// name internal hosts.
 pub fn warning<'r>(
@@ -264,7 +285,8 @@ pub fn warning<'r>(
     rules: &ProbeRules,
     now: DateTime<Utc>,
 ) -> Option<&'r str> {
-    let newest = in_order(results).pop()?;
+    // A result that could not check says nothing either way.
+    let newest = in_order(results).into_iter().rfind(|r| r.was_checked())?;
     let fresh = now.signed_duration_since(newest.at) <= rules.stale_after();
     (fresh && newest.ok && newest.degraded).then_some(newest.detail.as_str())
 }

@@ -242,7 +242,12 @@ pub fn daily_uptime_agreed(
             probe_of.push(p);
         }
     }
-    let mut ours: Vec<&ProbeResult> = results.iter().filter(|r| ids.contains(&r.probe)).collect();
+    // A result that could not check is no check of the service: its time is no data
+    // (see `health_timeline`), and it is not counted as a check or a failed one.
+    let mut ours: Vec<&ProbeResult> = results
+        .iter()
+        .filter(|r| ids.contains(&r.probe) && r.was_checked())
+        .collect();
     ours.sort_by_key(|r| r.at);
 
     days.start()

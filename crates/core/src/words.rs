@@ -137,6 +137,7 @@ words!(ErrorKind {
     Auth => "auth", "Sign-in refused";
     TokenRejected => "token_rejected", "Sign-in token refused";
     Other => "other", "Other problem";
+    NotChecked => "not_checked", "Could not check";
 });
 
 impl Status {

@@ -4,6 +4,7 @@
 
 mod check;
 pub mod dns;
+pub mod guard;
 pub mod push;
 mod schedule;
 mod tls;
@@ -52,6 +53,10 @@ pub struct RunOptions {
     pub max_concurrent: usize,
     /// Put on every result: where the checks run from.
     pub location: Option<String>,
+    /// What the prober must reach for its failures to be believed (see [`guard`]).
+    pub canaries: Vec<tis_core::service::Canary>,
+    /// How long one look at the canaries is trusted ([`guard::LOOK_EVERY`]).
+    pub canaries_every: Duration,
 }
 
 impl Default for RunOptions {
@@ -59,6 +64,8 @@ impl Default for RunOptions {
         RunOptions {
             max_concurrent: 64,
             location: None,
+            canaries: Vec::new(),
+            canaries_every: guard::LOOK_EVERY,
         }
     }
 }
@@ -104,6 +111,10 @@ pub async fn run(
     let permits = Arc::new(Semaphore::new(options.max_concurrent.max(1)));
     let stats = Arc::new(Mutex::new(RunStats::default()));
     let location = options.location.map(Arc::<str>::from);
+    let guard = Arc::new(guard::Guard::with_look_every(
+        options.canaries,
+        options.canaries_every,
+    ));
     let start = Instant::now();
     let mut tasks = JoinSet::new();
     for scheduled in probes {
@@ -113,6 +124,7 @@ pub async fn run(
         let sink = sink.clone();
         let location = location.clone();
         let shutdown = shutdown.clone();
+        let guard = guard.clone();
         tasks.spawn(async move {
             let mut timetable = Timetable::new(scheduled.probe.interval.as_std(), start);
             loop {
@@ -126,7 +138,13 @@ pub async fn run(
                     result = run_when_due(&checker, &scheduled, &permits, &stats, due.at) => result,
                     () = shutdown.cancelled() => return,
                 };
-                let Some(mut result) = result else { return };
+                let Some(result) = result else { return };
+                // Outside the place among `max_concurrent`: the canaries are asked at most
+                // once per look, and waiting for that answer must not hold up other checks.
+                let mut result = tokio::select! {
+                    result = guard.judge(&checker, result) => result,
+                    () = shutdown.cancelled() => return,
+                };
                 result.location = location.as_deref().map(str::to_string);
                 tokio::select! {
                     sent = sink.send(result) => if sent.is_err() { return },

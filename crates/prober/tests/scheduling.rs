@@ -100,6 +100,7 @@ async fn a_hanging_target_does_not_delay_other_probes() {
         RunOptions {
             max_concurrent: 2,
             location: Some("test-lab".into()),
+            ..Default::default()
         },
     );
     while accepted.load(Ordering::SeqCst) == 0 {
@@ -150,6 +151,7 @@ async fn no_more_checks_run_at_once_than_allowed() {
         RunOptions {
             max_concurrent: 3,
             location: None,
+            ..Default::default()
         },
     );
     for _ in 0..40 {

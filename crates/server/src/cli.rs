@@ -429,6 +429,8 @@ async fn probe(
     let options = tis_prober::RunOptions {
         max_concurrent: config.server.max_concurrent_probes,
         location,
+        canaries: config.canaries.clone(),
+        ..Default::default()
     };
     let prober = tokio::spawn(tis_prober::run(
         probes,

@@ -66,6 +66,8 @@ impl Application {
         let options = tis_prober::RunOptions {
             max_concurrent: config.server.max_concurrent_probes,
             location: Some(config.location().to_string()),
+            canaries: config.canaries.clone(),
+            ..Default::default()
         };
         tracing::info!(
             probes = probes.len(),

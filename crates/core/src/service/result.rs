@@ -32,6 +32,10 @@ pub enum ErrorKind {
     /// The service refused the token that the token endpoint gave.
     TokenRejected,
     Other,
+    /// The check failed, but the prober could not reach any of its canaries either, so
+    /// the failure says nothing about the service: the prober itself is cut off. Counts
+    /// as no data, never as down (see [`ProbeResult::was_checked`]).
+    NotChecked,
 }
 
 /// Longest `detail` a result may carry, in characters. Longer text (a whole error page
@@ -80,6 +84,17 @@ pub struct ProbeResult {
 }
 
 impl ProbeResult {
+    /// Whether this result says anything about the service: false for a failure recorded
+    /// as "could not check", when the prober could not reach its canaries either.
+    pub fn was_checked(&self) -> bool {
+        self.error_kind != Some(ErrorKind::NotChecked)
+    }
+
+    /// A failure the service is to blame for: not ok, and checked.
+    pub fn failed(&self) -> bool {
+        !self.ok && self.was_checked()
+    }
+
     /// The result as the public may see it: status, time and latency (and the kind of
     /// failure, a fixed word), without what the check said or where it ran from, which
     /// name internal hosts, addresses and remote errors.

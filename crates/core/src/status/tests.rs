@@ -19,6 +19,7 @@ fn start() -> DateTime<Utc> {
 
 /// Results 30 s apart from `start()`: `'o'` ok and fast, `'s'` ok but slow, `'x'` failed,
 /// `'_'` no result in that slot (the prober or the server was stopped).
+/// `'n'` could not check (the prober was cut off).
 fn results(pattern: &str) -> Vec<ProbeResult> {
     pattern
         .chars()
@@ -28,9 +29,9 @@ fn results(pattern: &str) -> Vec<ProbeResult> {
             probe: probe_id("bulk-upload", 0),
             service: "bulk-upload".into(),
             at: start() + Duration::seconds(30 * i as i64),
-            ok: c != 'x',
+            ok: !matches!(c, 'x' | 'n'),
             latency_ms: if c == 's' { 5000 } else { 100 },
-            error_kind: None,
+            error_kind: (c == 'n').then_some(crate::ErrorKind::NotChecked),
             detail: String::new(),
             degraded: false,
             location: None,
@@ -307,4 +308,54 @@ proptest! {
         prop_assert_eq!(status == Status::MajorOutage, hs.contains(&Down) && hs.iter().all(|h| matches!(h, Down | Unknown)));
         prop_assert!(status != Status::Maintenance);
     }
+}
+
+#[test]
+fn checks_that_could_not_run_make_the_health_unknown_not_down() {
+    assert_eq!(healths("oonnn"), [Up, Up, Unknown, Unknown, Unknown]);
+    assert_eq!(
+        probe_health(&results("oonnn"), &rules(), just_after("oonnn")),
+        Unknown
+    );
+    assert!(could_not_check(
+        &results("oonnn"),
+        &rules(),
+        just_after("oonnn")
+    ));
+    assert!(!could_not_check(
+        &results("oonno"),
+        &rules(),
+        just_after("oonno")
+    ));
+    // Stale: the cut-off is no longer news, the data is simply old.
+    assert!(!could_not_check(
+        &results("n"),
+        &rules(),
+        start() + Duration::seconds(91)
+    ));
+}
+
+#[test]
+fn checks_that_could_not_run_neither_end_nor_lengthen_a_run_of_failures() {
+    // Down stays down across the gap, and still needs recover_after successes.
+    assert_eq!(healths("xxnno"), [Unknown, Down, Unknown, Unknown, Down]);
+    assert_eq!(
+        healths("xxnnoo"),
+        [Unknown, Down, Unknown, Unknown, Down, Up]
+    );
+    // A failure either side of the gap is a run of two, as if the gap were not there.
+    assert_eq!(healths("oxnx"), [Up, Up, Unknown, Down]);
+    // But the gap itself is no failure: one real failure after it does not make down.
+    assert_eq!(healths("onnx"), [Up, Unknown, Unknown, Up]);
+    assert_eq!(healths("onnno"), [Up, Unknown, Unknown, Unknown, Up]);
+}
+
+#[test]
+fn one_location_cut_off_does_not_outvote_the_others() {
+    let cut_off = probe_health(&results("oonn"), &rules(), just_after("oonn"));
+    let seeing = probe_health(&results("oooo"), &rules(), just_after("oooo"));
+    assert_eq!(agree(&[cut_off, seeing], 1), Up);
+    assert_eq!(agree(&[cut_off, seeing], 2), Up);
+    let down = probe_health(&results("ooxx"), &rules(), just_after("ooxx"));
+    assert_eq!(agree(&[cut_off, down], 1), Down);
 }

@@ -376,3 +376,33 @@ proptest! {
         prop_assert_eq!(three_days(&shuffled, now), three_days(&rs, now));
     }
 }
+
+#[test]
+fn time_that_could_not_be_checked_is_no_data_not_down() {
+    let day = date(2026, 11, 24);
+    // An hour in which the prober was cut off: every check failed, and so did its
+    // canaries, so each result could not check.
+    let results: Vec<ProbeResult> = every_minute(day, 600..660)
+        .into_iter()
+        .map(|r| {
+            if r.ok {
+                r
+            } else {
+                ProbeResult {
+                    error_kind: Some(crate::ErrorKind::NotChecked),
+                    ..r
+                }
+            }
+        })
+        .collect();
+    let d = one_day(&service(1), &results, day);
+    assert_eq!(d.minutes_down, 0);
+    assert_eq!(d.minutes_no_data, 60);
+    assert_eq!(d.failed_checks, 0);
+    assert_eq!(
+        d.checks,
+        1440 - 60,
+        "a result that could not check is no check"
+    );
+    assert!(d.uptime_percent().is_some_and(|p| (p - 100.0).abs() < 1e-9));
+}

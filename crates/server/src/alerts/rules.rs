@@ -5,6 +5,7 @@
 //! incident updates that were promised and not posted.
 
 mod messages;
+mod reach;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -37,6 +38,10 @@ pub struct Memory {
     /// Services whose certificate the team has been warned of, and when last told.
     #[serde(default)]
     pub warned: BTreeMap<String, DateTime<Utc>>,
+
+    /// Locations told of as cut off, since when (see `reach`).
+    #[serde(default)]
+    pub cut_off: BTreeMap<String, DateTime<Utc>>,
 }
 
 /// An outage the team has been told of.
@@ -76,6 +81,8 @@ pub struct View<'a> {
     pub watching_since: DateTime<Utc>,
     /// The public address of this server, for links.
     pub base_url: &'a str,
+    /// Which probers' locations can reach TIS now.
+    pub reach: &'a crate::read::live::Reach,
 }
 
 /// An alert and the channels it goes to.
@@ -284,6 +291,9 @@ pub fn decide(mut memory: Memory, view: &View) -> (Memory, Vec<Outgoing>) {
     memory
         .warned
         .retain(|id, _| view.config.services.iter().any(|s| &s.id == id));
+
+    // Probers that cannot reach TIS: one alert per location, not one per service.
+    reach::decide_reach(&mut memory, view, &mut out);
 
     // Promised incident updates that are late.
     let mut overdue = BTreeSet::new();

@@ -9,6 +9,7 @@ pub(crate) struct Layout {
     smtp: Option<std::ops::Range<usize>>,
     channels: Vec<std::ops::Range<usize>>,
     alerts: Vec<std::ops::Range<usize>>,
+    canaries: Vec<std::ops::Range<usize>>,
 }
 
 struct ServiceLines {
@@ -26,6 +27,7 @@ impl Layout {
             smtp: None,
             channels: Vec::new(),
             alerts: Vec::new(),
+            canaries: Vec::new(),
         };
         // What the lines from here on belong to.
         enum In {
@@ -36,6 +38,7 @@ impl Layout {
             Smtp,
             Channel,
             Alert,
+            Canary,
         }
         let mut now = In::Nothing;
         for (i, line) in lines.iter().enumerate() {
@@ -67,6 +70,9 @@ impl Layout {
                 } else if header.starts_with("[[alert]]") {
                     layout.alerts.push(i..i + 1);
                     In::Alert
+                } else if header.starts_with("[[canary]]") {
+                    layout.canaries.push(i..i + 1);
+                    In::Canary
                 } else {
                     In::Nothing
                 };
@@ -101,6 +107,11 @@ impl Layout {
                 }
                 In::Alert => {
                     if let Some(r) = layout.alerts.last_mut() {
+                        r.end = i + 1;
+                    }
+                }
+                In::Canary => {
+                    if let Some(r) = layout.canaries.last_mut() {
                         r.end = i + 1;
                     }
                 }
@@ -154,6 +165,11 @@ impl Layout {
     /// The line of a field of the `n`th `[[alert]]` (0-based).
     pub(crate) fn alert_field(&self, text: &str, n: usize, field: &str) -> Option<usize> {
         Layout::find(text, self.alerts.get(n)?, field)
+    }
+
+    /// The line of a field of the `n`th `[[canary]]` (0-based).
+    pub(super) fn canary_field(&self, text: &str, n: usize, field: &str) -> Option<usize> {
+        Layout::find(text, self.canaries.get(n)?, field)
     }
 
     pub(super) fn service_field(&self, text: &str, service: usize, field: &str) -> Option<usize> {

@@ -31,6 +31,9 @@ pub struct Config {
     pub channels: Vec<ChannelConfig>,
     /// Which services' alerts go to which channels.
     pub alerts: Vec<AlertRule>,
+    /// What the probes must be able to reach for their failures to be believed (see
+    /// `tis_prober::guard`); none by default.
+    pub canaries: Vec<tis_core::service::Canary>,
 }
 
 #[derive(Deserialize)]
@@ -46,6 +49,9 @@ struct File {
     channel: Vec<ChannelConfig>,
     #[serde(default)]
     alert: Vec<RawAlert>,
+    /// Read one by one, as probes are, so each problem names its line.
+    #[serde(default)]
+    canary: Vec<toml::Table>,
 }
 
 /// A `[[service]]` as written, its probes not yet read: each probe is read on its own,
@@ -320,6 +326,7 @@ impl Config {
                 }
             }));
         }
+        let canaries = read_canaries(text, &layout, &file.canary, &mut problems);
         let alerts = crate::alerts::config::check(
             text,
             &layout,
@@ -341,6 +348,7 @@ impl Config {
             smtp: file.smtp,
             channels: file.channel,
             alerts,
+            canaries,
         })
     }
 
@@ -348,6 +356,44 @@ impl Config {
     pub fn location(&self) -> &str {
         self.server.location.as_deref().unwrap_or(DEFAULT_LOCATION)
     }
+}
+
+/// Reads each `[[canary]]`, reporting every problem with its line.
+fn read_canaries(
+    text: &str,
+    layout: &Layout,
+    tables: &[toml::Table],
+    problems: &mut Vec<Problem>,
+) -> Vec<tis_core::service::Canary> {
+    let mut canaries = Vec::new();
+    for (n, table) in tables.iter().enumerate() {
+        let mut report = |field: &str, message: &str| {
+            problems.push(Problem {
+                line: layout.canary_field(text, n, field),
+                message: format!("canary {}, field {field}: {message}", n + 1),
+            });
+        };
+        let Ok(serde_json::Value::Object(map)) = serde_json::to_value(table) else {
+            report("kind", "cannot be read as a table of fields");
+            continue;
+        };
+        if map.get("kind").and_then(|k| k.as_str()) == Some("http")
+            && let Some(serde_json::Value::String(url)) = map.get("url")
+            && let Err(message) = tis_prober::check_url(url)
+        {
+            report("url", &message);
+            continue;
+        }
+        match tis_core::service::Canary::from_fields(&map) {
+            Ok(canary) => canaries.push(canary),
+            Err(errors) => {
+                for e in errors {
+                    report(&e.field, &e.message);
+                }
+            }
+        }
+    }
+    canaries
 }
 
 /// The location of a server's own probes when the config names none.

@@ -258,3 +258,62 @@ fn trusted_proxies_take_addresses_and_ranges_and_name_a_bad_one() {
         "{err}"
     );
 }
+
+const TCP_SERVICE: &str = r#"
+[[service]]
+id = "sign-in"
+name = "Sign-in"
+group = "Sign-in"
+description = "Sign in to TIS."
+[[service.probe]]
+kind = "tcp"
+host = "127.0.0.1"
+port = 1
+"#;
+
+#[test]
+fn canaries_are_read_with_their_defaults() {
+    let text = format!(
+        "{TCP_SERVICE}\n[[canary]]\nkind = \"tcp\"\nname = \"the TIS front door\"\nhost = \"tis.example\"\nport = 443\n\n[[canary]]\nkind = \"http\"\nurl = \"https://gateway.tis.example/\"\ntimeout = \"2s\"\n"
+    );
+    let config = Config::parse("my.toml", &text).unwrap();
+    assert_eq!(config.canaries.len(), 2);
+    assert_eq!(
+        config.canaries[0].label(),
+        "the TIS front door (tis.example:443)"
+    );
+    assert_eq!(config.canaries[0].timeout, HumanDuration::from_secs(3));
+    assert_eq!(config.canaries[1].timeout, HumanDuration::from_secs(2));
+    assert!(
+        Config::parse("my.toml", TCP_SERVICE)
+            .unwrap()
+            .canaries
+            .is_empty()
+    );
+}
+
+#[test]
+fn a_canary_problem_names_the_file_line_and_field() {
+    let text = format!(
+        "{TCP_SERVICE}[[canary]]\nkind = \"tcp\"\nhost = \"tis.example\"\n\n[[canary]]\nkind = \"http\"\nurl = \"ftp://tis.example/\"\n\n[[canary]]\nkind = \"udp\"\n"
+    );
+    let err = Config::parse("my.toml", &text).unwrap_err();
+    let shown = err.to_string();
+    assert_eq!(err.problems.len(), 3, "{shown}");
+    assert!(
+        shown.contains("my.toml, line 11: canary 1, field port: is missing: add port = 5432"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(
+            "my.toml, line 17: canary 2, field url: \"ftp://tis.example/\" starts with ftp"
+        ),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(
+            "line 20: canary 3, field kind: \"udp\" is not a kind of canary: use tcp or http"
+        ),
+        "{shown}"
+    );
+}

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use tis_core::status::{
-    ProbeRules, agree, apply_maintenance, probe_health, probe_id, service_status,
+    CUT_OFF_REASON, ProbeRules, agree, apply_maintenance, could_not_check, probe_health, probe_id,
+    service_status,
 };
 use tis_core::{ProbeHealth, ProbeResult, ServiceState, Status, StatusChange};
 
@@ -28,10 +29,94 @@ fn lookback(state: &AppState) -> Duration {
     longest.max(Duration::minutes(10))
 }
 
-pub async fn service_states(
-    state: &AppState,
-    now: DateTime<Utc>,
-) -> Result<Vec<ServiceState>, AppError> {
+/// A location whose probes are cut off: its failed checks could not check, as none of
+/// its canaries answered (see `tis_prober::guard`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CutOff {
+    pub location: String,
+    /// The first result that could not check, of the run still going on.
+    pub since: DateTime<Utc>,
+    /// The canaries it could not reach, with why, as the prober wrote them.
+    pub canaries: String,
+}
+
+/// Whether each location that reported lately can reach TIS, for the alert rules.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Reach {
+    /// Locations cut off now.
+    pub cut_off: Vec<CutOff>,
+    /// Locations whose checks count now. A location that has stopped reporting is in
+    /// neither list: it is not known to reach TIS again.
+    pub reaching: Vec<String>,
+}
+
+/// What the live status is worked out to be now.
+pub struct Live {
+    pub services: Vec<ServiceState>,
+    pub reach: Reach,
+}
+
+/// Which locations are cut off: some probe's newest result there could not check, and no
+/// failure there since was believed (a believed failure means the canaries answered
+/// again). Staleness is left out on purpose: a cut-off prober that then stops reporting
+/// altogether is not taken to reach TIS again. `by_probe` is by probe, then location.
+fn reach_of(state: &AppState, by_probe: &HashMap<&str, HashMap<&str, Vec<ProbeResult>>>) -> Reach {
+    use std::collections::BTreeMap;
+    let mut found: BTreeMap<&str, CutOff> = BTreeMap::new();
+    let mut seen: std::collections::BTreeSet<&str> = Default::default();
+    let mut believed: HashMap<&str, DateTime<Utc>> = HashMap::new();
+    let mut not_checked: HashMap<&str, DateTime<Utc>> = HashMap::new();
+    for service in &state.config.services {
+        for i in 0..service.probes.len() {
+            let id = probe_id(&service.id, i);
+            let Some(by_location) = by_probe.get(id.as_str()) else {
+                continue;
+            };
+            for (location, results) in by_location {
+                seen.insert(location);
+                for r in results {
+                    let newest = if r.failed() {
+                        &mut believed
+                    } else if !r.was_checked() {
+                        &mut not_checked
+                    } else {
+                        continue;
+                    };
+                    let at = newest.entry(location).or_insert(r.at);
+                    *at = (*at).max(r.at);
+                }
+                let mut sorted: Vec<&ProbeResult> = results.iter().collect();
+                sorted.sort_by_key(|r| r.at);
+                let run: Vec<&ProbeResult> = sorted
+                    .into_iter()
+                    .rev()
+                    .take_while(|r| !r.was_checked())
+                    .collect();
+                let (Some(first), Some(newest)) = (run.last(), run.first()) else {
+                    continue;
+                };
+                let entry = found.entry(location).or_insert_with(|| CutOff {
+                    location: (*location).to_string(),
+                    since: first.at,
+                    canaries: tis_core::service::unreached_canaries(&newest.detail).to_string(),
+                });
+                entry.since = entry.since.min(first.at);
+            }
+        }
+    }
+    let cut_off: Vec<CutOff> = found
+        .into_values()
+        .filter(|c| believed.get(c.location.as_str()) < not_checked.get(c.location.as_str()))
+        .collect();
+    let reaching = seen
+        .into_iter()
+        .filter(|l| !cut_off.iter().any(|c| c.location == *l))
+        .map(str::to_string)
+        .collect();
+    Reach { cut_off, reaching }
+}
+
+pub async fn service_states(state: &AppState, now: DateTime<Utc>) -> Result<Live, AppError> {
     let results = state
         .store
         .probe_results_since(now - lookback(state))
@@ -49,9 +134,12 @@ pub async fn service_states(
             .push(r.clone());
     }
     let quorum = state.config.server.down_quorum;
+    let reach = reach_of(state, &by_probe);
     let mut own = HashMap::new();
     let mut last_checked = HashMap::new();
     let mut notes = HashMap::new();
+    // Services not known because their checks could not check: their reason says so.
+    let mut blind = std::collections::HashSet::new();
     for service in &state.config.services {
         if public_warning(service, &by_probe, now) {
             notes.insert(service.id.as_str(), CERTIFICATE_NOTE);
@@ -63,8 +151,8 @@ pub async fn service_states(
             .map(|(i, probe)| {
                 let id = probe_id(&service.id, i);
                 let rules = ProbeRules::from(probe);
-                let locations: Vec<ProbeHealth> = by_probe
-                    .get(id.as_str())
+                let by_location = by_probe.get(id.as_str());
+                let locations: Vec<ProbeHealth> = by_location
                     .map(|by_location| {
                         by_location
                             .values()
@@ -72,7 +160,16 @@ pub async fn service_states(
                             .collect()
                     })
                     .unwrap_or_default();
-                agree(&locations, quorum)
+                let agreed = agree(&locations, quorum);
+                if agreed == ProbeHealth::Unknown
+                    && by_location.is_some_and(|l| {
+                        l.values()
+                            .any(|results| could_not_check(results, &rules, now))
+                    })
+                {
+                    blind.insert(service.id.clone());
+                }
+                agreed
             })
             .collect();
         let in_maintenance = notices.iter().any(|n| {
@@ -91,15 +188,18 @@ pub async fn service_states(
     }
     // The config was checked at start-up, so propagation cannot fail here.
     let shown = tis_core::deps::propagate(&state.config.services, &own).unwrap_or_default();
-    Ok(state
+    let services = state
         .config
         .services
         .iter()
         .map(|s| {
-            let (status, reason) = shown
+            let (status, mut reason) = shown
                 .get(&s.id)
                 .cloned()
                 .unwrap_or((tis_core::Status::Unknown, None));
+            if status == Status::Unknown && reason.is_none() && blind.contains(&s.id) {
+                reason = Some(CUT_OFF_REASON.to_string());
+            }
             // The team chose to tell readers (`warn_publicly`); the service still works.
             let reason = reason.or_else(|| {
                 notes
@@ -119,7 +219,8 @@ pub async fn service_states(
                 last_checked: last_checked.get(&s.id).copied().flatten(),
             }
         })
-        .collect())
+        .collect();
+    Ok(Live { services, reach })
 }
 
 /// What readers see beside "Working" when a certificate is close to expiry and the team
@@ -190,7 +291,7 @@ pub async fn warnings(
             let fresh = by_location
                 .values()
                 .flatten()
-                .any(|r| now.signed_duration_since(r.at) <= rules.stale_after());
+                .any(|r| r.was_checked() && now.signed_duration_since(r.at) <= rules.stale_after());
             let warns = by_location
                 .values()
                 .find_map(|results| tis_core::status::warning(results, &rules, now));
@@ -287,6 +388,7 @@ pub async fn record_changes(state: AppState, shutdown: CancellationToken) {
                 warnings: &warns,
                 watching_since,
                 base_url: &model.page.url,
+                reach: &model.reach,
             };
             crate::alerts::outbox::plan(memory, &view)
         });
@@ -353,7 +455,8 @@ async fn with_details(state: &AppState, mut changes: Vec<StatusChange>) -> Vec<S
             continue;
         }
         if let Ok(recent) = state.store.service_results_page(&c.service, None, 20).await
-            && let Some(failed) = recent.iter().find(|r| !r.ok)
+            // A result that could not check says nothing of the service.
+            && let Some(failed) = recent.iter().find(|r| r.failed())
         {
             let kind = failed.error_kind.map(|k| k.as_str()).unwrap_or("failed");
             c.detail = format!("{}: {}", kind, failed.detail);

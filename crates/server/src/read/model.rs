@@ -34,6 +34,8 @@ pub struct Model {
     pub page: PageInfo,
     /// In page order, with live status and reason.
     pub services: Vec<ServiceState>,
+    /// Which probers' locations can reach TIS now (for the alert rules; staff only).
+    pub reach: crate::read::live::Reach,
     /// All notices, drafts included: public views must filter with `published`. Each
     /// `author` is as the public may see it (see [`public_authors`]).
     pub notices: Vec<Notice>,
@@ -63,6 +65,7 @@ impl Model {
                 time_zone: "Europe/London".into(),
             },
             services: Vec::new(),
+            reach: Default::default(),
             notices: Vec::new(),
             incidents: Vec::new(),
             staff_notices: Vec::new(),
@@ -93,6 +96,7 @@ impl Model {
         let staff_incidents = state.store.incidents().await?;
         let names = display_names(&state.store.accounts().await?);
         let (notices, incidents) = public_authors(&staff_notices, &staff_incidents, &names);
+        let live = service_states(state, now).await?;
         Ok(Model {
             generated_at: now,
             demo: state.demo,
@@ -102,7 +106,8 @@ impl Model {
                 url: public_url.trim_end_matches('/').to_string(),
                 time_zone: "Europe/London".into(),
             },
-            services: service_states(state, now).await?,
+            services: live.services,
+            reach: live.reach,
             notices,
             incidents,
             staff_notices,

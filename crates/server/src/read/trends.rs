@@ -184,7 +184,7 @@ pub fn latency_series(
         .unwrap_or(from);
     let count = ((now - start).num_seconds() / step + 1).max(0) as usize;
     let mut buckets: Vec<(u32, u32, Vec<u32>)> = vec![(0, 0, Vec::new()); count];
-    for r in results {
+    for r in results.iter().filter(|r| r.was_checked()) {
         let index = (r.at - start).num_seconds().div_euclid(step);
         let Some(b) = usize::try_from(index).ok().and_then(|i| buckets.get_mut(i)) else {
             continue;

@@ -6,6 +6,7 @@ mod helpers;
 mod openapi;
 mod pages;
 mod privacy;
+mod reach;
 mod reads;
 mod request_ids;
 mod retention;

@@ -889,3 +889,154 @@ impl Drop for SmtpServer {
         let _ = self.child.wait();
     }
 }
+
+/// What `/api/v1/services` says of one service: its status and reason.
+fn shown(body: &Value, id: &str) -> (String, String) {
+    let s = body["services"]
+        .as_array()
+        .and_then(|all| all.iter().find(|s| s["id"] == id))
+        .cloned()
+        .unwrap_or_default();
+    (
+        s["status"].as_str().unwrap_or_default().to_string(),
+        s["reason"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+#[tokio::test]
+async fn a_prober_cut_off_from_its_canaries_shows_not_known_and_alerts_about_itself_once() {
+    let target = Target::start().await;
+    let receiver = Receiver::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (channels, env) = http_channels(&receiver);
+    // The canary: a port nothing listens on yet, so the prober is "cut off".
+    let canary_port = crate::helpers::closed_port();
+    let mut text = format!(
+        "[server]\npublic_url = \"https://status.example\"\nlocation = \"london\"\n{channels}\n[[alert]]\nchannels = [\"tis-team\"]\n\n[[canary]]\nkind = \"tcp\"\nname = \"the gateway\"\nhost = \"127.0.0.1\"\nport = {canary_port}\ntimeout = \"1s\"\n"
+    );
+    text.push_str(&service(&target, "sign-in", "Sign-in", &[]));
+    text.push_str(&service(
+        &target,
+        "bulk-upload",
+        "Bulk upload",
+        &["sign-in"],
+    ));
+    let config = write(dir.path(), "tis.toml", &text);
+    let check = Command::new(env!("CARGO_BIN_EXE_tis-status"))
+        .args(["check", "--config", config.to_str().unwrap()])
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .output()
+        .unwrap();
+    assert!(check.status.success(), "{}", check.stderr_text());
+    let staff = create_token(&data, "alerts-reader", "support");
+    target.set_down("sign-in", true);
+    target.set_down("bulk-upload", true);
+    let server = Server::start_env(&config, &data, &env_refs(&env)).await;
+
+    // Before any check, both are not known anyway; the reason says why now.
+    let body = server
+        .wait_for("/api/v1/services", |b| {
+            !shown(b, "sign-in").1.is_empty() && !shown(b, "bulk-upload").1.is_empty()
+        })
+        .await;
+    assert_eq!(shown(&body, "bulk-upload"), shown(&body, "sign-in"));
+    assert_eq!(
+        shown(&body, "sign-in"),
+        (
+            "unknown".to_string(),
+            "because our checks cannot reach TIS right now".to_string()
+        ),
+        "not known, with the reason in words, never down"
+    );
+    let got = receiver
+        .wait("the alert about the prober", |got| !got.is_empty())
+        .await;
+    let title = &titles(&got)[0];
+    assert!(
+        title.starts_with(&format!(
+            "The checks from london cannot reach TIS: the gateway (127.0.0.1:{canary_port}) (connect: "
+        )),
+        "{title}"
+    );
+    // Three more rounds of failed checks (fail_after is 1, so an outage would be told
+    // at once, and "cannot see" after three intervals): still only that one alert.
+    let results_url = format!("{}/api/v1/services/sign-in/results", server.url);
+    let started = Instant::now();
+    loop {
+        let results = get_json(&results_url, &staff).await;
+        let not_checked = results["results"]
+            .as_array()
+            .map(|all| {
+                all.iter()
+                    .filter(|r| r["error_kind"] == "not_checked")
+                    .count()
+            })
+            .unwrap_or(0);
+        assert!(
+            results["results"].as_array().is_some_and(|all| all
+                .iter()
+                .all(|r| r["ok"] == true || r["error_kind"] == "not_checked")),
+            "every failure could not check: {results:#}"
+        );
+        if not_checked >= 4 {
+            break;
+        }
+        assert!(started.elapsed() < LIMIT, "too few results: {results:#}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let deliveries = wait_deliveries(&server, &staff, |d| !d.is_empty()).await;
+    let kinds: Vec<&str> = deliveries
+        .iter()
+        .filter_map(|d| d["alert"]["kind"].as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["cut_off"],
+        "one alert, about the prober: {deliveries:#?}"
+    );
+    assert_eq!(receiver.accepted("teams").len(), 1);
+    // The public see "could not check" as its fixed word, never what the check said.
+    let public: Value = reqwest::get(&results_url)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let first = &public["results"][0];
+    assert_eq!(first["error_kind"], "not_checked", "{public:#}");
+    assert!(first.get("detail").is_none(), "{public:#}");
+
+    // The network comes back: the real failures count again, and the team hears that
+    // the prober reaches TIS, then of the outage itself.
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", canary_port))
+        .await
+        .expect("the canary's port is still free");
+    tokio::spawn(async move { while listener.accept().await.is_ok() {} });
+    server
+        .wait_for("/api/v1/services", |b| {
+            shown(b, "sign-in").0 == "major_outage"
+        })
+        .await;
+    let got = receiver
+        .wait("word that the prober reaches TIS again", |got| {
+            titles(got)
+                .iter()
+                .any(|t| t == "The checks from london reach TIS again")
+        })
+        .await;
+    assert_eq!(
+        titles(&got)
+            .iter()
+            .filter(|t| t.starts_with("The checks from london cannot reach TIS"))
+            .count(),
+        1,
+        "{:?}",
+        titles(&got)
+    );
+    receiver
+        .wait("the real outage", |got| {
+            titles(got).iter().any(|t| t == "Sign-in is down")
+        })
+        .await;
+}

@@ -447,3 +447,87 @@ async fn a_prober_with_a_wrong_token_is_refused_and_its_results_are_not_stored()
         "{results:#}"
     );
 }
+
+#[tokio::test]
+async fn a_standalone_prober_cut_off_from_its_canaries_pushes_could_not_check_and_the_others_decide()
+ {
+    let healthy = crate::helpers::healthy_target().await;
+    let failing = failing_target().await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let wait = Duration::from_secs(30);
+    // The server sees the service working.
+    let server_config = write(dir.path(), "server.toml", &one_service(&healthy, Some(1)));
+    let token = create_token(&data, "eu-west", "prober");
+    let staff = create_token(&data, "ops-staff", "support");
+    let server = Server::start(&server_config, &data).await;
+
+    // The prober elsewhere sees it failing, but cannot reach its canary either.
+    let canary = format!(
+        "\n[[canary]]\nkind = \"tcp\"\nname = \"the gateway\"\nhost = \"127.0.0.1\"\nport = {}\ntimeout = \"1s\"\n",
+        crate::helpers::closed_port()
+    );
+    let elsewhere = write(
+        dir.path(),
+        "elsewhere.toml",
+        &format!("{}{canary}", one_service(&failing, None)),
+    );
+    let check = tis_status(&["check", "--config", elsewhere.to_str().unwrap()]);
+    assert!(check.status.success(), "{}", check.stderr_text());
+    let _prober = Prober::start(&elsewhere, &server.url, &token, None);
+    let from_eu_west = |body: &Value| -> Vec<Value> {
+        body["results"]
+            .as_array()
+            .map(|all| {
+                all.iter()
+                    .filter(|r| r["location"] == "eu-west")
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let results = wait_until_as(
+        &server,
+        "/api/v1/services/bulk-upload/results",
+        Some(&staff),
+        wait,
+        |body| from_eu_west(body).len() >= 2,
+    )
+    .await;
+    for r in from_eu_west(&results) {
+        assert_eq!(r["ok"], false, "{r:#}");
+        assert_eq!(
+            r["error_kind"], "not_checked",
+            "not the target's own failure: {r:#}"
+        );
+        assert!(
+            r["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("the gateway (127.0.0.1:")),
+            "staff see which canary failed: {r:#}"
+        );
+    }
+    // Once the page is built from those results, the server's own working checks decide.
+    let at = |v: &Value| {
+        v.as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+    };
+    let newest = from_eu_west(&results)
+        .iter()
+        .filter_map(|r| at(&r["at"]))
+        .max()
+        .expect("times");
+    let services = wait_until(&server, "/api/v1/services", wait, |body| {
+        at(&service(body, "bulk-upload")["last_checked"]).is_some_and(|t| t >= newest)
+    })
+    .await;
+    assert_eq!(
+        service(&services, "bulk-upload")["status"],
+        "operational",
+        "{services:#}"
+    );
+    assert!(
+        service(&services, "bulk-upload").get("reason").is_none(),
+        "{services:#}"
+    );
+}

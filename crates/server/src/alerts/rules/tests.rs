@@ -87,6 +87,8 @@ struct World {
     incidents: Vec<Incident>,
     warnings: HashMap<String, Option<String>>,
     start: DateTime<Utc>,
+    /// Which probers' locations reach TIS.
+    reach: crate::read::live::Reach,
 }
 
 impl World {
@@ -98,6 +100,7 @@ impl World {
             incidents: Vec::new(),
             warnings: HashMap::new(),
             start: "2026-12-01T10:00:00Z".parse().unwrap(),
+            reach: Default::default(),
         }
     }
 
@@ -119,6 +122,7 @@ impl World {
             warnings: &self.warnings,
             watching_since: self.start,
             base_url: "https://status.example",
+            reach: &self.reach,
         };
         let (memory, out) = decide(std::mem::take(&mut self.memory), &view);
         self.memory = memory;
@@ -278,6 +282,7 @@ fn a_dependent_checked_before_its_root_is_folded_into_the_root_alert() {
             warnings: &HashMap::new(),
             watching_since: w.start,
             base_url: "https://status.example",
+            reach: &Default::default(),
         };
         let (memory, out) = decide(std::mem::take(&mut w.memory), &view);
         w.memory = memory;
@@ -348,6 +353,7 @@ fn no_check_for_three_intervals_is_told_once() {
             warnings: &HashMap::new(),
             watching_since: start,
             base_url: "https://status.example",
+            reach: &Default::default(),
         };
         let (memory, out) = decide(std::mem::take(&mut w.memory), &view);
         w.memory = memory;
@@ -409,4 +415,91 @@ fn a_missed_update_promise_is_chased() {
     w.incidents[0].next_update_at = Some(w.start + Duration::hours(5));
     assert!(w.look(61, &all_up).is_empty());
     assert!(w.memory.chased.is_empty());
+}
+
+fn cut_off(w: &mut World, minutes: i64) {
+    w.reach = crate::read::live::Reach {
+        cut_off: vec![crate::read::live::CutOff {
+            location: "london".into(),
+            since: w.start + Duration::minutes(minutes),
+            canaries: "the gateway (gw.tis.example:443) (connect: connection refused)".into(),
+        }],
+        reaching: vec!["leeds".into()],
+    };
+}
+
+fn reaching(w: &mut World) {
+    w.reach = crate::read::live::Reach {
+        cut_off: Vec::new(),
+        reaching: vec!["leeds".into(), "london".into()],
+    };
+}
+
+#[test]
+fn a_cut_off_prober_is_told_once_about_itself_not_about_each_service() {
+    let mut w = World::new();
+    reaching(&mut w);
+    assert!(
+        w.look(0, &[Operational, Operational, Operational])
+            .is_empty()
+    );
+    cut_off(&mut w, 1);
+    let out = w.look(1, &[Unknown, Unknown, Unknown]);
+    assert_eq!(out.len(), 1, "one alert about the prober: {out:#?}");
+    let alert = &out[0].alert;
+    assert_eq!(alert.kind, AlertKind::CutOff);
+    assert_eq!(
+        alert.title,
+        "The checks from london cannot reach TIS: the gateway (gw.tis.example:443) (connect: connection refused)"
+    );
+    assert!(alert.services.is_empty(), "about the prober, not a service");
+    assert_eq!(out[0].channels, ["team", "uploads"]);
+    // Still cut off, long enough for "cannot see" and reminders: nothing more, as the
+    // services are still checked (the checks just could not tell).
+    for minute in [2, 5, 40, 90] {
+        assert!(
+            w.look(minute, &[Unknown, Unknown, Unknown]).is_empty(),
+            "minute {minute}"
+        );
+    }
+    reaching(&mut w);
+    let out = w.look(95, &[Operational, Operational, Operational]);
+    assert_eq!(out.len(), 1, "{out:#?}");
+    assert_eq!(out[0].alert.kind, AlertKind::Recovered);
+    assert_eq!(out[0].alert.title, "The checks from london reach TIS again");
+    assert!(
+        out[0].alert.summary.contains("1 hour 34 minutes"),
+        "{}",
+        out[0].alert.summary
+    );
+    assert!(
+        w.look(96, &[Operational, Operational, Operational])
+            .is_empty()
+    );
+}
+
+#[test]
+fn a_prober_that_stops_reporting_is_not_said_to_reach_tis_again() {
+    let mut w = World::new();
+    cut_off(&mut w, 0);
+    assert_eq!(w.look(0, &[Unknown, Unknown, Unknown]).len(), 1);
+    w.reach = Default::default();
+    let out = w.look(20, &[Unknown, Unknown, Unknown]);
+    assert!(
+        out.iter().all(|o| o.alert.kind != AlertKind::Recovered),
+        "{out:#?}"
+    );
+}
+
+#[test]
+fn a_cut_off_during_planned_work_on_everything_keeps_quiet_until_it_ends() {
+    let mut w = World::new();
+    cut_off(&mut w, 0);
+    assert!(
+        w.look(0, &[Maintenance, Maintenance, Maintenance])
+            .is_empty()
+    );
+    let out = w.look(30, &[Unknown, Unknown, Unknown]);
+    assert_eq!(out.len(), 1, "{out:#?}");
+    assert_eq!(out[0].alert.kind, AlertKind::CutOff);
 }

@@ -413,7 +413,9 @@ async fn history(
         .snapshots
         .load_lasting(&key, || async {
             let results = state.store.service_results(&id, from - lead, to).await?;
-            let inside = results.iter().filter(|r| r.at >= from);
+            // Results that could not check are no checks of the service (see
+            // `ProbeResult::was_checked`); their time shows as no data.
+            let inside = results.iter().filter(|r| r.at >= from && r.was_checked());
             let checks = inside.clone().count() as u32;
             // The checks of an old stretch are gone (they are kept `retention_days`); the
             // changes they caused are kept for ever, and still say when the service was in
