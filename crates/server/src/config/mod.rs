@@ -4,10 +4,12 @@
 mod alerts;
 mod layout;
 mod server;
+mod subscriptions;
 
 pub use alerts::*;
 pub(crate) use layout::Layout;
 pub use server::*;
+pub use subscriptions::SubscriptionsConfig;
 
 use std::fmt;
 use std::path::Path;
@@ -31,6 +33,8 @@ pub struct Config {
     pub channels: Vec<ChannelConfig>,
     /// Which services' alerts go to which channels.
     pub alerts: Vec<AlertRule>,
+    /// Email subscriptions for readers, when offered.
+    pub subscriptions: Option<SubscriptionsConfig>,
 }
 
 #[derive(Deserialize)]
@@ -46,6 +50,8 @@ struct File {
     channel: Vec<ChannelConfig>,
     #[serde(default)]
     alert: Vec<RawAlert>,
+    #[serde(default)]
+    subscriptions: Option<SubscriptionsConfig>,
 }
 
 /// A `[[service]]` as written, its probes not yet read: each probe is read on its own,
@@ -330,6 +336,25 @@ impl Config {
             env,
             &mut problems,
         );
+        if file.subscriptions.is_some() {
+            let line = text
+                .lines()
+                .position(|l| l.trim_start().starts_with("[subscriptions]"))
+                .map(|i| i + 1);
+            if file.smtp.is_none() {
+                problems.push(Problem {
+                    line,
+                    message: "[subscriptions] needs an [smtp] table to send its emails through"
+                        .into(),
+                });
+            }
+            if file.server.public_url.is_none() {
+                problems.push(Problem {
+                    line,
+                    message: "[subscriptions] needs [server] public_url, the address readers open the links in its emails at".into(),
+                });
+            }
+        }
         if !problems.is_empty() {
             return Err(fail(problems));
         }
@@ -341,7 +366,18 @@ impl Config {
             smtp: file.smtp,
             channels: file.channel,
             alerts,
+            subscriptions: file.subscriptions,
         })
+    }
+
+    /// The address readers reach this server at, without a trailing `/`.
+    pub fn public_url(&self) -> String {
+        self.server
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.server.listen))
+            .trim_end_matches('/')
+            .to_string()
     }
 
     /// Where this server's own results say they come from.
