@@ -55,7 +55,7 @@ pub struct SubscriptionRequest {
     /// The address to send to, at most 254 characters.
     #[cfg_attr(
         feature = "openapi",
-        schema(min_length = 3, max_length = 254, example = "sam.jones@example.nhs.uk")
+        schema(min_length = 3, max_length = 254, example = "trainee@example.nhs.uk")
     )]
     pub email: String,
     /// Service ids to hear about; empty or left out for all of TIS.

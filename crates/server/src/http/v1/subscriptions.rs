@@ -108,7 +108,9 @@ fn expired() -> AppError {
     )
 }
 
-/// Confirms an address with the token from the confirmation email (public).
+/// Confirms an address (public).
+///
+/// With the token from the confirmation email.
 #[utoipa::path(
     post,
     path = "/subscriptions/confirm",
@@ -145,7 +147,9 @@ struct TokenQuery {
     token: String,
 }
 
-/// What a subscription gets, found with the token from any of its emails (public).
+/// What a subscription gets (public).
+///
+/// Found with the token from any of its emails.
 #[utoipa::path(
     get,
     path = "/subscriptions/mine",
@@ -168,8 +172,9 @@ async fn mine(
     Ok(private(Json(view)))
 }
 
-/// Stops every email to the address and deletes it, with the token from any of its
-/// emails (public).
+/// Stops every email and deletes the address (public).
+///
+/// With the token from any of its emails.
 #[utoipa::path(
     post,
     path = "/subscriptions/unsubscribe",
