@@ -301,3 +301,120 @@ pub fn message(
         )
         .map_err(|e| format!("the email could not be made: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use tis_core::IncidentStatus;
+
+    use super::*;
+
+    fn links() -> Links {
+        Links {
+            base: "https://status.example.nhs.uk".into(),
+            confirm: None,
+            manage: "M".repeat(43),
+        }
+    }
+
+    fn news() -> News {
+        let at = chrono::Utc.with_ymd_and_hms(2026, 7, 14, 9, 47, 0).unwrap();
+        News {
+            event: NewsEvent::IncidentUpdated,
+            title: "Bulk upload is <not> working".into(),
+            body: "Uploads fail.\n\nWe are fixing it & will say more.".into(),
+            status: Some(IncidentStatus::Identified),
+            services: vec!["bulk-upload".into()],
+            at,
+            starts_at: Some(at - chrono::Duration::hours(1)),
+            ends_at: None,
+            next_update_at: Some(at + chrono::Duration::minutes(30)),
+            path: "/incidents/7".into(),
+        }
+    }
+
+    #[test]
+    fn an_update_reads_in_words_with_a_heading_uk_times_and_every_word_escaped() {
+        let names = |id: &str| {
+            if id == "bulk-upload" {
+                "Bulk upload".to_string()
+            } else {
+                id.to_string()
+            }
+        };
+        let (subject, text, html) = render(&Payload::News(news()), &links(), &names);
+        assert_eq!(subject, "Update: Bulk upload is <not> working");
+        assert!(
+            text.contains("Affects: Bulk upload\nStatus: Cause found\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Next update: by 11:17am BST on Tuesday 14 July 2026"),
+            "{text}"
+        );
+        assert!(text.contains("We are fixing it & will say more."), "{text}");
+        assert!(
+            html.starts_with("<!DOCTYPE html><html lang=\"en-GB\">"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<h1>Update: Bulk upload is &lt;not&gt; working</h1>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<p>We are fixing it &amp; will say more.</p>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<th scope=\"row\""),
+            "facts as a table with row headers: {html}"
+        );
+        assert!(!html.contains("<img"), "no image-only content");
+        assert!(
+            html.contains("href=\"https://status.example.nhs.uk/incidents/7\""),
+            "{html}"
+        );
+        assert!(
+            html.contains(&format!(
+                "href=\"https://status.example.nhs.uk/subscriptions/manage?token={}\"",
+                "M".repeat(43)
+            )),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn every_message_can_be_unsubscribed_from_in_one_click() {
+        let from: Mailbox = "TIS Status <tis-status@example.nhs.uk>".parse().unwrap();
+        let to: Mailbox = "sam@example.nhs.uk".parse().unwrap();
+        for payload in [
+            Payload::Confirm,
+            Payload::AlreadySubscribed,
+            Payload::News(news()),
+        ] {
+            let mail = message(
+                &payload,
+                &links(),
+                &|id| id.to_string(),
+                from.clone(),
+                to.clone(),
+                "msg_1",
+            )
+            .unwrap()
+            .formatted();
+            let mail = String::from_utf8_lossy(&mail);
+            assert!(
+                mail.contains(&format!(
+                    "List-Unsubscribe: <https://status.example.nhs.uk/subscriptions/unsubscribe?token={}>",
+                    "M".repeat(43)
+                )),
+                "{mail}"
+            );
+            assert!(
+                mail.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"),
+                "{mail}"
+            );
+            assert!(mail.contains("Message-ID: <msg_1@tis-status>"), "{mail}");
+        }
+    }
+}

@@ -119,17 +119,6 @@ pub async fn take(
 ) -> Result<(), Refused> {
     use governor::clock::{Clock, DefaultClock};
     use tis_core::wire::NewsKind;
-    if state.config.subscriptions.is_none() {
-        return Err(Refused::NotOffered);
-    }
-    CLIENT_LIMITER.check_key(&client).map_err(|not_until| {
-        Refused::TooFast(
-            not_until
-                .wait_time_from(DefaultClock::default().now())
-                .as_secs()
-                + 1,
-        )
-    })?;
     let known: Vec<&str> = state
         .config
         .services
@@ -147,6 +136,19 @@ pub async fn take(
     if !problems.is_empty() {
         return Err(Refused::Invalid(problems));
     }
+    // Checked after the fields, so that a request that could never be taken is told what
+    // is wrong with it wherever it is sent.
+    if state.config.subscriptions.is_none() {
+        return Err(Refused::NotOffered);
+    }
+    CLIENT_LIMITER.check_key(&client).map_err(|not_until| {
+        Refused::TooFast(
+            not_until
+                .wait_time_from(DefaultClock::default().now())
+                .as_secs()
+                + 1,
+        )
+    })?;
     let mut services = request.services.clone();
     services.sort();
     services.dedup();

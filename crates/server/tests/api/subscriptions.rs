@@ -162,3 +162,36 @@ async fn without_subscriptions_in_the_config_nothing_is_offered() {
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
     assert_eq!(answer.json()["type"], "/problems/not-found");
 }
+
+#[tokio::test]
+async fn one_computer_asking_again_and_again_is_told_to_wait() {
+    let app = offering_app().await;
+    // A client address of its own, so other tests' requests do not count.
+    let from = std::net::SocketAddr::from(([10, 9, 8, 7], 50_000));
+    let mut statuses = Vec::new();
+    for n in 0..12 {
+        let answer = app
+            .send(
+                Request::post("/api/v1/subscriptions")
+                    .header("content-type", "application/json")
+                    .extension(axum::extract::ConnectInfo(from))
+                    .body(Body::from(
+                        json!({"email": format!("person{n}@example.nhs.uk"), "kinds": ["incidents"]})
+                            .to_string(),
+                    ))
+                    .expect("request"),
+            )
+            .await;
+        statuses.push(answer.status.as_u16());
+        if answer.status == StatusCode::TOO_MANY_REQUESTS {
+            assert!(
+                answer
+                    .header(axum::http::header::RETRY_AFTER)
+                    .parse::<u64>()
+                    .is_ok()
+            );
+            assert_eq!(answer.json()["type"], "/problems/rate-limited");
+        }
+    }
+    assert_eq!(statuses, [[202; 10].as_slice(), &[429, 429]].concat());
+}
