@@ -206,6 +206,13 @@ fn seeds(snapshot: &Snapshot, page: &Page) -> Vec<(String, Arc<Cached>, i64)> {
                 ));
             }
         }
+        // The form lists the services from the same answer the app reads, so it is drawn
+        // complete at once when the app takes over.
+        Page::Subscribe => out.push((
+            services::SERVICES.to_string(),
+            snapshot.json(services::SERVICES, services::service_list),
+            at,
+        )),
         _ => {}
     }
     out
