@@ -49,8 +49,10 @@ pub fn listen(conn: Conn, audience: AudienceChoice) -> Choices {
         false
     });
     on("submit", move |target| {
-        if target.get_attribute("data-action").as_deref() != Some("filter-incidents") {
-            return false;
+        match target.get_attribute("data-action").as_deref() {
+            Some("subscribe") => return crate::pages::subscribe::submit(),
+            Some("filter-incidents") => {}
+            _ => return false,
         }
         navigate(&incident_filter_href(
             &select_value("filter-service"),

@@ -23,7 +23,9 @@ use tis_core::Audience;
 
 use crate::conn::Conn;
 use crate::dom::Content;
-use crate::pages::{About, IncidentPage, Incidents, NotFound, Notices, Overview, ServicePage};
+use crate::pages::{
+    About, IncidentPage, Incidents, NotFound, Notices, Overview, ServicePage, Subscribe,
+};
 use crate::router::{Page, provide_location};
 use tis_markup::frame::{self, Section};
 
@@ -51,6 +53,7 @@ pub fn App() -> impl IntoView {
         Page::Incident(id) => view! { <IncidentPage id /> }.into_any(),
         Page::Notices => view! { <Notices /> }.into_any(),
         Page::About => view! { <About /> }.into_any(),
+        Page::Subscribe => view! { <Subscribe /> }.into_any(),
         Page::NotFound => view! { <NotFound /> }.into_any(),
     })
 }
@@ -89,7 +92,7 @@ fn frame(follow_links: bool, pages: fn(Page) -> AnyView) -> impl IntoView {
             Page::Incidents | Page::Incident(_) => Some(Section::Incidents),
             Page::Notices => Some(Section::Notices),
             Page::About => Some(Section::About),
-            Page::NotFound => None,
+            Page::Subscribe | Page::NotFound => None,
         });
         frame::header(section)
     };
@@ -120,6 +123,14 @@ pub fn start<V: IntoView + 'static>(app: impl FnOnce() -> V + 'static) {
         return;
     };
     holder.set_id(APP_HOLDER);
+    // A page the server wrote for one request (the answer to a form or a link in an
+    // email) is complete as it is, and no address of the app's.
+    if doc
+        .get_element_by_id(SERVER_COPY)
+        .is_some_and(|copy| copy.has_attribute("data-static"))
+    {
+        return;
+    }
     if doc.get_element_by_id(SERVER_COPY).is_some() {
         let _ = holder.set_attribute("hidden", "");
     }

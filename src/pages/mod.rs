@@ -7,6 +7,7 @@ pub(crate) mod not_found;
 mod notices;
 mod overview;
 mod service;
+pub mod subscribe;
 
 pub use about::About;
 pub use incident::IncidentPage;
@@ -15,3 +16,4 @@ pub use not_found::NotFound;
 pub use notices::Notices;
 pub use overview::Overview;
 pub use service::ServicePage;
+pub use subscribe::Subscribe;

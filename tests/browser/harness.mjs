@@ -47,17 +47,17 @@ export function cli(data, args, input = '') {
 }
 
 /**
- * Starts `tis-status serve` with the built-in demo and resolves once it says it is
- * running. Tokens for `roles` (e.g. ['support', 'editor', 'prober']) are created first
+ * Starts `tis-status serve` with the built-in demo (or the config file `config`) and
+ * resolves once it says it is running. Tokens for `roles` (e.g. ['support', 'editor', 'prober']) are created first
  * and returned in `tokens`; `accounts` ({ name: role }) are made with `tis-status
  * account add`, each with the password PASSWORD, as an operator does.
  */
-export async function startServer({ roles = [], accounts = {} } = {}) {
+export async function startServer({ roles = [], accounts = {}, config } = {}) {
   const data = mkdtempSync(join(tmpdir(), 'tis-status-test-'));
   const tokens = {};
   for (const role of roles) tokens[role] = cli(data, ['token', 'create', '--name', `test-${role}`, '--role', role]);
   for (const [name, role] of Object.entries(accounts)) cli(data, ['account', 'add', name, '--role', role], `${PASSWORD}\n`);
-  const server = { data, tokens, url: null, child: null, log: '' };
+  const server = { data, tokens, config, url: null, child: null, log: '' };
   await run(server, '127.0.0.1:0');
   return {
     get url() { return server.url; },
@@ -79,6 +79,7 @@ async function run(server, listen) {
   const child = spawn(required('TIS_STATUS_BIN'), [
     'serve', '--listen', listen, '--data', server.data,
     '--assets', required('TIS_STATUS_ASSETS'),
+    ...(server.config ? ['--config', server.config] : []),
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   server.child = child;
   child.stderr.on('data', (d) => { server.log += d; });

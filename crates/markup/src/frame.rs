@@ -59,6 +59,8 @@ pub fn footer() -> Vec<Node> {
                     .t("If TIS is not working for you and this page does not say why, contact your local TIS support team. ")
                     .c(h("a").a("href", "/about").t("How this page works"))
                     .t(" · ")
+                    .c(h("a").a("href", "/subscribe").t("Get emails about TIS problems"))
+                    .t(" · ")
                     .c(h("a").a("href", "/feed.atom").t("Feed of incidents and notices"))))
             .into(),
     ]

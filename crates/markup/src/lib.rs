@@ -18,6 +18,7 @@ pub mod frame;
 pub mod incident;
 pub mod overview;
 pub mod route;
+pub mod subscribe;
 pub mod words;
 
 /// A piece of content: an element or some text.

@@ -10,6 +10,8 @@ pub enum Page {
     Incident(i64),
     Notices,
     About,
+    /// The form "Get emails about TIS problems".
+    Subscribe,
     NotFound,
 }
 
@@ -29,6 +31,7 @@ impl Page {
             ["incidents", id] => id.parse().map_or(Page::NotFound, Page::Incident),
             ["notices"] => Page::Notices,
             ["about"] => Page::About,
+            ["subscribe"] => Page::Subscribe,
             _ => Page::NotFound,
         }
     }
@@ -52,6 +55,7 @@ mod tests {
         assert_eq!(Page::for_path("/notices"), Page::Notices);
         assert_eq!(Page::for_path("/about"), Page::About);
         assert_eq!(Page::for_path("/about/more"), Page::NotFound);
+        assert_eq!(Page::for_path("/subscribe"), Page::Subscribe);
         assert_eq!(Page::for_path("/nope"), Page::NotFound);
         assert_eq!(Page::for_path("/services/a/b"), Page::NotFound);
     }

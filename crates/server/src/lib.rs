@@ -10,6 +10,7 @@ pub mod http;
 pub mod read;
 pub mod startup;
 pub mod store;
+pub mod subscriptions;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -83,9 +84,10 @@ pub fn app(state: AppState, assets: Option<PathBuf>) -> Router {
         .collect();
     let template = assets
         .index_page()
-        .and_then(|index| page::Template::parse(index, |path| assets.text(path)));
+        .and_then(|index| page::Template::parse(index, |path| assets.text(path)))
+        .map(Arc::new);
     let inline_styles: Vec<String> = template.iter().filter_map(|t| t.style_hash()).collect();
-    let pages = template.map(page::router).unwrap_or_default();
+    let pages = template.clone().map(page::router).unwrap_or_default();
     // Over https, browsers are told to use nothing else for a year.
     let hsts = state.config.server.is_https().then(|| {
         tower_http::set_header::SetResponseHeaderLayer::if_not_present(
@@ -95,6 +97,8 @@ pub fn app(state: AppState, assets: Option<PathBuf>) -> Router {
     });
     let routes = Router::new()
         .merge(pages)
+        // Also without the app's files: every email's unsubscribe link must work.
+        .merge(http::subscribe::router(template))
         .merge(http::ops::router())
         .merge(http::v1::openapi::api_router(&state.config))
         .nest("/api/v2", http::v2::router())

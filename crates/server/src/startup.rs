@@ -106,6 +106,11 @@ impl Application {
         start(&mut tasks, "status changes", live::record_changes(s(), c()));
         // Sends under way finish (each within its timeout); the rest wait in the outbox.
         start(&mut tasks, "outbox", deliver::run(s(), c()));
+        start(
+            &mut tasks,
+            "subscriptions",
+            crate::subscriptions::tasks::run(s(), c()),
+        );
 
         if assets.is_none() {
             tracing::warn!("no --assets given: only the API is served");

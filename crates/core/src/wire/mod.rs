@@ -5,6 +5,7 @@ mod history;
 mod incidents;
 mod notices;
 mod services;
+mod subscriptions;
 mod trends;
 
 pub use glossary::*;
@@ -12,6 +13,7 @@ pub use history::*;
 pub use incidents::*;
 pub use notices::*;
 pub use services::*;
+pub use subscriptions::*;
 pub use trends::*;
 
 /// Reads a whole number in either of the spellings JSON counts as one, `3249` or

@@ -102,7 +102,7 @@ async fn deliver_one(state: &AppState, sender: &Sender, entry: OutboxEntry) {
                 attempt = entry.attempts,
                 error = %error,
                 gave_up = retry_at.is_none(),
-                "alert not delivered"
+                "message not delivered"
             );
             state
                 .store
@@ -123,6 +123,10 @@ async fn deliver_one(state: &AppState, sender: &Sender, entry: OutboxEntry) {
 }
 
 async fn send(state: &AppState, sender: &Sender, entry: &OutboxEntry) -> Result<(), String> {
+    // One worker for both audiences: subscribers' messages are shaped and addressed apart.
+    if entry.message.kind == crate::subscriptions::KIND {
+        return crate::subscriptions::send::send(state, sender, entry).await;
+    }
     let channel = state
         .config
         .channels

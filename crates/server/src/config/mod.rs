@@ -4,10 +4,12 @@
 mod alerts;
 mod layout;
 mod server;
+mod subscriptions;
 
 pub use alerts::*;
 pub(crate) use layout::Layout;
 pub use server::*;
+pub use subscriptions::SubscriptionsConfig;
 
 use std::fmt;
 use std::path::Path;
@@ -34,6 +36,8 @@ pub struct Config {
     /// What the probes must be able to reach for their failures to be believed (see
     /// `tis_prober::guard`); none by default.
     pub canaries: Vec<tis_core::service::Canary>,
+    /// Email subscriptions for readers, when offered.
+    pub subscriptions: Option<SubscriptionsConfig>,
 }
 
 #[derive(Deserialize)]
@@ -52,6 +56,8 @@ struct File {
     /// Read one by one, as probes are, so each problem names its line.
     #[serde(default)]
     canary: Vec<toml::Table>,
+    #[serde(default)]
+    subscriptions: Option<SubscriptionsConfig>,
 }
 
 /// A `[[service]]` as written, its probes not yet read: each probe is read on its own,
@@ -337,6 +343,25 @@ impl Config {
             env,
             &mut problems,
         );
+        if file.subscriptions.is_some() {
+            let line = text
+                .lines()
+                .position(|l| l.trim_start().starts_with("[subscriptions]"))
+                .map(|i| i + 1);
+            if file.smtp.is_none() {
+                problems.push(Problem {
+                    line,
+                    message: "[subscriptions] needs an [smtp] table to send its emails through"
+                        .into(),
+                });
+            }
+            if file.server.public_url.is_none() {
+                problems.push(Problem {
+                    line,
+                    message: "[subscriptions] needs [server] public_url, the address readers open the links in its emails at".into(),
+                });
+            }
+        }
         if !problems.is_empty() {
             return Err(fail(problems));
         }
@@ -349,7 +374,18 @@ impl Config {
             channels: file.channel,
             alerts,
             canaries,
+            subscriptions: file.subscriptions,
         })
+    }
+
+    /// The address readers reach this server at, without a trailing `/`.
+    pub fn public_url(&self) -> String {
+        self.server
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.server.listen))
+            .trim_end_matches('/')
+            .to_string()
     }
 
     /// Where this server's own results say they come from.

@@ -9,6 +9,7 @@ pub mod headers;
 pub mod listen;
 pub mod ops;
 pub mod page;
+pub mod subscribe;
 pub mod sw;
 pub mod trace;
 pub mod v1;

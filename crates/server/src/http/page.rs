@@ -89,8 +89,7 @@ impl Template {
 }
 
 /// The public pages' routes, answered with their content written in.
-pub fn router(template: Template) -> Router<AppState> {
-    let template = Arc::new(template);
+pub fn router(template: Arc<Template>) -> Router<AppState> {
     let serve = move |State(state): State<AppState>, uri: Uri, headers: HeaderMap| {
         let template = template.clone();
         async move { respond(&state, &template, Page::for_path(uri.path()), &headers) }
@@ -101,7 +100,21 @@ pub fn router(template: Template) -> Router<AppState> {
         .route("/notices", get(serve.clone()))
         .route("/about", get(serve.clone()))
         .route("/services/{id}", get(serve.clone()))
-        .route("/incidents/{id}", get(serve))
+        .route("/incidents/{id}", get(serve.clone()))
+        .route("/subscribe", get(serve))
+}
+
+/// A page written for one request that the app leaves as it is (`data-static`): the
+/// answers to the subscription forms and links, which no snapshot holds.
+pub fn one_off(template: &Template, title: &str, nodes: &[Node]) -> String {
+    let mut html = String::from("<div id=\"tis-page\" data-static=\"\"><div>");
+    html.push_str(&tis_markup::to_html(&frame::header(None)));
+    html.push_str("</div><main id=\"main\" class=\"width\" tabindex=\"-1\"><div>");
+    html.push_str(&tis_markup::to_html(nodes));
+    html.push_str("</div></main><div>");
+    html.push_str(&tis_markup::to_html(&frame::footer()));
+    html.push_str("</div></div>");
+    template.fill(title, &html)
 }
 
 fn respond(state: &AppState, template: &Template, page: Page, headers: &HeaderMap) -> Response {
@@ -123,6 +136,7 @@ fn respond(state: &AppState, template: &Template, page: Page, headers: &HeaderMa
         Page::Incident(id) => format!("page:/incidents/{id}"),
         Page::Notices => "page:/notices".to_string(),
         Page::About => "page:/about".to_string(),
+        Page::Subscribe => "page:/subscribe".to_string(),
         Page::NotFound => "page:404".to_string(),
     };
     let seeds = seeds(&snapshot, &page);
@@ -192,6 +206,13 @@ fn seeds(snapshot: &Snapshot, page: &Page) -> Vec<(String, Arc<Cached>, i64)> {
                 ));
             }
         }
+        // The form lists the services from the same answer the app reads, so it is drawn
+        // complete at once when the app takes over.
+        Page::Subscribe => out.push((
+            services::SERVICES.to_string(),
+            snapshot.json(services::SERVICES, services::service_list),
+            at,
+        )),
         _ => {}
     }
     out
@@ -295,8 +316,26 @@ fn content(model: &Model, page: &Page) -> (String, Option<Section>, Vec<Block>) 
                 h("p").t("We check every TIS service every few seconds, the way people use it, including signing in. A service that needs another one that is down is shown as affected, with the reason.").into(),
             ]), block(needs_script())],
         ),
+        Page::Subscribe => (
+            "Get emails about TIS problems".into(),
+            None,
+            vec![block(tis_markup::subscribe::form(
+                &subscribe_services(model),
+                &Default::default(),
+                &[],
+            ))],
+        ),
         Page::NotFound => not_found("page", "/", "See the status of every service"),
     }
+}
+
+/// The services a reader can choose in the subscription form, as (id, name).
+pub fn subscribe_services(model: &Model) -> Vec<(String, String)> {
+    model
+        .services
+        .iter()
+        .map(|s| (s.id.clone(), s.name.clone()))
+        .collect()
 }
 
 /// Said where the server writes only part of a page: what is missing without scripts.

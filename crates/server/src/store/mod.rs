@@ -247,6 +247,49 @@ pub trait Store: Send + Sync + 'static {
     /// The newest status change of each service that has one.
     async fn latest_status_changes(&self) -> Result<Vec<StatusChange>>;
 
+    // ---- subscribers ----
+
+    /// Takes a subscription request: a new or unconfirmed address is (again) sent a
+    /// confirmation, a confirmed one is told it is subscribed, at most
+    /// [`crate::subscriptions::CONFIRMATIONS_PER_DAY`] times a day; one transaction.
+    async fn subscribe(
+        &self,
+        subscription: &crate::subscriptions::NewSubscription,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// The address of subscriber `id`, read only to send to it.
+    async fn subscriber_address(&self, id: i64) -> Result<Option<String>>;
+    /// Keeps the hash of a token just made for a link to subscriber `id`; `false` when
+    /// the subscriber has gone.
+    async fn add_subscriber_token(
+        &self,
+        id: i64,
+        purpose: crate::subscriptions::TokenPurpose,
+        hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Confirms the subscription a confirmation token's hash belongs to.
+    async fn confirm_subscription(
+        &self,
+        hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<tis_core::wire::SubscriptionView>>;
+    /// The subscription any of its tokens' hash belongs to.
+    async fn subscription(&self, hash: &str) -> Result<Option<tis_core::wire::SubscriptionView>>;
+    /// Deletes the subscriber a token's hash belongs to, and its waiting messages.
+    async fn unsubscribe(&self, hash: &str) -> Result<bool>;
+    /// Forgets addresses given before `before` and never confirmed; returns how many.
+    async fn forget_unconfirmed(&self, before: DateTime<Utc>) -> Result<u64>;
+    /// Queues the planned-maintenance news that is due at `now` ("starting soon" `lead`
+    /// before the start, "started", "ended"), each once; returns the messages queued.
+    async fn queue_maintenance_news(
+        &self,
+        now: DateTime<Utc>,
+        lead: chrono::Duration,
+    ) -> Result<u64>;
+    /// Subscribers confirmed, and waiting for confirmation.
+    async fn subscriber_counts(&self) -> Result<(u64, u64)>;
+
     // ---- alerts and the outbox ----
 
     /// Keeps status changes, runs the alert rules on what they remember, and keeps what

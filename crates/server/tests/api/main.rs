@@ -11,4 +11,5 @@ mod reads;
 mod request_ids;
 mod retention;
 mod staff;
+mod subscriptions;
 mod writes;

@@ -4,8 +4,7 @@
 //! and a real SMTP server process (aiosmtpd) receiving the email.
 
 use std::collections::HashMap;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -15,7 +14,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use crate::helpers::{OutputText, Server, create_token, tis_status, write};
+use crate::helpers::{OutputText, Server, SmtpServer, create_token, tis_status, write};
 
 /// Long enough for a probe interval or two and a retry, on a busy machine.
 const LIMIT: Duration = Duration::from_secs(60);
@@ -814,80 +813,6 @@ async fn a_server_killed_mid_send_delivers_after_restart_once() {
     assert_eq!(deliveries.len(), 1);
     assert_eq!(deliveries[0]["attempts"], 2);
     assert_eq!(receiver.accepted("hook").len(), 1, "delivered once");
-}
-
-// ---- a real SMTP server ----
-
-/// aiosmtpd, writing each message it takes into a Maildir.
-struct SmtpServer {
-    child: Child,
-    maildir: std::path::PathBuf,
-}
-
-impl SmtpServer {
-    fn start(port: u16, maildir: &Path) -> SmtpServer {
-        let child = Command::new("python3")
-            .args([
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                &format!("127.0.0.1:{port}"),
-                "-c",
-                "aiosmtpd.handlers.Mailbox",
-                maildir.to_str().unwrap(),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 runs aiosmtpd");
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed() < LIMIT, "aiosmtpd did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        SmtpServer {
-            child,
-            maildir: maildir.to_path_buf(),
-        }
-    }
-
-    /// Every message taken, oldest first.
-    fn messages(&self) -> Vec<String> {
-        let mut files: Vec<_> = std::fs::read_dir(self.maildir.join("new"))
-            .into_iter()
-            .flatten()
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .collect();
-        files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
-        files
-            .iter()
-            .filter_map(|p| std::fs::read_to_string(p).ok())
-            .collect()
-    }
-
-    async fn wait(&self, done: impl Fn(&[String]) -> bool) -> Vec<String> {
-        let started = Instant::now();
-        loop {
-            let messages = self.messages();
-            if done(&messages) {
-                return messages;
-            }
-            assert!(
-                started.elapsed() < LIMIT,
-                "gave up waiting for mail; have: {messages:#?}"
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-}
-
-impl Drop for SmtpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// What `/api/v1/services` says of one service: its status and reason.

@@ -321,3 +321,80 @@ pub fn contains(haystack: &[u8], needle: &str) -> bool {
         .windows(needle.len())
         .any(|w| w == needle.as_bytes())
 }
+
+// ---- a real SMTP server ----
+
+/// How long the mail tests wait for a message.
+const SMTP_LIMIT: Duration = Duration::from_secs(60);
+
+/// aiosmtpd, writing each message it takes into a Maildir.
+pub struct SmtpServer {
+    child: Child,
+    maildir: std::path::PathBuf,
+}
+
+impl SmtpServer {
+    pub fn start(port: u16, maildir: &Path) -> SmtpServer {
+        let child = Command::new("python3")
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+                maildir.to_str().unwrap(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 runs aiosmtpd");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < SMTP_LIMIT, "aiosmtpd did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        SmtpServer {
+            child,
+            maildir: maildir.to_path_buf(),
+        }
+    }
+
+    /// Every message taken, oldest first.
+    pub fn messages(&self) -> Vec<String> {
+        let mut files: Vec<_> = std::fs::read_dir(self.maildir.join("new"))
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect();
+        files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+        files
+            .iter()
+            .filter_map(|p| std::fs::read_to_string(p).ok())
+            .collect()
+    }
+
+    pub async fn wait(&self, done: impl Fn(&[String]) -> bool) -> Vec<String> {
+        let started = Instant::now();
+        loop {
+            let messages = self.messages();
+            if done(&messages) {
+                return messages;
+            }
+            assert!(
+                started.elapsed() < SMTP_LIMIT,
+                "gave up waiting for mail; have: {messages:#?}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -10,6 +10,7 @@ mod http;
 mod ops;
 mod probes;
 mod restart;
+mod subscriptions;
 
 use helpers::{OutputText, Server, tis_status, write};
 use serde_json::Value;

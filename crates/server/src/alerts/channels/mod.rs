@@ -138,6 +138,26 @@ impl Sender {
             .as_ref()
             .ok_or("there is no [smtp] table in the config to send email through")?;
         let message = email::message(alert, &smtp.from, &channel.to, message_id)?;
+        self.send_mail(message).await
+    }
+
+    /// The `From` of every email, as `[smtp] from` says.
+    pub fn mail_from(&self) -> Result<lettre::message::Mailbox, String> {
+        let smtp = self
+            .smtp
+            .as_ref()
+            .ok_or("there is no [smtp] table in the config to send email through")?;
+        smtp.from
+            .parse()
+            .map_err(|e| format!("the sender address in [smtp] from cannot be used: {e}"))
+    }
+
+    /// One try at handing `message` to the mail server of `[smtp]`.
+    pub async fn send_mail(&self, message: lettre::Message) -> Result<(), String> {
+        let smtp = self
+            .smtp
+            .as_ref()
+            .ok_or("there is no [smtp] table in the config to send email through")?;
         let builder = match smtp.tls {
             SmtpTls::None => {
                 AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(smtp.host.as_str())

@@ -12,6 +12,7 @@ pub mod openapi_rules;
 pub mod probes;
 pub mod services;
 mod session;
+pub mod subscriptions;
 pub mod summary;
 
 use axum::Json;
@@ -46,6 +47,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(glossary::router())
         .merge(probes::router())
         .merge(alerts::router())
+        .merge(subscriptions::router())
         .merge(crate::http::v1::events::router())
         .fallback(|| async { AppError::NotFound("such API address".into()) })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

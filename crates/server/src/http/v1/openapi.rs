@@ -46,6 +46,7 @@ pub const TOKEN: &str = "token";
         (name = "accounts", description = "Signing in, accounts and API tokens"),
         (name = "probes", description = "Results pushed by standalone probers"),
         (name = "alerts", description = "Team alerts: channels, what was sent, test alerts"),
+        (name = "subscriptions", description = "Email about incidents and planned maintenance, for anyone who asks"),
         (name = "events", description = "Live notice of changes"),
         (name = "meta", description = "This document"),
     )

@@ -83,6 +83,14 @@ pub fn refine(doc: &mut Value, config: &Config) -> Vec<String> {
         json!({ "uniqueItems": true, "items": one_of_services() }),
     );
     rule(
+        &format!("{schemas}/SubscriptionRequest/properties/services"),
+        json!({ "items": one_of_services() }),
+    );
+    rule(
+        &format!("{schemas}/SubscriptionRequest/properties/kinds"),
+        json!({ "uniqueItems": true }),
+    );
+    rule(
         &format!("{schemas}/IncidentInput/properties/title"),
         text(TITLE_MAX),
     );

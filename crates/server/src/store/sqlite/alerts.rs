@@ -129,7 +129,9 @@ impl SqliteStore {
     }
 
     pub(super) async fn newest_messages(&self, limit: u32) -> Result<Vec<OutboxEntry>> {
-        let rows = sqlx::query("SELECT * FROM outbox ORDER BY id DESC LIMIT ?")
+        // Team alerts only: messages to subscribers are not staff's to read.
+        let rows = sqlx::query("SELECT * FROM outbox WHERE kind = ? ORDER BY id DESC LIMIT ?")
+            .bind(crate::alerts::outbox::KIND)
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;

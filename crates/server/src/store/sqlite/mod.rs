@@ -28,6 +28,8 @@ mod status;
 mod alerts;
 // The export file, written and read whole.
 mod export;
+// Subscribers, and the news queued for them.
+mod subscriptions;
 
 /// The file name of the database inside the data directory.
 pub const DB_FILE: &str = "tis-status.db";
@@ -201,6 +203,7 @@ impl Store for SqliteStore {
         let id = next_id(&mut tx, "notices").await?;
         let notice = input.notice(id, change.actor, change.at, change.at);
         insert_notice(&mut tx, &notice).await?;
+        subscriptions::queue_notice_news(&mut tx, None, &notice, change.at).await?;
         let target = format!("notice/{id}");
         commit_audited(tx, &change, "notice.create", &target, &notice.title).await?;
         Ok(notice)
@@ -216,6 +219,7 @@ impl Store for SqliteStore {
         let old = select_notice(&mut tx, id).await?;
         let notice = input.notice(id, &old.author, old.created_at, change.at);
         insert_notice(&mut tx, &notice).await?;
+        subscriptions::queue_notice_news(&mut tx, Some(&old), &notice, change.at).await?;
         let target = format!("notice/{id}");
         commit_audited(tx, &change, "notice.update", &target, &notice.title).await?;
         Ok(notice)
@@ -258,9 +262,12 @@ impl Store for SqliteStore {
     ) -> Result<Incident> {
         let mut tx = self.write().await?;
         let mut incident = select_incident(&mut tx, id).await?;
+        let updates_before = incident.updates.len();
         let update = apply_update(&mut incident, input, &change);
         write_incident_row(&mut tx, &incident, true).await?;
         insert_update(&mut tx, id, &update).await?;
+        let news = crate::subscriptions::News::of_update(&incident, &update, updates_before);
+        subscriptions::queue_news(&mut tx, &news, change.at).await?;
         commit_audited(
             tx,
             &change,
@@ -494,6 +501,60 @@ impl Store for SqliteStore {
 
     async fn outbox(&self, limit: u32) -> Result<Vec<super::OutboxEntry>> {
         self.newest_messages(limit).await
+    }
+
+    async fn subscribe(
+        &self,
+        subscription: &crate::subscriptions::NewSubscription,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.add_subscription(subscription, at).await
+    }
+
+    async fn subscriber_address(&self, id: i64) -> Result<Option<String>> {
+        self.address_of_subscriber(id).await
+    }
+
+    async fn add_subscriber_token(
+        &self,
+        id: i64,
+        purpose: crate::subscriptions::TokenPurpose,
+        hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        self.keep_subscriber_token(id, purpose, hash, at).await
+    }
+
+    async fn confirm_subscription(
+        &self,
+        hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<tis_core::wire::SubscriptionView>> {
+        self.confirm_by_token(hash, at).await
+    }
+
+    async fn subscription(&self, hash: &str) -> Result<Option<tis_core::wire::SubscriptionView>> {
+        self.subscription_by_token(hash).await
+    }
+
+    async fn unsubscribe(&self, hash: &str) -> Result<bool> {
+        self.delete_by_token(hash).await
+    }
+
+    async fn forget_unconfirmed(&self, before: DateTime<Utc>) -> Result<u64> {
+        self.delete_unconfirmed(before).await
+    }
+
+    async fn queue_maintenance_news(
+        &self,
+        now: DateTime<Utc>,
+        lead: chrono::Duration,
+    ) -> Result<u64> {
+        self.queue_due_maintenance(now, lead).await
+    }
+
+    async fn subscriber_counts(&self) -> Result<(u64, u64)> {
+        self.count_subscribers().await
     }
 
     async fn export(&self) -> Result<Export> {
