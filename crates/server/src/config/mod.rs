@@ -257,6 +257,11 @@ impl Config {
                         for e in tis_prober::validate(&probe) {
                             report(&e.field, &e.message);
                         }
+                        if probe.kind.is_heartbeat() {
+                            for e in crate::heartbeat::validate(&probe.kind) {
+                                report(&e.field, &e.message);
+                            }
+                        }
                         if let ProbeKind::Oidc {
                             client_secret_env, ..
                         } = &probe.kind

@@ -50,6 +50,7 @@ pub async fn service_states(
     }
     let quorum = state.config.server.down_quorum;
     let mut own = HashMap::new();
+    let mut own_reasons: HashMap<String, String> = HashMap::new();
     let mut last_checked = HashMap::new();
     for service in &state.config.services {
         let healths: Vec<_> = service
@@ -68,9 +69,18 @@ pub async fn service_states(
                             .collect()
                     })
                     .unwrap_or_default();
+                // A heartbeat is judged only here, from one place: no quorum can form.
+                let quorum = if probe.kind.is_heartbeat() { 1 } else { quorum };
                 agree(&locations, quorum)
             })
             .collect();
+        for (i, health) in healths.iter().enumerate() {
+            if *health == ProbeHealth::Down
+                && let Some(reason) = heartbeat_reason(state, service, i, now).await
+            {
+                own_reasons.entry(service.id.clone()).or_insert(reason);
+            }
+        }
         let in_maintenance = notices.iter().any(|n| {
             n.is_maintenance_at(now) && (n.services.is_empty() || n.services.contains(&service.id))
         });
@@ -96,6 +106,13 @@ pub async fn service_states(
                 .get(&s.id)
                 .cloned()
                 .unwrap_or((tis_core::Status::Unknown, None));
+            // A dependency's reason names the root cause; a late job says so itself.
+            let reason = reason.or_else(|| {
+                status
+                    .is_failing()
+                    .then(|| own_reasons.get(&s.id).cloned())
+                    .flatten()
+            });
             ServiceState {
                 id: s.id.clone(),
                 name: s.name.clone(),
@@ -109,6 +126,19 @@ pub async fn service_states(
             }
         })
         .collect())
+}
+
+/// Why the heartbeat that is probe `index` of `service` is down, in public words, if it
+/// is a heartbeat and its reports still say so.
+async fn heartbeat_reason(
+    state: &AppState,
+    service: &tis_core::Service,
+    index: usize,
+    now: DateTime<Utc>,
+) -> Option<String> {
+    let heartbeat = crate::heartbeat::Heartbeat::of(service, index)?;
+    let record = state.store.heartbeat(&heartbeat.id).await.ok()?;
+    crate::heartbeat::judge(&heartbeat, &record, now).reason
 }
 
 /// How often the watcher looks at the snapshot; it only works when that has changed,

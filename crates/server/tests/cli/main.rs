@@ -4,6 +4,7 @@
 mod accounts;
 mod alerts;
 mod demo;
+mod heartbeats;
 mod helpers;
 mod http;
 mod ops;
