@@ -92,10 +92,30 @@ pub async fn make_token(
     Ok((token, replaced))
 }
 
-/// What the server checks in a heartbeat's config beyond what `tis_core` can: that the
-/// schedule reads as cron and the time zone exists. `field` is the config key.
-pub fn validate(kind: &ProbeKind) -> Vec<FieldError> {
-    match Due::of(kind) {
+/// What the server checks in a heartbeat's config fields, as written, beyond what
+/// `tis_core` can: that a `schedule` reads as cron, falls due, and its `timezone` exists.
+/// `field` is the config key; fields of the wrong type are left to `tis_core`.
+pub fn validate_fields(map: &serde_json::Map<String, serde_json::Value>) -> Vec<FieldError> {
+    let Some(schedule) = map.get("schedule").and_then(|s| s.as_str()) else {
+        return Vec::new();
+    };
+    if schedule.trim().is_empty() {
+        return Vec::new();
+    }
+    let timezone = map
+        .get("timezone")
+        .and_then(|t| t.as_str())
+        // An empty one is reported by `tis_core`; the schedule is still checked.
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or(tis_core::service::DEFAULT_TIMEZONE);
+    let kind = ProbeKind::Heartbeat {
+        every: None,
+        grace: tis_core::service::HumanDuration::from_secs(1),
+        schedule: Some(schedule.to_string()),
+        timezone: timezone.to_string(),
+        job: None,
+    };
+    match Due::of(&kind) {
         Ok(_) => Vec::new(),
         Err(problems) => problems,
     }
