@@ -98,6 +98,7 @@ fn ProbeSection(
     probe: StaffProbe,
 ) -> impl IntoView {
     let heading_id = format!("probe-{}", probe.id.replace('/', "-"));
+    let labelled_by = heading_id.clone();
     let heartbeat = probe.has_token.is_some();
     let token_words = match probe.has_token {
         Some(false) => Some(format!(
@@ -107,7 +108,7 @@ fn ProbeSection(
         _ => None,
     };
     view! {
-        <section class="probe" aria-labelledby=heading_id.clone()>
+        <section class="probe" aria-labelledby=labelled_by>
             <h2 id=heading_id>{format!("Probe {} ({})", probe.id, probe.info.kind)}</h2>
             <p>{probe.info.description.clone()}</p>
             {token_words.map(|w| view! { <p class="load-problem">{w}</p> })}
