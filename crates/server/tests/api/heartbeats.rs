@@ -410,6 +410,20 @@ async fn bad_input_gets_problem_json_naming_the_field() {
         .await;
     let body = problem(answer, StatusCode::BAD_REQUEST).await;
     assert_eq!(body["errors"][0]["field"], "message", "{body}");
+    // A body, which is kept instead, does not excuse a query the document forbids.
+    let answer = s
+        .http
+        .post(format!(
+            "{}/api/v1/heartbeats/esr/1/fail?message={long}",
+            s.base
+        ))
+        .bearer_auth(&token)
+        .body("short")
+        .send()
+        .await
+        .expect("answer");
+    let body = problem(answer, StatusCode::BAD_REQUEST).await;
+    assert_eq!(body["errors"][0]["field"], "message", "{body}");
     let answer = s
         .http
         .post(format!("{}/api/v1/heartbeats/esr/1/fail", s.base))

@@ -131,6 +131,25 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .filter(|t| !t.is_empty() && t.len() <= 128)
 }
 
+/// The message as kept, or the refusal naming `field` (`body`: 422; the query: 400) when
+/// it is too long.
+fn kept_message(field: &str, message: &str) -> Result<String, AppError> {
+    clean_message(message).ok_or_else(|| {
+        let problem = FieldError::new(
+            field,
+            format!(
+                "The message is {} characters long. Send at most {PING_MESSAGE_MAX}.",
+                message.chars().count()
+            ),
+        );
+        if field == "body" {
+            AppError::Invalid(vec![problem])
+        } else {
+            AppError::BadQuery(vec![problem])
+        }
+    })
+}
+
 /// Keeps a report and the judgement it makes, in one transaction; 401 and nothing kept
 /// without the heartbeat's own token.
 async fn report(
@@ -144,20 +163,7 @@ async fn report(
     let heartbeat = heartbeat(state, &path)?;
     let message = match message {
         None => String::new(),
-        Some(m) => clean_message(m).ok_or_else(|| {
-            let problem = FieldError::new(
-                field,
-                format!(
-                    "The message is {} characters long. Send at most {PING_MESSAGE_MAX}.",
-                    m.chars().count()
-                ),
-            );
-            if field == "body" {
-                AppError::Invalid(vec![problem])
-            } else {
-                AppError::BadQuery(vec![problem])
-            }
-        })?,
+        Some(m) => kept_message(field, m)?,
     };
     let token_hash = sha256_hex(bearer(headers).ok_or(AppError::HeartbeatToken)?);
     let location = state.config.location().to_string();
@@ -321,6 +327,11 @@ async fn fail_post(
             "The message is not text (UTF-8). Send plain text.",
         ))
     })?;
+    // The query is held to its rules even when the body is what is kept, so that a
+    // request the document forbids is never taken.
+    if let Some(m) = &query.message {
+        kept_message("message", m)?;
+    }
     let (message, field) = if body.is_empty() {
         (query.message, "message")
     } else {
