@@ -39,7 +39,10 @@ test('support sees a heartbeat\'s reports, run time and message on the service p
   await signIn(page, server.url, 'sam');
   await page.getByRole('link', { name: 'See how services are checked' }).click();
   await page.getByRole('heading', { name: 'Services', level: 1 }).waitFor();
-  await page.getByRole('link', { name: 'ESR integration' }).click();
+  const esr = page.getByRole('link', { name: 'ESR integration' });
+  await esr.waitFor();
+  assert.deepEqual(await accessibilityProblems(page), []);
+  await esr.click();
   await page.getByRole('heading', { name: 'ESR integration', level: 1 }).waitFor();
 
   const pings = page.locator('table.heartbeat-pings');
