@@ -130,7 +130,7 @@ fn run_words(ms: u64) -> String {
     };
     match secs {
         0..60 => plural(secs, "second"),
-        60..3600 if secs % 60 == 0 => plural(secs / 60, "minute"),
+        60..3600 if secs.is_multiple_of(60) => plural(secs / 60, "minute"),
         60..3600 => format!(
             "{} {}",
             plural(secs / 60, "minute"),
