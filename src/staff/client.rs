@@ -271,3 +271,9 @@ pub async fn send_test_alert(channel: &str) -> Result<tis_core::alert::Delivery,
     };
     write("POST", "/api/v1/alerts/test", &input).await
 }
+
+/// A service with each of its probes, their latest results and a heartbeat's last
+/// reports (support role).
+pub async fn service_probes(id: &str) -> Result<tis_core::wire::StaffServiceDetail, ApiError> {
+    get(&format!("/api/v1/services/{id}/probes")).await
+}

@@ -35,6 +35,7 @@ pub fn StaffHome() -> impl IntoView {
             {move || session.can(Role::Editor).then(|| view! {
                 <A href="/manage/incidents/new" attr:class="button-secondary">"Open an incident"</A>
             })}
+            <A href="/manage/services" attr:class="button-secondary">"See how services are checked"</A>
         </div>
         <RecordSection id="open-now" heading="Open incidents" what="incidents"
             empty="No incident is open." records=incidents

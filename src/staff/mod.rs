@@ -11,6 +11,7 @@ mod notices;
 mod report;
 mod report_draft;
 mod revisions;
+mod services;
 mod session;
 
 use leptos::prelude::*;
@@ -85,6 +86,8 @@ pub fn StaffRoutes() -> impl MatchNestedRoutes + Clone {
             <Route path=path!("incidents/:id/revisions") view=revisions::Revisions />
             <Route path=path!("glossary") view=hints::GlossaryPage />
             <Route path=path!("alerts") view=alerts::AlertsPage />
+            <Route path=path!("services") view=services::ServiceList />
+            <Route path=path!("services/:id") view=services::ServicePage />
         </ParentRoute>
     }
     .into_inner()
@@ -260,6 +263,7 @@ fn StaffBar() -> impl IntoView {
                 <li><A href="/manage/incidents">"Incidents"</A></li>
                 <li><A href="/manage/glossary">"Glossary"</A></li>
                 <li><A href="/manage/alerts">"Alerts"</A></li>
+                <li><A href="/manage/services">"Services"</A></li>
             </ul>
             <p class="staff-who">{who} " " <SignOutButton /></p>
         </nav>

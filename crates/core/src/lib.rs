@@ -28,7 +28,10 @@ pub use incident::{
 };
 pub use keytimes::KeyTimes;
 pub use notice::{Audience, Notice, NoticeKind, NoticeSeverity, NoticeState};
-pub use service::{ErrorKind, ExpectStatus, Probe, ProbeKind, ProbeResult, Redirects, Service};
+pub use service::{
+    ErrorKind, ExpectStatus, HeartbeatPing, PingKind, Probe, ProbeKind, ProbeResult, Redirects,
+    Service,
+};
 pub use status::{ProbeHealth, ProbeRules, StatusChange};
 pub use status::{ServiceState, Status};
 pub use uptime::DailyUptime;

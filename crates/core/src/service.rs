@@ -3,11 +3,16 @@
 mod canary;
 mod duration;
 mod expect;
+mod heartbeat;
 mod result;
 
 pub use canary::{CANARY_TIMEOUT, Canary, not_checked_detail, unreached_canaries};
 pub use duration::HumanDuration;
 pub use expect::ExpectStatus;
+pub use heartbeat::{
+    DEFAULT_TIMEZONE, HEARTBEAT_JUDGED_EVERY, HeartbeatPing, JOB_NAME_MAX, PING_MESSAGE_MAX,
+    PingKind, clean_message, duration_words,
+};
 pub use result::{DETAIL_MAX_CHARS, ErrorKind, ProbeResult, clip_detail};
 
 use std::collections::BTreeMap;
@@ -41,6 +46,14 @@ pub struct Service {
 }
 
 /// One check of a service, run on its own schedule.
+///
+/// For a heartbeat, which the job itself reports to, the shared fields say how the
+/// server judges it rather than how it is checked: `interval` is how often the server
+/// writes down its judgement while nothing changes ([`HEARTBEAT_JUDGED_EVERY`], so a
+/// stopped server still shows as "not known" after three of them), `timeout` is unused
+/// (nothing is waited for), and `fail_after` and `recover_after` are 1, since `grace`
+/// already allows for a job that is a little late. None of them may be written in config
+/// for a heartbeat.
 ///
 /// Read from config strictly (see [`Probe::from_fields`]): an unknown or misspelt field,
 /// or a field that belongs to another kind of probe, is an error rather than ignored.
@@ -135,6 +148,27 @@ pub enum ProbeKind {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         expect_public: bool,
     },
+    /// A batch job (the ESR exchange) reports in itself: `start` when a run begins,
+    /// success when it ends, `fail` with a message when it fails. No success within
+    /// `every` + `grace` of the last (or of the `schedule`'s next due time after it), a
+    /// run that has not finished `grace` after it started, or a failure, is down.
+    Heartbeat {
+        /// How often the job runs, when it runs on a fixed period; `None` with a
+        /// `schedule`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        every: Option<HumanDuration>,
+        /// How late a report may be before the service is down.
+        grace: HumanDuration,
+        /// When the job runs, in cron syntax (`"0 2 * * *"`), read in `timezone`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        schedule: Option<String>,
+        /// The time zone of `schedule`, e.g. `Europe/London` (the default).
+        timezone: String,
+        /// What readers call the job, e.g. "The ESR export"; the service's name when
+        /// `None`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        job: Option<String>,
+    },
 }
 
 impl ProbeKind {
@@ -144,7 +178,14 @@ impl ProbeKind {
             ProbeKind::Tcp { .. } => "tcp",
             ProbeKind::Tls { .. } => "tls",
             ProbeKind::Oidc { .. } => "oidc",
+            ProbeKind::Heartbeat { .. } => "heartbeat",
         }
+    }
+
+    /// Whether the job reports in itself (the server judges it), rather than the prober
+    /// checking it.
+    pub fn is_heartbeat(&self) -> bool {
+        matches!(self, ProbeKind::Heartbeat { .. })
     }
 }
 
@@ -162,7 +203,7 @@ pub enum Redirects {
 
 /// Every field a probe may have in config, and which kinds use it.
 const FIELDS: &[(&str, &[&str])] = &[
-    ("kind", &["http", "tcp", "tls", "oidc"]),
+    ("kind", &["http", "tcp", "tls", "oidc", "heartbeat"]),
     ("interval", &["http", "tcp", "tls", "oidc"]),
     ("timeout", &["http", "tcp", "tls", "oidc"]),
     ("fail_after", &["http", "tcp", "tls", "oidc"]),
@@ -187,9 +228,14 @@ const FIELDS: &[(&str, &[&str])] = &[
     ("scope", &["oidc"]),
     ("then_url", &["oidc"]),
     ("expect_public", &["oidc"]),
+    ("every", &["heartbeat"]),
+    ("grace", &["heartbeat"]),
+    ("schedule", &["heartbeat"]),
+    ("timezone", &["heartbeat"]),
+    ("job", &["heartbeat"]),
 ];
 
-const KINDS: [&str; 4] = ["http", "tcp", "tls", "oidc"];
+const KINDS: [&str; 5] = ["http", "tcp", "tls", "oidc", "heartbeat"];
 
 /// Reads one field after another, keeping every problem.
 struct Fields<'a> {
@@ -274,7 +320,9 @@ impl Probe {
             Some(k) => {
                 f.problems.push(FieldError::new(
                     "kind",
-                    format!("\"{k}\" is not a kind of probe: use http, tcp, tls or oidc"),
+                    format!(
+                        "\"{k}\" is not a kind of probe: use http, tcp, tls, oidc or heartbeat"
+                    ),
                 ));
                 None
             }
@@ -491,9 +539,18 @@ impl Probe {
                     _ => None,
                 }
             }
+            Some("heartbeat") => heartbeat::from_fields(&mut f),
             _ => None,
         };
         match kind {
+            Some(kind @ ProbeKind::Heartbeat { .. }) if f.problems.is_empty() => Ok(Probe {
+                kind,
+                interval: HEARTBEAT_JUDGED_EVERY,
+                timeout: HumanDuration::from_secs(1),
+                fail_after: 1,
+                recover_after: 1,
+                slow_ms: None,
+            }),
             Some(kind) if f.problems.is_empty() => Ok(Probe {
                 kind,
                 interval,

@@ -7,7 +7,7 @@ use crate::account::Role;
 use crate::incident::{ActionStatus, Impact, IncidentStatus, ReportStatus, TimelineKind};
 use crate::notice::{Audience, NoticeKind, NoticeSeverity, NoticeState};
 use crate::problem::ProblemType;
-use crate::service::ErrorKind;
+use crate::service::{ErrorKind, PingKind};
 use crate::status::Status;
 use crate::wire::LineChange;
 
@@ -136,8 +136,17 @@ words!(ErrorKind {
     Body => "body", "Wrong content in the answer";
     Auth => "auth", "Sign-in refused";
     TokenRejected => "token_rejected", "Sign-in token refused";
+    Missed => "missed", "No report from the job in time";
+    Unfinished => "unfinished", "The job started and did not finish";
+    JobFailed => "job_failed", "The job reported a failure";
     Other => "other", "Other problem";
     NotChecked => "not_checked", "Could not check";
+});
+
+words!(PingKind {
+    Start => "start", "Started";
+    Success => "success", "Finished";
+    Fail => "fail", "Failed";
 });
 
 impl Status {
@@ -296,6 +305,7 @@ mod tests {
             ErrorKind::as_str,
             ErrorKind::label,
         );
+        walk("PingKind", PingKind::ALL, PingKind::as_str, PingKind::label);
         walk(
             "ProblemType",
             ProblemType::ALL,

@@ -105,6 +105,30 @@ fn every_dependency_names_a_real_service_and_everything_needs_sign_in() {
 }
 
 #[test]
+fn the_esr_exchange_reports_in_as_the_one_heartbeat_of_the_demo() {
+    let services = services();
+    let mut heartbeats: Vec<(String, usize, &ProbeKind)> = Vec::new();
+    for s in &services {
+        for (i, p) in s.probes.iter().enumerate() {
+            if p.kind.is_heartbeat() {
+                heartbeats.push((s.id.clone(), i, &p.kind));
+            }
+        }
+    }
+    assert_eq!(heartbeats.len(), 1, "{heartbeats:?}");
+    let (service, index, kind) = &heartbeats[0];
+    // `demo::job::JOB_PROBE` in the server names it so.
+    assert_eq!(
+        tis_core::status::probe_id(service, *index),
+        "esr-integration/3"
+    );
+    assert!(
+        matches!(kind, ProbeKind::Heartbeat { job: Some(job), every: Some(_), .. } if job == "The ESR export"),
+        "{kind:?}"
+    );
+}
+
+#[test]
 fn every_service_is_probed_and_two_sign_in_the_way_a_service_does() {
     for s in services() {
         assert!(
@@ -114,7 +138,8 @@ fn every_service_is_probed_and_two_sign_in_the_way_a_service_does() {
             "{} has an http probe",
             s.id
         );
-        for p in &s.probes {
+        // Heartbeats are judged by the server, not checked: see the test below.
+        for p in s.probes.iter().filter(|p| !p.kind.is_heartbeat()) {
             assert_eq!(p.interval.to_string(), "10s", "{}", s.id);
             assert_eq!(p.timeout.to_string(), "3s", "{}", s.id);
             assert_eq!(p.fail_after, 2, "{}", s.id);

@@ -105,6 +105,12 @@ impl Checker {
 
     pub async fn check(&self, kind: &ProbeKind) -> Outcome {
         match kind {
+            // `schedule` leaves heartbeats out; one handed here anyway is not something
+            // a prober can see, and says so rather than passing.
+            ProbeKind::Heartbeat { .. } => Outcome::failed(
+                ErrorKind::Other,
+                "a heartbeat is judged by the server from the job's own reports, not checked by a prober",
+            ),
             ProbeKind::Http {
                 url,
                 method,

@@ -31,16 +31,22 @@ pub struct Scheduled {
     pub probe: Probe,
 }
 
-/// Every probe of every service, with ids `"{service}/{n}"` (n counts from 1).
+/// Every probe of every service that the prober checks, with ids `"{service}/{n}"` (n
+/// counts from 1, over all of the service's probes). Heartbeats are left out: the job
+/// reports to the server, which judges them.
 pub fn schedule(services: &[Service]) -> Vec<Scheduled> {
     services
         .iter()
         .flat_map(|s| {
-            s.probes.iter().enumerate().map(|(i, p)| Scheduled {
-                id: tis_core::status::probe_id(&s.id, i),
-                service: s.id.clone(),
-                probe: p.clone(),
-            })
+            s.probes
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| !p.kind.is_heartbeat())
+                .map(|(i, p)| Scheduled {
+                    id: tis_core::status::probe_id(&s.id, i),
+                    service: s.id.clone(),
+                    probe: p.clone(),
+                })
         })
         .collect()
 }
@@ -224,6 +230,7 @@ fn target(kind: &ProbeKind) -> String {
             Some(then) => format!("signing in at {token_url} then calling {then}"),
             None => format!("signing in at {token_url}"),
         },
+        ProbeKind::Heartbeat { job, .. } => job.clone().unwrap_or_else(|| "the job".into()),
     }
 }
 
@@ -279,7 +286,10 @@ pub fn validate(probe: &Probe) -> Vec<FieldError> {
                 problems.push(FieldError::new("ca_file", e));
             }
         }
-        ProbeKind::Tls { .. } | ProbeKind::Tcp { .. } | ProbeKind::Oidc { .. } => {}
+        ProbeKind::Tls { .. }
+        | ProbeKind::Tcp { .. }
+        | ProbeKind::Oidc { .. }
+        | ProbeKind::Heartbeat { .. } => {}
     }
     problems
 }

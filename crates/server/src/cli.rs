@@ -106,6 +106,23 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Manage heartbeats: the probes batch jobs report to.
+    Heartbeat {
+        #[command(subcommand)]
+        command: HeartbeatCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum HeartbeatCommand {
+    /// Make the token a heartbeat's job reports with, and print it once; only its hash is
+    /// kept. Running it again makes a new one, and the old one stops working.
+    Token {
+        /// The heartbeat's probe id, e.g. esr/2 (the second probe of service esr).
+        probe: String,
+        #[command(flatten)]
+        place: Place,
+    },
 }
 
 #[derive(Subcommand)]
@@ -208,6 +225,9 @@ async fn dispatch(command: Command) -> Result<(), String> {
                     place,
                 },
         } => token_create(place, name, &role, location, expires_in_days).await,
+        Command::Heartbeat {
+            command: HeartbeatCommand::Token { probe, place },
+        } => heartbeat_token(place, &probe).await,
         Command::Check { config } => {
             let config =
                 Config::load_with(&config, Secrets::Required).map_err(|e| e.to_string())?;
@@ -359,8 +379,11 @@ async fn serve(
         config.server.location = Some(location);
     }
     let store = open_store(&place, &config).await?;
+    let mut job = None;
     if is_demo {
         demo::load_records(&store, &config).await?;
+        let stopped = broken == Some(demo::Break::EsrJob);
+        job = Some(demo::job::prepare(&store, &config, stopped).await?);
     }
     let checker = match estate {
         Some(estate) => {
@@ -384,6 +407,9 @@ async fn serve(
         assets,
     })
     .await?;
+    if let Some(job) = job {
+        job.start(app.addr());
+    }
     println!(
         "TIS Status is running at http://{}/ (press Ctrl+C to stop)",
         app.addr()
@@ -542,6 +568,30 @@ async fn token_create(
         "Created token \"{}\" (id {}, role {}{place_words}). Copy it now: it is not shown \
          again, as only its hash is kept. Send it as the header Authorization: Bearer <token>.",
         info.name, info.id, info.role
+    );
+    Ok(())
+}
+
+/// `heartbeat token PROBE`: like `token create`, the token alone on standard output.
+async fn heartbeat_token(place: Place, probe: &str) -> Result<(), String> {
+    let (config, _) = load_config(&place, None, Secrets::NotNeeded)?;
+    let store = open_store(&place, &config).await?;
+    let (token, replaced) =
+        crate::heartbeat::make_token(&store, &config.services, probe, cli_change())
+            .await
+            .map_err(|e| format!("cannot make a token for heartbeat \"{probe}\": {e}"))?;
+    println!("{token}");
+    let (service, n) = probe.split_once('/').unwrap_or((probe, ""));
+    eprintln!(
+        "{} the token of heartbeat {probe}{}. Copy it now: it is not shown again, as only \
+         its hash is kept. The job sends it as the header Authorization: Bearer <token> to \
+         /api/v1/heartbeats/{service}/{n} (and /start, /fail).",
+        if replaced { "Made a new" } else { "Made" },
+        if replaced {
+            "; the old one no longer works"
+        } else {
+            ""
+        },
     );
     Ok(())
 }

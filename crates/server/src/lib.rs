@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod heartbeat;
 pub mod http;
 pub mod read;
 pub mod startup;

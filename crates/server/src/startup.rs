@@ -104,6 +104,11 @@ impl Application {
         start(&mut tasks, "trends", trends::keep_fresh(s(), c()));
         start(&mut tasks, "snapshots", snapshot::keep_fresh(s(), c()));
         start(&mut tasks, "status changes", live::record_changes(s(), c()));
+        start(
+            &mut tasks,
+            "heartbeats",
+            crate::heartbeat::keep_judging(s(), c()),
+        );
         // Sends under way finish (each within its timeout); the rest wait in the outbox.
         start(&mut tasks, "outbox", deliver::run(s(), c()));
         start(

@@ -138,6 +138,8 @@ impl Canary {
                 format!("{host}:{port}")
             }
             ProbeKind::Oidc { token_url, .. } => token_url.clone(),
+            // Canaries are read as tcp or http only (see `from_fields`).
+            ProbeKind::Heartbeat { .. } => String::new(),
         }
     }
 

@@ -31,6 +31,12 @@ pub enum ErrorKind {
     Auth,
     /// The service refused the token that the token endpoint gave.
     TokenRejected,
+    /// A batch job did not report in time (a heartbeat).
+    Missed,
+    /// A batch job started and did not finish in time (a heartbeat).
+    Unfinished,
+    /// A batch job reported that it failed (a heartbeat).
+    JobFailed,
     Other,
     /// The check failed, but the prober could not reach any of its canaries either, so
     /// the failure says nothing about the service: the prober itself is cut off. Counts

@@ -81,7 +81,10 @@ fn fields(problems: &[(String, String)]) -> Vec<&str> {
 fn an_unknown_kind_says_which_kinds_there_are() {
     let p = problems(serde_json::json!({"kind": "ftp", "url": "ftp://x"}));
     assert_eq!(fields(&p), ["kind"]);
-    assert!(p[0].1.contains("http, tcp, tls or oidc"), "{p:?}");
+    assert!(
+        p[0].1.contains("http, tcp, tls, oidc or heartbeat"),
+        "{p:?}"
+    );
 }
 
 #[test]

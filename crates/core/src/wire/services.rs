@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::incident::Incident;
 use crate::notice::Notice;
-use crate::service::{Probe, ProbeKind};
+use crate::service::{HeartbeatPing, Probe, ProbeKind, ProbeResult, duration_words};
 use crate::status::{ServiceState, Status};
 use crate::time::{uk_date_time, uk_time, zone_label};
 use crate::uptime::DailyUptime;
@@ -84,6 +84,26 @@ pub fn probe_in_words(service_name: &str, probe: &Probe) -> ProbeInfo {
         }
         ProbeKind::Oidc { then_url: None, .. } => {
             format!("We sign in the way {service_name} does")
+        }
+        ProbeKind::Heartbeat {
+            every: period,
+            grace,
+            job,
+            ..
+        } => {
+            let job = job.as_deref().unwrap_or(service_name);
+            let runs = match period {
+                Some(period) => format!("every {}", duration_words(*period)),
+                None => "at set times".to_string(),
+            };
+            return ProbeInfo {
+                kind: probe.kind.name().to_string(),
+                interval_seconds: probe.interval.as_millis() / 1000,
+                description: format!(
+                    "{job} tells us when each run starts and finishes. It runs {runs}, and we allow it {} more.",
+                    duration_words(*grace)
+                ),
+            };
         }
     };
     let every = every(probe.interval.as_millis() / 1000);
@@ -191,4 +211,31 @@ pub fn last_checked_text(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Strin
         }
         Some(at) => format!("Last checked {}", uk_date_time(at)),
     }
+}
+
+/// One probe of a service as staff see it: what it checks, its latest results with what
+/// each check said, and for a heartbeat the job's last reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StaffProbe {
+    /// The probe's id, e.g. `esr/2`: heartbeat addresses and tokens name it.
+    pub id: String,
+    pub info: ProbeInfo,
+    /// The newest results first, with their `detail`.
+    pub results: Vec<ProbeResult>,
+    /// For a heartbeat: its last reports, newest first; empty for other probes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pings: Vec<HeartbeatPing>,
+    /// For a heartbeat: whether a token has been made for it (`tis-status heartbeat
+    /// token`); `None` for other probes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_token: Option<bool>,
+}
+
+/// `GET /api/v1/services/{id}/probes` (staff): the service and each of its probes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StaffServiceDetail {
+    pub service: ServiceState,
+    pub probes: Vec<StaffProbe>,
 }

@@ -251,6 +251,13 @@ impl Config {
                     }
                 };
                 let kind = map.get("kind").and_then(|k| k.as_str());
+                // Read from the fields as written, so a bad schedule is reported beside
+                // any other mistake in the same probe.
+                if kind == Some("heartbeat") {
+                    for e in crate::heartbeat::validate_fields(&map) {
+                        report(&e.field, &e.message);
+                    }
+                }
                 for (field, of) in [("url", "http"), ("token_url", "oidc"), ("then_url", "oidc")] {
                     if kind == Some(of)
                         && let Some(serde_json::Value::String(url)) = map.get(field)

@@ -447,6 +447,9 @@ struct ProbeModel {
     typical: (u32, u32),
     /// Signs in first: one answer from the sign-in server, then one from the service.
     signs_in: bool,
+    /// A heartbeat: the server's judgement of a job's reports, which takes no time, and
+    /// fails as a report not made in time.
+    heartbeat: bool,
     slow_ms: Option<u32>,
     timeout_ms: u32,
     /// It fails in a partial outage too: the service's last probe (a sign-in check, in
@@ -485,6 +488,7 @@ impl ProbeModel {
                     seed,
                     typical: typical_latency(&service.id),
                     signs_in: matches!(probe.kind, ProbeKind::Oidc { .. }),
+                    heartbeat: probe.kind.is_heartbeat(),
                     slow_ms: probe.slow_ms,
                     timeout_ms: u32::try_from(probe.timeout.as_std().as_millis())
                         .unwrap_or(u32::MAX),
@@ -505,6 +509,22 @@ impl ProbeModel {
 
     /// The check that ran at `at` while the service showed `status`, on a day of `pace`.
     fn check(&self, at: DateTime<Utc>, status: Status, pace: f64) -> Check {
+        if self.heartbeat {
+            // The job does not run when its service is down, and is never slow: its
+            // run time is on its reports, not on the server's judgement.
+            let fails = self.fails(status);
+            return Check {
+                ok: !fails,
+                latency_ms: 0,
+                degraded: false,
+                error_kind: fails.then_some(ErrorKind::Missed),
+                detail: if fails {
+                    "demo history: the job did not report in time"
+                } else {
+                    ""
+                },
+            };
+        }
         let seed = self.seed ^ at.timestamp_millis().unsigned_abs();
         let mut latency = f64::from(latency_at(self.typical, unit(seed)));
         if self.signs_in {

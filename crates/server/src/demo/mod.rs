@@ -3,6 +3,7 @@
 //! wants a token), probed for real, plus demo notices and incidents.
 
 pub mod history;
+pub mod job;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -105,6 +106,8 @@ pub enum Break {
     Token,
     /// One service's health check says DOWN.
     Service(String),
+    /// The ESR-like nightly job stops reporting in, so its heartbeat is missed.
+    EsrJob,
 }
 
 impl std::str::FromStr for Break {
@@ -113,9 +116,10 @@ impl std::str::FromStr for Break {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "token" | "sign-in" => Ok(Break::Token),
+            "esr-job" => Ok(Break::EsrJob),
             id if tis_core::validate::is_slug(id) => Ok(Break::Service(id.to_string())),
             other => Err(format!(
-                "\"{other}\" is not a part of the demo: use token (sign-in fails) or a service id such as bulk-upload"
+                "\"{other}\" is not a part of the demo: use token (sign-in fails), esr-job (the ESR job stops reporting) or a service id such as bulk-upload"
             )),
         }
     }
@@ -126,7 +130,7 @@ impl Break {
     pub fn check(&self, services: &[&str]) -> Result<(), String> {
         match self {
             Break::Service(id) if !services.contains(&id.as_str()) => Err(format!(
-                "--demo-break {id}: there is no such service in the demo; use token or one of: {}",
+                "--demo-break {id}: there is no such service in the demo; use token, esr-job or one of: {}",
                 services.join(", ")
             )),
             _ => Ok(()),

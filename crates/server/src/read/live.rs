@@ -136,6 +136,7 @@ pub async fn service_states(state: &AppState, now: DateTime<Utc>) -> Result<Live
     let quorum = state.config.server.down_quorum;
     let reach = reach_of(state, &by_probe);
     let mut own = HashMap::new();
+    let mut own_reasons: HashMap<String, String> = HashMap::new();
     let mut last_checked = HashMap::new();
     let mut notes = HashMap::new();
     // Services not known because their checks could not check: their reason says so.
@@ -160,6 +161,8 @@ pub async fn service_states(state: &AppState, now: DateTime<Utc>) -> Result<Live
                             .collect()
                     })
                     .unwrap_or_default();
+                // A heartbeat is judged only here, from one place: no quorum can form.
+                let quorum = if probe.kind.is_heartbeat() { 1 } else { quorum };
                 let agreed = agree(&locations, quorum);
                 if agreed == ProbeHealth::Unknown
                     && by_location.is_some_and(|l| {
@@ -172,6 +175,13 @@ pub async fn service_states(state: &AppState, now: DateTime<Utc>) -> Result<Live
                 agreed
             })
             .collect();
+        for (i, health) in healths.iter().enumerate() {
+            if *health == ProbeHealth::Down
+                && let Some(reason) = heartbeat_reason(state, service, i, now).await
+            {
+                own_reasons.entry(service.id.clone()).or_insert(reason);
+            }
+        }
         let in_maintenance = notices.iter().any(|n| {
             n.is_maintenance_at(now) && (n.services.is_empty() || n.services.contains(&service.id))
         });
@@ -200,12 +210,14 @@ pub async fn service_states(state: &AppState, now: DateTime<Utc>) -> Result<Live
             if status == Status::Unknown && reason.is_none() && blind.contains(&s.id) {
                 reason = Some(CUT_OFF_REASON.to_string());
             }
-            // The team chose to tell readers (`warn_publicly`); the service still works.
+            // A dependency's reason names the root cause; a late job says so itself; a
+            // working service may carry the note the team chose to show (`warn_publicly`).
             let reason = reason.or_else(|| {
-                notes
-                    .get(s.id.as_str())
-                    .filter(|_| !status.is_failing())
-                    .map(|note| note.to_string())
+                if status.is_failing() {
+                    own_reasons.get(&s.id).cloned()
+                } else {
+                    notes.get(s.id.as_str()).map(|note| note.to_string())
+                }
             });
             ServiceState {
                 id: s.id.clone(),
@@ -308,6 +320,19 @@ pub async fn warnings(
         }
     }
     Ok(found)
+}
+
+/// Why the heartbeat that is probe `index` of `service` is down, in public words, if it
+/// is a heartbeat and its reports still say so.
+async fn heartbeat_reason(
+    state: &AppState,
+    service: &tis_core::Service,
+    index: usize,
+    now: DateTime<Utc>,
+) -> Option<String> {
+    let heartbeat = crate::heartbeat::Heartbeat::of(service, index)?;
+    let record = state.store.heartbeat(&heartbeat.id).await.ok()?;
+    crate::heartbeat::judge(&heartbeat, &record, now).reason
 }
 
 /// How often the watcher looks at the snapshot; it only works when that has changed,

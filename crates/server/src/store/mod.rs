@@ -181,6 +181,33 @@ pub struct NewToken<'a> {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+/// A heartbeat's token (when it was made) and the job's reports, newest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HeartbeatRecord {
+    pub token_since: Option<DateTime<Utc>>,
+    pub pings: Vec<tis_core::HeartbeatPing>,
+}
+
+/// A report from a job, to keep if `token_hash` is its heartbeat's token. `message` is
+/// already clean (see [`tis_core::service::clean_message`]).
+#[derive(Debug, Clone, Copy)]
+pub struct NewPing<'a> {
+    pub probe: &'a str,
+    pub token_hash: &'a str,
+    pub kind: tis_core::PingKind,
+    pub message: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+/// Judges a heartbeat from its record with the new report in it, inside the transaction
+/// that keeps the report, so the result is written exactly when its cause is.
+pub type HeartbeatDecider = Box<dyn FnOnce(&HeartbeatRecord) -> ProbeResult + Send>;
+
+/// Judges a heartbeat from its record and the last result written for it; `Some` is a
+/// result to write, in the same transaction as the read.
+pub type HeartbeatJudge =
+    Box<dyn FnOnce(&HeartbeatRecord, Option<&ProbeResult>) -> Option<ProbeResult> + Send>;
+
 /// A try at delivering an outbox message that failed: why, and when to try again (`None`:
 /// give up).
 #[derive(Debug, Clone, Copy)]
@@ -232,6 +259,34 @@ pub trait Store: Send + Sync + 'static {
         before: Option<DateTime<Utc>>,
         limit: u32,
     ) -> Result<Vec<ProbeResult>>;
+    // ---- heartbeats ----
+
+    /// Makes (or replaces: the old one stops working) the token of heartbeat `probe`, by
+    /// its hash, with an audit log line; `true` when one was replaced.
+    async fn set_heartbeat_token(
+        &self,
+        probe: &str,
+        token_hash: &str,
+        change: Change<'_>,
+    ) -> Result<bool>;
+    /// Keeps a job's report if its token is the heartbeat's (`None`, with nothing
+    /// written, if not), with the probe result `decide` makes of it, in one transaction;
+    /// only the newest reports are kept.
+    async fn add_heartbeat_ping(
+        &self,
+        ping: NewPing<'_>,
+        decide: HeartbeatDecider,
+    ) -> Result<Option<(tis_core::HeartbeatPing, ProbeResult)>>;
+    /// Reads a heartbeat and its last result, and writes what `judge` decides, in one
+    /// transaction.
+    async fn judge_heartbeat(
+        &self,
+        probe: &str,
+        judge: HeartbeatJudge,
+    ) -> Result<Option<ProbeResult>>;
+    /// A heartbeat's token time and reports.
+    async fn heartbeat(&self, probe: &str) -> Result<HeartbeatRecord>;
+
     /// Deletes raw results older than `before`; returns how many went.
     async fn prune_probe_results(&self, before: DateTime<Utc>) -> Result<u64>;
 

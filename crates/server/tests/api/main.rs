@@ -2,6 +2,7 @@
 
 mod concurrency;
 mod glossary;
+mod heartbeats;
 mod helpers;
 mod openapi;
 mod pages;

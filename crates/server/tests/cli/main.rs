@@ -5,6 +5,7 @@ mod accounts;
 mod alerts;
 mod certificates;
 mod demo;
+mod heartbeats;
 mod helpers;
 mod http;
 mod ops;

@@ -104,7 +104,7 @@ timeout = "30s"
 "#,
     );
     let expected = [
-        "tis.toml, line 8: service \"bulk-upload\", probe 1, field kind: \"ping\" is not a kind of probe: use http, tcp, tls or oidc",
+        "tis.toml, line 8: service \"bulk-upload\", probe 1, field kind: \"ping\" is not a kind of probe: use http, tcp, tls, oidc or heartbeat",
         "tis.toml, line 13: service \"bulk-upload\", probe 2, field url: \"htp:/tis.example/health\" starts with htp",
         "tis.toml, line 14: service \"bulk-upload\", probe 2, field expect_stauts: is not a field of a probe",
         "tis.toml, line 20: service \"bulk-upload\", probe 3, field client_secret_env: the environment variable TIS_TEST_SECRET_THAT_IS_NOT_SET is not set",

@@ -39,6 +39,9 @@ pub enum AppError {
     MethodNotAllowed(String),
     #[error("sign in required")]
     Unauthorized,
+    /// A heartbeat report without its heartbeat's own token, or with another.
+    #[error("heartbeat token missing or wrong")]
+    HeartbeatToken,
     /// Sign-in with a name and password that match no active account. One message for
     /// an unknown name and a wrong password, so that names cannot be discovered.
     #[error("wrong name or password")]
@@ -328,6 +331,14 @@ impl IntoResponse for AppError {
                 StatusCode::UNAUTHORIZED,
                 ProblemType::SignInRequired,
                 "Sign in, or send a valid API token as Authorization: Bearer <token>.".into(),
+            ),
+            AppError::HeartbeatToken => (
+                StatusCode::UNAUTHORIZED,
+                ProblemType::SignInRequired,
+                "Send this heartbeat's own token as Authorization: Bearer <token>. It is made \
+                 (and made again, which stops the old one) with `tis-status heartbeat token \
+                 SERVICE/N`. Nothing was recorded."
+                    .into(),
             ),
             AppError::SignInFailed => (
                 StatusCode::UNAUTHORIZED,

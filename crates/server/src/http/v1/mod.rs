@@ -5,6 +5,7 @@ mod alerts;
 pub mod answer;
 pub mod events;
 mod glossary;
+pub mod heartbeats;
 pub mod incidents;
 mod notices;
 pub mod openapi;
@@ -46,6 +47,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(incidents::router())
         .merge(glossary::router())
         .merge(probes::router())
+        .merge(heartbeats::router())
         .merge(alerts::router())
         .merge(subscriptions::router())
         .merge(crate::http::v1::events::router())

@@ -45,6 +45,7 @@ pub const TOKEN: &str = "token";
         (name = "incidents", description = "Incidents, their updates, reports and revisions"),
         (name = "accounts", description = "Signing in, accounts and API tokens"),
         (name = "probes", description = "Results pushed by standalone probers"),
+        (name = "heartbeats", description = "Batch jobs reporting in: start, success, fail"),
         (name = "alerts", description = "Team alerts: channels, what was sent, test alerts"),
         (name = "subscriptions", description = "Email about incidents and planned maintenance, for anyone who asks"),
         (name = "events", description = "Live notice of changes"),
@@ -84,6 +85,19 @@ impl Modify for SecuritySchemes {
                     .description(Some(
                         "An API token made by an admin (`tis-status token create` or POST \
                          /api/v1/tokens). Starts with `tis_`.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            crate::http::v1::heartbeats::HEARTBEAT,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A heartbeat's own token, made (and made again, which stops the old \
+                         one) with `tis-status heartbeat token SERVICE/N`. Only as this \
+                         header: never in the address, which ends up in logs.",
                     ))
                     .build(),
             ),

@@ -9,11 +9,11 @@ use sqlx::Row;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use tis_core::export::Export;
 use tis_core::wire::{IncidentInput, NoticeInput, ReportSave, UpdateInput};
-use tis_core::{DailyUptime, Incident, Notice, ProbeResult, Revision};
+use tis_core::{DailyUptime, HeartbeatPing, Incident, Notice, ProbeResult, Revision};
 
 use super::{
-    AuditEntry, Change, DeliveryFailure, NewAccount, NewToken, Result, Store, StoreError,
-    apply_update, incident_of,
+    AuditEntry, Change, DeliveryFailure, HeartbeatDecider, HeartbeatJudge, HeartbeatRecord,
+    NewAccount, NewPing, NewToken, Result, Store, StoreError, apply_update, incident_of,
 };
 
 mod rows;
@@ -30,6 +30,33 @@ mod alerts;
 mod export;
 // Subscribers, and the news queued for them.
 mod subscriptions;
+
+// Heartbeat tokens and the reports batch jobs send.
+mod heartbeats;
+
+/// Writes one probe result inside a write transaction.
+pub(super) async fn insert_result(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    r: &ProbeResult,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO probe_results
+         (probe, service, at, ok, latency_ms, error_kind, detail, degraded, location)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&r.probe)
+    .bind(&r.service)
+    .bind(ts(r.at))
+    .bind(r.ok)
+    .bind(r.latency_ms)
+    .bind(r.error_kind.map(|k| enum_text(&k)))
+    .bind(&r.detail)
+    .bind(r.degraded)
+    .bind(&r.location)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
 
 /// The file name of the database inside the data directory.
 pub const DB_FILE: &str = "tis-status.db";
@@ -95,25 +122,39 @@ impl Store for SqliteStore {
     async fn add_probe_results(&self, results: &[ProbeResult]) -> Result<()> {
         let mut tx = self.write().await?;
         for r in results {
-            sqlx::query(
-                "INSERT INTO probe_results
-                 (probe, service, at, ok, latency_ms, error_kind, detail, degraded, location)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(&r.probe)
-            .bind(&r.service)
-            .bind(ts(r.at))
-            .bind(r.ok)
-            .bind(r.latency_ms)
-            .bind(r.error_kind.map(|k| enum_text(&k)))
-            .bind(&r.detail)
-            .bind(r.degraded)
-            .bind(&r.location)
-            .execute(&mut *tx)
-            .await?;
+            insert_result(&mut tx, r).await?;
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn set_heartbeat_token(
+        &self,
+        probe: &str,
+        token_hash: &str,
+        change: Change<'_>,
+    ) -> Result<bool> {
+        self.put_heartbeat_token(probe, token_hash, change).await
+    }
+
+    async fn add_heartbeat_ping(
+        &self,
+        ping: NewPing<'_>,
+        decide: HeartbeatDecider,
+    ) -> Result<Option<(HeartbeatPing, ProbeResult)>> {
+        self.add_ping(ping, decide).await
+    }
+
+    async fn judge_heartbeat(
+        &self,
+        probe: &str,
+        judge: HeartbeatJudge,
+    ) -> Result<Option<ProbeResult>> {
+        SqliteStore::judge_heartbeat(self, probe, judge).await
+    }
+
+    async fn heartbeat(&self, probe: &str) -> Result<HeartbeatRecord> {
+        self.read_heartbeat(probe).await
     }
 
     async fn probe_results_since(&self, since: DateTime<Utc>) -> Result<Vec<ProbeResult>> {
