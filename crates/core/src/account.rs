@@ -300,7 +300,11 @@ pub struct TokenInput {
     pub location: Option<String>,
     /// Days until the token stops working by itself, from 1 to [`TOKEN_MAX_DAYS`];
     /// absent: until it is revoked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::wire::whole_u32_opt"
+    )]
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 730))]
     pub expires_in_days: Option<u32>,
 }

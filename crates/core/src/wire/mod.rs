@@ -44,6 +44,16 @@ pub fn whole_u32<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u3
     deserializer.deserialize_any(Whole)
 }
 
+/// [`whole_u32`] for an optional field: absent or `null` is `None`.
+pub fn whole_u32_opt<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<u32>, D::Error> {
+    #[derive(serde::Deserialize)]
+    struct Whole(#[serde(deserialize_with = "whole_u32")] u32);
+    let read: Option<Whole> = serde::Deserialize::deserialize(deserializer)?;
+    Ok(read.map(|Whole(n)| n))
+}
+
 /// Sorts a short list by key, keeping equal items in their order. The standard sorts
 /// are faster on long lists, but each use adds kilobytes to the browser app's Wasm, and
 /// the lists sorted here are short or already nearly in order (services, a day of

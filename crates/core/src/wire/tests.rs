@@ -351,3 +351,15 @@ fn groups_keep_the_order_of_positions() {
     assert_eq!(names, ["Sign-in", "For admins"]);
     assert_eq!(groups[1].1.len(), 2);
 }
+
+#[test]
+fn a_token_lifetime_written_with_a_point_is_taken_and_a_fraction_is_not() {
+    let read = |json: &str| serde_json::from_str::<crate::account::TokenInput>(json);
+    let input = read(r#"{"name": "ci", "role": "support", "expires_in_days": 302.0}"#).unwrap();
+    assert_eq!(input.expires_in_days, Some(302));
+    let input = read(r#"{"name": "ci", "role": "support", "expires_in_days": null}"#).unwrap();
+    assert_eq!(input.expires_in_days, None);
+    let input = read(r#"{"name": "ci", "role": "support"}"#).unwrap();
+    assert_eq!(input.expires_in_days, None);
+    assert!(read(r#"{"name": "ci", "role": "support", "expires_in_days": 1.5}"#).is_err());
+}
