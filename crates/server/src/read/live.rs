@@ -176,8 +176,14 @@ pub async fn service_states(state: &AppState, now: DateTime<Utc>) -> Result<Live
             })
             .collect();
         for (i, health) in healths.iter().enumerate() {
+            // Judged as of the newest result read, which the judging task may have written
+            // a moment after `now`: the reason must be the one that made it down.
+            let judged_at = by_probe
+                .get(probe_id(&service.id, i).as_str())
+                .and_then(|l| l.values().flatten().map(|r| r.at).max())
+                .map_or(now, |newest| newest.max(now));
             if *health == ProbeHealth::Down
-                && let Some(reason) = heartbeat_reason(state, service, i, now).await
+                && let Some(reason) = heartbeat_reason(state, service, i, judged_at).await
             {
                 own_reasons.entry(service.id.clone()).or_insert(reason);
             }
