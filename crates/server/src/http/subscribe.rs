@@ -4,12 +4,11 @@
 //! whose buttons post here. `POST /subscriptions/unsubscribe` is also the one-click
 //! unsubscribe address of every email's `List-Unsubscribe` header (RFC 8058).
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Extension, Query, State};
+use axum::extract::{Extension, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -22,7 +21,6 @@ use tis_markup::{Node, h};
 use crate::AppState;
 use crate::auth::sha256_hex;
 use crate::http::page::{Template, one_off, subscribe_services};
-use crate::http::v1::subscriptions::client;
 use crate::subscriptions::{self, Refused};
 
 /// The app's page to write these pages into; a bare page when the app is not served.
@@ -111,12 +109,17 @@ fn read_form(body: &[u8]) -> (SubscriptionRequest, Filled, Vec<FieldError>) {
 async fn form_post(
     State(state): State<AppState>,
     Extension(template): Extension<Pages>,
-    info: Option<Extension<ConnectInfo<SocketAddr>>>,
+    crate::http::client::ClientAddr(client): crate::http::client::ClientAddr,
     body: Bytes,
 ) -> Response {
     let (request, filled, mut problems) = read_form(&body);
     let outcome = if problems.is_empty() {
-        subscriptions::take(&state, client(info), &request).await
+        subscriptions::take(
+            &state,
+            client.unwrap_or(std::net::IpAddr::from([0, 0, 0, 0])),
+            &request,
+        )
+        .await
     } else {
         Err(Refused::Invalid(Vec::new()))
     };

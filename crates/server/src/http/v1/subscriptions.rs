@@ -2,11 +2,8 @@
 //! confirmation email, see the choices and unsubscribe with the token from any email.
 //! Public, with no sign-in: the tokens are the proof of owning the address.
 
-use std::net::SocketAddr;
-
-use axum::Extension;
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -50,14 +47,6 @@ impl From<Refused> for AppError {
     }
 }
 
-/// The client's address, for its rate limit; one shared key when it is not known.
-pub fn client(info: Option<Extension<ConnectInfo<SocketAddr>>>) -> std::net::IpAddr {
-    info.map_or(
-        std::net::IpAddr::from([0, 0, 0, 0]),
-        |Extension(ConnectInfo(a))| a.ip(),
-    )
-}
-
 /// Asks for emails about incidents and planned maintenance (public).
 ///
 /// Sends a confirmation email with a link; nothing else is sent until it is followed,
@@ -82,10 +71,15 @@ pub fn client(info: Option<Extension<ConnectInfo<SocketAddr>>>) -> std::net::IpA
 )]
 async fn subscribe(
     State(state): State<AppState>,
-    info: Option<Extension<ConnectInfo<SocketAddr>>>,
+    crate::http::client::ClientAddr(client): crate::http::client::ClientAddr,
     ApiJson(request): ApiJson<SubscriptionRequest>,
 ) -> Result<Response, AppError> {
-    subscriptions::take(&state, client(info), &request).await?;
+    subscriptions::take(
+        &state,
+        client.unwrap_or(std::net::IpAddr::from([0, 0, 0, 0])),
+        &request,
+    )
+    .await?;
     let answer = SubscriptionAccepted {
         message: CHECK_YOUR_EMAIL.into(),
     };
