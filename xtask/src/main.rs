@@ -182,6 +182,10 @@ fn test() -> Result {
         node.current_dir(&root)
             .arg("--test")
             .arg("--test-reporter=spec")
+            // Two files at once, whatever the core count: node's default (cores - 1) runs
+            // them one by one on a 2-core machine, and each spends most of its time waiting
+            // on a server and a browser rather than computing.
+            .arg("--test-concurrency=2")
             .arg("tests/browser/")
             .env("TIS_STATUS_BIN", &built.server)
             .env("TIS_STATUS_ASSETS", &built.assets)

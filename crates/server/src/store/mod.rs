@@ -377,6 +377,9 @@ pub trait Store: Send + Sync + 'static {
     async fn outbox_next_due(&self) -> Result<Option<DateTime<Utc>>>;
     /// The newest messages, newest first, at most `limit`.
     async fn outbox(&self, limit: u32) -> Result<Vec<OutboxEntry>>;
+    /// How many messages of each kind wait to be delivered (neither delivered nor given
+    /// up on), by kind.
+    async fn outbox_waiting(&self) -> Result<Vec<(String, i64)>>;
 
     async fn save_daily_uptime(&self, days: &[DailyUptime]) -> Result<()>;
     /// Stored daily uptime of `service` for days in `[from, to]`, oldest first.

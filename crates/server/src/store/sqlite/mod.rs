@@ -544,6 +544,10 @@ impl Store for SqliteStore {
         self.newest_messages(limit).await
     }
 
+    async fn outbox_waiting(&self) -> Result<Vec<(String, i64)>> {
+        self.waiting_by_kind().await
+    }
+
     async fn subscribe(
         &self,
         subscription: &crate::subscriptions::NewSubscription,
