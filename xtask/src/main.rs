@@ -167,7 +167,11 @@ fn test() -> Result {
     step("unit and integration tests", || {
         let mut cmd = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
         cmd.current_dir(&root)
-            .args(["test", "--workspace", "--all-targets", "--locked"]);
+            .args(["test", "--workspace", "--all-targets", "--locked"])
+            // Four at once on any machine: most integration tests spend their time waiting
+            // for a server process or a probe interval, not computing, and the default
+            // (one per core) leaves a 2-core machine idle for minutes.
+            .args(["--", "--test-threads=4"]);
         tally.run(cmd)
     })?;
     let built = build_all(Profile::Debug)?;
