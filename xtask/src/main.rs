@@ -12,6 +12,10 @@ mod bootstrap;
 mod fuzz;
 mod harness;
 mod http;
+// The one way to start a throw-away PostgreSQL, shared with the server's own tests.
+#[path = "../../crates/server/tests/support/postgres.rs"]
+#[allow(dead_code)]
+mod postgres;
 
 use std::env;
 use std::ffi::OsString;
@@ -171,6 +175,17 @@ fn test() -> Result {
             // Four at once on any machine: most integration tests spend their time waiting
             // for a server process or a probe interval, not computing, and the default
             // (one per core) leaves a 2-core machine idle for minutes.
+            .args(["--", "--test-threads=4"]);
+        tally.run(cmd)
+    })?;
+    step("the API integration tests again, on PostgreSQL", || {
+        // One server for the run; each test makes its own database in it.
+        let pg = postgres::TestPostgres::start()?;
+        println!("xtask: PostgreSQL 15 started for the tests at {}", pg.url());
+        let mut cmd = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        cmd.current_dir(&root)
+            .args(["test", "-p", "tis-status-server", "--test", "api", "--locked"])
+            .env(postgres::URL_ENV, pg.url())
             .args(["--", "--test-threads=4"]);
         tally.run(cmd)
     })?;

@@ -269,6 +269,11 @@ async fn dispatch(command: Command) -> Result<(), String> {
         }
         Command::Backup { place, out } => {
             let (config, _) = load_config(&place, None, Secrets::NotNeeded)?;
+            if config.store.choice()? != crate::config::StoreChoice::Sqlite {
+                return Err(
+                    "tis-status backup copies the SQLite store; this config keeps its records in PostgreSQL ([store]): back that up with PostgreSQL's own pg_dump, or your provider's snapshots".into(),
+                );
+            }
             let data = data_dir(&place, &config);
             let store = SqliteStore::open_for_backup(&data)
                 .await
@@ -345,11 +350,10 @@ fn data_dir(place: &Place, config: &Config) -> PathBuf {
     }
 }
 
-async fn open_store(place: &Place, config: &Config) -> Result<SqliteStore, String> {
-    let dir = data_dir(place, config);
-    SqliteStore::open(&dir)
-        .await
-        .map_err(|e| format!("cannot open the store in {}: {e}", dir.display()))
+/// The store the config names: PostgreSQL at `[store] url`, or the SQLite file in the
+/// data directory.
+async fn open_store(place: &Place, config: &Config) -> Result<crate::SharedStore, String> {
+    crate::store::open(&config.store, &data_dir(place, config)).await
 }
 
 /// A file size as people read it: "820 KB", "14.2 MB".

@@ -15,12 +15,11 @@ use crate::AppState;
 use crate::alerts::deliver;
 use crate::config::Config;
 use crate::read::{live, snapshot, trends};
-use crate::store::SqliteStore;
 
 /// What `serve` needs once its config and store are ready.
 pub struct Settings {
     pub config: Config,
-    pub store: SqliteStore,
+    pub store: crate::SharedStore,
     /// Whether this is the built-in demo (the page says its data is not real).
     pub demo: bool,
     /// Looks up the secret a probe's config names; the process environment by default.
@@ -81,7 +80,7 @@ impl Application {
             "prober"
         });
 
-        let state = AppState::new(Arc::new(store), config, demo)
+        let state = AppState::new(store, config, demo)
             .await
             .map_err(|e| format!("cannot load the stored data: {e}"))?;
         let writer = state.clone();

@@ -5,12 +5,14 @@ mod alerts;
 mod layout;
 mod metrics;
 mod server;
+mod store;
 mod subscriptions;
 
 pub use alerts::*;
 pub(crate) use layout::Layout;
 pub use metrics::MetricsConfig;
 pub use server::*;
+pub use store::{StoreChoice, StoreConfig};
 pub use subscriptions::SubscriptionsConfig;
 
 use std::fmt;
@@ -42,6 +44,8 @@ pub struct Config {
     pub subscriptions: Option<SubscriptionsConfig>,
     /// `/metrics` for Prometheus, when turned on.
     pub metrics: Option<MetricsConfig>,
+    /// Where the records are kept: the SQLite file in `data_dir` by default.
+    pub store: StoreConfig,
 }
 
 #[derive(Deserialize)]
@@ -64,6 +68,8 @@ struct File {
     subscriptions: Option<SubscriptionsConfig>,
     #[serde(default)]
     metrics: Option<MetricsConfig>,
+    #[serde(default)]
+    store: Option<StoreConfig>,
 }
 
 /// A `[[service]]` as written, its probes not yet read: each probe is read on its own,
@@ -398,6 +404,9 @@ impl Config {
                 });
             }
         }
+        if let Some(store) = &file.store {
+            store.check(text, &layout, env, &mut problems);
+        }
         if !problems.is_empty() {
             return Err(fail(problems));
         }
@@ -412,6 +421,7 @@ impl Config {
             canaries,
             subscriptions: file.subscriptions,
             metrics,
+            store: file.store.unwrap_or_default(),
         })
     }
 

@@ -1,7 +1,9 @@
 //! The store: where everything lasting is kept. A trait, so that a PostgreSQL backend can
 //! sit beside the embedded SQLite one; every write is one transaction.
 
+pub mod columns;
 pub mod import;
+mod postgres;
 mod sqlite;
 
 use async_trait::async_trait;
@@ -15,6 +17,7 @@ use tis_core::{
 };
 use tis_core::{Role, account::Account, account::ApiToken};
 
+pub use postgres::PgStore;
 pub use sqlite::{BackupSummary, DB_FILE, SqliteStore, db_path};
 
 #[derive(Debug, thiserror::Error)]
@@ -109,6 +112,46 @@ pub fn incident_of(
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Opens the store `config` names, bringing its tables up to date: the PostgreSQL
+/// database at `[store] url` (or the URL in `url_env`), or else the SQLite file in
+/// `data_dir`. The answer says which, and where, when it cannot.
+pub async fn open(
+    config: &crate::config::StoreConfig,
+    data_dir: &std::path::Path,
+) -> std::result::Result<crate::SharedStore, String> {
+    match config.choice()? {
+        crate::config::StoreChoice::Sqlite => match SqliteStore::open(data_dir).await {
+            Ok(store) => Ok(std::sync::Arc::new(store)),
+            Err(e) => Err(format!(
+                "cannot open the store in {}: {e}",
+                data_dir.display()
+            )),
+        },
+        crate::config::StoreChoice::Postgres(url) => match PgStore::open(&url, None).await {
+            Ok(store) => Ok(std::sync::Arc::new(store)),
+            Err(e) => Err(format!(
+                "cannot open the PostgreSQL store at {}: {e}",
+                without_password(&url)
+            )),
+        },
+    }
+}
+
+/// A database URL fit to print: its password, if any, left out.
+pub fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, path) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((user, host)) => {
+            let user = user.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}{path}")
+        }
+        None => url.to_string(),
+    }
+}
 
 /// A message to send, written to the outbox in the same transaction as what caused it.
 #[derive(Debug, Clone, PartialEq)]
@@ -478,4 +521,65 @@ pub trait Store: Send + Sync + 'static {
     async fn export(&self) -> Result<Export>;
     /// Writes an already checked export in one transaction: all of it, or none.
     async fn import(&self, export: &Export, change: Change<'_>) -> Result<()>;
+}
+
+/// The revisions an import adds beside those in the file. Every save is a revision, and
+/// the latest is the current report: a file whose current report is not its latest
+/// revision (hand-written, or from elsewhere) gets one more revision, so that later edits
+/// have a base to start from.
+pub(crate) fn revisions_to_add(export: &Export, change: &Change<'_>) -> Vec<Revision> {
+    let mut added = Vec::new();
+    for i in &export.incidents {
+        let Some(report) = &i.report else { continue };
+        let latest = export
+            .revisions
+            .iter()
+            .filter(|r| r.incident == i.id)
+            .max_by_key(|r| r.number);
+        if latest.is_some_and(|r| &r.report == report) {
+            continue;
+        }
+        added.push(Revision {
+            incident: i.id,
+            number: latest.map_or(1, |r| r.number + 1),
+            author: report
+                .authors
+                .first()
+                .cloned()
+                .unwrap_or_else(|| change.actor.to_string()),
+            at: change.at,
+            report: report.clone(),
+        });
+    }
+    added
+}
+
+/// What a file held, for the audit log.
+pub(crate) fn counts(export: &Export) -> String {
+    format!(
+        "{} notices, {} incidents, {} revisions, {}{} status changes, {} days of uptime, {} \
+         audit log lines",
+        export.notices.len(),
+        export.incidents.len(),
+        export.revisions.len(),
+        if export.glossary.is_some() {
+            "the glossary, "
+        } else {
+            ""
+        },
+        export.status_changes.len(),
+        export.daily_uptime.len(),
+        export.audit_log.len(),
+    )
+}
+
+/// How long a run took, when `ping` ends one whose start is the newest report before it.
+pub(crate) fn run_ms(ping: &NewPing<'_>, before: &HeartbeatRecord) -> Option<u64> {
+    use tis_core::PingKind;
+    match (ping.kind, before.pings.first()) {
+        (PingKind::Success | PingKind::Fail, Some(last)) if last.kind == PingKind::Start => {
+            u64::try_from((ping.at - last.at).num_milliseconds()).ok()
+        }
+        _ => None,
+    }
 }

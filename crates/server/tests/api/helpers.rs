@@ -1,4 +1,6 @@
-//! An app over a real SQLite file in a temporary directory, driven with `oneshot`.
+//! An app over a real store, driven with `oneshot`: a SQLite file in a temporary
+//! directory, or, when `TIS_STATUS_TEST_POSTGRES` names a PostgreSQL server (as `cargo
+//! xtask test` does for its second run of this suite), a database of its own there.
 
 use axum::Router;
 use axum::body::Body;
@@ -8,7 +10,8 @@ use serde_json::Value;
 use tis_status::AppState;
 use tis_status::config::Config;
 use tis_status::store::import;
-use tis_status::store::{Change, SqliteStore};
+use tis_status::SharedStore;
+use tis_status::store::{Change, PgStore, SqliteStore};
 use tower::ServiceExt;
 
 pub struct TestApp {
@@ -28,15 +31,44 @@ impl TestApp {
     }
 }
 
+/// A new, empty store for one test: a database of its own on the PostgreSQL server
+/// `TIS_STATUS_TEST_POSTGRES` names, else the SQLite file in `dir`.
+pub async fn test_store(dir: &std::path::Path) -> SharedStore {
+    match std::env::var(crate::postgres::URL_ENV) {
+        Ok(server) if !server.is_empty() => {
+            let url = fresh_database(&server).await;
+            std::sync::Arc::new(PgStore::open(&url, None).await.expect("store opens"))
+        }
+        _ => std::sync::Arc::new(SqliteStore::open(dir).await.expect("store opens")),
+    }
+}
+
+/// Makes an empty database on the server at `server` (a URL), returning its URL.
+async fn fresh_database(server: &str) -> String {
+    use sqlx::Connection;
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!("api_{}_{n}", std::process::id());
+    let mut admin = sqlx::PgConnection::connect(server)
+        .await
+        .expect("the test PostgreSQL answers");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("a test database is made");
+    let (base, _) = server.rsplit_once('/').expect("a URL with a database");
+    format!("{base}/{name}")
+}
+
 /// The demo services and records, with no probes running (status is "unknown").
 pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = SqliteStore::open(dir.path()).await.expect("store opens");
+    let store = test_store(dir.path()).await;
     let config = Config::demo("http://127.0.0.1:9").expect("demo config");
     let export = import::parse("demo", tis_status::demo::DEMO_RECORDS).expect("demo parses");
     let ids: Vec<&str> = config.services.iter().map(|s| s.id.as_str()).collect();
     import::import(
-        &store,
+        store.as_ref(),
         "demo",
         &export,
         &ids,
@@ -47,7 +79,7 @@ pub async fn spawn_app() -> TestApp {
     )
     .await
     .expect("demo imports");
-    let state = AppState::new(std::sync::Arc::new(store), config, true)
+    let state = AppState::new(store, config, true)
         .await
         .expect("state");
     let router = tis_status::app(state.clone(), None);

@@ -1,10 +1,14 @@
-//! The JSON API through `oneshot`, over a real SQLite file.
+//! The JSON API through `oneshot`, over a real store: SQLite, or PostgreSQL when
+//! `TIS_STATUS_TEST_POSTGRES` names a server (see `helpers::test_store`).
 
 mod concurrency;
 mod glossary;
 mod heartbeats;
 mod helpers;
 mod openapi;
+#[path = "../support/postgres.rs"]
+#[allow(dead_code)]
+mod postgres;
 mod pages;
 mod privacy;
 mod reach;

@@ -17,7 +17,7 @@ use tis_status::config::Config;
 use tis_status::demo::{self, Break};
 use tis_status::startup::{Application, Settings};
 use tis_status::store::import;
-use tis_status::store::{Change, SqliteStore};
+use tis_status::store::Change;
 use tower::ServiceExt;
 
 use crate::helpers::{Auth, TestApp};
@@ -55,7 +55,7 @@ async fn broken_demo() -> BrokenDemo {
         probe.timeout = tis_core::service::HumanDuration::from_millis(1500);
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = SqliteStore::open(dir.path()).await.expect("store opens");
+    let store = crate::helpers::test_store(dir.path()).await;
     let export = import::parse("demo", demo::DEMO_RECORDS).expect("demo parses");
     let ids: Vec<&str> = config.services.iter().map(|s| s.id.as_str()).collect();
     import::import(&store, "demo", &export, &ids, Change::now("demo"))

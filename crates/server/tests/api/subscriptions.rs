@@ -7,7 +7,6 @@ use axum::http::{Request, StatusCode};
 use serde_json::{Value, json};
 use tis_status::AppState;
 use tis_status::config::Config;
-use tis_status::store::SqliteStore;
 
 use crate::helpers::{Answer, TestApp, spawn_app};
 
@@ -37,9 +36,9 @@ timeout = "2s"
 
 async fn offering_app() -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = SqliteStore::open(dir.path()).await.expect("store opens");
+    let store = crate::helpers::test_store(dir.path()).await;
     let config = Config::parse("test.toml", CONFIG).expect("config");
-    let state = AppState::new(std::sync::Arc::new(store), config, false)
+    let state = AppState::new(store, config, false)
         .await
         .expect("state");
     let router = tis_status::app(state.clone(), None);

@@ -12,7 +12,7 @@ use super::rows::select_notices;
 use super::{SqliteStore, opt_time, time, ts};
 use crate::alerts::outbox::new_message_id;
 use crate::store::{OutboxMessage, Result};
-use crate::subscriptions::news::is_maintenance;
+use crate::subscriptions::news::{is_maintenance, timed_events};
 use crate::subscriptions::{
     self, CONFIRMATIONS_PER_DAY, NewSubscription, News, NewsEvent, Payload, TokenPurpose,
 };
@@ -223,27 +223,6 @@ impl SqliteStore {
             row.get::<i64, _>("waiting") as u64,
         ))
     }
-}
-
-/// The time-driven news of a maintenance notice: each event, when it is due, and until
-/// when it is still worth sending.
-fn timed_events(notice: &Notice, lead: Duration) -> Vec<(NewsEvent, DateTime<Utc>, DateTime<Utc>)> {
-    let mut out = vec![
-        (
-            NewsEvent::MaintenanceSoon,
-            notice.starts_at - lead,
-            notice.starts_at,
-        ),
-        (
-            NewsEvent::MaintenanceStarted,
-            notice.starts_at,
-            notice.ends_at.unwrap_or(DateTime::<Utc>::MAX_UTC),
-        ),
-    ];
-    if let Some(end) = notice.ends_at {
-        out.push((NewsEvent::MaintenanceEnded, end, end + Duration::hours(1)));
-    }
-    out
 }
 
 async fn already_done(
