@@ -184,7 +184,14 @@ fn test() -> Result {
         println!("xtask: PostgreSQL 15 started for the tests at {}", pg.url());
         let mut cmd = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
         cmd.current_dir(&root)
-            .args(["test", "-p", "tis-status-server", "--test", "api", "--locked"])
+            .args([
+                "test",
+                "-p",
+                "tis-status-server",
+                "--test",
+                "api",
+                "--locked",
+            ])
             .env(postgres::URL_ENV, pg.url())
             .args(["--", "--test-threads=4"]);
         tally.run(cmd)

@@ -12,7 +12,7 @@ use crate::config::{Config, ConfigError, Secrets};
 
 use crate::demo;
 use crate::startup::{Application, Settings};
-use crate::store::{Change, SqliteStore, Store, import};
+use crate::store::{Change, SqliteStore, import};
 
 #[derive(Parser)]
 #[command(
@@ -300,7 +300,7 @@ async fn dispatch(command: Command) -> Result<(), String> {
                 std::fs::read_to_string(&file).map_err(|e| format!("cannot read {source}: {e}"))?;
             let export = import::parse(&source, &text).map_err(|e| e.to_string())?;
             import::import(
-                &store,
+                store.as_ref(),
                 &source,
                 &export,
                 &service_ids(&config),
@@ -423,9 +423,9 @@ async fn serve(
     let store = open_store(&place, &config).await?;
     let mut job = None;
     if is_demo {
-        demo::load_records(&store, &config).await?;
+        demo::load_records(store.as_ref(), &config).await?;
         let stopped = broken == Some(demo::Break::EsrJob);
-        job = Some(demo::job::prepare(&store, &config, stopped).await?);
+        job = Some(demo::job::prepare(store.as_ref(), &config, stopped).await?);
     }
     let checker = match estate {
         Some(estate) => {
@@ -563,7 +563,7 @@ async fn account_add(
         role,
         password,
     };
-    let account = crate::auth::add_account(&store, &input, cli_change())
+    let account = crate::auth::add_account(store.as_ref(), &input, cli_change())
         .await
         .map_err(|e| format!("cannot add account \"{}\": {}", input.name, cli_error(e)))?;
     let shown = tis_core::account::public_author(account.display_name.as_deref());
@@ -593,9 +593,10 @@ async fn token_create(
         location,
         expires_in_days,
     };
-    let (token, info) = crate::auth::create_token(&store, &input, config.location(), cli_change())
-        .await
-        .map_err(|e| format!("cannot create token \"{}\": {}", input.name, cli_error(e)))?;
+    let (token, info) =
+        crate::auth::create_token(store.as_ref(), &input, config.location(), cli_change())
+            .await
+            .map_err(|e| format!("cannot create token \"{}\": {}", input.name, cli_error(e)))?;
     println!("{token}");
     let place_words = info
         .location
@@ -619,7 +620,7 @@ async fn heartbeat_token(place: Place, probe: &str) -> Result<(), String> {
     let (config, _) = load_config(&place, None, Secrets::NotNeeded)?;
     let store = open_store(&place, &config).await?;
     let (token, replaced) =
-        crate::heartbeat::make_token(&store, &config.services, probe, cli_change())
+        crate::heartbeat::make_token(store.as_ref(), &config.services, probe, cli_change())
             .await
             .map_err(|e| format!("cannot make a token for heartbeat \"{probe}\": {e}"))?;
     println!("{token}");

@@ -102,7 +102,11 @@ fn check_url(url: &str, in_file: bool) -> Result<(), String> {
         );
     };
     let authority = rest.split(['/', '?']).next().unwrap_or_default();
-    if in_file && authority.rsplit_once('@').is_some_and(|(user, _)| user.contains(':')) {
+    if in_file
+        && authority
+            .rsplit_once('@')
+            .is_some_and(|(user, _)| user.contains(':'))
+    {
         return Err(
             "holds a password: secrets never go in this file; put the whole URL in an environment variable and name it with url_env".into(),
         );

@@ -334,14 +334,21 @@ fn without_a_store_table_the_sqlite_file_is_used_and_a_url_chooses_postgres() {
 
 #[test]
 fn store_mistakes_name_the_line_the_field_and_what_to_do() {
-    let text = "[server]\nlisten = \"127.0.0.1:80\"\n\n[store]\nurl = \"postgres://tis:hunter2@db/tis\"\n";
+    let text =
+        "[server]\nlisten = \"127.0.0.1:80\"\n\n[store]\nurl = \"postgres://tis:hunter2@db/tis\"\n";
     let err = Config::parse("my.toml", text).unwrap_err().to_string();
     assert!(
         err.contains("my.toml, line 5: [store] url: holds a password"),
         "{err}"
     );
-    assert!(err.contains("url_env"), "says where the password goes: {err}");
-    assert!(!err.contains("hunter2"), "the password is not repeated: {err}");
+    assert!(
+        err.contains("url_env"),
+        "says where the password goes: {err}"
+    );
+    assert!(
+        !err.contains("hunter2"),
+        "the password is not repeated: {err}"
+    );
 
     let text = "[store]\nurl = \"mysql://db/tis\"\n";
     let err = Config::parse("my.toml", text).unwrap_err().to_string();
@@ -365,7 +372,10 @@ fn store_mistakes_name_the_line_the_field_and_what_to_do() {
 
     let text = "[store]\nurl = \"postgres://db/tis\"\nurl_env = \"TIS_DB_URL\"\n";
     let err = Config::parse("my.toml", text).unwrap_err().to_string();
-    assert!(err.contains("line 3: [store] url_env: give url or url_env, not both"), "{err}");
+    assert!(
+        err.contains("line 3: [store] url_env: give url or url_env, not both"),
+        "{err}"
+    );
 
     let text = "[store]\nhost = \"db\"\n";
     let err = Config::parse("my.toml", text).unwrap_err().to_string();

@@ -122,8 +122,7 @@ impl Columns for PgRow {
     fn opt_json<T: DeserializeOwned>(&self, column: &str) -> Result<Option<T>> {
         self.try_get::<Option<serde_json::Value>, _>(column)?
             .map(|v| {
-                serde_json::from_value(v)
-                    .map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+                serde_json::from_value(v).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
             })
             .transpose()
     }

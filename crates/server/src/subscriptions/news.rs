@@ -116,7 +116,10 @@ pub fn is_maintenance(notice: &Notice) -> bool {
 
 /// The time-driven news of a maintenance notice: each event, when it is due, and until
 /// when it is still worth sending.
-pub fn timed_events(notice: &Notice, lead: chrono::Duration) -> Vec<(NewsEvent, DateTime<Utc>, DateTime<Utc>)> {
+pub fn timed_events(
+    notice: &Notice,
+    lead: chrono::Duration,
+) -> Vec<(NewsEvent, DateTime<Utc>, DateTime<Utc>)> {
     let mut out = vec![
         (
             NewsEvent::MaintenanceSoon,
@@ -130,8 +133,11 @@ pub fn timed_events(notice: &Notice, lead: chrono::Duration) -> Vec<(NewsEvent, 
         ),
     ];
     if let Some(end) = notice.ends_at {
-        out.push((NewsEvent::MaintenanceEnded, end, end + chrono::Duration::hours(1)));
+        out.push((
+            NewsEvent::MaintenanceEnded,
+            end,
+            end + chrono::Duration::hours(1),
+        ));
     }
     out
 }
-

@@ -1,8 +1,5 @@
 //! Many people writing at once, as during an outage: every write is stored, none is
 //! refused because another landed first.
-
-use std::sync::Arc;
-
 use chrono::Utc;
 use tis_core::incident::AffectedService;
 use tis_core::wire::{IncidentInput, NoticeInput, ReportSave, UpdateInput};
@@ -10,7 +7,7 @@ use tis_core::{
     Audience, Impact, IncidentStatus, NoticeKind, NoticeSeverity, ProbeResult, Report,
     ReportStatus, Status,
 };
-use tis_status::store::{Change, Store};
+use tis_status::store::Change;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn writes_at_the_same_moment_are_all_stored() {

@@ -8,9 +8,9 @@ use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tis_status::AppState;
+use tis_status::SharedStore;
 use tis_status::config::Config;
 use tis_status::store::import;
-use tis_status::SharedStore;
 use tis_status::store::{Change, PgStore, SqliteStore};
 use tower::ServiceExt;
 
@@ -79,9 +79,7 @@ pub async fn spawn_app() -> TestApp {
     )
     .await
     .expect("demo imports");
-    let state = AppState::new(store, config, true)
-        .await
-        .expect("state");
+    let state = AppState::new(store, config, true).await.expect("state");
     let router = tis_status::app(state.clone(), None);
     TestApp {
         state,

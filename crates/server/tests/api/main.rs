@@ -6,10 +6,10 @@ mod glossary;
 mod heartbeats;
 mod helpers;
 mod openapi;
+mod pages;
 #[path = "../support/postgres.rs"]
 #[allow(dead_code)]
 mod postgres;
-mod pages;
 mod privacy;
 mod reach;
 mod reads;

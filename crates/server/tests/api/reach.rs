@@ -26,9 +26,7 @@ async fn app() -> (AppState, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = crate::helpers::test_store(dir.path()).await;
     let config = Config::parse("test.toml", CONFIG).expect("test config");
-    let state = AppState::new(store, config, false)
-        .await
-        .expect("state");
+    let state = AppState::new(store, config, false).await.expect("state");
     (state, dir)
 }
 

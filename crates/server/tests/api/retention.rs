@@ -28,9 +28,7 @@ async fn app_keeping(days: Option<u32>) -> (AppState, tempfile::TempDir) {
     if let Some(days) = days {
         config.server.retention_days = days;
     }
-    let state = AppState::new(store, config, false)
-        .await
-        .expect("state");
+    let state = AppState::new(store, config, false).await.expect("state");
     (state, dir)
 }
 

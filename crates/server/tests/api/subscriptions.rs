@@ -38,9 +38,7 @@ async fn offering_app() -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = crate::helpers::test_store(dir.path()).await;
     let config = Config::parse("test.toml", CONFIG).expect("config");
-    let state = AppState::new(store, config, false)
-        .await
-        .expect("state");
+    let state = AppState::new(store, config, false).await.expect("state");
     let router = tis_status::app(state.clone(), None);
     TestApp::over(state, router, dir)
 }

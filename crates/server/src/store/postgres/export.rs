@@ -8,8 +8,8 @@ use super::glossary::{select_glossary, write_glossary};
 use super::status::insert_status_change;
 use super::{
     PgStore, audit_from, commit_audited, insert_daily_uptime, insert_notice, insert_revision,
-    insert_update, move_sequence_past_ids, select_incidents, select_notices, select_revisions,
-    ts, write_incident_row,
+    insert_update, move_sequence_past_ids, select_incidents, select_notices, select_revisions, ts,
+    write_incident_row,
 };
 use crate::store::columns::{change_from, daily_uptime_from};
 use crate::store::{Change, Result};

@@ -665,12 +665,18 @@ mod tests {
         let lease = chrono::Duration::minutes(1);
         let mut claimed = Vec::new();
         loop {
-            let (from_a, from_b) = tokio::join!(a.claim_outbox(now, lease, 3), b.claim_outbox(now, lease, 3));
+            let (from_a, from_b) =
+                tokio::join!(a.claim_outbox(now, lease, 3), b.claim_outbox(now, lease, 3));
             let (from_a, from_b) = (from_a.unwrap(), from_b.unwrap());
             if from_a.is_empty() && from_b.is_empty() {
                 break;
             }
-            claimed.extend(from_a.into_iter().chain(from_b).map(|e| e.message.message_id));
+            claimed.extend(
+                from_a
+                    .into_iter()
+                    .chain(from_b)
+                    .map(|e| e.message.message_id),
+            );
         }
         claimed.sort();
         let mut expected: Vec<String> = messages.into_iter().map(|m| m.message_id).collect();
@@ -694,16 +700,22 @@ mod tests {
             "published": true
         }))
         .unwrap();
-        let written = a.create_notice(&input, Change::now("support")).await.unwrap();
+        let written = a
+            .create_notice(&input, Change::now("support"))
+            .await
+            .unwrap();
         let read = b.notices().await.unwrap();
-        assert_eq!(read, [written.clone()]);
+        assert_eq!(read, std::slice::from_ref(&written));
         assert_eq!(
             read[0].starts_at.to_rfc3339(),
             "2026-12-01T10:47:00.123+00:00",
             "kept to the millisecond, as SQLite keeps it"
         );
         // Ids come from the table's own sequence, so the other replica's next is next.
-        let second = b.create_notice(&input, Change::now("support")).await.unwrap();
+        let second = b
+            .create_notice(&input, Change::now("support"))
+            .await
+            .unwrap();
         assert_eq!(second.id, written.id + 1);
     }
 }

@@ -7,8 +7,8 @@ use sqlx::{PgConnection, Row};
 use tis_core::{DailyUptime, Incident, IncidentUpdate, Notice, ProbeResult, Revision};
 
 pub(super) use crate::store::columns::{
-    audit_from, enum_text, incident_from, notice_from, result_from, revision_from,
-    to_json_value, update_from,
+    audit_from, enum_text, incident_from, notice_from, result_from, revision_from, to_json_value,
+    update_from,
 };
 use crate::store::{Change, Result, StoreError};
 
@@ -53,11 +53,10 @@ pub(super) async fn select_incident_for_update(
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("incident {id}")))?;
     let mut incident = incident_from(&row)?;
-    let updates =
-        sqlx::query("SELECT * FROM incident_updates WHERE incident = $1 ORDER BY at, id")
-            .bind(id)
-            .fetch_all(&mut *conn)
-            .await?;
+    let updates = sqlx::query("SELECT * FROM incident_updates WHERE incident = $1 ORDER BY at, id")
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
     incident.updates = updates.iter().map(update_from).collect::<Result<_>>()?;
     Ok(incident)
 }

@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
-use tis_core::Role;
 use tis_core::account::{Account, ApiToken};
 
 use super::{SqliteStore, commit_audited, ts};
@@ -291,6 +290,7 @@ impl SqliteStore {
 mod tests {
     use super::*;
     use crate::store::Store;
+    use tis_core::Role;
 
     async fn store() -> (tempfile::TempDir, SqliteStore) {
         let dir = tempfile::tempdir().unwrap();

@@ -5,11 +5,11 @@
 use tis_core::export::{EXPORT_VERSION, Export};
 
 use super::glossary::{select_glossary, write_glossary};
-use super::status::{change_from, insert_status_change};
+use super::status::insert_status_change;
 use super::{
-    SqliteStore, audit_from, commit_audited, daily_uptime_from, insert_daily_uptime, insert_notice,
-    insert_revision, insert_update, next_id, select_incidents, select_notices, select_revisions,
-    ts, write_incident_row,
+    SqliteStore, audit_from, change_from, commit_audited, daily_uptime_from, insert_daily_uptime,
+    insert_notice, insert_revision, insert_update, next_id, select_incidents, select_notices,
+    select_revisions, ts, write_incident_row,
 };
 use crate::store::{Change, Result};
 
@@ -101,7 +101,14 @@ impl SqliteStore {
             .execute(&mut *tx)
             .await?;
         }
-        commit_audited(tx, &change, "import", "store", &super::super::counts(export)).await
+        commit_audited(
+            tx,
+            &change,
+            "import",
+            "store",
+            &super::super::counts(export),
+        )
+        .await
     }
 }
 

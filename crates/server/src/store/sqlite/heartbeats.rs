@@ -2,7 +2,7 @@
 //! and the probe results the server writes down from them, each read and write in one
 //! transaction.
 
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Sqlite, Transaction};
 use tis_core::{HeartbeatPing, ProbeResult};
 
 use super::{SqliteStore, audit, enum_text, insert_result, opt_time, ping_from, result_from, ts};

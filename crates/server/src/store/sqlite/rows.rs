@@ -10,8 +10,8 @@ use sqlx::{Row, Sqlite, Transaction};
 use tis_core::{DailyUptime, Incident, IncidentUpdate, Notice, Revision};
 
 pub(super) use crate::store::columns::{
-    audit_from, change_from, daily_uptime_from, entry_from, enum_text, from_text, incident_from,
-    json, notice_from, ping_from, result_from, revision_from, to_json, update_from,
+    audit_from, change_from, daily_uptime_from, entry_from, enum_text, incident_from, json,
+    notice_from, ping_from, result_from, revision_from, to_json, update_from,
 };
 use crate::store::{Change, Result, StoreError};
 

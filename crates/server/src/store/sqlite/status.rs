@@ -1,7 +1,7 @@
 //! Status changes in the SQLite store: when a service went into or out of trouble.
 
 use chrono::{DateTime, Utc};
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Sqlite, Transaction};
 use tis_core::StatusChange;
 
 use super::{SqliteStore, change_from, enum_text, ts};
