@@ -239,6 +239,10 @@ fn postgresql() -> Result {
     if crate::postgres::TestPostgres::installed() {
         return Ok(());
     }
+    println!(
+        "xtask: PostgreSQL 15 is missing ({}/initdb): the API tests run on it as well as on SQLite, so Debian's postgresql package is installed now",
+        crate::postgres::BIN_DIR
+    );
     apt_install(&["postgresql"])
 }
 

@@ -180,7 +180,7 @@ fn test() -> Result {
     })?;
     step("the API integration tests again, on PostgreSQL", || {
         // One server for the run; each test makes its own database in it.
-        let pg = postgres::TestPostgres::start()?;
+        let mut pg = postgres::TestPostgres::start()?;
         println!("xtask: PostgreSQL 15 started for the tests at {}", pg.url());
         let mut cmd = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
         cmd.current_dir(&root)
@@ -194,7 +194,10 @@ fn test() -> Result {
             ])
             .env(postgres::URL_ENV, pg.url())
             .args(["--", "--test-threads=4"]);
-        tally.run(cmd)
+        let ran = tally.run(cmd);
+        pg.stop()?;
+        println!("xtask: the test PostgreSQL is stopped and its files deleted");
+        ran
     })?;
     let built = build_all(Profile::Debug)?;
 
