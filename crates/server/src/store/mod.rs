@@ -28,6 +28,21 @@ pub enum StoreError {
     Db(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The database's tables are not ones this version can work on; nothing was changed.
+    #[error("{0}")]
+    Schema(String),
+    /// No database server answered at the address: why, and what to check.
+    #[error(
+        "the database cannot be reached: {0}. Check that PostgreSQL is running at that \
+         address and that [store] url (or the variable url_env names) is right"
+    )]
+    Unreachable(String),
+    /// The database server answered and would not let us in: its reason, and what to check.
+    #[error(
+        "the database refused the connection: {0}. Check the user, password and database \
+         name in [store] url (or in the variable url_env names)"
+    )]
+    Refused(String),
     #[error("stored data could not be read: {0}")]
     Corrupt(String),
     /// A backup could not be made; the message says why and what to do.
@@ -113,6 +128,30 @@ pub fn incident_of(
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// A migrator's refusal in words an operator can act on: a store whose recorded
+/// migrations this version does not know (a newer `tis-status` changed its tables, or a
+/// migration file was edited) is left as it is, and the server does not start on it.
+pub(crate) fn schema_problem(e: sqlx::migrate::MigrateError) -> StoreError {
+    use sqlx::migrate::MigrateError;
+    match e {
+        MigrateError::VersionMissing(v) => StoreError::Schema(format!(
+            "the store's tables were changed by a newer version of tis-status: it records \
+             migration {v:04}, which this version does not know. Nothing was changed. Run \
+             that newer version (or a later one) on this store"
+        )),
+        MigrateError::VersionMismatch(v) => StoreError::Schema(format!(
+            "migration {v:04} recorded in the store is not the one this version has (its \
+             text differs): the store was made by a different build of tis-status. Nothing \
+             was changed. Run the build that made it"
+        )),
+        MigrateError::Dirty(v) => StoreError::Schema(format!(
+            "migration {v:04} was started on this store and did not finish. Nothing more \
+             was changed. Restore the store from a backup taken before it"
+        )),
+        other => StoreError::Migrate(other),
+    }
+}
+
 /// Opens the store `config` names, bringing its tables up to date: the PostgreSQL
 /// database at `[store] url` (or the URL in `url_env`), or else the SQLite file in
 /// `data_dir`. The answer says which, and where, when it cannot.
@@ -145,11 +184,11 @@ pub fn without_password(url: &str) -> String {
     };
     let (authority, path) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
     match authority.rsplit_once('@') {
-        Some((user, host)) => {
+        Some((user, host)) if user.contains(':') => {
             let user = user.split(':').next().unwrap_or_default();
             format!("{scheme}://{user}:***@{host}{path}")
         }
-        None => url.to_string(),
+        _ => url.to_string(),
     }
 }
 

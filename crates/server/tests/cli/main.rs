@@ -10,6 +10,10 @@ mod heartbeats;
 mod helpers;
 mod http;
 mod ops;
+mod postgres;
+#[path = "../support/postgres.rs"]
+#[allow(dead_code)]
+mod postgres_server;
 mod probes;
 mod restart;
 mod subscriptions;

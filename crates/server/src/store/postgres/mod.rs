@@ -5,8 +5,8 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgConnection, PgPool};
 use tis_core::export::Export;
 use tis_core::wire::{IncidentInput, NoticeInput, ReportSave, UpdateInput};
 use tis_core::{DailyUptime, HeartbeatPing, Incident, Notice, ProbeResult, Revision};
@@ -33,6 +33,19 @@ mod subscriptions;
 /// database's connection limit.
 const MAX_CONNECTIONS: u32 = 10;
 
+/// How long a new connection may take: a managed database across a network answers well
+/// within this, and a server starting on an unreachable one says so rather than hang.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Why no connection could be made, when PostgreSQL itself gave no answer.
+fn unreachable(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Io(io) => io.to_string(),
+        sqlx::Error::Tls(tls) => format!("the secure connection failed: {tls}"),
+        other => other.to_string(),
+    }
+}
+
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
@@ -46,15 +59,37 @@ impl PgStore {
         if let Some(password) = password {
             options = options.password(password);
         }
+        // One connection first, on its own and with a limit: the pool would retry until
+        // its own timeout and then say only that it timed out, where the operator needs
+        // PostgreSQL's reason (refused, unknown database, wrong password).
+        match tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options)).await {
+            Err(_) => {
+                return Err(StoreError::Unreachable(format!(
+                    "no answer within {} seconds",
+                    CONNECT_TIMEOUT.as_secs()
+                )));
+            }
+            Ok(Err(sqlx::Error::Database(db))) => {
+                return Err(StoreError::Refused(db.message().to_string()));
+            }
+            Ok(Err(e)) => return Err(StoreError::Unreachable(unreachable(&e))),
+            Ok(Ok(first)) => {
+                let _ = first.close().await;
+            }
+        }
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
-            .acquire_timeout(std::time::Duration::from_secs(10))
+            .acquire_timeout(CONNECT_TIMEOUT)
             .connect_with(options)
             .await?;
         // Replicas starting at once each try: the migrator holds PostgreSQL's advisory
         // lock while it works, so one applies the migrations and the others wait and
-        // find them done.
-        sqlx::migrate!("./migrations-postgres").run(&pool).await?;
+        // find them done. Migrations recorded in the database that this version does not
+        // know are refused before anything is applied.
+        sqlx::migrate!("./migrations-postgres")
+            .run(&pool)
+            .await
+            .map_err(super::schema_problem)?;
         Ok(PgStore { pool })
     }
 
