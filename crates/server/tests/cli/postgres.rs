@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use tis_status::store::{Change, PgStore, Store};
 
-use crate::helpers::{OutputText, Server, closed_port, healthy_target, write};
+use crate::helpers::{OutputText, Server, closed_port, healthy_target, tis_status, write};
 use crate::postgres_server::TestPostgres;
 
 /// One probed service, its records in the PostgreSQL database at `url`.
@@ -34,6 +34,20 @@ timeout = "1s"
 "#
         ),
     )
+}
+
+/// A notice as support would post it.
+fn notice() -> serde_json::Value {
+    serde_json::json!({
+        "title": "Bulk upload is slow",
+        "body": "We are looking into it.",
+        "kind": "known_problem",
+        "severity": "medium",
+        "services": ["bulk-upload"],
+        "starts_at": "2026-12-01T10:47:00Z",
+        "audience": "everyone",
+        "published": true
+    })
 }
 
 /// `serve` that is expected to stop by itself: its output once it has, or a failure if it
@@ -117,17 +131,7 @@ async fn the_server_refuses_a_database_a_newer_version_migrated_and_keeps_its_re
     let dir = tempfile::tempdir().unwrap();
     // The database as this version leaves it, with a record in it...
     let store = PgStore::open(&pg.url(), None).await.expect("store opens");
-    let input: tis_core::wire::NoticeInput = serde_json::from_value(serde_json::json!({
-        "title": "Bulk upload is slow",
-        "body": "We are looking into it.",
-        "kind": "known_problem",
-        "severity": "medium",
-        "services": ["bulk-upload"],
-        "starts_at": "2026-12-01T10:47:00Z",
-        "audience": "everyone",
-        "published": true
-    }))
-    .unwrap();
+    let input: tis_core::wire::NoticeInput = serde_json::from_value(notice()).unwrap();
     store
         .create_notice(&input, Change::now("support"))
         .await
@@ -203,4 +207,74 @@ async fn readiness_fails_while_the_database_cannot_be_reached() {
         .await
         .unwrap();
     assert_eq!(health.status(), 200);
+}
+
+#[tokio::test]
+async fn the_command_line_and_the_server_work_on_the_database_the_config_names() {
+    let pg = TestPostgres::start().expect("a test PostgreSQL starts");
+    let target = healthy_target().await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let config = config(dir.path(), &pg.url(), &target);
+    let config_arg = config.to_str().unwrap();
+    let data_arg = data.to_str().unwrap();
+
+    let made = tis_status(&[
+        "token",
+        "create",
+        "--name",
+        "support-bot",
+        "--role",
+        "support",
+        "--config",
+        config_arg,
+        "--data",
+        data_arg,
+    ]);
+    assert!(
+        made.status.success(),
+        "token create: {}",
+        made.stderr_text()
+    );
+    let token = String::from_utf8_lossy(&made.stdout).trim().to_string();
+
+    let server = Server::start(&config, &data).await;
+    let posted = reqwest::Client::new()
+        .post(format!("{}/api/v1/notices", server.url))
+        .bearer_auth(&token)
+        .json(&notice())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), 201, "{}", posted.text().await.unwrap());
+    drop(server);
+
+    let exported = tis_status(&["export", "--config", config_arg, "--data", data_arg]);
+    assert!(
+        exported.status.success(),
+        "export: {}",
+        exported.stderr_text()
+    );
+    let export: serde_json::Value = serde_json::from_slice(&exported.stdout).unwrap();
+    assert_eq!(export["notices"][0]["title"], "Bulk upload is slow");
+    // Everything went to PostgreSQL: no SQLite file was made beside it.
+    assert!(!data.join("tis-status.db").exists());
+
+    let out = dir.path().join("backup.db");
+    let refused = tis_status(&[
+        "backup",
+        "--out",
+        out.to_str().unwrap(),
+        "--config",
+        config_arg,
+        "--data",
+        data_arg,
+    ]);
+    assert!(!refused.status.success());
+    assert!(
+        refused.stderr_text().contains("pg_dump"),
+        "{}",
+        refused.stderr_text()
+    );
+    assert!(!out.exists());
 }
