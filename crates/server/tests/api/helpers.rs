@@ -36,28 +36,11 @@ impl TestApp {
 pub async fn test_store(dir: &std::path::Path) -> SharedStore {
     match std::env::var(crate::postgres::URL_ENV) {
         Ok(server) if !server.is_empty() => {
-            let url = fresh_database(&server).await;
+            let url = crate::pg_database::fresh_database(&server, "api").await;
             std::sync::Arc::new(PgStore::open(&url, None).await.expect("store opens"))
         }
         _ => std::sync::Arc::new(SqliteStore::open(dir).await.expect("store opens")),
     }
-}
-
-/// Makes an empty database on the server at `server` (a URL), returning its URL.
-async fn fresh_database(server: &str) -> String {
-    use sqlx::Connection;
-    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let name = format!("api_{}_{n}", std::process::id());
-    let mut admin = sqlx::PgConnection::connect(server)
-        .await
-        .expect("the test PostgreSQL answers");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .expect("a test database is made");
-    let (base, _) = server.rsplit_once('/').expect("a URL with a database");
-    format!("{base}/{name}")
 }
 
 /// The demo services and records, with no probes running (status is "unknown").

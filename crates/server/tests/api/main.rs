@@ -7,6 +7,8 @@ mod heartbeats;
 mod helpers;
 mod openapi;
 mod pages;
+#[path = "../support/pg_database.rs"]
+mod pg_database;
 #[path = "../support/postgres.rs"]
 #[allow(dead_code)]
 mod postgres;

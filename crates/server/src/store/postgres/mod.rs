@@ -645,6 +645,10 @@ fn as_kept(mut notice: Notice) -> Notice {
 mod test_server;
 
 #[cfg(test)]
+#[path = "../../../tests/support/pg_database.rs"]
+mod test_database;
+
+#[cfg(test)]
 mod tests {
     use super::test_server::{TestPostgres, URL_ENV};
     use super::*;
@@ -653,7 +657,6 @@ mod tests {
     /// A server for these tests: the one `TIS_STATUS_TEST_POSTGRES` names, else one of
     /// their own (kept in the returned guard), and a new database in it.
     async fn database() -> (Option<TestPostgres>, String) {
-        use sqlx::Connection;
         let (own, server) = match std::env::var(URL_ENV) {
             Ok(url) if !url.is_empty() => (None, url),
             _ => {
@@ -662,19 +665,7 @@ mod tests {
                 (Some(pg), url)
             }
         };
-        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let name = format!(
-            "unit_{}_{}",
-            std::process::id(),
-            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-        );
-        let mut admin = sqlx::PgConnection::connect(&server).await.unwrap();
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-        let (base, _) = server.rsplit_once('/').unwrap();
-        (own, format!("{base}/{name}"))
+        (own, test_database::fresh_database(&server, "unit").await)
     }
 
     fn alert(n: usize) -> OutboxMessage {
