@@ -235,7 +235,7 @@ fn chromium() -> Result {
 
 /// Debian's PostgreSQL server, which the API tests run against as well as SQLite; the
 /// package's own cluster is not used (the tests make their own, see `tests/support`).
-fn postgresql() -> Result {
+pub(crate) fn postgresql() -> Result {
     if crate::postgres::TestPostgres::installed() {
         return Ok(());
     }
