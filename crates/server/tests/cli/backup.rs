@@ -19,6 +19,12 @@ fn backup(data: &Path, out: &Path) -> Output {
     ])
 }
 
+/// Every notice the server shows, as JSON.
+async fn notices(server: &Server) -> Value {
+    let answer = reqwest::get(format!("{}/api/v1/notices", server.url));
+    answer.await.unwrap().json().await.unwrap()
+}
+
 #[tokio::test]
 async fn a_backup_taken_while_the_server_writes_restores_by_pointing_data_at_it() {
     let dir = tempfile::tempdir().unwrap();
@@ -43,14 +49,7 @@ async fn a_backup_taken_while_the_server_writes_restores_by_pointing_data_at_it(
         .await
         .unwrap();
     assert_eq!(posted.status(), 201, "{}", posted.text().await.unwrap());
-    let before: Value = client
-        .get(format!("{}/api/v1/notices", server.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let before: Value = notices(&server).await;
 
     // Taken while the demo's probes keep writing results.
     let copy = dir.path().join("tis-status-backup.db");
@@ -79,14 +78,7 @@ async fn a_backup_taken_while_the_server_writes_restores_by_pointing_data_at_it(
 
     // Restored: a server on the copy shows what the original showed.
     let restored = Server::start_demo(&copy).await;
-    let after: Value = client
-        .get(format!("{}/api/v1/notices", restored.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let after: Value = notices(&restored).await;
     assert_eq!(before, after);
 }
 
