@@ -4,6 +4,7 @@
 mod accounts;
 mod alerts;
 mod certificates;
+mod channel_subscriptions;
 mod demo;
 mod heartbeats;
 mod helpers;

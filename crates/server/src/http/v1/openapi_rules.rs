@@ -39,6 +39,12 @@ pub fn time_pattern() -> String {
 /// keeps (Unicode White_Space, listed in full so every regex engine reads it the same).
 pub const NON_BLANK: &str = "[^\\u0009-\\u000d\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
 
+/// A channel subscription's URL as `subscriptions::hooks::check_url` takes it, as far as a
+/// pattern can say: `https://` and a host, or `http://` to this machine. (Whether the host
+/// is one a URL parser reads is said with 422.)
+pub const CHANNEL_URL: &str =
+    "^(https://[A-Za-z0-9.-]+|http://(127\\.0\\.0\\.1|localhost))(:[0-9]{1,5})?(/[!-~]*)?$";
+
 /// An account or token name, as [`tis_core::account::check_name`] takes it.
 pub const LOGIN_NAME: &str = "^[a-z0-9][a-z0-9._-]*$";
 
@@ -89,6 +95,22 @@ pub fn refine(doc: &mut Value, config: &Config) -> Vec<String> {
     rule(
         &format!("{schemas}/SubscriptionRequest/properties/kinds"),
         json!({ "uniqueItems": true }),
+    );
+    rule(
+        &format!("{schemas}/ChannelSubscriptionInput/properties/services"),
+        json!({ "uniqueItems": true, "items": one_of_services() }),
+    );
+    rule(
+        &format!("{schemas}/ChannelSubscriptionInput/properties/kinds"),
+        json!({ "uniqueItems": true }),
+    );
+    rule(
+        &format!("{schemas}/ChannelSubscriptionInput/properties/name"),
+        text(tis_core::wire::CHANNEL_NAME_MAX),
+    );
+    rule(
+        &format!("{schemas}/ChannelSubscriptionInput/properties/url"),
+        json!({ "pattern": CHANNEL_URL }),
     );
     rule(
         &format!("{schemas}/IncidentInput/properties/title"),
