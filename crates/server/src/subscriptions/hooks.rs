@@ -43,22 +43,41 @@ pub struct Hook {
 }
 
 /// Whether `url` may be sent to: `https://` anywhere, or `http://` only to this machine
-/// (127.0.0.1, `[::1]` or localhost), so that a test can run a receiver beside the
-/// server while news about TIS never crosses a network in the clear.
+/// (127.0.0.1 or localhost), so that a test can run a receiver beside the server while
+/// news about TIS never crosses a network in the clear. Written as the API's document
+/// says (`openapi_rules::CHANNEL_URL`): a plain host name or address, an optional port
+/// and a path of printable ASCII, then read by the HTTP client.
 pub fn check_url(url: &str) -> Result<reqwest::Url, String> {
-    let parsed = reqwest::Url::parse(url.trim()).map_err(|e| {
-        format!("This is not a URL ({e}). Copy the whole address, starting https://.")
-    })?;
-    let host = parsed.host_str().unwrap_or_default();
-    match parsed.scheme() {
-        "https" if !host.is_empty() => Ok(parsed),
-        "http" if ["127.0.0.1", "[::1]", "localhost"].contains(&host) => Ok(parsed),
-        "http" => Err(
+    let form = "Write the address like https://esr.example.nhs.uk/hooks/tis, without spaces.";
+    let Some((scheme, rest)) = url
+        .strip_prefix("https://")
+        .map(|r| ("https", r))
+        .or_else(|| url.strip_prefix("http://").map(|r| ("http", r)))
+    else {
+        return Err("The address must start https://.".into());
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    };
+    let plain = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        && port.is_none_or(|p| (1..=5).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
+        && path.bytes().all(|b| (b'!'..=b'~').contains(&b));
+    if !plain {
+        return Err(form.into());
+    }
+    if scheme == "http" && !["127.0.0.1", "localhost"].contains(&host) {
+        return Err(
             "The address must start https:// (http:// is taken only for 127.0.0.1 or localhost, for tests)."
                 .into(),
-        ),
-        _ => Err("The address must start https://.".into()),
+        );
     }
+    reqwest::Url::parse(url)
+        .map_err(|e| format!("This is not an address the server can send to ({e}). {form}"))
 }
 
 /// The part of a URL staff may see again: its scheme and host (and port). The rest is
@@ -301,6 +320,7 @@ mod tests {
         assert!(check_url("http://localhost:9000/hook").is_ok());
         for bad in [
             "http://esr.example.nhs.uk/hooks",
+            "http://[::1]:9000/hook",
             "ftp://esr.example/x",
             "esr.example/hooks",
             "https://",

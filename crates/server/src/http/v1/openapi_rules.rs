@@ -417,6 +417,30 @@ mod tests {
     }
 
     #[test]
+    fn the_channel_url_pattern_takes_what_the_server_may_take() {
+        use crate::subscriptions::hooks::check_url;
+        let pattern = Regex::new(CHANNEL_URL).expect("the pattern compiles");
+        for (text, taken) in [
+            ("https://esr.example.nhs.uk/hooks/tis?code=x", true),
+            ("https://hooks.slack.com/services/T0/B0/abc", true),
+            ("http://127.0.0.1:9000/hook", true),
+            ("http://localhost:9000", true),
+            ("http://esr.example/hooks", false),
+            (" https://esr.example/hooks", false),
+            ("HTTPS://esr.example/", false),
+            ("https://esr.example/a b", false),
+            ("https://例え.jp/", false),
+            ("https://user@esr.example/", false),
+            ("ftp://esr.example/", false),
+        ] {
+            assert_eq!(check_url(text).is_ok(), taken, "{text}: the server");
+            assert_eq!(pattern.is_match(text), taken, "{text}: the document");
+        }
+        // What the pattern cannot say, the server answers with 422.
+        assert!(pattern.is_match("https://1.2.3.4.5/") && check_url("https://1.2.3.4.5/").is_err());
+    }
+
+    #[test]
     fn blank_is_what_trim_leaves_empty() {
         let pattern = Regex::new(NON_BLANK).expect("the pattern compiles");
         let white: Vec<char> = (0..=0x3000u32)
