@@ -13,6 +13,7 @@ mod report_draft;
 mod revisions;
 mod services;
 mod session;
+mod subscriptions;
 
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
@@ -86,6 +87,7 @@ pub fn StaffRoutes() -> impl MatchNestedRoutes + Clone {
             <Route path=path!("incidents/:id/revisions") view=revisions::Revisions />
             <Route path=path!("glossary") view=hints::GlossaryPage />
             <Route path=path!("alerts") view=alerts::AlertsPage />
+            <Route path=path!("subscriptions") view=subscriptions::SubscriptionsPage />
             <Route path=path!("services") view=services::ServiceList />
             <Route path=path!("services/:id") view=services::ServicePage />
         </ParentRoute>
@@ -263,6 +265,7 @@ fn StaffBar() -> impl IntoView {
                 <li><A href="/manage/incidents">"Incidents"</A></li>
                 <li><A href="/manage/glossary">"Glossary"</A></li>
                 <li><A href="/manage/alerts">"Alerts"</A></li>
+                <li><A href="/manage/subscriptions">"Subscriptions"</A></li>
                 <li><A href="/manage/services">"Services"</A></li>
             </ul>
             <p class="staff-who">{who} " " <SignOutButton /></p>

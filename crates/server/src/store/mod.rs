@@ -430,6 +430,41 @@ pub trait Store: Send + Sync + 'static {
     /// Subscribers confirmed, and waiting for confirmation.
     async fn subscriber_counts(&self) -> Result<(u64, u64)>;
 
+    // ---- webhook, Teams and Slack subscriptions (made by admins) ----
+
+    /// Makes a channel subscription, confirmed (an admin made it), with an audit line;
+    /// `None` when one of that kind already sends to that URL.
+    async fn add_channel_subscription(
+        &self,
+        hook: &crate::subscriptions::hooks::NewHook,
+        change: Change<'_>,
+    ) -> Result<Option<tis_core::wire::ChannelSubscription>>;
+    /// Every channel subscription, oldest first, with its URL shown as scheme and host.
+    async fn channel_subscriptions(&self) -> Result<Vec<tis_core::wire::ChannelSubscription>>;
+    /// Removes a channel subscription and what still waits for it; `None`: no such one.
+    async fn remove_channel_subscription(
+        &self,
+        id: i64,
+        change: Change<'_>,
+    ) -> Result<Option<tis_core::wire::ChannelSubscription>>;
+    /// Queues a test message to a channel subscription; `None`: no such one.
+    async fn test_channel_subscription(
+        &self,
+        id: i64,
+        change: Change<'_>,
+    ) -> Result<Option<tis_core::wire::ChannelSubscription>>;
+    /// Where subscriber `id` is sent when it is a webhook or channel, read only to send.
+    async fn subscriber_hook(&self, id: i64) -> Result<Option<crate::subscriptions::hooks::Hook>>;
+    /// How a try at sending to a webhook or channel went: delivered (`error` none), or
+    /// failed; `gave_up` pauses it, dropping what waits for it.
+    async fn hook_outcome(
+        &self,
+        id: i64,
+        error: Option<&str>,
+        gave_up: bool,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+
     // ---- alerts and the outbox ----
 
     /// Keeps status changes, runs the alert rules on what they remember, and keeps what
@@ -486,6 +521,8 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every incident with its updates and current report, newest first.
     async fn incidents(&self) -> Result<Vec<Incident>>;
+    /// One incident with its updates, as stored now; `None` when there is no such one.
+    async fn incident(&self, id: i64) -> Result<Option<Incident>>;
     async fn create_incident(&self, input: &IncidentInput, change: Change<'_>) -> Result<Incident>;
     async fn update_incident(
         &self,

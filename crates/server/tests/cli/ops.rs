@@ -116,22 +116,8 @@ async fn readiness_fails_once_the_server_starts_to_stop() {
 /// A config with one probed service and `/metrics` turned on.
 fn with_metrics(target: &str) -> String {
     format!(
-        r#"[metrics]
-token_env = "METRICS_TOKEN"
-
-[[service]]
-id = "bulk-upload"
-name = "Bulk upload"
-group = "For admins"
-description = "Upload spreadsheets."
-[[service.probe]]
-kind = "http"
-url = "{target}/actuator/health"
-json_pointer = "/status"
-expect_value = "UP"
-interval = "5s"
-timeout = "2s"
-"#
+        "[metrics]\ntoken_env = \"METRICS_TOKEN\"\n\n{}",
+        crate::helpers::one_service(target, None)
     )
 }
 

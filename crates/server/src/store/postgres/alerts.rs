@@ -28,6 +28,8 @@ impl PgStore {
         for c in changes {
             insert_status_change(&mut tx, c, 0).await?;
         }
+        // Subscribers who asked for status changes hear of each in the same transaction.
+        super::channel_subscriptions::queue_status_news(&mut tx, changes, Utc::now()).await?;
         let memory: Option<String> =
             sqlx::query_scalar("SELECT value FROM alert_memory WHERE key = $1")
                 .bind(RULES_KEY)

@@ -40,14 +40,20 @@ pub(super) async fn select_notice_for_update(conn: &mut PgConnection, id: i64) -
     notice_from(&row)
 }
 
-/// One incident with its updates, its row locked until the transaction ends: a report
-/// published or an update posted at the same moment on another replica waits, and is
-/// kept.
-pub(super) async fn select_incident_for_update(
+/// One incident with its updates; `lock` holds its row until the transaction ends, so
+/// that a report published or an update posted at the same moment on another replica
+/// waits, and is kept.
+pub(super) async fn select_incident(
     conn: &mut PgConnection,
     id: i64,
+    lock: bool,
 ) -> Result<Incident> {
-    let row = sqlx::query("SELECT * FROM incidents WHERE id = $1 FOR UPDATE")
+    let sql = if lock {
+        "SELECT * FROM incidents WHERE id = $1 FOR UPDATE"
+    } else {
+        "SELECT * FROM incidents WHERE id = $1"
+    };
+    let row = sqlx::query(sql)
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?

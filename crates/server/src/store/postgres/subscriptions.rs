@@ -304,7 +304,7 @@ pub(super) async fn queue_news(
          SELECT 'msg_' || replace(gen_random_uuid()::text, '-', ''), $1,
                 'subscriber/' || s.id, $2, $3, $3
          FROM subscribers s
-         WHERE s.confirmed_at IS NOT NULL AND s.{column}
+         WHERE s.confirmed_at IS NOT NULL AND s.{column} AND s.paused_at IS NULL
            AND (s.all_services OR EXISTS (
                 SELECT 1 FROM subscriber_services ss
                 WHERE ss.subscriber = s.id AND ss.service = ANY($4)))
@@ -334,7 +334,11 @@ async fn queue_to(
     insert_message(conn, &message, now).await
 }
 
-async fn set_services(conn: &mut PgConnection, id: i64, services: &[String]) -> Result<()> {
+pub(super) async fn set_services(
+    conn: &mut PgConnection,
+    id: i64,
+    services: &[String],
+) -> Result<()> {
     sqlx::query("DELETE FROM subscriber_services WHERE subscriber = $1")
         .bind(id)
         .execute(&mut *conn)
@@ -400,7 +404,7 @@ async fn view_of(conn: &mut PgConnection, id: i64) -> Result<Option<Subscription
 
 /// Deletes a subscriber with everything about it, and the messages still waiting for
 /// it, so that nothing more is sent.
-async fn delete_subscriber(conn: &mut PgConnection, id: i64) -> Result<()> {
+pub(super) async fn delete_subscriber(conn: &mut PgConnection, id: i64) -> Result<()> {
     sqlx::query(
         "DELETE FROM outbox WHERE kind = $1 AND channel = $2
            AND delivered_at IS NULL AND gave_up_at IS NULL",

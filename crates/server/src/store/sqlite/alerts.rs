@@ -21,6 +21,8 @@ impl SqliteStore {
         for c in changes {
             insert_status_change(&mut tx, c, 0).await?;
         }
+        // Subscribers who asked for status changes hear of each in the same transaction.
+        super::channel_subscriptions::queue_status_news(&mut tx, changes, Utc::now()).await?;
         // Read inside the write transaction: the rules decide on what is stored, never on
         // a copy another writer has since changed.
         let memory: Option<String> = sqlx::query("SELECT value FROM alert_memory WHERE key = ?")

@@ -30,6 +30,8 @@ mod alerts;
 mod export;
 // Subscribers, and the news queued for them.
 mod subscriptions;
+// Webhook, Teams and Slack subscriptions that admins make.
+mod channel_subscriptions;
 
 // Heartbeat tokens and the reports batch jobs send.
 mod heartbeats;
@@ -287,6 +289,56 @@ impl Store for SqliteStore {
 
     async fn incidents(&self) -> Result<Vec<Incident>> {
         select_incidents(&mut *self.pool.acquire().await?).await
+    }
+
+    async fn incident(&self, id: i64) -> Result<Option<Incident>> {
+        match select_incident(&mut *self.pool.acquire().await?, id).await {
+            Ok(incident) => Ok(Some(incident)),
+            Err(super::StoreError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn add_channel_subscription(
+        &self,
+        hook: &crate::subscriptions::hooks::NewHook,
+        change: Change<'_>,
+    ) -> Result<Option<tis_core::wire::ChannelSubscription>> {
+        self.insert_channel_subscription(hook, change).await
+    }
+
+    async fn channel_subscriptions(&self) -> Result<Vec<tis_core::wire::ChannelSubscription>> {
+        self.select_channel_subscriptions().await
+    }
+
+    async fn remove_channel_subscription(
+        &self,
+        id: i64,
+        change: Change<'_>,
+    ) -> Result<Option<tis_core::wire::ChannelSubscription>> {
+        self.delete_channel_subscription(id, change).await
+    }
+
+    async fn test_channel_subscription(
+        &self,
+        id: i64,
+        change: Change<'_>,
+    ) -> Result<Option<tis_core::wire::ChannelSubscription>> {
+        self.queue_channel_test(id, change).await
+    }
+
+    async fn subscriber_hook(&self, id: i64) -> Result<Option<crate::subscriptions::hooks::Hook>> {
+        self.select_hook(id).await
+    }
+
+    async fn hook_outcome(
+        &self,
+        id: i64,
+        error: Option<&str>,
+        gave_up: bool,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.record_hook_outcome(id, error, gave_up, at).await
     }
 
     async fn create_incident(&self, input: &IncidentInput, change: Change<'_>) -> Result<Incident> {

@@ -297,7 +297,7 @@ pub(super) async fn queue_news(
         "INSERT INTO outbox (message_id, kind, channel, payload, created_at, next_attempt_at)
          SELECT 'msg_' || lower(hex(randomblob(16))), ?1, 'subscriber/' || s.id, ?2, ?3, ?3
          FROM subscribers s
-         WHERE s.confirmed_at IS NOT NULL AND s.{column} = 1
+         WHERE s.confirmed_at IS NOT NULL AND s.{column} = 1 AND s.paused_at IS NULL
            AND (s.all_services = 1 OR EXISTS (
                 SELECT 1 FROM subscriber_services ss
                 WHERE ss.subscriber = s.id
@@ -328,7 +328,7 @@ async fn queue_to(
     insert_message(tx, &message, now).await
 }
 
-async fn set_services(
+pub(super) async fn set_services(
     tx: &mut Transaction<'_, Sqlite>,
     id: i64,
     services: &[String],
@@ -398,7 +398,7 @@ async fn view_of(tx: &mut Transaction<'_, Sqlite>, id: i64) -> Result<Option<Sub
 
 /// Deletes a subscriber with everything about it, and the messages still waiting for
 /// it, so that nothing more is sent.
-async fn delete_subscriber(tx: &mut Transaction<'_, Sqlite>, id: i64) -> Result<()> {
+pub(super) async fn delete_subscriber(tx: &mut Transaction<'_, Sqlite>, id: i64) -> Result<()> {
     sqlx::query(
         "DELETE FROM outbox WHERE kind = ? AND channel = ? AND delivered_at IS NULL AND gave_up_at IS NULL",
     )
