@@ -13,6 +13,7 @@ pub mod openapi_rules;
 pub mod probes;
 pub mod services;
 mod session;
+pub mod subscribers;
 pub mod subscriptions;
 pub mod summary;
 
@@ -50,6 +51,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(heartbeats::router())
         .merge(alerts::router())
         .merge(subscriptions::router())
+        .merge(subscribers::router())
         .merge(crate::http::v1::events::router())
         .fallback(|| async { AppError::NotFound("such API address".into()) })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
