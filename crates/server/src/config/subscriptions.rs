@@ -114,7 +114,9 @@ impl fmt::Display for SendRate {
 impl<'de> Deserialize<'de> for SendRate {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
+        // The message names the field itself: toml's own says only the line.
+        s.parse()
+            .map_err(|e| serde::de::Error::custom(format!("[subscriptions] send_rate: {e}")))
     }
 }
 
