@@ -277,3 +277,24 @@ pub async fn send_test_alert(channel: &str) -> Result<tis_core::alert::Delivery,
 pub async fn service_probes(id: &str) -> Result<tis_core::wire::StaffServiceDetail, ApiError> {
     get(&format!("/api/v1/services/{id}/probes")).await
 }
+
+/// How many people get emails about each service: counts only (support role).
+pub async fn subscriber_counts() -> Result<tis_core::wire::SubscriberCounts, ApiError> {
+    get("/api/v1/subscribers").await
+}
+
+/// Whether an address gets emails, and its choices (admin role). Sent in the body, so
+/// that the address is in no URL.
+pub async fn look_up_subscriber(email: &str) -> Result<tis_core::wire::SubscriberFound, ApiError> {
+    let lookup = tis_core::wire::SubscriberLookup {
+        email: email.to_string(),
+    };
+    write("POST", "/api/v1/subscribers/lookup", &lookup).await
+}
+
+/// Removes a subscriber and the emails waiting for it (admin role).
+pub async fn remove_subscriber(id: i64) -> Result<tis_core::wire::SubscriberRemoved, ApiError> {
+    send("DELETE", &format!("/api/v1/subscribers/{id}"), None)
+        .await?
+        .json()
+}

@@ -13,6 +13,7 @@ mod report_draft;
 mod revisions;
 mod services;
 mod session;
+mod subscribers;
 
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
@@ -88,6 +89,7 @@ pub fn StaffRoutes() -> impl MatchNestedRoutes + Clone {
             <Route path=path!("alerts") view=alerts::AlertsPage />
             <Route path=path!("services") view=services::ServiceList />
             <Route path=path!("services/:id") view=services::ServicePage />
+            <Route path=path!("subscribers") view=subscribers::SubscribersPage />
         </ParentRoute>
     }
     .into_inner()
@@ -264,6 +266,7 @@ fn StaffBar() -> impl IntoView {
                 <li><A href="/manage/glossary">"Glossary"</A></li>
                 <li><A href="/manage/alerts">"Alerts"</A></li>
                 <li><A href="/manage/services">"Services"</A></li>
+                <li><A href="/manage/subscribers">"Subscribers"</A></li>
             </ul>
             <p class="staff-who">{who} " " <SignOutButton /></p>
         </nav>

@@ -215,6 +215,23 @@ pub struct SubscriberCounts {
     pub services: Vec<ServiceSubscribers>,
 }
 
+impl SubscriberCounts {
+    /// The send rate in words for staff: "10/s" is "at most 10 emails a second".
+    pub fn send_rate_words(&self) -> String {
+        let Some((n, unit)) = self.send_rate.split_once('/') else {
+            return self.send_rate.clone();
+        };
+        let per = match unit {
+            "s" => "a second",
+            "min" => "a minute",
+            "h" => "an hour",
+            _ => return self.send_rate.clone(),
+        };
+        let noun = if n == "1" { "email" } else { "emails" };
+        format!("at most {n} {noun} {per}")
+    }
+}
+
 /// An address an admin asks about.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -1,0 +1,224 @@
+//! `/manage/subscribers`: how many people get emails about each service (any staff role,
+//! numbers only), and for admins, one address looked up and removed when its owner asks
+//! some other way than the link in our emails.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use tis_core::Role;
+use tis_core::time::uk_date_time;
+use tis_core::wire::{NewsKind, SubscriberCounts, SubscriberFound, SubscriberRecord};
+
+use super::Services;
+use super::client::{self, ApiError};
+use super::form::{ButtonRow, ProblemSummary, Problems, TextField};
+use super::session::Session;
+
+/// The subscribers page.
+#[component]
+pub fn SubscribersPage() -> impl IntoView {
+    let session = Session::get();
+    let loaded = LocalResource::new(client::subscriber_counts);
+    let counts: Memo<Option<Result<SubscriberCounts, ApiError>>> = Memo::new(move |_| loaded.get());
+    view! {
+        <Title text="Subscribers" />
+        <h1>"Subscribers"</h1>
+        <p>"People who asked for emails about problems with TIS and planned maintenance. This page shows numbers only, never anyone's address."</p>
+        {move || match counts.get() {
+            None => view! { <p class="loading">"Loading the numbers…"</p> }.into_any(),
+            Some(Err(e)) => view! { <p class="load-problem" role="alert">{e.to_string()}</p> }.into_any(),
+            Some(Ok(c)) => view! { <Counts counts=c /> }.into_any(),
+        }}
+        {move || session.can(Role::Admin).then(|| view! { <FindAddress on_removed=move || loaded.refetch() /> })}
+    }
+}
+
+/// The numbers: everyone, all of TIS, and each service.
+#[component]
+fn Counts(
+    /// What the server counted.
+    counts: SubscriberCounts,
+) -> impl IntoView {
+    if !counts.offered {
+        return view! {
+            <p class="empty">"This server does not offer email subscriptions. To offer them, add a [subscriptions] table to the config file."</p>
+        }
+        .into_any();
+    }
+    let rate = counts.send_rate_words();
+    let all = counts.all_of_tis;
+    view! {
+        <section aria-labelledby="numbers">
+            <h2 id="numbers">"How many"</h2>
+            <ul class="subscriber-totals">
+                <li>{plural(counts.confirmed, "confirmed subscriber", "confirmed subscribers")}</li>
+                <li>{format!("{} waiting for them to confirm (forgotten after 48 hours)", plural(counts.unconfirmed, "address", "addresses"))}</li>
+                <li>{format!("{} waiting to be sent, {rate}", plural(counts.waiting_messages, "email", "emails"))}</li>
+                <li>{format!("{} about all of TIS: {} for problems, {} for planned maintenance", plural(all.subscribers, "subscriber", "subscribers"), all.incidents, all.maintenance)}</li>
+            </ul>
+            <table class="subscriber-counts">
+                <caption>"Confirmed subscribers of each service"</caption>
+                <thead><tr>
+                    <th scope="col">"Service"</th>
+                    <th scope="col">"Chose this service"</th>
+                    <th scope="col">"Told about it, with all of TIS"</th>
+                    <th scope="col">"Of them, told of problems"</th>
+                    <th scope="col">"Of them, told of planned maintenance"</th>
+                </tr></thead>
+                <tbody>
+                    {counts.services.into_iter().map(|s| view! {
+                        <tr>
+                            <th scope="row">{s.name}</th>
+                            <td>{s.chosen.subscribers}</td>
+                            <td>{s.reached.subscribers}</td>
+                            <td>{s.reached.incidents}</td>
+                            <td>{s.reached.maintenance}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+    .into_any()
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// What the last lookup found, with the address as typed.
+#[derive(Clone, PartialEq)]
+struct Looked {
+    address: String,
+    found: Option<SubscriberRecord>,
+}
+
+/// An admin types an address; the answer says whether it gets emails, and offers to
+/// remove it.
+#[component]
+fn FindAddress(
+    /// Called once an address is removed, to count again.
+    on_removed: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let session = Session::get();
+    let problems = Problems::with_summary("lookup-problems");
+    let email = RwSignal::new(String::new());
+    let looked = RwSignal::new(None::<Looked>);
+    let said = RwSignal::new(None::<String>);
+    let find = Action::new_local(move |address: &String| {
+        let address = address.clone();
+        async move {
+            match client::look_up_subscriber(&address).await {
+                Ok(SubscriberFound { subscriber }) => looked.set(Some(Looked {
+                    address,
+                    found: subscriber,
+                })),
+                Err(e) => problems.show(e, session, || {}),
+            }
+        }
+    });
+    let remove = Action::new_local(move |id: &i64| {
+        let id = *id;
+        async move {
+            match client::remove_subscriber(id).await {
+                Ok(done) => {
+                    let address = looked.get_untracked().map(|l| l.address).unwrap_or_default();
+                    looked.set(None);
+                    said.set(Some(format!(
+                        "Removed {address}. It gets no more emails from us{}.",
+                        match done.messages_dropped {
+                            0 => String::new(),
+                            1 => ", and the 1 email waiting for it will not be sent".into(),
+                            n => format!(", and the {n} emails waiting for it will not be sent"),
+                        }
+                    )));
+                    on_removed();
+                }
+                Err(e) => problems.show(e, session, || {}),
+            }
+        }
+    });
+    let busy = Signal::derive(move || find.pending().get() || remove.pending().get());
+    view! {
+        <section aria-labelledby="find">
+            <h2 id="find">"Find an address"</h2>
+            <p>"When someone asks to stop getting emails, or asks whether we hold their address, find it here. Removing it deletes it with everything about it."</p>
+            <form novalidate on:submit=move |ev| {
+                ev.prevent_default();
+                problems.clear();
+                said.set(None);
+                looked.set(None);
+                find.dispatch(email.get_untracked());
+            }>
+                <ProblemSummary problems />
+                <TextField field="email" label="Email address" kind="email" autocomplete="off"
+                    value=email on_input=move |v| email.set(v) problems />
+                <ButtonRow>
+                    <button type="submit" class="button" disabled=move || busy.get()>"Find"</button>
+                </ButtonRow>
+            </form>
+            <div role="status" class="lookup-answer">
+                {move || said.get().map(|s| view! { <p class="flash">{s}</p> })}
+                {move || looked.get().map(|l| match l.found {
+                    None => view! { <p>{format!("{} gets no emails from us.", l.address)}</p> }.into_any(),
+                    Some(record) => view! { <Found address=l.address record on_remove=move |id| { remove.dispatch(id); } busy /> }.into_any(),
+                })}
+            </div>
+        </section>
+    }
+}
+
+/// A subscriber found: its state, times and choices, and the button that removes it.
+#[component]
+fn Found(
+    /// The address as the admin typed it.
+    address: String,
+    record: SubscriberRecord,
+    /// Called with the subscriber's id when Remove is pressed.
+    on_remove: impl Fn(i64) + Copy + Send + Sync + 'static,
+    /// Whether a request is on its way.
+    busy: Signal<bool>,
+) -> impl IntoView {
+    let services = Services::get();
+    let state = match record.confirmed_at {
+        Some(at) => format!("Confirmed on {}", uk_date_time(at)),
+        None => "Not confirmed yet: nothing but the confirmation email is sent".into(),
+    };
+    let chosen = record.services.clone();
+    let names = move || {
+        if chosen.is_empty() {
+            return "All of TIS".to_string();
+        }
+        let all = services.0.get();
+        chosen
+            .iter()
+            .map(|id| {
+                all.iter()
+                    .find(|s| &s.id == id)
+                    .map_or_else(|| id.clone(), |s| s.name.clone())
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let kinds: Vec<&str> = record.kinds.iter().map(|k: &NewsKind| k.label()).collect();
+    let id = record.id;
+    view! {
+        <p>{format!("{address} gets emails from us.")}</p>
+        <dl class="summary-list">
+            <div><dt>"State"</dt><dd>{state}</dd></div>
+            <div><dt>"Given on"</dt><dd>{uk_date_time(record.created_at)}</dd></div>
+            <div><dt>"Services"</dt><dd>{names}</dd></div>
+            <div><dt>"News"</dt><dd>{kinds.join("; ")}</dd></div>
+            <div><dt>"Emails waiting to be sent"</dt><dd>{record.waiting_messages}</dd></div>
+        </dl>
+        <ButtonRow>
+            <button type="button" class="button-warning" disabled=move || busy.get()
+                on:click=move |_| on_remove(id)>
+                "Remove " <span class="visually-hidden">{address.clone()}</span>
+            </button>
+        </ButtonRow>
+    }
+}
