@@ -6,11 +6,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use tis_core::Role;
 use tis_core::time::uk_date_time;
+use tis_core::words::counted;
 use tis_core::wire::{NewsKind, SubscriberCounts, SubscriberFound, SubscriberRecord};
 
 use super::Services;
 use super::client::{self, ApiError};
-use super::form::{ButtonRow, ProblemSummary, Problems, TextField};
+use super::form::{ButtonRow, ProblemSummary, Problems, TextField, focus_id};
 use super::session::Session;
 
 /// The subscribers page.
@@ -50,10 +51,10 @@ fn Counts(
         <section aria-labelledby="numbers">
             <h2 id="numbers">"How many"</h2>
             <ul class="subscriber-totals">
-                <li>{plural(counts.confirmed, "confirmed subscriber", "confirmed subscribers")}</li>
-                <li>{format!("{} waiting for them to confirm (forgotten after 48 hours)", plural(counts.unconfirmed, "address", "addresses"))}</li>
-                <li>{format!("{} waiting to be sent, {rate}", plural(counts.waiting_messages, "email", "emails"))}</li>
-                <li>{format!("{} about all of TIS: {} for problems, {} for planned maintenance", plural(all.subscribers, "subscriber", "subscribers"), all.incidents, all.maintenance)}</li>
+                <li>{counted(counts.confirmed, "confirmed subscriber", "confirmed subscribers")}</li>
+                <li>{format!("{} waiting for them to confirm (forgotten after 48 hours)", counted(counts.unconfirmed, "address", "addresses"))}</li>
+                <li>{format!("{} waiting to be sent, {rate}", counted(counts.waiting_messages, "email", "emails"))}</li>
+                <li>{format!("{} about all of TIS: {} for problems, {} for planned maintenance", counted(all.subscribers, "subscriber", "subscribers"), all.incidents, all.maintenance)}</li>
             </ul>
             <table class="subscriber-counts">
                 <caption>"Confirmed subscribers of each service"</caption>
@@ -81,14 +82,6 @@ fn Counts(
     .into_any()
 }
 
-fn plural(n: u64, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
-}
-
 /// What the last lookup found, with the address as typed.
 #[derive(Clone, PartialEq)]
 struct Looked {
@@ -96,8 +89,8 @@ struct Looked {
     found: Option<SubscriberRecord>,
 }
 
-/// An admin types an address; the answer says whether it gets emails, and offers to
-/// remove it.
+/// An admin types an address (the whole address: nothing else matches); the answer says
+/// whether it gets emails, and offers to remove it.
 #[component]
 fn FindAddress(
     /// Called once an address is removed, to count again.
@@ -131,21 +124,34 @@ fn FindAddress(
                         "Removed {address}. It gets no more emails from us{}.",
                         match done.messages_dropped {
                             0 => String::new(),
-                            1 => ", and the 1 email waiting for it will not be sent".into(),
-                            n => format!(", and the {n} emails waiting for it will not be sent"),
+                            n => format!(
+                                ", and {} waiting for it will not be sent",
+                                counted(n, "email", "emails")
+                            ),
                         }
                     )));
                     on_removed();
+                    focus_id("f-email");
                 }
                 Err(e) => problems.show(e, session, || {}),
             }
         }
     });
     let busy = Signal::derive(move || find.pending().get() || remove.pending().get());
+    // One live region, there before anything is said in it, so that a screen reader
+    // reads each answer.
+    let answer = move || {
+        said.get().or_else(|| {
+            looked.get().map(|l| match l.found {
+                None => format!("{} gets no emails from us.", l.address),
+                Some(_) => format!("{} gets emails from us.", l.address),
+            })
+        })
+    };
     view! {
         <section aria-labelledby="find">
             <h2 id="find">"Find an address"</h2>
-            <p>"When someone asks to stop getting emails, or asks whether we hold their address, find it here. Removing it deletes it with everything about it."</p>
+            <p>"When someone asks us to stop sending them emails, or asks whether we hold their address, find it here. Type the whole address: nothing else matches. Removing it deletes it with everything about it."</p>
             <form novalidate on:submit=move |ev| {
                 ev.prevent_default();
                 problems.clear();
@@ -160,29 +166,31 @@ fn FindAddress(
                     <button type="submit" class="button" disabled=move || busy.get()>"Find"</button>
                 </ButtonRow>
             </form>
-            <div role="status" class="lookup-answer">
-                {move || said.get().map(|s| view! { <p class="flash">{s}</p> })}
-                {move || looked.get().map(|l| match l.found {
-                    None => view! { <p>{format!("{} gets no emails from us.", l.address)}</p> }.into_any(),
-                    Some(record) => view! { <Found address=l.address record on_remove=move |id| { remove.dispatch(id); } busy /> }.into_any(),
-                })}
+            <div class="lookup-answer">
+                <p role="status" class=move || if said.with(Option::is_some) { "flash" } else { "lookup-said" }>{answer}</p>
+                {move || looked.get().and_then(|l| l.found.map(|record| view! {
+                    <Found address=l.address record on_remove=move |id| { remove.dispatch(id); } busy />
+                }))}
             </div>
         </section>
     }
 }
 
-/// A subscriber found: its state, times and choices, and the button that removes it.
+/// A subscriber found: its state, times and choices, and the button that removes it,
+/// which asks first.
 #[component]
 fn Found(
     /// The address as the admin typed it.
     address: String,
+    /// What the server holds about it.
     record: SubscriberRecord,
-    /// Called with the subscriber's id when Remove is pressed.
+    /// Called with the subscriber's id once removing it is confirmed.
     on_remove: impl Fn(i64) + Copy + Send + Sync + 'static,
     /// Whether a request is on its way.
     busy: Signal<bool>,
 ) -> impl IntoView {
     let services = Services::get();
+    let asking = RwSignal::new(false);
     let state = match record.confirmed_at {
         Some(at) => format!("Confirmed on {}", uk_date_time(at)),
         None => "Not confirmed yet: nothing but the confirmation email is sent".into(),
@@ -205,8 +213,22 @@ fn Found(
     };
     let kinds: Vec<&str> = record.kinds.iter().map(|k: &NewsKind| k.label()).collect();
     let id = record.id;
+    let waiting = match record.waiting_messages {
+        0 => String::new(),
+        n => format!(" and the {} waiting for it", counted(n, "email", "emails")),
+    };
+    let question = format!(
+        "Remove {address}? This deletes the address, its choices{waiting}. It cannot be undone: to get emails again, they would have to subscribe again."
+    );
+    let ask = move |_| {
+        asking.set(true);
+        request_animation_frame(|| focus_id("remove-yes"));
+    };
+    let keep = move |_| {
+        asking.set(false);
+        request_animation_frame(|| focus_id("remove"));
+    };
     view! {
-        <p>{format!("{address} gets emails from us.")}</p>
         <dl class="summary-list">
             <div><dt>"State"</dt><dd>{state}</dd></div>
             <div><dt>"Given on"</dt><dd>{uk_date_time(record.created_at)}</dd></div>
@@ -214,11 +236,28 @@ fn Found(
             <div><dt>"News"</dt><dd>{kinds.join("; ")}</dd></div>
             <div><dt>"Emails waiting to be sent"</dt><dd>{record.waiting_messages}</dd></div>
         </dl>
-        <ButtonRow>
-            <button type="button" class="button-warning" disabled=move || busy.get()
-                on:click=move |_| on_remove(id)>
-                "Remove " <span class="visually-hidden">{address.clone()}</span>
-            </button>
-        </ButtonRow>
+        {move || if asking.get() {
+            let question = question.clone();
+            view! {
+                <div class="remove-check" role="alert">
+                    <p>{question}</p>
+                    <ButtonRow>
+                        <button type="button" id="remove-yes" class="button-warning" disabled=move || busy.get()
+                            on:click=move |_| on_remove(id)>"Yes, remove it"</button>
+                        <button type="button" class="button-secondary" on:click=keep>"No, keep it"</button>
+                    </ButtonRow>
+                </div>
+            }.into_any()
+        } else {
+            let address = address.clone();
+            view! {
+                <ButtonRow>
+                    <button type="button" id="remove" class="button-warning" disabled=move || busy.get()
+                        on:click=ask>
+                        "Remove " <span class="visually-hidden">{address}</span>
+                    </button>
+                </ButtonRow>
+            }.into_any()
+        }}
     }
 }

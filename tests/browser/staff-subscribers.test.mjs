@@ -1,5 +1,6 @@
-// /manage/subscribers: support sees how many people get emails about each service and
-// no address; an admin finds an address, sees its choices, and removes it. The
+// /manage/subscribers: support and editors see how many people get emails about each
+// service and no address; an admin finds an address (the whole address only), sees its
+// choices, and removes it after saying yes to a question. The
 // subscribers are made the way readers make them: the API, then the link in the email
 // a real SMTP server (aiosmtpd) on 127.0.0.1 took.
 import { test, before, after } from 'node:test';
@@ -80,7 +81,7 @@ from = "TIS Status <tis-status@example.nhs.uk>"
 [subscriptions]
 send_rate = "600/min"
 ${services}`);
-  server = await startServer({ config, accounts: { ada: 'admin', sam: 'support' } });
+  server = await startServer({ config, accounts: { ada: 'admin', sam: 'support', eve: 'editor' } });
   await subscribe('sam.jones@example.nhs.uk', ['bulk-upload'], ['incidents'], { confirmed: true });
   await subscribe('priya@example.nhs.uk', [], ['incidents', 'maintenance'], { confirmed: true });
   await subscribe('lee@example.nhs.uk', ['esr'], ['incidents'], { confirmed: false });
@@ -120,6 +121,27 @@ test('support sees how many get emails about each service, and no address', asyn
   await context.close();
 });
 
+test('an editor sees the numbers too, and cannot look up an address', async () => {
+  const { page, context } = await chrome.open();
+  await signIn(page, server.url, 'eve');
+  await page.goto(`${server.url}/manage/subscribers`);
+  await page.getByText('2 confirmed subscribers').waitFor();
+  assert.deepEqual(await row(page, 'Bulk upload'), ['1', '2', '2', '1']);
+  assert.doesNotMatch(await page.locator('main').innerText(), /@/, 'no address on the page');
+  assert.equal(await page.getByRole('heading', { name: 'Find an address' }).count(), 0, 'admins only');
+  assert.equal(await page.getByLabel('Email address').count(), 0);
+  // Nor through the API with the session's own CSRF token: the role is what refuses it.
+  const { body: session } = await staffGet(page, server.url, '/api/v1/session');
+  const refused = await page.request.post(`${server.url}/api/v1/subscribers/lookup`, {
+    data: { email: 'sam.jones@example.nhs.uk' },
+    headers: { 'x-csrf-token': session.csrf_token },
+  });
+  assert.equal(refused.status(), 403);
+  assert.doesNotMatch(await refused.text(), /Bulk upload|confirmed_at/, 'nothing about the address');
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
 test('an admin finds an address, sees its choices and removes it', async () => {
   const { page, context } = await chrome.open();
   await signIn(page, server.url, 'ada');
@@ -134,6 +156,15 @@ test('an admin finds an address, sees its choices and removes it', async () => {
   await page.getByRole('button', { name: 'Find' }).click();
   await page.getByText('nobody@example.nhs.uk gets no emails from us.').waitFor();
 
+  // Only the whole address matches: part of one finds nothing.
+  await page.getByLabel('Email address').fill('sam.jones@example');
+  await page.getByRole('button', { name: 'Find' }).click();
+  await page.getByText('Enter a whole email address, like name@example.nhs.uk.').first().waitFor();
+  await page.getByLabel('Email address').fill('jones@example.nhs.uk');
+  await page.getByRole('button', { name: 'Find' }).click();
+  await page.getByText('jones@example.nhs.uk gets no emails from us.').waitFor();
+  assert.equal(await page.locator('dl.summary-list').count(), 0);
+
   await page.getByLabel('Email address').fill('Sam.Jones@example.nhs.uk');
   await page.getByRole('button', { name: 'Find' }).click();
   await page.getByText('Sam.Jones@example.nhs.uk gets emails from us.').waitFor();
@@ -143,7 +174,19 @@ test('an admin finds an address, sees its choices and removes it', async () => {
   await found.getByText('Problems with TIS, and when they are fixed').waitFor();
   assert.deepEqual(await accessibilityProblems(page), []);
 
+  // Remove asks first; "No" keeps the address.
   await page.getByRole('button', { name: 'Remove Sam.Jones@example.nhs.uk' }).click();
+  const question = page.getByRole('alert').filter({ hasText: 'Remove Sam.Jones@example.nhs.uk?' });
+  await question.getByText('It cannot be undone').waitFor();
+  assert.deepEqual(await accessibilityProblems(page), []);
+  await page.getByRole('button', { name: 'No, keep it' }).click();
+  await page.getByRole('button', { name: 'Remove Sam.Jones@example.nhs.uk' }).waitFor();
+  assert.equal(await question.count(), 0);
+  const { body: kept } = await staffGet(page, server.url, '/api/v1/subscribers');
+  assert.equal(kept.confirmed, 2, 'nothing removed by No');
+
+  await page.getByRole('button', { name: 'Remove Sam.Jones@example.nhs.uk' }).click();
+  await page.getByRole('button', { name: 'Yes, remove it' }).click();
   await page.getByText('Removed Sam.Jones@example.nhs.uk. It gets no more emails from us.').waitFor();
   // Counted again: only Priya is left.
   await page.getByText('1 confirmed subscriber', { exact: true }).waitFor();

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::FieldError;
+use crate::words::counted;
 
 /// The kinds of news a subscriber can ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -216,7 +217,9 @@ pub struct SubscriberCounts {
 }
 
 impl SubscriberCounts {
-    /// The send rate in words for staff: "10/s" is "at most 10 emails a second".
+    /// The send rate in words for staff: "10/s" is "at most 10 emails a second". The
+    /// server writes the rate as its config reads it, with one of these three units; any
+    /// other is shown as written.
     pub fn send_rate_words(&self) -> String {
         let Some((n, unit)) = self.send_rate.split_once('/') else {
             return self.send_rate.clone();
@@ -227,8 +230,10 @@ impl SubscriberCounts {
             "h" => "an hour",
             _ => return self.send_rate.clone(),
         };
-        let noun = if n == "1" { "email" } else { "emails" };
-        format!("at most {n} {noun} {per}")
+        match n.parse() {
+            Ok(n) => format!("at most {} {per}", counted(n, "email", "emails")),
+            Err(_) => self.send_rate.clone(),
+        }
     }
 }
 
