@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use tis_core::Role;
 use tis_core::time::uk_date_time;
-use tis_core::words::counted;
 use tis_core::wire::{NewsKind, SubscriberCounts, SubscriberFound, SubscriberRecord};
+use tis_core::words::counted;
 
 use super::Services;
 use super::client::{self, ApiError};
@@ -118,7 +118,10 @@ fn FindAddress(
         async move {
             match client::remove_subscriber(id).await {
                 Ok(done) => {
-                    let address = looked.get_untracked().map(|l| l.address).unwrap_or_default();
+                    let address = looked
+                        .get_untracked()
+                        .map(|l| l.address)
+                        .unwrap_or_default();
                     looked.set(None);
                     said.set(Some(format!(
                         "Removed {address}. It gets no more emails from us{}.",

@@ -375,8 +375,14 @@ fn a_send_rate_reads_as_words_for_staff() {
         all_of_tis: super::NewsCounts::default(),
         services: Vec::new(),
     };
-    assert_eq!(counts("10/s").send_rate_words(), "at most 10 emails a second");
-    assert_eq!(counts("1/min").send_rate_words(), "at most 1 email a minute");
+    assert_eq!(
+        counts("10/s").send_rate_words(),
+        "at most 10 emails a second"
+    );
+    assert_eq!(
+        counts("1/min").send_rate_words(),
+        "at most 1 email a minute"
+    );
     assert_eq!(
         counts("20000/h").send_rate_words(),
         "at most 20000 emails an hour"

@@ -98,7 +98,13 @@ async fn subscriber(
                 .await
                 .unwrap()
         );
-        assert!(store.confirm_subscription(&hash, now).await.unwrap().is_some());
+        assert!(
+            store
+                .confirm_subscription(&hash, now)
+                .await
+                .unwrap()
+                .is_some()
+        );
     }
     id
 }
@@ -119,8 +125,22 @@ async fn staff_see_how_many_subscribe_to_each_service_and_no_address() {
     // ESR), one of ESR for maintenance only, and one never confirmed.
     subscriber(&app, "amy@example.nhs.uk", &[], (true, true), true).await;
     subscriber(&app, "ben@example.nhs.uk", &[], (true, false), true).await;
-    subscriber(&app, "cat@example.nhs.uk", &["bulk-upload"], (true, true), true).await;
-    subscriber(&app, "dev@example.nhs.uk", &["bulk-upload", "esr"], (true, false), true).await;
+    subscriber(
+        &app,
+        "cat@example.nhs.uk",
+        &["bulk-upload"],
+        (true, true),
+        true,
+    )
+    .await;
+    subscriber(
+        &app,
+        "dev@example.nhs.uk",
+        &["bulk-upload", "esr"],
+        (true, false),
+        true,
+    )
+    .await;
     subscriber(&app, "eve@example.nhs.uk", &["esr"], (false, true), true).await;
     subscriber(&app, "fay@example.nhs.uk", &["esr"], (true, true), false).await;
 
@@ -128,7 +148,9 @@ async fn staff_see_how_many_subscribe_to_each_service_and_no_address() {
     let answer = app.call("GET", "/api/v1/subscribers", &support, None).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
     assert!(
-        answer.header(axum::http::header::CACHE_CONTROL).contains("no-store"),
+        answer
+            .header(axum::http::header::CACHE_CONTROL)
+            .contains("no-store"),
         "never kept by a cache"
     );
     let text = answer.text();
@@ -165,7 +187,14 @@ async fn staff_see_how_many_subscribe_to_each_service_and_no_address() {
 #[tokio::test]
 async fn an_admin_finds_an_address_and_removes_it_with_its_links_and_waiting_messages() {
     let app = offering_app().await;
-    let id = subscriber(&app, "sam.jones@example.nhs.uk", &["esr"], (true, false), true).await;
+    let id = subscriber(
+        &app,
+        "sam.jones@example.nhs.uk",
+        &["esr"],
+        (true, false),
+        true,
+    )
+    .await;
     let other = subscriber(&app, "priya@example.nhs.uk", &[], (true, true), true).await;
     let admin = app.signed_in("ada", Role::Admin).await;
 
@@ -206,7 +235,10 @@ async fn an_admin_finds_an_address_and_removes_it_with_its_links_and_waiting_mes
 
     let store = app.state.store.as_ref();
     assert_eq!(
-        store.find_subscriber("sam.jones@example.nhs.uk").await.unwrap(),
+        store
+            .find_subscriber("sam.jones@example.nhs.uk")
+            .await
+            .unwrap(),
         None,
         "the address is gone"
     );
@@ -219,7 +251,12 @@ async fn an_admin_finds_an_address_and_removes_it_with_its_links_and_waiting_mes
         "the links in Sam's emails no longer work"
     );
     let waiting: Vec<String> = store
-        .claim_outbox(Lane::Subscribers, Utc::now(), chrono::Duration::seconds(30), 100)
+        .claim_outbox(
+            Lane::Subscribers,
+            Utc::now(),
+            chrono::Duration::seconds(30),
+            100,
+        )
         .await
         .unwrap()
         .into_iter()
@@ -259,9 +296,14 @@ async fn only_admins_may_look_up_or_remove_an_address_and_any_staff_may_count() 
         let who = app.signed_in(role.as_str(), role).await;
         let counted = app.call("GET", "/api/v1/subscribers", &who, None).await;
         assert_eq!(counted.status, StatusCode::OK, "{role:?} may count");
-        app.call("POST", "/api/v1/subscribers/lookup", &who, Some(lookup.clone()))
-            .await
-            .problem(StatusCode::FORBIDDEN);
+        app.call(
+            "POST",
+            "/api/v1/subscribers/lookup",
+            &who,
+            Some(lookup.clone()),
+        )
+        .await
+        .problem(StatusCode::FORBIDDEN);
         app.call("DELETE", &format!("/api/v1/subscribers/{id}"), &who, None)
             .await
             .problem(StatusCode::FORBIDDEN);
