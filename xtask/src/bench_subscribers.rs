@@ -266,6 +266,8 @@ fn start(bin: &Path, config: &Path, data: &Path, log: &Path) -> Result<harness::
             "RUST_LOG",
             "warn,tis_status::store::sqlite::subscriptions=info",
         )
+        // Plain text: tracing colours field names even in a file, which hides "ms=".
+        .env("NO_COLOR", "1")
         .log_to(log)
         .start()
 }
