@@ -298,3 +298,42 @@ pub async fn remove_subscriber(id: i64) -> Result<tis_core::wire::SubscriberRemo
         .await?
         .json()
 }
+
+/// Every webhook, Teams and Slack subscription (admin role).
+pub async fn channel_subscriptions() -> Result<tis_core::wire::ChannelSubscriptionList, ApiError> {
+    get("/api/v1/subscriptions/channels").await
+}
+
+/// Subscribes another team's system or channel (admin role); a webhook's secret is in
+/// the answer only.
+pub async fn add_channel_subscription(
+    input: &tis_core::wire::ChannelSubscriptionInput,
+) -> Result<tis_core::wire::NewChannelSubscription, ApiError> {
+    write("POST", "/api/v1/subscriptions/channels", input).await
+}
+
+/// Queues a test message to a channel subscription (admin role).
+pub async fn test_channel_subscription(
+    id: i64,
+) -> Result<tis_core::wire::ChannelSubscription, ApiError> {
+    send(
+        "POST",
+        &format!("/api/v1/subscriptions/channels/{id}/test"),
+        None,
+    )
+    .await?
+    .json()
+}
+
+/// Removes a channel subscription (admin role).
+pub async fn remove_channel_subscription(
+    id: i64,
+) -> Result<tis_core::wire::ChannelSubscription, ApiError> {
+    send(
+        "DELETE",
+        &format!("/api/v1/subscriptions/channels/{id}"),
+        None,
+    )
+    .await?
+    .json()
+}

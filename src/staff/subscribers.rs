@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 use tis_core::Role;
 use tis_core::time::uk_date_time;
 use tis_core::wire::{NewsKind, SubscriberCounts, SubscriberFound, SubscriberRecord};
@@ -21,9 +22,10 @@ pub fn SubscribersPage() -> impl IntoView {
     let loaded = LocalResource::new(client::subscriber_counts);
     let counts: Memo<Option<Result<SubscriberCounts, ApiError>>> = Memo::new(move |_| loaded.get());
     view! {
-        <Title text="Subscribers" />
-        <h1>"Subscribers"</h1>
-        <p>"People who asked for emails about problems with TIS and planned maintenance. This page shows numbers only, never anyone's address."</p>
+        <Title text="Email subscribers" />
+        <h1>"Email subscribers"</h1>
+        <p>"People who asked for emails about problems with TIS and planned maintenance. This page shows numbers only, never anyone's address. Other teams' webhooks and Teams or Slack channels are on "
+            <A href="/manage/subscriptions">"Team subscriptions"</A>"."</p>
         {move || match counts.get() {
             None => view! { <p class="loading">"Loading the numbers…"</p> }.into_any(),
             Some(Err(e)) => view! { <p class="load-problem" role="alert">{e.to_string()}</p> }.into_any(),

@@ -104,8 +104,8 @@ async function row(page, service) {
 test('support sees how many get emails about each service, and no address', async () => {
   const { page, context } = await chrome.open();
   await signIn(page, server.url, 'sam');
-  await page.getByRole('link', { name: 'Subscribers', exact: true }).click();
-  await page.getByRole('heading', { name: 'Subscribers', level: 1 }).waitFor();
+  await page.getByRole('link', { name: 'Email subscribers', exact: true }).click();
+  await page.getByRole('heading', { name: 'Email subscribers', level: 1 }).waitFor();
   await page.getByText('2 confirmed subscribers').waitFor();
   await page.getByText('1 address waiting for them to confirm').waitFor();
   await page.getByText(/waiting to be sent, at most 600 emails a minute/).waitFor();

@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 pub mod heartbeat;
 pub mod http;
+pub mod metrics;
 pub mod read;
 pub mod startup;
 pub mod store;
@@ -45,6 +46,8 @@ pub struct AppState {
     pub trends: trends::LatestTrends,
     /// Woken when messages are written to the outbox, so they go out at once.
     pub outbox: Arc<tokio::sync::Notify>,
+    /// Counts and timings for `/metrics`.
+    pub metrics: metrics::Metrics,
 }
 
 impl AppState {
@@ -63,6 +66,7 @@ impl AppState {
             events: events::Events::new(),
             trends: trends::LatestTrends::default(),
             outbox: Arc::new(tokio::sync::Notify::new()),
+            metrics: metrics::Metrics::new(),
         };
         let model = model::Model::load(&state, chrono::Utc::now()).await?;
         state.snapshots = Snapshots::new(model);
@@ -101,9 +105,15 @@ pub fn app(state: AppState, assets: Option<PathBuf>) -> Router {
         // Also without the app's files: every email's unsubscribe link must work.
         .merge(http::subscribe::router(template))
         .merge(http::ops::router())
+        .merge(metrics::router())
         .merge(http::v1::openapi::api_router(&state.config))
         .nest("/api/v2", http::v2::router())
         .merge(http::feeds::router())
+        // Inside the routes, so each request is counted under its route's pattern.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .with_state(state)
         .fallback_service(assets.service());
     // Around everything, so every answer (and every line logged while making it) has its

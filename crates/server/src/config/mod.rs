@@ -3,11 +3,13 @@
 
 mod alerts;
 mod layout;
+mod metrics;
 mod server;
 mod subscriptions;
 
 pub use alerts::*;
 pub(crate) use layout::Layout;
+pub use metrics::MetricsConfig;
 pub use server::*;
 pub use subscriptions::SubscriptionsConfig;
 
@@ -38,6 +40,8 @@ pub struct Config {
     pub canaries: Vec<tis_core::service::Canary>,
     /// Email subscriptions for readers, when offered.
     pub subscriptions: Option<SubscriptionsConfig>,
+    /// `/metrics` for Prometheus, when turned on.
+    pub metrics: Option<MetricsConfig>,
 }
 
 #[derive(Deserialize)]
@@ -58,6 +62,8 @@ struct File {
     canary: Vec<toml::Table>,
     #[serde(default)]
     subscriptions: Option<SubscriptionsConfig>,
+    #[serde(default)]
+    metrics: Option<MetricsConfig>,
 }
 
 /// A `[[service]]` as written, its probes not yet read: each probe is read on its own,
@@ -369,6 +375,29 @@ impl Config {
                 });
             }
         }
+        let mut metrics = file.metrics;
+        if let Some(metrics) = &mut metrics {
+            metrics.token = env(&metrics.token_env);
+            if metrics.token.is_none() {
+                // The first `token_env` after the `[metrics]` header.
+                let lines: Vec<&str> = text.lines().collect();
+                let line = lines
+                    .iter()
+                    .position(|l| l.trim_start().starts_with("[metrics]"))
+                    .and_then(|header| {
+                        (header..lines.len())
+                            .find(|&i| lines[i].trim_start().starts_with("token_env"))
+                    })
+                    .map(|i| i + 1);
+                problems.push(Problem {
+                    line,
+                    message: format!(
+                        "[metrics] token_env: the environment variable {} is not set: set it to the token Prometheus will send (the token itself never goes in this file)",
+                        metrics.token_env
+                    ),
+                });
+            }
+        }
         if !problems.is_empty() {
             return Err(fail(problems));
         }
@@ -382,6 +411,7 @@ impl Config {
             alerts,
             canaries,
             subscriptions: file.subscriptions,
+            metrics,
         })
     }
 

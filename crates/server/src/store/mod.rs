@@ -15,7 +15,7 @@ use tis_core::{
 };
 use tis_core::{Role, account::Account, account::ApiToken};
 
-pub use sqlite::{DB_FILE, SqliteStore};
+pub use sqlite::{BackupSummary, DB_FILE, SqliteStore, db_path};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -27,6 +27,9 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data could not be read: {0}")]
     Corrupt(String),
+    /// A backup could not be made; the message says why and what to do.
+    #[error("no backup was made: {0}")]
+    Backup(String),
     #[error("there is no {0}")]
     NotFound(String),
     /// Someone saved the report after the revision the editor started from.
@@ -378,6 +381,41 @@ pub trait Store: Send + Sync + 'static {
     /// dropped, or `None` when there was no such subscriber.
     async fn remove_subscriber(&self, id: i64, change: Change<'_>) -> Result<Option<u64>>;
 
+    // ---- webhook, Teams and Slack subscriptions (made by admins) ----
+
+    /// Makes a channel subscription, confirmed (an admin made it), with an audit line;
+    /// `None` when one of that kind already sends to that URL.
+    async fn add_channel_subscription(
+        &self,
+        hook: &crate::subscriptions::hooks::NewHook,
+        change: Change<'_>,
+    ) -> Result<Option<tis_core::wire::ChannelSubscription>>;
+    /// Every channel subscription, oldest first, with its URL shown as scheme and host.
+    async fn channel_subscriptions(&self) -> Result<Vec<tis_core::wire::ChannelSubscription>>;
+    /// Removes a channel subscription and what still waits for it; `None`: no such one.
+    async fn remove_channel_subscription(
+        &self,
+        id: i64,
+        change: Change<'_>,
+    ) -> Result<Option<tis_core::wire::ChannelSubscription>>;
+    /// Queues a test message to a channel subscription; `None`: no such one.
+    async fn test_channel_subscription(
+        &self,
+        id: i64,
+        change: Change<'_>,
+    ) -> Result<Option<tis_core::wire::ChannelSubscription>>;
+    /// Where subscriber `id` is sent when it is a webhook or channel, read only to send.
+    async fn subscriber_hook(&self, id: i64) -> Result<Option<crate::subscriptions::hooks::Hook>>;
+    /// How a try at sending to a webhook or channel went: delivered (`error` none), or
+    /// failed; `gave_up` pauses it, dropping what waits for it.
+    async fn hook_outcome(
+        &self,
+        id: i64,
+        error: Option<&str>,
+        gave_up: bool,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+
     // ---- alerts and the outbox ----
 
     /// Keeps status changes, runs the alert rules on what they remember, and keeps what
@@ -411,6 +449,9 @@ pub trait Store: Send + Sync + 'static {
     async fn outbox_next_due(&self, lane: Lane) -> Result<Option<DateTime<Utc>>>;
     /// The newest messages, newest first, at most `limit`.
     async fn outbox(&self, limit: u32) -> Result<Vec<OutboxEntry>>;
+    /// How many messages of each kind wait to be delivered (neither delivered nor given
+    /// up on), by kind.
+    async fn outbox_waiting(&self) -> Result<Vec<(String, i64)>>;
 
     async fn save_daily_uptime(&self, days: &[DailyUptime]) -> Result<()>;
     /// Stored daily uptime of `service` for days in `[from, to]`, oldest first.
@@ -432,6 +473,8 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every incident with its updates and current report, newest first.
     async fn incidents(&self) -> Result<Vec<Incident>>;
+    /// One incident with its updates, as stored now; `None` when there is no such one.
+    async fn incident(&self, id: i64) -> Result<Option<Incident>>;
     async fn create_incident(&self, input: &IncidentInput, change: Change<'_>) -> Result<Incident>;
     async fn update_incident(
         &self,

@@ -3,7 +3,9 @@
 
 mod accounts;
 mod alerts;
+mod backup;
 mod certificates;
+mod channel_subscriptions;
 mod demo;
 mod heartbeats;
 mod helpers;

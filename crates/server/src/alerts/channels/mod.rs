@@ -97,6 +97,18 @@ impl Sender {
         let url = env_secret(var)?;
         let parsed = reqwest::Url::parse(url.trim())
             .map_err(|_| format!("the environment variable {var} does not hold a web address"))?;
+        self.post_to(parsed, who, body, headers).await
+    }
+
+    /// One POST of a JSON `body` to `parsed`, whose path and query are a secret: errors
+    /// name its host only. `who` starts the refusal: "Teams at HOST refused it: …".
+    pub async fn post_to(
+        &self,
+        parsed: reqwest::Url,
+        who: &str,
+        body: Vec<u8>,
+        headers: &[(&'static str, String)],
+    ) -> Result<(), String> {
         // The URL's path and query are the secret: only its host goes into messages.
         let host = parsed.host_str().unwrap_or("the server").to_string();
         let mut request = self

@@ -3,6 +3,7 @@
 mod accounts;
 mod alerts;
 pub mod answer;
+pub mod channel_subscriptions;
 pub mod events;
 mod glossary;
 pub mod heartbeats;
@@ -52,6 +53,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(alerts::router())
         .merge(subscriptions::router())
         .merge(subscribers::router())
+        .merge(channel_subscriptions::router())
         .merge(crate::http::v1::events::router())
         .fallback(|| async { AppError::NotFound("such API address".into()) })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

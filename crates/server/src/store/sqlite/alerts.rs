@@ -24,6 +24,8 @@ impl SqliteStore {
         for c in changes {
             insert_status_change(&mut tx, c, 0).await?;
         }
+        // Subscribers who asked for status changes hear of each in the same transaction.
+        super::channel_subscriptions::queue_status_news(&mut tx, changes, Utc::now()).await?;
         // Read inside the write transaction: the rules decide on what is stored, never on
         // a copy another writer has since changed.
         let memory: Option<String> = sqlx::query("SELECT value FROM alert_memory WHERE key = ?")
@@ -135,6 +137,19 @@ impl SqliteStore {
         .fetch_one(&self.pool)
         .await?;
         opt_time(row.get("due"))
+    }
+
+    pub(super) async fn waiting_by_kind(&self) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT kind, COUNT(*) AS n FROM outbox
+             WHERE delivered_at IS NULL AND gave_up_at IS NULL GROUP BY kind ORDER BY kind",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get::<String, _>("kind"), r.get::<i64, _>("n")))
+            .collect())
     }
 
     pub(super) async fn newest_messages(&self, limit: u32) -> Result<Vec<OutboxEntry>> {

@@ -30,9 +30,14 @@ mod alerts;
 mod export;
 // Subscribers, and the news queued for them.
 mod subscriptions;
+// Webhook, Teams and Slack subscriptions that admins make.
+mod channel_subscriptions;
 
 // Heartbeat tokens and the reports batch jobs send.
 mod heartbeats;
+// Consistent copies while the store is in use.
+mod backup;
+pub use backup::{BackupSummary, db_path};
 
 /// Writes one probe result inside a write transaction.
 pub(super) async fn insert_result(
@@ -67,14 +72,19 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the store in `data_dir` and brings its schema up to date.
+    /// Opens (creating if needed) the store in `data_dir` and brings its schema up to
+    /// date, copying an existing store to `backups/` first when its tables are to change.
+    /// `data_dir` may also name the database file itself, such as a backup.
     pub async fn open(data_dir: &Path) -> Result<SqliteStore> {
-        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
-            dir: data_dir.display().to_string(),
-            source,
-        })?;
+        let db = backup::db_path(data_dir);
+        if !data_dir.is_file() {
+            std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
+                dir: data_dir.display().to_string(),
+                source,
+            })?;
+        }
         let options = SqliteConnectOptions::new()
-            .filename(data_dir.join(DB_FILE))
+            .filename(&db)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .foreign_keys(true)
@@ -83,8 +93,16 @@ impl SqliteStore {
             .max_connections(4)
             .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(SqliteStore { pool })
+        let store = SqliteStore { pool };
+        let migrator = sqlx::migrate!("./migrations");
+        if let Some(copy) = backup::before_migrating(&store, &db, &migrator).await? {
+            tracing::info!(
+                backup = %copy.display(),
+                "copied the store before updating its tables for this version"
+            );
+        }
+        migrator.run(&store.pool).await?;
+        Ok(store)
     }
 
     /// Starts a write transaction holding SQLite's write lock from its first statement.
@@ -268,6 +286,56 @@ impl Store for SqliteStore {
 
     async fn incidents(&self) -> Result<Vec<Incident>> {
         select_incidents(&mut *self.pool.acquire().await?).await
+    }
+
+    async fn incident(&self, id: i64) -> Result<Option<Incident>> {
+        match select_incident(&mut *self.pool.acquire().await?, id).await {
+            Ok(incident) => Ok(Some(incident)),
+            Err(super::StoreError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn add_channel_subscription(
+        &self,
+        hook: &crate::subscriptions::hooks::NewHook,
+        change: Change<'_>,
+    ) -> Result<Option<tis_core::wire::ChannelSubscription>> {
+        self.insert_channel_subscription(hook, change).await
+    }
+
+    async fn channel_subscriptions(&self) -> Result<Vec<tis_core::wire::ChannelSubscription>> {
+        self.select_channel_subscriptions().await
+    }
+
+    async fn remove_channel_subscription(
+        &self,
+        id: i64,
+        change: Change<'_>,
+    ) -> Result<Option<tis_core::wire::ChannelSubscription>> {
+        self.delete_channel_subscription(id, change).await
+    }
+
+    async fn test_channel_subscription(
+        &self,
+        id: i64,
+        change: Change<'_>,
+    ) -> Result<Option<tis_core::wire::ChannelSubscription>> {
+        self.queue_channel_test(id, change).await
+    }
+
+    async fn subscriber_hook(&self, id: i64) -> Result<Option<crate::subscriptions::hooks::Hook>> {
+        self.select_hook(id).await
+    }
+
+    async fn hook_outcome(
+        &self,
+        id: i64,
+        error: Option<&str>,
+        gave_up: bool,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.record_hook_outcome(id, error, gave_up, at).await
     }
 
     async fn create_incident(&self, input: &IncidentInput, change: Change<'_>) -> Result<Incident> {
@@ -543,6 +611,10 @@ impl Store for SqliteStore {
 
     async fn outbox(&self, limit: u32) -> Result<Vec<super::OutboxEntry>> {
         self.newest_messages(limit).await
+    }
+
+    async fn outbox_waiting(&self) -> Result<Vec<(String, i64)>> {
+        self.waiting_by_kind().await
     }
 
     async fn subscribe(

@@ -211,13 +211,15 @@ impl SqliteStore {
         Ok(queued)
     }
 
-    /// Every count in one read transaction, so they agree with each other.
+    /// Every count of email subscribers in one read transaction, so they agree with each
+    /// other. Other teams' webhooks and channels share the table and are not counted.
     pub(super) async fn count_subscribers(&self) -> Result<SubscriberTally> {
         let mut tx = self.pool.begin().await?;
         let row = sqlx::query(
             "SELECT COUNT(confirmed_at) AS confirmed, COUNT(*) - COUNT(confirmed_at) AS unconfirmed
-             FROM subscribers",
+             FROM subscribers WHERE kind = ?",
         )
+        .bind(EMAIL)
         .fetch_one(&mut *tx)
         .await?;
         let (confirmed, unconfirmed) = (
@@ -225,26 +227,29 @@ impl SqliteStore {
             row.get::<i64, _>("unconfirmed") as u64,
         );
         let waiting: i64 = sqlx::query(
-            "SELECT COUNT(*) AS n FROM outbox
-             WHERE kind = ? AND delivered_at IS NULL AND gave_up_at IS NULL",
+            "SELECT COUNT(*) AS n FROM outbox o JOIN subscribers s ON o.channel = 'subscriber/' || s.id
+             WHERE o.kind = ? AND o.delivered_at IS NULL AND o.gave_up_at IS NULL AND s.kind = ?",
         )
         .bind(subscriptions::KIND)
+        .bind(EMAIL)
         .fetch_one(&mut *tx)
         .await?
         .get("n");
         let all = sqlx::query(
             "SELECT COUNT(*) AS subscribers, SUM(incidents) AS incidents, SUM(maintenance) AS maintenance
-             FROM subscribers WHERE confirmed_at IS NOT NULL AND all_services = 1",
+             FROM subscribers WHERE kind = ? AND confirmed_at IS NOT NULL AND all_services = 1",
         )
+        .bind(EMAIL)
         .fetch_one(&mut *tx)
         .await?;
         let by_service = sqlx::query(
             "SELECT ss.service, COUNT(*) AS subscribers, SUM(s.incidents) AS incidents,
                     SUM(s.maintenance) AS maintenance
              FROM subscriber_services ss JOIN subscribers s ON s.id = ss.subscriber
-             WHERE s.confirmed_at IS NOT NULL AND s.all_services = 0
+             WHERE s.kind = ? AND s.confirmed_at IS NOT NULL AND s.all_services = 0
              GROUP BY ss.service",
         )
+        .bind(EMAIL)
         .fetch_all(&mut *tx)
         .await?
         .iter()
@@ -285,12 +290,14 @@ impl SqliteStore {
         }))
     }
 
-    /// Removes subscriber `id` for a member of staff: with its tokens and waiting
-    /// messages, and an audit line that names the address only by its SHA-256.
+    /// Removes email subscriber `id` for a member of staff: with its tokens and waiting
+    /// messages, and an audit line that names the address only by its SHA-256. Other
+    /// teams' webhooks and channels are removed on their own page.
     pub(super) async fn remove_by_staff(&self, id: i64, change: Change<'_>) -> Result<Option<u64>> {
         let mut tx = self.write().await?;
-        let Some(row) = sqlx::query("SELECT address FROM subscribers WHERE id = ?")
+        let Some(row) = sqlx::query("SELECT address FROM subscribers WHERE id = ? AND kind = ?")
             .bind(id)
+            .bind(EMAIL)
             .fetch_optional(&mut *tx)
             .await?
         else {
@@ -408,7 +415,7 @@ pub(super) async fn queue_news(
         "INSERT INTO outbox (message_id, kind, channel, payload, created_at, next_attempt_at)
          SELECT 'msg_' || lower(hex(randomblob(16))), ?1, 'subscriber/' || s.id, ?2, ?3, ?3
          FROM subscribers s
-         WHERE s.confirmed_at IS NOT NULL AND s.{column} = 1
+         WHERE s.confirmed_at IS NOT NULL AND s.{column} = 1 AND s.paused_at IS NULL
            AND (s.all_services = 1 OR EXISTS (
                 SELECT 1 FROM subscriber_services ss
                 WHERE ss.subscriber = s.id
@@ -449,7 +456,7 @@ async fn queue_to(
     insert_message(tx, &message, now).await
 }
 
-async fn set_services(
+pub(super) async fn set_services(
     tx: &mut Transaction<'_, Sqlite>,
     id: i64,
     services: &[String],
@@ -520,7 +527,7 @@ async fn view_of(tx: &mut Transaction<'_, Sqlite>, id: i64) -> Result<Option<Sub
 /// Deletes a subscriber with everything about it (its choices and link tokens go with
 /// it), and the messages still waiting for it, so that nothing more is sent. Returns the
 /// messages dropped.
-async fn delete_subscriber(tx: &mut Transaction<'_, Sqlite>, id: i64) -> Result<u64> {
+pub(super) async fn delete_subscriber(tx: &mut Transaction<'_, Sqlite>, id: i64) -> Result<u64> {
     let dropped = sqlx::query(
         "DELETE FROM outbox WHERE kind = ? AND channel = ? AND delivered_at IS NULL AND gave_up_at IS NULL",
     )
