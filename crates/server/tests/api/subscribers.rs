@@ -360,3 +360,47 @@ async fn a_lookup_that_cannot_be_one_names_the_field() {
         .await
         .problem(StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn other_teams_webhooks_are_neither_counted_nor_removed_as_email_subscribers() {
+    let app = offering_app().await;
+    subscriber(&app, "amy@example.nhs.uk", &[], (true, true), true).await;
+    let admin = app.token("ada", Role::Admin).await;
+    let added = app
+        .call(
+            "POST",
+            "/api/v1/subscriptions/channels",
+            &admin,
+            Some(json!({
+                "kind": "webhook",
+                "name": "ESR team's system",
+                "url": "http://127.0.0.1:9/hooks/tis-status",
+                "services": ["esr"],
+                "kinds": ["incidents", "maintenance"],
+            })),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.text());
+    let hook = added.json()["subscription"]["id"].as_i64().expect("an id");
+
+    let counts = app.call("GET", "/api/v1/subscribers", &admin, None).await;
+    let body = counts.json();
+    assert_eq!(body["confirmed"], 1, "Amy only: {body}");
+    assert_eq!(body["unconfirmed"], 0);
+    assert_eq!(counts_of(&body, "esr")["reached"]["subscribers"], 1);
+
+    // Its id is not an email subscriber's: it is removed on its own page only.
+    let refused = app
+        .call(
+            "DELETE",
+            &format!("/api/v1/subscribers/{hook}"),
+            &admin,
+            None,
+        )
+        .await;
+    refused.problem(StatusCode::NOT_FOUND);
+    let list = app
+        .call("GET", "/api/v1/subscriptions/channels", &admin, None)
+        .await;
+    assert!(list.text().contains("ESR team's system"), "{}", list.text());
+}
