@@ -35,7 +35,7 @@ async function confirmationTo(address) {
   const deadline = Date.now() + PATIENCE;
   for (;;) {
     const mail = mails().find((m) => m.includes(`To: ${address}`));
-    const token = mail && /token=([A-Za-z0-9_-]{43})/.exec(mail);
+    const token = mail && /subscriptions\/confirm\?token=([A-Za-z0-9_-]{43})/.exec(mail);
     if (token) return token[1];
     if (Date.now() > deadline) throw new Error(`no confirmation email to ${address}`);
     await new Promise((r) => { setTimeout(r, 200); });
