@@ -278,6 +278,27 @@ pub async fn service_probes(id: &str) -> Result<tis_core::wire::StaffServiceDeta
     get(&format!("/api/v1/services/{id}/probes")).await
 }
 
+/// How many people get emails about each service: counts only (support role).
+pub async fn subscriber_counts() -> Result<tis_core::wire::SubscriberCounts, ApiError> {
+    get("/api/v1/subscribers").await
+}
+
+/// Whether an address gets emails, and its choices (admin role). Sent in the body, so
+/// that the address is in no URL.
+pub async fn look_up_subscriber(email: &str) -> Result<tis_core::wire::SubscriberFound, ApiError> {
+    let lookup = tis_core::wire::SubscriberLookup {
+        email: email.to_string(),
+    };
+    write("POST", "/api/v1/subscribers/lookup", &lookup).await
+}
+
+/// Removes a subscriber and the emails waiting for it (admin role).
+pub async fn remove_subscriber(id: i64) -> Result<tis_core::wire::SubscriberRemoved, ApiError> {
+    send("DELETE", &format!("/api/v1/subscribers/{id}"), None)
+        .await?
+        .json()
+}
+
 /// Every webhook, Teams and Slack subscription (admin role).
 pub async fn channel_subscriptions() -> Result<tis_core::wire::ChannelSubscriptionList, ApiError> {
     get("/api/v1/subscriptions/channels").await

@@ -13,6 +13,7 @@ mod report_draft;
 mod revisions;
 mod services;
 mod session;
+mod subscribers;
 mod subscriptions;
 
 use leptos::prelude::*;
@@ -90,6 +91,7 @@ pub fn StaffRoutes() -> impl MatchNestedRoutes + Clone {
             <Route path=path!("subscriptions") view=subscriptions::SubscriptionsPage />
             <Route path=path!("services") view=services::ServiceList />
             <Route path=path!("services/:id") view=services::ServicePage />
+            <Route path=path!("subscribers") view=subscribers::SubscribersPage />
         </ParentRoute>
     }
     .into_inner()
@@ -265,7 +267,10 @@ fn StaffBar() -> impl IntoView {
                 <li><A href="/manage/incidents">"Incidents"</A></li>
                 <li><A href="/manage/glossary">"Glossary"</A></li>
                 <li><A href="/manage/alerts">"Alerts"</A></li>
-                <li><A href="/manage/subscriptions">"Subscriptions"</A></li>
+                // Two kinds of subscriber, side by side: readers' emails (counts), and
+                // other teams' webhooks and channels.
+                <li><A href="/manage/subscribers">"Email subscribers"</A></li>
+                <li><A href="/manage/subscriptions">"Team subscriptions"</A></li>
                 <li><A href="/manage/services">"Services"</A></li>
             </ul>
             <p class="staff-who">{who} " " <SignOutButton /></p>

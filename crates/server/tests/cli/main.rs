@@ -13,6 +13,7 @@ mod http;
 mod ops;
 mod probes;
 mod restart;
+mod send_rate;
 mod subscriptions;
 
 use helpers::{OutputText, Server, tis_status, write};

@@ -585,11 +585,12 @@ impl Store for SqliteStore {
 
     async fn claim_outbox(
         &self,
+        lane: super::Lane,
         now: DateTime<Utc>,
         lease: chrono::Duration,
         limit: u32,
     ) -> Result<Vec<super::OutboxEntry>> {
-        self.claim_due(now, lease, limit).await
+        self.claim_due(lane, now, lease, limit).await
     }
 
     async fn outbox_delivered(&self, id: i64, at: DateTime<Utc>) -> Result<()> {
@@ -604,8 +605,8 @@ impl Store for SqliteStore {
         self.release_claims().await
     }
 
-    async fn outbox_next_due(&self) -> Result<Option<DateTime<Utc>>> {
-        self.next_due().await
+    async fn outbox_next_due(&self, lane: super::Lane) -> Result<Option<DateTime<Utc>>> {
+        self.next_due(lane).await
     }
 
     async fn outbox(&self, limit: u32) -> Result<Vec<super::OutboxEntry>> {
@@ -666,8 +667,19 @@ impl Store for SqliteStore {
         self.queue_due_maintenance(now, lead).await
     }
 
-    async fn subscriber_counts(&self) -> Result<(u64, u64)> {
+    async fn subscriber_counts(&self) -> Result<super::SubscriberTally> {
         self.count_subscribers().await
+    }
+
+    async fn find_subscriber(
+        &self,
+        address: &str,
+    ) -> Result<Option<tis_core::wire::SubscriberRecord>> {
+        self.find_by_address(address).await
+    }
+
+    async fn remove_subscriber(&self, id: i64, change: Change<'_>) -> Result<Option<u64>> {
+        self.remove_by_staff(id, change).await
     }
 
     async fn export(&self) -> Result<Export> {
