@@ -2,11 +2,13 @@
 //! every problem is reported with the file, the line and the field.
 
 mod alerts;
+mod auth;
 mod layout;
 mod server;
 mod subscriptions;
 
 pub use alerts::*;
+pub use auth::{DEFAULT_RECHECK_AFTER, OidcConfig};
 pub(crate) use layout::Layout;
 pub use server::*;
 pub use subscriptions::SubscriptionsConfig;
@@ -38,6 +40,8 @@ pub struct Config {
     pub canaries: Vec<tis_core::service::Canary>,
     /// Email subscriptions for readers, when offered.
     pub subscriptions: Option<SubscriptionsConfig>,
+    /// Staff sign-in through Keycloak, when set up (`[auth.oidc]`).
+    pub oidc: Option<OidcConfig>,
 }
 
 #[derive(Deserialize)]
@@ -58,6 +62,8 @@ struct File {
     canary: Vec<toml::Table>,
     #[serde(default)]
     subscriptions: Option<SubscriptionsConfig>,
+    #[serde(default)]
+    auth: Option<auth::RawAuth>,
 }
 
 /// A `[[service]]` as written, its probes not yet read: each probe is read on its own,
@@ -369,6 +375,7 @@ impl Config {
                 });
             }
         }
+        let oidc = auth::check(text, file.auth, env, &mut problems);
         if !problems.is_empty() {
             return Err(fail(problems));
         }
@@ -382,6 +389,7 @@ impl Config {
             alerts,
             canaries,
             subscriptions: file.subscriptions,
+            oidc,
         })
     }
 

@@ -9,7 +9,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use chrono::Utc;
-use tis_core::account::{SessionInfo, SignIn};
+use tis_core::account::{SessionInfo, SignIn, SignInOptions, SignedOut};
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -20,13 +20,14 @@ use crate::auth::{self, Credentials, SignInLimiter};
 use crate::http::client::ClientAddr;
 use crate::http::error::{AppError, Problem};
 use crate::http::v1::ApiJson;
-use crate::store::NewSession;
+use crate::store::{NewSession, OutboxMessage};
 
 pub fn router() -> OpenApiRouter<AppState> {
     // One limiter per app, so each test app (and each server) counts its own failures.
     let limiter = Arc::new(SignInLimiter::default());
     OpenApiRouter::new()
         .routes(routes!(who, sign_in, sign_out))
+        .routes(routes!(options))
         .layer(Extension(limiter))
         .layer(super::no_store())
 }
@@ -91,16 +92,40 @@ async fn sign_in(
     let id = auth::random_id()?;
     let csrf_token = auth::random_id()?;
     let now = Utc::now();
+    // With Keycloak set up, a password sign-in is a break-glass one: the team hears of
+    // it, in the same transaction as the session, so neither is kept without the other.
+    // Without Keycloak, passwords are the normal way in and only the audit log has it.
+    let emergency = state.oidc.is_some();
+    let messages = if emergency {
+        emergency_messages(&state, &account.name, now)
+    } else {
+        Vec::new()
+    };
+    let detail = if emergency {
+        format!(
+            "emergency account, while Keycloak sign-in is set up; {} channel(s) told",
+            messages.len()
+        )
+    } else {
+        "password".to_string()
+    };
     state
         .store
         .create_session(&NewSession {
             id_hash: &auth::sha256_hex(&id),
             account: &account.name,
+            oidc: None,
             csrf_token: &csrf_token,
             created_at: now,
             expires_at: now + auth::SESSION_TTL,
+            audit: Some(("sign_in.password", &detail)),
+            messages: &messages,
         })
         .await?;
+    if emergency {
+        tracing::warn!(name = %account.name, channels = messages.len(), "emergency account used");
+        state.outbox.notify_one();
+    }
     tracing::info!(name = %account.name, role = %account.role, "signed in");
     let cookie = auth::session_cookie(&id, auth::secure_cookies(&state));
     Ok(with_cookie(
@@ -148,21 +173,35 @@ async fn who(credentials: Credentials) -> Json<SessionInfo> {
     tag = "accounts",
     security((), ("session" = [], "csrf" = []), ("token" = [])),
     responses(
+        (status = 200, description = "Signed out of a Keycloak sign-in; the cookie is cleared. Send the browser to `end_session_url` so that Keycloak ends its sign-in too", body = SignedOut),
         (status = 204, description = "Signed out; the cookie is cleared"),
         (status = 403, description = "A live session without its X-CSRF-Token header", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn sign_out(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     credentials: Result<Credentials, AppError>,
 ) -> Result<Response, AppError> {
+    let mut provider_sign_out = None;
     match credentials {
         Ok(Credentials {
-            session: Some((id_hash, _)),
+            session: Some((id_hash, session)),
             actor,
         }) => {
             state.store.delete_session(&id_hash).await?;
             tracing::info!(name = %actor.name, "signed out");
+            // A Keycloak sign-in ends there too: the browser is sent to Keycloak with
+            // the ID token as a hint, and comes back to the sign-in page.
+            let id = auth::session_id(&headers, auth::secure_cookies(&state));
+            let tokens = session
+                .oidc
+                .as_ref()
+                .zip(id)
+                .and_then(|(o, id)| auth::oidc::unseal(&o.sealed, id));
+            if let (Some(provider), Some(tokens)) = (&state.oidc, tokens) {
+                provider_sign_out = provider.sign_out_url(&tokens).await;
+            }
         }
         // A bearer token has no session to end; nor has an expired cookie.
         Ok(Credentials { session: None, .. }) | Err(AppError::Unauthorized) => {}
@@ -170,7 +209,54 @@ async fn sign_out(
         Err(other) => return Err(other),
     }
     let cookie = auth::clear_session_cookie(auth::secure_cookies(&state));
-    Ok(with_cookie(StatusCode::NO_CONTENT.into_response(), &cookie))
+    let answer = match provider_sign_out {
+        Some(end_session_url) => Json(SignedOut { end_session_url }).into_response(),
+        None => StatusCode::NO_CONTENT.into_response(),
+    };
+    Ok(with_cookie(answer, &cookie))
+}
+
+/// The team alert of an emergency sign-in, one message per channel that hears of them.
+fn emergency_messages(
+    state: &AppState,
+    name: &str,
+    at: chrono::DateTime<Utc>,
+) -> Vec<OutboxMessage> {
+    let alert =
+        crate::alerts::outbox::emergency_sign_in_alert(name, &state.config.public_url(), at);
+    let payload = serde_json::to_string(&alert).unwrap_or_default();
+    crate::alerts::outbox::emergency_channels(&state.config.alerts)
+        .into_iter()
+        .map(|channel| OutboxMessage {
+            message_id: crate::alerts::outbox::new_message_id(),
+            kind: crate::alerts::outbox::KIND.into(),
+            channel,
+            payload: payload.clone(),
+        })
+        .collect()
+}
+
+/// The ways to sign in.
+///
+/// Whether staff can sign in through Keycloak ("Sign in with your TIS account") and
+/// whether a password sign-in is an emergency one that the team is told of.
+#[utoipa::path(
+    get,
+    path = "/session/options",
+    operation_id = "sign_in_options",
+    tag = "accounts",
+    responses(
+        (status = 200, description = "The ways to sign in", body = SignInOptions),
+    )
+)]
+async fn options(State(state): State<AppState>) -> Json<SignInOptions> {
+    Json(SignInOptions {
+        tis_account: state
+            .oidc
+            .as_ref()
+            .map(|_| auth::oidc::START_PATH.to_string()),
+        password_is_emergency: state.oidc.is_some(),
+    })
 }
 
 fn with_cookie(mut response: Response, cookie: &str) -> Response {
