@@ -222,7 +222,7 @@ pub fn SignInPage() -> impl IntoView {
 /// The ways in: "Sign in with your TIS account" (Keycloak) when the server offers it,
 /// with the password form below it as the emergency way; else the password form alone.
 #[component]
-fn SignInChoices(
+pub fn SignInChoices(
     /// The staff page to land on.
     #[prop(into)]
     next: Signal<String>,

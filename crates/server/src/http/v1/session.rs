@@ -279,6 +279,125 @@ mod tests {
     use crate::config::Config;
     use crate::store::SqliteStore;
 
+    /// A state whose config is `text`, with an account "jo" (editor).
+    async fn state_with(text: &str) -> (tempfile::TempDir, crate::AppState) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        let config = Config::parse("test.toml", text).unwrap();
+        let state = crate::AppState::new(std::sync::Arc::new(store), config, false)
+            .await
+            .unwrap();
+        crate::auth::add_account(
+            state.store.as_ref(),
+            &tis_core::account::AccountInput {
+                name: "jo".into(),
+                display_name: None,
+                role: tis_core::Role::Editor,
+                password: "a long enough password".into(),
+            },
+            crate::store::Change::now("test"),
+        )
+        .await
+        .unwrap();
+        (dir, state)
+    }
+
+    fn sign_in_request(password: &str) -> Request<Body> {
+        Request::post("/api/v1/session")
+            .header("content-type", "application/json")
+            .body(Body::from(
+                serde_json::json!({"name": "jo", "password": password}).to_string(),
+            ))
+            .unwrap()
+    }
+
+    const WITH_KEYCLOAK: &str = r#"
+[[channel]]
+id = "tis-team"
+kind = "log"
+
+[[channel]]
+id = "esr-team"
+kind = "log"
+
+[[alert]]
+channels = ["tis-team"]
+
+[[alert]]
+channels = ["esr-team"]
+services = []
+
+[auth.oidc]
+issuer = "http://127.0.0.1:9/realms/lin"
+client_id = "tis-status"
+client_secret_env = "OIDC_CLIENT_SECRET"
+roles_claim = "roles"
+[auth.oidc.roles]
+"tis-status-editor" = "editor"
+"#;
+
+    /// With Keycloak set up (and not even reachable), a password sign-in still works, is
+    /// in the audit log and tells the team, once per channel; the password goes nowhere.
+    #[tokio::test]
+    async fn an_emergency_sign_in_is_audited_and_alerted_with_its_session() {
+        let (_dir, state) = state_with(WITH_KEYCLOAK).await;
+        let app = crate::app(state.clone(), None);
+        let ok = app
+            .clone()
+            .oneshot(sign_in_request("a long enough password"))
+            .await
+            .unwrap();
+        assert_eq!(ok.status(), 200);
+
+        let audit = state.store.audit_log(10).await.unwrap();
+        let line = audit
+            .iter()
+            .find(|e| e.action == "sign_in.password")
+            .expect("the sign-in is in the audit log");
+        assert_eq!(line.actor, "jo");
+        assert!(line.detail.contains("emergency account"), "{}", line.detail);
+
+        let outbox = state.store.outbox(10).await.unwrap();
+        let mut channels: Vec<&str> = outbox.iter().map(|m| m.message.channel.as_str()).collect();
+        channels.sort();
+        assert_eq!(channels, ["esr-team", "tis-team"]);
+        for entry in &outbox {
+            let alert: tis_core::alert::Alert =
+                serde_json::from_str(&entry.message.payload).unwrap();
+            assert_eq!(alert.kind, tis_core::alert::AlertKind::EmergencySignIn);
+            assert_eq!(alert.title, "jo signed in with an emergency account");
+            assert!(alert.facts.iter().any(|f| f.label == "Signed in"));
+            assert!(!entry.message.payload.contains("a long enough password"));
+        }
+
+        // A wrong password is neither a sign-in nor an alert.
+        let wrong = app.oneshot(sign_in_request("not the password")).await.unwrap();
+        assert_eq!(wrong.status(), 401);
+        assert_eq!(state.store.outbox(10).await.unwrap().len(), 2);
+    }
+
+    /// Without Keycloak, passwords are the normal way in: audited, never alerted.
+    #[tokio::test]
+    async fn without_keycloak_a_password_sign_in_is_audited_but_not_alerted() {
+        let (_dir, state) = state_with(
+            "[[channel]]\nid = \"tis-team\"\nkind = \"log\"\n[[alert]]\nchannels = [\"tis-team\"]\n",
+        )
+        .await;
+        let app = crate::app(state.clone(), None);
+        let ok = app
+            .oneshot(sign_in_request("a long enough password"))
+            .await
+            .unwrap();
+        assert_eq!(ok.status(), 200);
+        let audit = state.store.audit_log(10).await.unwrap();
+        assert!(
+            audit
+                .iter()
+                .any(|e| e.action == "sign_in.password" && e.detail == "password")
+        );
+        assert!(state.store.outbox(10).await.unwrap().is_empty());
+    }
+
     /// Without a socket there is no client address; sign-in must still work and count.
     #[tokio::test]
     async fn sign_in_works_without_a_client_address() {
