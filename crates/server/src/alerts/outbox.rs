@@ -94,7 +94,9 @@ pub fn emergency_sign_in_alert(name: &str, base_url: &str, at: DateTime<Utc>) ->
         kind: AlertKind::EmergencySignIn,
         title: format!("{name} signed in with an emergency account"),
         summary: format!(
-            "{name} signed in to TIS Status with a local emergency account instead of their              TIS account. That is expected only while Keycloak is not working; if it is              working, check with {name} that it was them."
+            "{name} signed in to TIS Status with a local emergency account instead of their \
+             TIS account. That is expected only while Keycloak is not working; if it is \
+             working, check with {name} that it was them."
         ),
         facts: vec![
             AlertFact {

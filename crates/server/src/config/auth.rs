@@ -71,17 +71,25 @@ pub const DEFAULT_RECHECK_AFTER: HumanDuration = HumanDuration::from_secs(10 * 6
 pub(crate) fn check(
     text: &str,
     raw: Option<RawAuth>,
+    has_public_url: bool,
     env: &dyn Fn(&str) -> Option<String>,
     problems: &mut Vec<Problem>,
 ) -> Option<OidcConfig> {
     let raw = raw?.oidc?;
+    let mut ok = true;
+    if !has_public_url {
+        problems.push(Problem {
+            line: table_lines(text, "[auth.oidc]").map(|(line, _)| line),
+            message: "[auth.oidc] needs [server] public_url, the address Keycloak sends people back to after they sign in (register {public_url}/auth/oidc/callback in Keycloak)".into(),
+        });
+        ok = false;
+    }
     let mut report = |field: &str, message: String| {
         problems.push(Problem {
             line: field_line(text, field),
             message: format!("[auth.oidc] {field}: {message}"),
         });
     };
-    let mut ok = true;
     if let Err(why) = check_issuer(&raw.issuer) {
         report("issuer", why);
         ok = false;
@@ -276,6 +284,9 @@ mod tests {
     use crate::config::Config;
 
     const GOOD: &str = r#"
+[server]
+public_url = "https://status.example.nhs.uk"
+
 [auth.oidc]
 issuer = "https://auth.example.nhs.uk/realms/lin"
 client_id = "tis-status"
@@ -327,18 +338,18 @@ roles_claim = "/resource_access/tis-status/roles"
                 .unwrap_or_else(|| panic!("no problem says {needle:?}: {said:?}"))
                 .0
         };
-        assert_eq!(find("[auth.oidc] issuer"), Some(3));
+        assert_eq!(find("[auth.oidc] issuer"), Some(6));
         assert!(find("must be reached over https").is_some());
-        assert_eq!(find("OIDC_CLIENT_SECRET is not set"), Some(5));
-        assert_eq!(find("[auth.oidc] roles_claim"), Some(6));
-        assert_eq!(find("\"boss\" is not one of our roles"), Some(10));
+        assert_eq!(find("OIDC_CLIENT_SECRET is not set"), Some(8));
+        assert_eq!(find("[auth.oidc] roles_claim"), Some(9));
+        assert_eq!(find("\"boss\" is not one of our roles"), Some(13));
         assert_eq!(said.len(), 4, "{said:?}");
         let shown = err.to_string();
-        assert!(shown.contains("tis.toml, line 10:"), "{shown}");
+        assert!(shown.contains("tis.toml, line 13:"), "{shown}");
     }
 
     #[test]
-    fn a_missing_table_of_roles_and_a_bad_recheck_are_refused() {
+    fn a_missing_public_url_table_of_roles_and_a_bad_recheck_are_refused() {
         let text = r#"
 [auth.oidc]
 issuer = "http://127.0.0.1:9000/realms/lin"
@@ -359,6 +370,13 @@ recheck_after = "2d"
                 .any(|m| m.starts_with("[auth.oidc] recheck_after")),
             "{messages:?}"
         );
-        assert_eq!(err.problems.len(), 2, "{messages:?}");
+        // Keycloak must know where to send people back: the public address.
+        let public_url = err
+            .problems
+            .iter()
+            .find(|p| p.message.starts_with("[auth.oidc] needs [server] public_url"))
+            .unwrap_or_else(|| panic!("{messages:?}"));
+        assert_eq!(public_url.line, Some(2));
+        assert_eq!(err.problems.len(), 3, "{messages:?}");
     }
 }

@@ -375,7 +375,13 @@ impl Config {
                 });
             }
         }
-        let oidc = auth::check(text, file.auth, env, &mut problems);
+        let oidc = auth::check(
+            text,
+            file.auth,
+            file.server.public_url.is_some(),
+            env,
+            &mut problems,
+        );
         if !problems.is_empty() {
             return Err(fail(problems));
         }

@@ -312,6 +312,9 @@ mod tests {
     }
 
     const WITH_KEYCLOAK: &str = r#"
+[server]
+public_url = "http://127.0.0.1:8080"
+
 [[channel]]
 id = "tis-team"
 kind = "log"
