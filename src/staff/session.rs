@@ -159,18 +159,51 @@ pub fn SignInForm(
 }
 
 /// Shown over the page when the sign-in ends mid-task: sign in again without leaving it.
+/// Where staff sign in with their TIS account, that way leaves the page for Keycloak's and
+/// comes back to it, with what was typed kept in this browser; the emergency account's
+/// form stays in place below it.
 #[component]
 pub fn SignInAgain() -> impl IntoView {
     let session = Session::get();
+    let options = LocalResource::new(client::sign_in_options);
+    let location = leptos_router::hooks::use_location();
     move || {
         session.expired.get().then(|| {
             let name = session.who.with_untracked(|w| w.as_ref().map(|i| i.name.clone()));
+            let form = move |name: String| {
+                view! {
+                    <SignInForm name button="Sign in and save"
+                        on_signed_in=move |info| session.signed_in(info) />
+                }
+            };
+            let tis_account = options
+                .get()
+                .and_then(Result::ok)
+                .and_then(|o| o.tis_account);
+            let ways = match tis_account {
+                Some(start) => {
+                    let href = format!(
+                        "{start}?next={}",
+                        js_sys::encode_uri_component(&location.pathname.get_untracked())
+                    );
+                    view! {
+                        <p>"Your sign-in has ended, so your last change was not saved. What you typed is kept in this browser: sign in again, then save it."</p>
+                        <p><a class="button sign-in-tis" href=href>"Sign in with your TIS account"</a></p>
+                        <h3>"Keycloak not working? Use your emergency account"</h3>
+                        {form(String::new())}
+                    }
+                    .into_any()
+                }
+                None => view! {
+                    <p>"Your sign-in has ended, so your last change was not saved. Everything you typed is still here. Sign in again and it will be saved."</p>
+                    {form(name.unwrap_or_default())}
+                }
+                .into_any(),
+            };
             view! {
                 <section class="sign-in-again" aria-labelledby="sign-in-again">
                     <h2 id="sign-in-again" tabindex="-1">"Sign in again to carry on"</h2>
-                    <p>"Your sign-in has ended, so your last change was not saved. Everything you typed is still here. Sign in again and it will be saved."</p>
-                    <SignInForm name=name.unwrap_or_default() button="Sign in and save"
-                        on_signed_in=move |info| session.signed_in(info) />
+                    {ways}
                 </section>
             }
         })

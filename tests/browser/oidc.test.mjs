@@ -141,7 +141,7 @@ test('each mapped role lands on the staff pages that role allows', async () => {
     const { page, context } = await chrome.open();
     await signInWithTis(page, 'sam');
     await page.getByRole('heading', { name: 'Staff home' }).waitFor();
-    await page.getByText('Signed in as sam (support: notices and incident updates)').waitFor();
+    await page.locator('.staff-who', { hasText: 'Signed in as sam (support: notices and incident updates)' }).waitFor();
     await page.getByRole('link', { name: 'Post a notice' }).waitFor();
     assert.equal(await page.getByRole('link', { name: 'Open an incident' }).count(), 0);
     const { body: who } = await staffGet(page, server.url, '/api/v1/session');
@@ -158,7 +158,7 @@ test('each mapped role lands on the staff pages that role allows', async () => {
     const { page, context } = await chrome.open();
     await signInWithTis(page, 'eddie');
     await page.getByRole('heading', { name: 'Staff home' }).waitFor();
-    await page.getByText('Signed in as eddie (editor: incidents, updates and reports)').waitFor();
+    await page.locator('.staff-who', { hasText: 'Signed in as eddie (editor: incidents, updates and reports)' }).waitFor();
     await page.getByRole('link', { name: 'Open an incident' }).waitFor();
     await page.goto(`${server.url}/manage/alerts`);
     await page.locator('table.alert-channels').getByRole('cell', { name: 'tis-team', exact: true }).waitFor();
@@ -170,7 +170,7 @@ test('each mapped role lands on the staff pages that role allows', async () => {
     const { page, context } = await chrome.open();
     await signInWithTis(page, 'ada');
     await page.getByRole('heading', { name: 'Staff home' }).waitFor();
-    await page.getByText('Signed in as ada (admin: everything)').waitFor();
+    await page.locator('.staff-who', { hasText: 'Signed in as ada (admin: everything)' }).waitFor();
     await page.goto(`${server.url}/manage/alerts`);
     await page.getByRole('button', { name: 'Send a test alert to tis-team' }).waitFor();
     assert.deepEqual(page.errors, []);
@@ -197,7 +197,11 @@ test('a person with none of the mapped roles is told so in words and gets no ses
 });
 
 test('a tampered or an expired ID token is refused', async () => {
-  for (const [mode, words] of [['tamper', 'could not be trusted'], ['expire', 'could not be trusted']]) {
+  const spoilt = [
+    ['tamper', 'could not be trusted: its signature does not match what it says'],
+    ['expire', 'could not be trusted: it had expired'],
+  ];
+  for (const [mode, words] of spoilt) {
     provider.spoil(mode);
     const { page, context } = await chrome.open();
     try {

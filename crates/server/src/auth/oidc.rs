@@ -301,7 +301,10 @@ impl Oidc {
         })?;
         let claims: &IdTokenClaims<OtherClaims, CoreGenderClaim> = id_token
             .claims(&client.id_token_verifier(), nonce)
-            .map_err(|e| OidcError::Untrusted(e.to_string()))?;
+            .map_err(|e| {
+                tracing::warn!(error = %e, "an ID token failed its checks");
+                OidcError::Untrusted(untrusted_words(&e).into())
+            })?;
         let name = claims
             .preferred_username()
             .map(|n| n.as_str().to_string())
@@ -352,6 +355,26 @@ impl Oidc {
                 .http_get_url()
                 .to_string(),
         )
+    }
+}
+
+/// Why an ID token failed its checks, for the person signing in; the library's own
+/// words (with times in UTC) go to the log.
+fn untrusted_words(e: &openidconnect::ClaimsVerificationError) -> &'static str {
+    use openidconnect::ClaimsVerificationError as C;
+    use openidconnect::SignatureVerificationError as S;
+    match e {
+        C::Expired(_) => "it had expired",
+        C::SignatureVerification(S::NoMatchingKey) => {
+            "it is signed with a key that Keycloak does not publish"
+        }
+        C::SignatureVerification(_) => {
+            "its signature does not match what it says, so it was changed after Keycloak signed it"
+        }
+        C::InvalidAudience(_) => "it was made for another application, not this status page",
+        C::InvalidIssuer(_) => "it was made by another Keycloak realm than the one set up here",
+        C::InvalidNonce(_) => "it belongs to another sign-in than the one this browser started",
+        _ => "it did not pass the checks",
     }
 }
 

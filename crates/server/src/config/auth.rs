@@ -374,7 +374,10 @@ recheck_after = "2d"
         let public_url = err
             .problems
             .iter()
-            .find(|p| p.message.starts_with("[auth.oidc] needs [server] public_url"))
+            .find(|p| {
+                p.message
+                    .starts_with("[auth.oidc] needs [server] public_url")
+            })
             .unwrap_or_else(|| panic!("{messages:?}"));
         assert_eq!(public_url.line, Some(2));
         assert_eq!(err.problems.len(), 3, "{messages:?}");

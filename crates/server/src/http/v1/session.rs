@@ -374,7 +374,10 @@ roles_claim = "roles"
         }
 
         // A wrong password is neither a sign-in nor an alert.
-        let wrong = app.oneshot(sign_in_request("not the password")).await.unwrap();
+        let wrong = app
+            .oneshot(sign_in_request("not the password"))
+            .await
+            .unwrap();
         assert_eq!(wrong.status(), 401);
         assert_eq!(state.store.outbox(10).await.unwrap().len(), 2);
     }
