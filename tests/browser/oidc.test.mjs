@@ -270,7 +270,7 @@ test('with Keycloak stopped, an emergency account still signs in, posts a notice
   await page.getByRole('heading', { name: 'Staff home' }).waitFor();
 
   await page.getByRole('link', { name: 'Post a notice' }).click();
-  await page.getByLabel('Title').fill('Signing in to TIS is not working');
+  await page.getByLabel('Title', { exact: true }).fill('Signing in to TIS is not working');
   await page.getByLabel('What users need to know').fill('We are fixing it. You do not need to do anything.');
   await page.getByRole('button', { name: 'Publish now' }).click();
   await page.getByText('Published “Signing in to TIS is not working”').waitFor();
