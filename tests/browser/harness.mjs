@@ -30,6 +30,12 @@ function required(name) {
   return value;
 }
 
+/**
+ * A UK clock time as the app writes it, with its zone: "9am GMT", "12:17am BST", "midnight GMT".
+ * One pattern for every test, so none fails only because it ran near midnight or midday.
+ */
+export const UK_TIME = String.raw`(?:\d{1,2}(?::\d\d)?[ap]m|midnight|midday) (?:GMT|BST)`;
+
 /** The password of every account the tests make. */
 export const PASSWORD = 'correct horse battery staple';
 

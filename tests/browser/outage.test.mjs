@@ -3,7 +3,7 @@
 // cannot be reached still shows the last-known status, with its age.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, startBrowser, waitForWorking, screenshot } from './harness.mjs';
+import { startServer, startBrowser, waitForWorking, screenshot, UK_TIME } from './harness.mjs';
 
 let server;
 let chrome;
@@ -38,7 +38,7 @@ test('with JavaScript off, the overview says every service\'s status in words, a
     assert.match(status, /^(Working|Slow|Partly down|Down|Planned maintenance|Not known)$/i, `${name}: ${status}`);
   }
   assert.ok((await page.locator('h1.headline').innerText()).length > 0, 'a headline');
-  assert.match(await page.locator('.updated').innerText(), /^Updated at \d{1,2}(:\d\d)?[ap]m (GMT|BST) on \w+day \d{1,2} \w+ \d{4}\./);
+  assert.match(await page.locator('.updated').innerText(), new RegExp(String.raw`^Updated at ${UK_TIME} on \w+day \d{1,2} \w+ \d{4}\.`));
   assert.equal(await page.locator('noscript').count(), 0, 'no "needs JavaScript" notice');
   await screenshot(page, 'overview-no-javascript');
 
@@ -94,7 +94,7 @@ test('a reload while the server is stopped shows the last-known status, with its
     await warning.waitFor();
     const words = await warning.innerText();
     assert.match(words, /we cannot reach the status server right now/i);
-    assert.match(words, /This page shows what we knew as of \d{1,2}(:\d\d)?[ap]m (GMT|BST), (just now|\d+ minutes? ago)\./);
+    assert.match(words, new RegExp(String.raw`This page shows what we knew as of ${UK_TIME}, (just now|\d+ minutes? ago)\.`));
     // Never shown as fresh: no "Updated" line while the server is away.
     assert.equal(await page.locator('.updated').count(), 0);
     await screenshot(page, 'overview-reload-server-stopped');

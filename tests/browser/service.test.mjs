@@ -2,7 +2,7 @@
 // year, response times, how we check it, and the incidents and maintenance that touched it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, startBrowser, waitForTrends, screenshot } from './harness.mjs';
+import { startServer, startBrowser, waitForTrends, screenshot, UK_TIME } from './harness.mjs';
 
 let server;
 let chrome;
@@ -31,7 +31,7 @@ test('the service page says what it is for, its status, what it needs and how we
   assert.equal(await page.locator('h1').innerText(), 'Bulk upload');
   assert.equal(await page.title(), 'Bulk upload – TIS Status');
   assert.equal(await page.locator('.lede').innerText(), 'Upload a spreadsheet to add or update many people, placements or assessments at once.');
-  assert.match(await page.locator('.service-checked').innerText(), /^Last checked (\d{1,2}(:\d\d)?[ap]m|midnight|midday) (GMT|BST)$/);
+  assert.match(await page.locator('.service-checked').innerText(), new RegExp(String.raw`^Last checked ${UK_TIME}$`));
   assert.equal(await page.locator('.needs').innerText(), 'Bulk upload needs Sign-in to work.');
   assert.equal(await page.locator('.needs a').getAttribute('href'), '/services/sign-in');
   const probes = await page.locator('.probes li').allTextContents();

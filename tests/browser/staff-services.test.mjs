@@ -3,7 +3,7 @@
 // with what each check said; the public pages never show the job's message.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startBrowser, startServer, signIn, cli, accessibilityProblems } from './harness.mjs';
+import { startBrowser, startServer, signIn, cli, accessibilityProblems, UK_TIME } from './harness.mjs';
 
 let server;
 let chrome;
@@ -52,7 +52,7 @@ test('support sees a heartbeat\'s reports, run time and message on the service p
   // The run time is worked out from its start, in words.
   await failed.getByText(/^\d+ seconds?$/).waitFor();
   // UK time with its zone, GMT in winter and BST in summer.
-  await failed.getByText(/^\d{1,2}(:\d\d)?(am|pm) (GMT|BST) on \w+day \d{1,2} \w+ \d{4}$/).waitFor();
+  await failed.getByText(new RegExp(String.raw`^${UK_TIME} on \w+day \d{1,2} \w+ \d{4}$`)).waitFor();
   await pings.locator('tbody tr').filter({ hasText: 'Started' }).first().waitFor();
   // The heartbeat's failure reaches status, and staff read what the job said.
   await page.locator('.service-status-line').getByText('The ESR export reported a failure at').waitFor();

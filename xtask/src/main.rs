@@ -167,7 +167,11 @@ fn test() -> Result {
     step("unit and integration tests", || {
         let mut cmd = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
         cmd.current_dir(&root)
-            .args(["test", "--workspace", "--all-targets", "--locked"]);
+            .args(["test", "--workspace", "--all-targets", "--locked"])
+            // Four at once on any machine: most integration tests spend their time waiting
+            // for a server process or a probe interval, not computing, and the default
+            // (one per core) leaves a 2-core machine idle for minutes.
+            .args(["--", "--test-threads=4"]);
         tally.run(cmd)
     })?;
     let built = build_all(Profile::Debug)?;
@@ -182,6 +186,10 @@ fn test() -> Result {
         node.current_dir(&root)
             .arg("--test")
             .arg("--test-reporter=spec")
+            // Two files at once, whatever the core count: node's default (cores - 1) runs
+            // them one by one on a 2-core machine, and each spends most of its time waiting
+            // on a server and a browser rather than computing.
+            .arg("--test-concurrency=2")
             .arg("tests/browser/")
             .env("TIS_STATUS_BIN", &built.server)
             .env("TIS_STATUS_ASSETS", &built.assets)

@@ -31,7 +31,8 @@ struct Place {
     /// The config file (TOML). Without it: the built-in demo.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// The directory that holds the SQLite store.
+    /// The directory that holds the SQLite store (or the store's file itself, such as a
+    /// backup).
     #[arg(long, value_name = "DIR")]
     data: Option<PathBuf>,
 }
@@ -88,6 +89,15 @@ enum Command {
         /// The file to write; standard output if absent.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+    },
+    /// Copy the store, consistently, while the server runs. To restore, start the server
+    /// with `--data FILE`, or put the file in the data directory as tis-status.db.
+    Backup {
+        #[command(flatten)]
+        place: Place,
+        /// The file to write; it must not exist yet.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
     },
     /// Load an export file. Everything is checked first: a bad file changes nothing.
     Import {
@@ -257,6 +267,26 @@ async fn dispatch(command: Command) -> Result<(), String> {
             }
             Ok(())
         }
+        Command::Backup { place, out } => {
+            let (config, _) = load_config(&place, None, Secrets::NotNeeded)?;
+            let data = data_dir(&place, &config);
+            let store = SqliteStore::open_for_backup(&data)
+                .await
+                .map_err(|e| e.to_string())?;
+            let copy = store.backup_to(&out).await.map_err(|e| e.to_string())?;
+            println!(
+                "Backed up the store in {} to {} ({}): {} notices, {} incidents, {} probe results. \
+                 To restore it, stop the server and start it with --data {}.",
+                data.display(),
+                out.display(),
+                size_in_words(copy.bytes),
+                copy.notices,
+                copy.incidents,
+                copy.probe_results,
+                out.display()
+            );
+            Ok(())
+        }
         Command::Import { file, place } => {
             let (config, _) = load_config(&place, None, Secrets::NotNeeded)?;
             let store = open_store(&place, &config).await?;
@@ -320,6 +350,14 @@ async fn open_store(place: &Place, config: &Config) -> Result<SqliteStore, Strin
     SqliteStore::open(&dir)
         .await
         .map_err(|e| format!("cannot open the store in {}: {e}", dir.display()))
+}
+
+/// A file size as people read it: "820 KB", "14.2 MB".
+fn size_in_words(bytes: u64) -> String {
+    match bytes {
+        b if b < 1_000_000 => format!("{} KB", b.div_ceil(1000)),
+        b => format!("{:.1} MB", b as f64 / 1_000_000.0),
+    }
 }
 
 /// Changes made from the command line are recorded as the operating system user's.

@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 pub mod heartbeat;
 pub mod http;
+pub mod metrics;
 pub mod read;
 pub mod startup;
 pub mod store;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub outbox: Arc<tokio::sync::Notify>,
     /// Staff sign-in through Keycloak, when `[auth.oidc]` sets it up.
     pub oidc: Option<Arc<auth::oidc::Oidc>>,
+    /// Counts and timings for `/metrics`.
+    pub metrics: metrics::Metrics,
 }
 
 impl AppState {
@@ -69,6 +72,7 @@ impl AppState {
             events: events::Events::new(),
             trends: trends::LatestTrends::default(),
             outbox: Arc::new(tokio::sync::Notify::new()),
+            metrics: metrics::Metrics::new(),
         };
         let model = model::Model::load(&state, chrono::Utc::now()).await?;
         state.snapshots = Snapshots::new(model);
@@ -108,9 +112,15 @@ pub fn app(state: AppState, assets: Option<PathBuf>) -> Router {
         .merge(http::subscribe::router(template.clone()))
         .merge(http::oidc::router(template))
         .merge(http::ops::router())
+        .merge(metrics::router())
         .merge(http::v1::openapi::api_router(&state.config))
         .nest("/api/v2", http::v2::router())
         .merge(http::feeds::router())
+        // Inside the routes, so each request is counted under its route's pattern.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .with_state(state)
         .fallback_service(assets.service());
     // Around everything, so every answer (and every line logged while making it) has its

@@ -91,7 +91,10 @@ impl Application {
             let mut batch = Vec::new();
             while results_rx.recv_many(&mut batch, 256).await > 0 {
                 match writer.store.add_probe_results(&batch).await {
-                    Ok(()) => writer.changed(),
+                    Ok(()) => {
+                        writer.metrics.observe_results(&batch);
+                        writer.changed()
+                    }
                     Err(e) => {
                         tracing::error!(error = %e, results = batch.len(), "could not store probe results")
                     }

@@ -238,6 +238,12 @@ pub async fn create_token(
     Ok((token, info))
 }
 
+/// Whether a secret someone sent is the one configured, compared as
+/// [`constant_time_eq`] does. An empty secret matches nothing.
+pub fn same_secret(sent: &str, expected: &str) -> bool {
+    !expected.is_empty() && constant_time_eq(sent.as_bytes(), expected.as_bytes())
+}
+
 /// Compares in time that does not depend on where the inputs differ, so a CSRF token
 /// cannot be guessed byte by byte.
 pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -4,12 +4,14 @@
 mod alerts;
 mod auth;
 mod layout;
+mod metrics;
 mod server;
 mod subscriptions;
 
 pub use alerts::*;
 pub use auth::{DEFAULT_RECHECK_AFTER, OidcConfig};
 pub(crate) use layout::Layout;
+pub use metrics::MetricsConfig;
 pub use server::*;
 pub use subscriptions::SubscriptionsConfig;
 
@@ -42,6 +44,8 @@ pub struct Config {
     pub subscriptions: Option<SubscriptionsConfig>,
     /// Staff sign-in through Keycloak, when set up (`[auth.oidc]`).
     pub oidc: Option<OidcConfig>,
+    /// `/metrics` for Prometheus, when turned on.
+    pub metrics: Option<MetricsConfig>,
 }
 
 #[derive(Deserialize)]
@@ -64,6 +68,7 @@ struct File {
     subscriptions: Option<SubscriptionsConfig>,
     #[serde(default)]
     auth: Option<auth::RawAuth>,
+    metrics: Option<MetricsConfig>,
 }
 
 /// A `[[service]]` as written, its probes not yet read: each probe is read on its own,
@@ -382,6 +387,29 @@ impl Config {
             env,
             &mut problems,
         );
+        let mut metrics = file.metrics;
+        if let Some(metrics) = &mut metrics {
+            metrics.token = env(&metrics.token_env);
+            if metrics.token.is_none() {
+                // The first `token_env` after the `[metrics]` header.
+                let lines: Vec<&str> = text.lines().collect();
+                let line = lines
+                    .iter()
+                    .position(|l| l.trim_start().starts_with("[metrics]"))
+                    .and_then(|header| {
+                        (header..lines.len())
+                            .find(|&i| lines[i].trim_start().starts_with("token_env"))
+                    })
+                    .map(|i| i + 1);
+                problems.push(Problem {
+                    line,
+                    message: format!(
+                        "[metrics] token_env: the environment variable {} is not set: set it to the token Prometheus will send (the token itself never goes in this file)",
+                        metrics.token_env
+                    ),
+                });
+            }
+        }
         if !problems.is_empty() {
             return Err(fail(problems));
         }
@@ -396,6 +424,7 @@ impl Config {
             canaries,
             subscriptions: file.subscriptions,
             oidc,
+            metrics,
         })
     }
 

@@ -67,5 +67,8 @@ async fn look(
             }),
         )
         .await?;
+    if let Some(result) = &written {
+        state.metrics.observe_results(std::slice::from_ref(result));
+    }
     Ok(written.is_some())
 }

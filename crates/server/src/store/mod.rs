@@ -15,7 +15,7 @@ use tis_core::{
 };
 use tis_core::{Role, account::Account, account::ApiToken};
 
-pub use sqlite::{DB_FILE, SqliteStore};
+pub use sqlite::{BackupSummary, DB_FILE, SqliteStore, db_path};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -27,6 +27,9 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data could not be read: {0}")]
     Corrupt(String),
+    /// A backup could not be made; the message says why and what to do.
+    #[error("no backup was made: {0}")]
+    Backup(String),
     #[error("there is no {0}")]
     NotFound(String),
     /// Someone saved the report after the revision the editor started from.
@@ -429,6 +432,9 @@ pub trait Store: Send + Sync + 'static {
     async fn outbox_next_due(&self) -> Result<Option<DateTime<Utc>>>;
     /// The newest messages, newest first, at most `limit`.
     async fn outbox(&self, limit: u32) -> Result<Vec<OutboxEntry>>;
+    /// How many messages of each kind wait to be delivered (neither delivered nor given
+    /// up on), by kind.
+    async fn outbox_waiting(&self) -> Result<Vec<(String, i64)>>;
 
     async fn save_daily_uptime(&self, days: &[DailyUptime]) -> Result<()>;
     /// Stored daily uptime of `service` for days in `[from, to]`, oldest first.

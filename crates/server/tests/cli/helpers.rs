@@ -398,3 +398,29 @@ impl Drop for SmtpServer {
         let _ = self.child.wait();
     }
 }
+
+/// One service, Bulk upload, checked every 5 s at `url`'s actuator; with `quorum`, the
+/// server is `london` and that many locations must agree it is down.
+pub fn one_service(url: &str, quorum: Option<u32>) -> String {
+    let server = match quorum {
+        Some(n) => format!("[server]\nlocation = \"london\"\ndown_quorum = {n}\n\n"),
+        None => String::new(),
+    };
+    format!(
+        r#"{server}[[service]]
+id = "bulk-upload"
+name = "Bulk upload"
+group = "For admins"
+description = "Upload spreadsheets."
+[[service.probe]]
+kind = "http"
+url = "{url}/actuator/health"
+json_pointer = "/status"
+expect_value = "UP"
+interval = "5s"
+timeout = "2s"
+fail_after = 1
+recover_after = 1
+"#
+    )
+}

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod alerts;
+mod backup;
 mod certificates;
 mod demo;
 mod heartbeats;

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use serde_json::Value;
 
-use crate::helpers::{OutputText, Server, create_token, tis_status, write};
+use crate::helpers::{OutputText, Server, create_token, one_service, tis_status, write};
 
 /// Polls `path` until `done` holds, failing after `limit` with the last answer.
 async fn wait_until(
@@ -290,30 +290,6 @@ impl Drop for Prober {
         let _ = Command::new("kill").arg(self.0.id().to_string()).status();
         let _ = self.0.wait();
     }
-}
-
-fn one_service(url: &str, quorum: Option<u32>) -> String {
-    let server = match quorum {
-        Some(n) => format!("[server]\nlocation = \"london\"\ndown_quorum = {n}\n\n"),
-        None => String::new(),
-    };
-    format!(
-        r#"{server}[[service]]
-id = "bulk-upload"
-name = "Bulk upload"
-group = "For admins"
-description = "Upload spreadsheets."
-[[service.probe]]
-kind = "http"
-url = "{url}/actuator/health"
-json_pointer = "/status"
-expect_value = "UP"
-interval = "5s"
-timeout = "2s"
-fail_after = 1
-recover_after = 1
-"#
-    )
 }
 
 /// An actuator that says the service is down.

@@ -42,6 +42,9 @@ pub enum AppError {
     /// A heartbeat report without its heartbeat's own token, or with another.
     #[error("heartbeat token missing or wrong")]
     HeartbeatToken,
+    /// A scrape of `/metrics` without the token of `[metrics] token_env`, or with another.
+    #[error("metrics token missing or wrong")]
+    MetricsToken,
     /// Sign-in with a name and password that match no active account. One message for
     /// an unknown name and a wrong password, so that names cannot be discovered.
     #[error("wrong name or password")]
@@ -338,6 +341,13 @@ impl IntoResponse for AppError {
                 "Send this heartbeat's own token as Authorization: Bearer <token>. It is made \
                  (and made again, which stops the old one) with `tis-status heartbeat token \
                  SERVICE/N`. Nothing was recorded."
+                    .into(),
+            ),
+            AppError::MetricsToken => (
+                StatusCode::UNAUTHORIZED,
+                ProblemType::SignInRequired,
+                "Send the metrics token, the value of the environment variable that \
+                 [metrics] token_env names, as Authorization: Bearer <token>."
                     .into(),
             ),
             AppError::SignInFailed => (

@@ -168,7 +168,7 @@ async fn report(
     let token_hash = sha256_hex(bearer(headers).ok_or(AppError::HeartbeatToken)?);
     let location = state.config.location().to_string();
     let judged = heartbeat.clone();
-    let (ping, _result) = state
+    let (ping, result) = state
         .store
         .add_heartbeat_ping(
             NewPing {
@@ -185,6 +185,7 @@ async fn report(
         )
         .await?
         .ok_or(AppError::HeartbeatToken)?;
+    state.metrics.observe_results(std::slice::from_ref(&result));
     refresh(state).await;
     Ok(Json(Recorded {
         probe: heartbeat.id,

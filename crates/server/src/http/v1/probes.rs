@@ -132,6 +132,7 @@ async fn push(
         }
     }
     state.store.add_probe_results(&push.results).await?;
+    state.metrics.observe_results(&push.results);
     state.changed();
     Ok(Json(serde_json::json!({ "accepted": push.results.len() })).into_response())
 }

@@ -128,6 +128,19 @@ impl SqliteStore {
         opt_time(row.get("due"))
     }
 
+    pub(super) async fn waiting_by_kind(&self) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT kind, COUNT(*) AS n FROM outbox
+             WHERE delivered_at IS NULL AND gave_up_at IS NULL GROUP BY kind ORDER BY kind",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get::<String, _>("kind"), r.get::<i64, _>("n")))
+            .collect())
+    }
+
     pub(super) async fn newest_messages(&self, limit: u32) -> Result<Vec<OutboxEntry>> {
         // Team alerts only: messages to subscribers are not staff's to read.
         let rows = sqlx::query("SELECT * FROM outbox WHERE kind = ? ORDER BY id DESC LIMIT ?")

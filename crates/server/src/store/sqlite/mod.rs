@@ -33,6 +33,9 @@ mod subscriptions;
 
 // Heartbeat tokens and the reports batch jobs send.
 mod heartbeats;
+// Consistent copies while the store is in use.
+mod backup;
+pub use backup::{BackupSummary, db_path};
 
 /// Writes one probe result inside a write transaction.
 pub(super) async fn insert_result(
@@ -67,14 +70,19 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the store in `data_dir` and brings its schema up to date.
+    /// Opens (creating if needed) the store in `data_dir` and brings its schema up to
+    /// date, copying an existing store to `backups/` first when its tables are to change.
+    /// `data_dir` may also name the database file itself, such as a backup.
     pub async fn open(data_dir: &Path) -> Result<SqliteStore> {
-        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
-            dir: data_dir.display().to_string(),
-            source,
-        })?;
+        let db = backup::db_path(data_dir);
+        if !data_dir.is_file() {
+            std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
+                dir: data_dir.display().to_string(),
+                source,
+            })?;
+        }
         let options = SqliteConnectOptions::new()
-            .filename(data_dir.join(DB_FILE))
+            .filename(&db)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .foreign_keys(true)
@@ -83,8 +91,16 @@ impl SqliteStore {
             .max_connections(4)
             .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(SqliteStore { pool })
+        let store = SqliteStore { pool };
+        let migrator = sqlx::migrate!("./migrations");
+        if let Some(copy) = backup::before_migrating(&store, &db, &migrator).await? {
+            tracing::info!(
+                backup = %copy.display(),
+                "copied the store before updating its tables for this version"
+            );
+        }
+        migrator.run(&store.pool).await?;
+        Ok(store)
     }
 
     /// Starts a write transaction holding SQLite's write lock from its first statement.
@@ -572,6 +588,10 @@ impl Store for SqliteStore {
 
     async fn outbox(&self, limit: u32) -> Result<Vec<super::OutboxEntry>> {
         self.newest_messages(limit).await
+    }
+
+    async fn outbox_waiting(&self) -> Result<Vec<(String, i64)>> {
+        self.waiting_by_kind().await
     }
 
     async fn subscribe(
