@@ -383,13 +383,15 @@ fn discovery_words<E: std::error::Error>(e: &openidconnect::DiscoveryError<E>) -
     use openidconnect::DiscoveryError as D;
     match e {
         D::Request(inner) => {
+            // The innermost cause (refused, timed out, no such name) is for the log.
             let mut why = inner.to_string();
             let mut source = inner.source();
             while let Some(s) = source {
                 why = s.to_string();
                 source = s.source();
             }
-            format!("it did not answer ({why})")
+            tracing::warn!(error = %why, "Keycloak's settings could not be fetched");
+            "it did not answer".into()
         }
         D::Response(status, _, _) => format!("it answered {status} instead of its settings"),
         D::Parse(_) => "its settings could not be read".into(),
@@ -409,7 +411,8 @@ fn token_error<E: std::error::Error>(
                 .unwrap_or_else(|| refusal.error().to_string()),
         ),
         RequestTokenError::Request(inner) => {
-            OidcError::Unreachable(format!("it did not answer ({inner})"))
+            tracing::warn!(error = %inner, "Keycloak's token endpoint did not answer");
+            OidcError::Unreachable("it did not answer".into())
         }
         RequestTokenError::Parse(_, _) => {
             OidcError::Unreachable("its answer could not be read".into())
