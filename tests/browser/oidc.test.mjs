@@ -263,6 +263,7 @@ test('with Keycloak stopped, an emergency account still signs in, posts a notice
   await page.getByRole('heading', { name: 'Signing in with your TIS account did not work' }).waitFor();
   await page.getByText('We could not reach Keycloak, where TIS accounts are checked: it did not answer.').waitFor();
   await page.getByRole('link', { name: 'Back to sign in' }).click();
+  await page.getByRole('heading', { name: 'Keycloak not working? Use your emergency account' }).waitFor();
 
   await page.getByLabel('Name').fill('break.glass');
   await page.getByLabel('Password').fill(PASSWORD);
