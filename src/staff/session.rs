@@ -188,7 +188,7 @@ pub fn SignInAgain() -> impl IntoView {
                     );
                     view! {
                         <p>"Your sign-in has ended, so your last change was not saved. What you typed is kept in this browser: sign in again, then save it."</p>
-                        <p><a class="button sign-in-tis" href=href>"Sign in with your TIS account"</a></p>
+                        <p><a class="button sign-in-tis" href=href rel="external">"Sign in with your TIS account"</a></p>
                         <h3>"Keycloak not working? Use your emergency account"</h3>
                         {form(String::new())}
                     }
@@ -269,8 +269,10 @@ pub fn SignInChoices(
             {move || options.get().map(|answer| match answer {
                 Ok(tis_core::account::SignInOptions { tis_account: Some(start), .. }) => {
                     let href = format!("{start}?next={}", js_sys::encode_uri_component(&next.get()));
+                    // `rel="external"`: the router would otherwise take the click as a page
+                    // of its own, and the browser must go to the server (then Keycloak).
                     view! {
-                        <p><a class="button sign-in-tis" href=href>"Sign in with your TIS account"</a></p>
+                        <p><a class="button sign-in-tis" href=href rel="external">"Sign in with your TIS account"</a></p>
                         <p class="field-hint">"Use the name and password you use for TIS."</p>
                         <section class="sign-in-emergency" aria-labelledby="emergency-heading">
                             <h2 id="emergency-heading">"Keycloak not working? Use your emergency account"</h2>
