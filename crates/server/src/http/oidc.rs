@@ -302,7 +302,14 @@ fn no_access(
 ) -> Response {
     let mut roles = h("ul");
     if let Some(provider) = &state.oidc {
-        for (theirs, ours) in &provider.config.roles {
+        // Least first, as each line says what the role adds to the one before.
+        let mut mapped: Vec<_> = provider.config.roles.iter().collect();
+        mapped.sort_by_key(|(_, ours)| match ours {
+            tis_core::Role::Support => 0,
+            tis_core::Role::Editor => 1,
+            _ => 2,
+        });
+        for (theirs, ours) in mapped {
             roles = roles.c(h("li").c(h("code").t(theirs.clone())).t(format!(
                 ": {}",
                 match ours {
