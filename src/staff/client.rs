@@ -285,3 +285,63 @@ pub async fn send_test_alert(channel: &str) -> Result<tis_core::alert::Delivery,
 pub async fn service_probes(id: &str) -> Result<tis_core::wire::StaffServiceDetail, ApiError> {
     get(&format!("/api/v1/services/{id}/probes")).await
 }
+
+/// How many people get emails about each service: counts only (support role).
+pub async fn subscriber_counts() -> Result<tis_core::wire::SubscriberCounts, ApiError> {
+    get("/api/v1/subscribers").await
+}
+
+/// Whether an address gets emails, and its choices (admin role). Sent in the body, so
+/// that the address is in no URL.
+pub async fn look_up_subscriber(email: &str) -> Result<tis_core::wire::SubscriberFound, ApiError> {
+    let lookup = tis_core::wire::SubscriberLookup {
+        email: email.to_string(),
+    };
+    write("POST", "/api/v1/subscribers/lookup", &lookup).await
+}
+
+/// Removes a subscriber and the emails waiting for it (admin role).
+pub async fn remove_subscriber(id: i64) -> Result<tis_core::wire::SubscriberRemoved, ApiError> {
+    send("DELETE", &format!("/api/v1/subscribers/{id}"), None)
+        .await?
+        .json()
+}
+
+/// Every webhook, Teams and Slack subscription (admin role).
+pub async fn channel_subscriptions() -> Result<tis_core::wire::ChannelSubscriptionList, ApiError> {
+    get("/api/v1/subscriptions/channels").await
+}
+
+/// Subscribes another team's system or channel (admin role); a webhook's secret is in
+/// the answer only.
+pub async fn add_channel_subscription(
+    input: &tis_core::wire::ChannelSubscriptionInput,
+) -> Result<tis_core::wire::NewChannelSubscription, ApiError> {
+    write("POST", "/api/v1/subscriptions/channels", input).await
+}
+
+/// Queues a test message to a channel subscription (admin role).
+pub async fn test_channel_subscription(
+    id: i64,
+) -> Result<tis_core::wire::ChannelSubscription, ApiError> {
+    send(
+        "POST",
+        &format!("/api/v1/subscriptions/channels/{id}/test"),
+        None,
+    )
+    .await?
+    .json()
+}
+
+/// Removes a channel subscription (admin role).
+pub async fn remove_channel_subscription(
+    id: i64,
+) -> Result<tis_core::wire::ChannelSubscription, ApiError> {
+    send(
+        "DELETE",
+        &format!("/api/v1/subscriptions/channels/{id}"),
+        None,
+    )
+    .await?
+    .json()
+}

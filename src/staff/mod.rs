@@ -13,6 +13,8 @@ mod report_draft;
 mod revisions;
 mod services;
 mod session;
+mod subscribers;
+mod subscriptions;
 
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
@@ -86,8 +88,10 @@ pub fn StaffRoutes() -> impl MatchNestedRoutes + Clone {
             <Route path=path!("incidents/:id/revisions") view=revisions::Revisions />
             <Route path=path!("glossary") view=hints::GlossaryPage />
             <Route path=path!("alerts") view=alerts::AlertsPage />
+            <Route path=path!("subscriptions") view=subscriptions::SubscriptionsPage />
             <Route path=path!("services") view=services::ServiceList />
             <Route path=path!("services/:id") view=services::ServicePage />
+            <Route path=path!("subscribers") view=subscribers::SubscribersPage />
         </ParentRoute>
     }
     .into_inner()
@@ -264,6 +268,10 @@ fn StaffBar() -> impl IntoView {
                 <li><A href="/manage/incidents">"Incidents"</A></li>
                 <li><A href="/manage/glossary">"Glossary"</A></li>
                 <li><A href="/manage/alerts">"Alerts"</A></li>
+                // Two kinds of subscriber, side by side: readers' emails (counts), and
+                // other teams' webhooks and channels.
+                <li><A href="/manage/subscribers">"Email subscribers"</A></li>
+                <li><A href="/manage/subscriptions">"Team subscriptions"</A></li>
                 <li><A href="/manage/services">"Services"</A></li>
             </ul>
             <p class="staff-who">{who} " " <SignOutButton /></p>

@@ -1,5 +1,6 @@
 //! Shapes of API answers that the browser app reads, and the sentences built from them.
 
+mod channel_subscriptions;
 mod glossary;
 mod history;
 mod incidents;
@@ -8,6 +9,7 @@ mod services;
 mod subscriptions;
 mod trends;
 
+pub use channel_subscriptions::*;
 pub use glossary::*;
 pub use history::*;
 pub use incidents::*;

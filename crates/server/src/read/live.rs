@@ -443,6 +443,8 @@ pub async fn record_changes(state: AppState, shutdown: CancellationToken) {
                     state.outbox.notify_one();
                 }
                 if !changes.is_empty() {
+                    // Subscribers who asked for status changes were queued with them.
+                    state.outbox.notify_one();
                     state.events.publish(crate::http::v1::events::Change {
                         generation: snapshot.generation,
                         parts: vec!["services"],

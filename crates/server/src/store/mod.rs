@@ -123,6 +123,30 @@ pub struct OutboxMessage {
     pub payload: String,
 }
 
+/// Subscribers counted, as the store keeps them: confirmed ones only in the counts by
+/// kind of news.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SubscriberTally {
+    pub confirmed: u64,
+    pub unconfirmed: u64,
+    /// Messages to subscribers not yet sent.
+    pub waiting_messages: u64,
+    pub all_of_tis: tis_core::wire::NewsCounts,
+    /// Those who chose each service by name, by service id.
+    pub by_service: Vec<(String, tis_core::wire::NewsCounts)>,
+}
+
+/// Which messages a sender takes from the outbox: team alerts and messages to
+/// subscribers are sent apart, each at its own pace, so that an alert never waits behind
+/// a queue of subscriber mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// Everything but messages to subscribers.
+    Alerts,
+    /// Messages to subscribers, paced by `[subscriptions] send_rate`.
+    Subscribers,
+}
+
 /// A message in the outbox, with how its delivery is going.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxEntry {
@@ -397,8 +421,52 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
         lead: chrono::Duration,
     ) -> Result<u64>;
-    /// Subscribers confirmed, and waiting for confirmation.
-    async fn subscriber_counts(&self) -> Result<(u64, u64)>;
+    /// How many subscribers there are and what they asked for: counts only.
+    async fn subscriber_counts(&self) -> Result<SubscriberTally>;
+    /// The email subscriber with `address` (lower case), if any.
+    async fn find_subscriber(
+        &self,
+        address: &str,
+    ) -> Result<Option<tis_core::wire::SubscriberRecord>>;
+    /// Removes subscriber `id` (its choices, link tokens and waiting messages) with an
+    /// audit line naming the address only by its hash, in one transaction; the messages
+    /// dropped, or `None` when there was no such subscriber.
+    async fn remove_subscriber(&self, id: i64, change: Change<'_>) -> Result<Option<u64>>;
+
+    // ---- webhook, Teams and Slack subscriptions (made by admins) ----
+
+    /// Makes a channel subscription, confirmed (an admin made it), with an audit line;
+    /// `None` when one of that kind already sends to that URL.
+    async fn add_channel_subscription(
+        &self,
+        hook: &crate::subscriptions::hooks::NewHook,
+        change: Change<'_>,
+    ) -> Result<Option<tis_core::wire::ChannelSubscription>>;
+    /// Every channel subscription, oldest first, with its URL shown as scheme and host.
+    async fn channel_subscriptions(&self) -> Result<Vec<tis_core::wire::ChannelSubscription>>;
+    /// Removes a channel subscription and what still waits for it; `None`: no such one.
+    async fn remove_channel_subscription(
+        &self,
+        id: i64,
+        change: Change<'_>,
+    ) -> Result<Option<tis_core::wire::ChannelSubscription>>;
+    /// Queues a test message to a channel subscription; `None`: no such one.
+    async fn test_channel_subscription(
+        &self,
+        id: i64,
+        change: Change<'_>,
+    ) -> Result<Option<tis_core::wire::ChannelSubscription>>;
+    /// Where subscriber `id` is sent when it is a webhook or channel, read only to send.
+    async fn subscriber_hook(&self, id: i64) -> Result<Option<crate::subscriptions::hooks::Hook>>;
+    /// How a try at sending to a webhook or channel went: delivered (`error` none), or
+    /// failed; `gave_up` pauses it, dropping what waits for it.
+    async fn hook_outcome(
+        &self,
+        id: i64,
+        error: Option<&str>,
+        gave_up: bool,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
 
     // ---- alerts and the outbox ----
 
@@ -413,10 +481,11 @@ pub trait Store: Send + Sync + 'static {
     /// Puts messages in the outbox that a person asked for (a test alert), with an audit
     /// log line, in one transaction.
     async fn enqueue_messages(&self, messages: &[OutboxMessage], change: Change<'_>) -> Result<()>;
-    /// Takes up to `limit` messages that are due and held by no sender, holding each
-    /// until `now + lease` and counting the try.
+    /// Takes up to `limit` messages of `lane` that are due and held by no sender, holding
+    /// each until `now + lease` and counting the try.
     async fn claim_outbox(
         &self,
+        lane: Lane,
         now: DateTime<Utc>,
         lease: chrono::Duration,
         limit: u32,
@@ -428,8 +497,8 @@ pub trait Store: Send + Sync + 'static {
     /// Lets go of every message held by a sender; returns how many. Only for a store that
     /// one server owns, at start-up: any sender then is a process that has died.
     async fn release_outbox_claims(&self) -> Result<u64>;
-    /// When the next message not yet delivered falls due, if any.
-    async fn outbox_next_due(&self) -> Result<Option<DateTime<Utc>>>;
+    /// When the next message of `lane` not yet delivered falls due, if any.
+    async fn outbox_next_due(&self, lane: Lane) -> Result<Option<DateTime<Utc>>>;
     /// The newest messages, newest first, at most `limit`.
     async fn outbox(&self, limit: u32) -> Result<Vec<OutboxEntry>>;
     /// How many messages of each kind wait to be delivered (neither delivered nor given
@@ -456,6 +525,8 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every incident with its updates and current report, newest first.
     async fn incidents(&self) -> Result<Vec<Incident>>;
+    /// One incident with its updates, as stored now; `None` when there is no such one.
+    async fn incident(&self, id: i64) -> Result<Option<Incident>>;
     async fn create_incident(&self, input: &IncidentInput, change: Change<'_>) -> Result<Incident>;
     async fn update_incident(
         &self,

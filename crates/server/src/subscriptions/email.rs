@@ -38,15 +38,16 @@ impl Links {
     }
 }
 
-/// A message's words, before they become text and HTML.
-struct Words {
-    subject: String,
-    paragraphs: Vec<String>,
-    facts: Vec<(String, String)>,
+/// A message's words, before they become text and HTML (or, for Teams and Slack
+/// channels, a card: see `hooks`), so every audience reads the same public words.
+pub(crate) struct Words {
+    pub subject: String,
+    pub paragraphs: Vec<String>,
+    pub facts: Vec<(String, String)>,
     /// The main link and its words.
-    action: Option<(String, String)>,
+    pub action: Option<(String, String)>,
     /// Why the reader gets it, and how to stop.
-    footer: String,
+    pub footer: String,
 }
 
 /// The subject, plain text and HTML of `payload`; `names` gives each service id's name.
@@ -90,11 +91,64 @@ fn words(payload: &Payload, links: &Links, names: &dyn Fn(&str) -> String) -> Wo
             action: Some((links.manage_url(), "See or stop your emails".into())),
             footer: "You got this email because this address gets emails from TIS Status.".into(),
         },
-        Payload::News(news) => news_words(news, links, names),
+        Payload::News(news) => news_words(news, &links.base, names),
+        // Queued for webhooks and channels only (see `hooks`); an email would say the same.
+        Payload::Status(status) => status_words(status, &links.base, names),
+        Payload::Test { at } => test_words(*at),
     }
 }
 
-fn news_words(news: &News, links: &Links, names: &dyn Fn(&str) -> String) -> Words {
+/// The words of a status change: "Bulk upload is down", with the reason when the cause
+/// lies elsewhere. Never what the check said.
+pub(crate) fn status_words(
+    status: &super::StatusNews,
+    base: &str,
+    names: &dyn Fn(&str) -> String,
+) -> Words {
+    let name = names(&status.service);
+    let mut paragraphs = vec![match &status.reason {
+        Some(reason) if status.to.is_failing() => {
+            format!("{name} is {} {reason}.", status.to.in_sentence())
+        }
+        _ => format!(
+            "Our checks show that {name} is {} now.",
+            status.to.in_sentence()
+        ),
+    }];
+    if status.to.is_failing() {
+        paragraphs.push("We tell you again when it changes.".into());
+    }
+    Words {
+        subject: status.headline(&name),
+        paragraphs,
+        facts: vec![
+            ("Was".into(), status.from.label().to_string()),
+            ("Now".into(), status.to.label().to_string()),
+            ("Since".into(), uk_date_time(status.at)),
+        ],
+        action: Some((
+            format!("{base}/services/{}", status.service),
+            format!("See {name} on the TIS Status page"),
+        )),
+        footer: "You get this because TIS staff subscribed this channel to news about TIS.".into(),
+    }
+}
+
+/// The words of a test message.
+pub(crate) fn test_words(at: chrono::DateTime<chrono::Utc>) -> Words {
+    Words {
+        subject: "Test message from TIS Status".into(),
+        paragraphs: vec![
+            "TIS staff sent this to check that news about TIS reaches you here. Nothing is wrong."
+                .into(),
+        ],
+        facts: vec![("Sent".into(), uk_date_time(at))],
+        action: None,
+        footer: "You get this because TIS staff subscribed this channel to news about TIS.".into(),
+    }
+}
+
+pub(crate) fn news_words(news: &News, base: &str, names: &dyn Fn(&str) -> String) -> Words {
     let title = news.title.trim();
     let subject = match news.event {
         NewsEvent::IncidentOpened => format!("TIS problem: {title}"),
@@ -162,7 +216,7 @@ fn news_words(news: &News, links: &Links, names: &dyn Fn(&str) -> String) -> Wor
         subject,
         paragraphs,
         facts,
-        action: Some((format!("{}{}", links.base, news.path), page.into())),
+        action: Some((format!("{base}{}", news.path), page.into())),
         footer: "You get this email because you asked TIS Status for news about TIS.".into(),
     }
 }
@@ -330,6 +384,7 @@ mod tests {
             ends_at: None,
             next_update_at: Some(at + chrono::Duration::minutes(30)),
             path: "/incidents/7".into(),
+            id: Some(7),
         }
     }
 

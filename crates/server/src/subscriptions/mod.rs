@@ -3,8 +3,12 @@
 //! audiences), written in the same transaction as their cause, but they carry only the
 //! public words. No address and no token is ever in a row: the worker looks the address
 //! up when it sends, and makes the message's link tokens then, keeping only their hashes.
+//! Admins also subscribe other teams' systems and channels (`hooks`): signed webhooks in
+//! Statuspage's shapes, and Teams and Slack channels, which may also hear of each change
+//! of a service's status.
 
 pub mod email;
+pub mod hooks;
 pub mod news;
 pub mod send;
 pub mod tasks;
@@ -45,6 +49,45 @@ pub enum Payload {
     AlreadySubscribed,
     /// News of an incident or of planned maintenance.
     News(News),
+    /// A service's status changed as the checks see it: only to webhooks and channels
+    /// that asked for status changes.
+    Status(StatusNews),
+    /// An admin tried a webhook or channel subscription.
+    Test { at: chrono::DateTime<chrono::Utc> },
+}
+
+/// A change of a service's status, in public words only: never what the check said.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusNews {
+    pub service: String,
+    pub from: tis_core::Status,
+    pub to: tis_core::Status,
+    /// When the check that made the change ran.
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// Why, when the cause lies elsewhere: "because Sign-in is down".
+    pub reason: Option<String>,
+}
+
+impl StatusNews {
+    /// The public part of a status change.
+    pub fn of(change: &tis_core::StatusChange) -> StatusNews {
+        StatusNews {
+            service: change.service.clone(),
+            from: change.from,
+            to: change.to,
+            at: change.at,
+            reason: change.reason.clone(),
+        }
+    }
+
+    /// "Bulk upload is down", "Bulk upload is working again", with the service's `name`.
+    pub fn headline(&self, name: &str) -> String {
+        if self.to == tis_core::Status::Operational && self.from.is_failing() {
+            format!("{name} is working again")
+        } else {
+            format!("{name} is {}", self.to.in_sentence())
+        }
+    }
 }
 
 /// What a link token lets its holder do.

@@ -60,6 +60,9 @@ pub struct News {
     pub next_update_at: Option<DateTime<Utc>>,
     /// The public page about it, from the site's root ("/incidents/3").
     pub path: String,
+    /// The incident's or notice's id, for the webhooks that carry it whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
 }
 
 impl News {
@@ -89,6 +92,7 @@ impl News {
             ends_at: incident.resolved_at,
             next_update_at: incident.next_update_at,
             path: format!("/incidents/{}", incident.id),
+            id: Some(incident.id),
         }
     }
 
@@ -105,6 +109,7 @@ impl News {
             ends_at: notice.ends_at,
             next_update_at: None,
             path: "/notices".into(),
+            id: Some(notice.id),
         }
     }
 }

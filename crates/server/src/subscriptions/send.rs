@@ -1,6 +1,7 @@
-//! Sending one outbox message to a subscriber: the address is read now (a subscriber
-//! who has gone gets nothing), the link tokens are made now and only their hashes kept,
-//! and the address never reaches a log line or a stored error.
+//! Sending one outbox message to a subscriber (an email here; a webhook or channel in
+//! `hooks`): the address is read now (a subscriber who has gone gets nothing), the link
+//! tokens are made now and only their hashes kept, and the address never reaches a log
+//! line or a stored error.
 
 use chrono::Utc;
 use lettre::message::Mailbox;
@@ -19,6 +20,10 @@ pub async fn send(state: &AppState, sender: &Sender, entry: &OutboxEntry) -> Res
     let payload: Payload = serde_json::from_str(&entry.message.payload)
         .map_err(|e| format!("the stored message cannot be read: {e}"))?;
     let store_error = |e: crate::store::StoreError| format!("the store could not be read: {e}");
+    // Webhooks and Teams or Slack channels that admins made: shaped and sent apart.
+    if let Some(hook) = state.store.subscriber_hook(id).await.map_err(store_error)? {
+        return super::hooks::send(state, sender, entry, &hook, &payload).await;
+    }
     let Some(address) = state
         .store
         .subscriber_address(id)

@@ -15,13 +15,15 @@ const EVERY: StdDuration = StdDuration::from_secs(15);
 /// One look at `now`: what is due is queued and what is stale forgotten. Returns the
 /// messages queued and the addresses forgotten.
 pub async fn tick(state: &AppState, now: DateTime<Utc>) -> crate::store::Result<(u64, u64)> {
+    // Webhooks and channels hear of planned maintenance without `[subscriptions]`: then
+    // with its default lead time.
     let lead = state
         .config
         .subscriptions
-        .as_ref()
-        .map_or_else(Duration::zero, |s| {
-            s.maintenance_reminder_before.as_chrono()
-        });
+        .clone()
+        .unwrap_or_default()
+        .maintenance_reminder_before
+        .as_chrono();
     let queued = state.store.queue_maintenance_news(now, lead).await?;
     let forgotten = state
         .store
@@ -35,9 +37,6 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> crate::store::Result<
 
 /// Looks every [`EVERY`] until `shutdown` is cancelled.
 pub async fn run(state: AppState, shutdown: CancellationToken) {
-    if state.config.subscriptions.is_none() {
-        return;
-    }
     let mut every = tokio::time::interval(EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

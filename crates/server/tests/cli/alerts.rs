@@ -26,13 +26,13 @@ const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 /// Health endpoints at `/health/NAME`, each up until broken.
 #[derive(Clone, Default)]
-struct Target {
+pub(crate) struct Target {
     down: Arc<Mutex<HashMap<String, bool>>>,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Target {
-    async fn start() -> Target {
+    pub(crate) async fn start() -> Target {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let mut target = Target {
             url: format!("http://{}", listener.local_addr().unwrap()),
@@ -57,7 +57,7 @@ impl Target {
         target
     }
 
-    fn set_down(&self, name: &str, down: bool) {
+    pub(crate) fn set_down(&self, name: &str, down: bool) {
         self.down.lock().unwrap().insert(name.into(), down);
     }
 }
@@ -65,22 +65,22 @@ impl Target {
 // ---- a receiver standing in for Teams, Slack and webhooks ----
 
 #[derive(Debug, Clone)]
-struct Received {
+pub(crate) struct Received {
     /// `teams`, `slack` or `hook`.
-    path: String,
-    headers: HeaderMap,
-    body: Vec<u8>,
+    pub(crate) path: String,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Vec<u8>,
     /// What the receiver answered.
-    accepted: bool,
+    pub(crate) accepted: bool,
 }
 
 impl Received {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_slice(&self.body).expect("alerts are JSON")
     }
 
     /// The title, whichever channel's shape it came in.
-    fn title(&self) -> String {
+    pub(crate) fn title(&self) -> String {
         let body = self.json();
         let title = match self.path.as_str() {
             "teams" => &body["attachments"][0]["content"]["body"][0]["text"],
@@ -90,7 +90,7 @@ impl Received {
         title.as_str().unwrap_or_default().to_string()
     }
 
-    fn header(&self, name: &str) -> String {
+    pub(crate) fn header(&self, name: &str) -> String {
         self.headers
             .get(name)
             .and_then(|v| v.to_str().ok())
@@ -109,13 +109,13 @@ struct ReceiverState {
 }
 
 #[derive(Clone)]
-struct Receiver {
+pub(crate) struct Receiver {
     state: Arc<ReceiverState>,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Receiver {
-    async fn start() -> Receiver {
+    pub(crate) async fn start() -> Receiver {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let state = Arc::new(ReceiverState::default());
@@ -126,12 +126,12 @@ impl Receiver {
         Receiver { state, url }
     }
 
-    fn all(&self) -> Vec<Received> {
+    pub(crate) fn all(&self) -> Vec<Received> {
         self.state.got.lock().unwrap().clone()
     }
 
     /// What each channel took (answered 2xx), in order.
-    fn accepted(&self, path: &str) -> Vec<Received> {
+    pub(crate) fn accepted(&self, path: &str) -> Vec<Received> {
         self.all()
             .into_iter()
             .filter(|r| r.path == path && r.accepted)
@@ -139,7 +139,11 @@ impl Receiver {
     }
 
     /// Waits until `done` holds for what arrived, failing after `limit`.
-    async fn wait(&self, what: &str, done: impl Fn(&[Received]) -> bool) -> Vec<Received> {
+    pub(crate) async fn wait(
+        &self,
+        what: &str,
+        done: impl Fn(&[Received]) -> bool,
+    ) -> Vec<Received> {
         let started = Instant::now();
         loop {
             let got = self.all();
@@ -194,7 +198,13 @@ async fn receive(
 
 /// Checks a webhook's signature with the Standard Webhooks library, as a receiver would.
 fn verify(r: &Received) {
-    standardwebhooks::Webhook::new(SECRET)
+    verify_with(r, SECRET);
+}
+
+/// Checks a webhook's signature made with `secret`, with the Standard Webhooks library
+/// and (where installed) its Python reference.
+pub(crate) fn verify_with(r: &Received, secret: &str) {
+    standardwebhooks::Webhook::new(secret)
         .unwrap()
         .verify(&r.body, &r.headers)
         .unwrap_or_else(|e| panic!("the signature does not verify: {e}"));
@@ -208,7 +218,7 @@ fn verify(r: &Received) {
             .map(|n| (n, r.header(n)))
             .collect();
         let mut child = Command::new("python3")
-            .args(["-c", script, SECRET, &serde_json::to_string(&head).unwrap()])
+            .args(["-c", script, secret, &serde_json::to_string(&head).unwrap()])
             .stdin(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -224,7 +234,7 @@ fn verify(r: &Received) {
     }
 }
 
-fn python_has(module: &str) -> bool {
+pub(crate) fn python_has(module: &str) -> bool {
     Command::new("python3")
         .args(["-c", &format!("import {module}")])
         .stderr(Stdio::null())

@@ -5,6 +5,7 @@ mod accounts;
 mod alerts;
 mod backup;
 mod certificates;
+mod channel_subscriptions;
 mod demo;
 mod heartbeats;
 mod helpers;
@@ -12,6 +13,7 @@ mod http;
 mod ops;
 mod probes;
 mod restart;
+mod send_rate;
 mod subscriptions;
 
 use helpers::{OutputText, Server, tis_status, write};

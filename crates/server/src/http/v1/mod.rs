@@ -3,6 +3,7 @@
 mod accounts;
 mod alerts;
 pub mod answer;
+pub mod channel_subscriptions;
 pub mod events;
 mod glossary;
 pub mod heartbeats;
@@ -13,6 +14,7 @@ pub mod openapi_rules;
 pub mod probes;
 pub mod services;
 mod session;
+pub mod subscribers;
 pub mod subscriptions;
 pub mod summary;
 
@@ -50,6 +52,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(heartbeats::router())
         .merge(alerts::router())
         .merge(subscriptions::router())
+        .merge(subscribers::router())
+        .merge(channel_subscriptions::router())
         .merge(crate::http::v1::events::router())
         .fallback(|| async { AppError::NotFound("such API address".into()) })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -39,6 +39,12 @@ pub fn time_pattern() -> String {
 /// keeps (Unicode White_Space, listed in full so every regex engine reads it the same).
 pub const NON_BLANK: &str = "[^\\u0009-\\u000d\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
 
+/// A channel subscription's URL as `subscriptions::hooks::check_url` takes it, as far as a
+/// pattern can say: `https://` and a host, or `http://` to this machine. (Whether the host
+/// is one a URL parser reads is said with 422.)
+pub const CHANNEL_URL: &str =
+    "^(https://[A-Za-z0-9.-]+|http://(127\\.0\\.0\\.1|localhost))(:[0-9]{1,5})?(/[!-~]*)?$";
+
 /// An account or token name, as [`tis_core::account::check_name`] takes it.
 pub const LOGIN_NAME: &str = "^[a-z0-9][a-z0-9._-]*$";
 
@@ -89,6 +95,22 @@ pub fn refine(doc: &mut Value, config: &Config) -> Vec<String> {
     rule(
         &format!("{schemas}/SubscriptionRequest/properties/kinds"),
         json!({ "uniqueItems": true }),
+    );
+    rule(
+        &format!("{schemas}/ChannelSubscriptionInput/properties/services"),
+        json!({ "uniqueItems": true, "items": one_of_services() }),
+    );
+    rule(
+        &format!("{schemas}/ChannelSubscriptionInput/properties/kinds"),
+        json!({ "uniqueItems": true }),
+    );
+    rule(
+        &format!("{schemas}/ChannelSubscriptionInput/properties/name"),
+        text(tis_core::wire::CHANNEL_NAME_MAX),
+    );
+    rule(
+        &format!("{schemas}/ChannelSubscriptionInput/properties/url"),
+        json!({ "pattern": CHANNEL_URL }),
     );
     rule(
         &format!("{schemas}/IncidentInput/properties/title"),
@@ -392,6 +414,30 @@ mod tests {
             assert_eq!(time_in_bounds(at), taken, "{text}: the server");
             assert_eq!(pattern.is_match(text), taken, "{text}: the document");
         }
+    }
+
+    #[test]
+    fn the_channel_url_pattern_takes_what_the_server_may_take() {
+        use crate::subscriptions::hooks::check_url;
+        let pattern = Regex::new(CHANNEL_URL).expect("the pattern compiles");
+        for (text, taken) in [
+            ("https://esr.example.nhs.uk/hooks/tis?code=x", true),
+            ("https://hooks.slack.com/services/T0/B0/abc", true),
+            ("http://127.0.0.1:9000/hook", true),
+            ("http://localhost:9000", true),
+            ("http://esr.example/hooks", false),
+            (" https://esr.example/hooks", false),
+            ("HTTPS://esr.example/", false),
+            ("https://esr.example/a b", false),
+            ("https://例え.jp/", false),
+            ("https://user@esr.example/", false),
+            ("ftp://esr.example/", false),
+        ] {
+            assert_eq!(check_url(text).is_ok(), taken, "{text}: the server");
+            assert_eq!(pattern.is_match(text), taken, "{text}: the document");
+        }
+        // What the pattern cannot say, the server answers with 422.
+        assert!(pattern.is_match("https://1.2.3.4.5/") && check_url("https://1.2.3.4.5/").is_err());
     }
 
     #[test]

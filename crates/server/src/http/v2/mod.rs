@@ -21,6 +21,7 @@
 mod components;
 mod incidents;
 mod maintenances;
+pub mod webhooks;
 
 pub use components::*;
 pub use incidents::*;

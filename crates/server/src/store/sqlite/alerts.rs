@@ -7,7 +7,9 @@ use tis_core::StatusChange;
 
 use super::status::insert_status_change;
 use super::{SqliteStore, opt_time, time, ts};
-use crate::store::{AlertDecider, AlertPlan, DeliveryFailure, OutboxEntry, OutboxMessage, Result};
+use crate::store::{
+    AlertDecider, AlertPlan, DeliveryFailure, Lane, OutboxEntry, OutboxMessage, Result,
+};
 
 /// The one key the alert rules keep their memory under.
 const RULES_KEY: &str = "rules";
@@ -22,6 +24,8 @@ impl SqliteStore {
         for c in changes {
             insert_status_change(&mut tx, c, 0).await?;
         }
+        // Subscribers who asked for status changes hear of each in the same transaction.
+        super::channel_subscriptions::queue_status_news(&mut tx, changes, Utc::now()).await?;
         // Read inside the write transaction: the rules decide on what is stored, never on
         // a copy another writer has since changed.
         let memory: Option<String> = sqlx::query("SELECT value FROM alert_memory WHERE key = ?")
@@ -50,6 +54,7 @@ impl SqliteStore {
 
     pub(super) async fn claim_due(
         &self,
+        lane: Lane,
         now: DateTime<Utc>,
         lease: chrono::Duration,
         limit: u32,
@@ -61,12 +66,15 @@ impl SqliteStore {
                           WHERE delivered_at IS NULL AND gave_up_at IS NULL
                             AND next_attempt_at <= ?2
                             AND (claimed_until IS NULL OR claimed_until < ?2)
+                            AND (kind = ?4) = ?5
                           ORDER BY next_attempt_at, id LIMIT ?3)
              RETURNING *",
         )
         .bind(ts(now + lease))
         .bind(ts(now))
         .bind(limit)
+        .bind(crate::subscriptions::KIND)
+        .bind(lane == Lane::Subscribers)
         .fetch_all(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -118,11 +126,14 @@ impl SqliteStore {
         Ok(done.rows_affected())
     }
 
-    pub(super) async fn next_due(&self) -> Result<Option<DateTime<Utc>>> {
+    pub(super) async fn next_due(&self, lane: Lane) -> Result<Option<DateTime<Utc>>> {
         let row = sqlx::query(
             "SELECT MIN(COALESCE(MAX(next_attempt_at, claimed_until), next_attempt_at)) AS due
-             FROM outbox WHERE delivered_at IS NULL AND gave_up_at IS NULL",
+             FROM outbox WHERE delivered_at IS NULL AND gave_up_at IS NULL
+               AND (kind = ?1) = ?2",
         )
+        .bind(crate::subscriptions::KIND)
+        .bind(lane == Lane::Subscribers)
         .fetch_one(&self.pool)
         .await?;
         opt_time(row.get("due"))

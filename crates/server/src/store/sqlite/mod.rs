@@ -30,6 +30,8 @@ mod alerts;
 mod export;
 // Subscribers, and the news queued for them.
 mod subscriptions;
+// Webhook, Teams and Slack subscriptions that admins make.
+mod channel_subscriptions;
 
 // Heartbeat tokens and the reports batch jobs send.
 mod heartbeats;
@@ -284,6 +286,56 @@ impl Store for SqliteStore {
 
     async fn incidents(&self) -> Result<Vec<Incident>> {
         select_incidents(&mut *self.pool.acquire().await?).await
+    }
+
+    async fn incident(&self, id: i64) -> Result<Option<Incident>> {
+        match select_incident(&mut *self.pool.acquire().await?, id).await {
+            Ok(incident) => Ok(Some(incident)),
+            Err(super::StoreError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn add_channel_subscription(
+        &self,
+        hook: &crate::subscriptions::hooks::NewHook,
+        change: Change<'_>,
+    ) -> Result<Option<tis_core::wire::ChannelSubscription>> {
+        self.insert_channel_subscription(hook, change).await
+    }
+
+    async fn channel_subscriptions(&self) -> Result<Vec<tis_core::wire::ChannelSubscription>> {
+        self.select_channel_subscriptions().await
+    }
+
+    async fn remove_channel_subscription(
+        &self,
+        id: i64,
+        change: Change<'_>,
+    ) -> Result<Option<tis_core::wire::ChannelSubscription>> {
+        self.delete_channel_subscription(id, change).await
+    }
+
+    async fn test_channel_subscription(
+        &self,
+        id: i64,
+        change: Change<'_>,
+    ) -> Result<Option<tis_core::wire::ChannelSubscription>> {
+        self.queue_channel_test(id, change).await
+    }
+
+    async fn subscriber_hook(&self, id: i64) -> Result<Option<crate::subscriptions::hooks::Hook>> {
+        self.select_hook(id).await
+    }
+
+    async fn hook_outcome(
+        &self,
+        id: i64,
+        error: Option<&str>,
+        gave_up: bool,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.record_hook_outcome(id, error, gave_up, at).await
     }
 
     async fn create_incident(&self, input: &IncidentInput, change: Change<'_>) -> Result<Incident> {
@@ -563,11 +615,12 @@ impl Store for SqliteStore {
 
     async fn claim_outbox(
         &self,
+        lane: super::Lane,
         now: DateTime<Utc>,
         lease: chrono::Duration,
         limit: u32,
     ) -> Result<Vec<super::OutboxEntry>> {
-        self.claim_due(now, lease, limit).await
+        self.claim_due(lane, now, lease, limit).await
     }
 
     async fn outbox_delivered(&self, id: i64, at: DateTime<Utc>) -> Result<()> {
@@ -582,8 +635,8 @@ impl Store for SqliteStore {
         self.release_claims().await
     }
 
-    async fn outbox_next_due(&self) -> Result<Option<DateTime<Utc>>> {
-        self.next_due().await
+    async fn outbox_next_due(&self, lane: super::Lane) -> Result<Option<DateTime<Utc>>> {
+        self.next_due(lane).await
     }
 
     async fn outbox(&self, limit: u32) -> Result<Vec<super::OutboxEntry>> {
@@ -644,8 +697,19 @@ impl Store for SqliteStore {
         self.queue_due_maintenance(now, lead).await
     }
 
-    async fn subscriber_counts(&self) -> Result<(u64, u64)> {
+    async fn subscriber_counts(&self) -> Result<super::SubscriberTally> {
         self.count_subscribers().await
+    }
+
+    async fn find_subscriber(
+        &self,
+        address: &str,
+    ) -> Result<Option<tis_core::wire::SubscriberRecord>> {
+        self.find_by_address(address).await
+    }
+
+    async fn remove_subscriber(&self, id: i64, change: Change<'_>) -> Result<Option<u64>> {
+        self.remove_by_staff(id, change).await
     }
 
     async fn export(&self) -> Result<Export> {
