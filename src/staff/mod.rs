@@ -23,7 +23,7 @@ use leptos_router::hooks::{use_location, use_params_map};
 use leptos_router::{MatchNestedRoutes, path};
 use tis_core::ServiceState;
 
-use session::{Session, SignInAgain, SignInForm, SignOutButton, role_words};
+use session::{Session, SignInAgain, SignInChoices, SignOutButton, role_words};
 
 pub use session::SignInPage;
 
@@ -233,7 +233,8 @@ fn StaffFrame() -> impl IntoView {
                         <Title text="Sign in" />
                         <h1>"Sign in to manage TIS Status"</h1>
                         <p>"These pages are for TIS support staff and the TIS team."</p>
-                        <SignInForm button="Sign in" on_signed_in=move |info| session.who.set(Some(info)) />
+                        <SignInChoices next=Signal::derive(move || location.pathname.get())
+                            on_signed_in=move |info| session.who.set(Some(info)) />
                     }.into_any()
                 } else {
                     view! {

@@ -2,12 +2,14 @@
 //! every problem is reported with the file, the line and the field.
 
 mod alerts;
+mod auth;
 mod layout;
 mod metrics;
 mod server;
 mod subscriptions;
 
 pub use alerts::*;
+pub use auth::{DEFAULT_RECHECK_AFTER, OidcConfig};
 pub(crate) use layout::Layout;
 pub use metrics::MetricsConfig;
 pub use server::*;
@@ -40,6 +42,8 @@ pub struct Config {
     pub canaries: Vec<tis_core::service::Canary>,
     /// Email subscriptions for readers, when offered.
     pub subscriptions: Option<SubscriptionsConfig>,
+    /// Staff sign-in through Keycloak, when set up (`[auth.oidc]`).
+    pub oidc: Option<OidcConfig>,
     /// `/metrics` for Prometheus, when turned on.
     pub metrics: Option<MetricsConfig>,
 }
@@ -63,6 +67,7 @@ struct File {
     #[serde(default)]
     subscriptions: Option<SubscriptionsConfig>,
     #[serde(default)]
+    auth: Option<auth::RawAuth>,
     metrics: Option<MetricsConfig>,
 }
 
@@ -375,6 +380,13 @@ impl Config {
                 });
             }
         }
+        let oidc = auth::check(
+            text,
+            file.auth,
+            file.server.public_url.is_some(),
+            env,
+            &mut problems,
+        );
         let mut metrics = file.metrics;
         if let Some(metrics) = &mut metrics {
             metrics.token = env(&metrics.token_env);
@@ -411,6 +423,7 @@ impl Config {
             alerts,
             canaries,
             subscriptions: file.subscriptions,
+            oidc,
             metrics,
         })
     }

@@ -180,10 +180,53 @@ pub type AlertDecider = Box<dyn FnOnce(Option<String>) -> AlertPlan + Send>;
 pub struct NewSession<'a> {
     /// SHA-256 (hex) of the id in the cookie.
     pub id_hash: &'a str,
+    /// A local account's name; or, with `oidc`, the Keycloak user's name.
     pub account: &'a str,
+    /// Signed in through Keycloak rather than with a local account.
+    pub oidc: Option<OidcSession<'a>>,
     pub csrf_token: &'a str,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// What the audit log says of this sign-in: action and detail, as `account` did it.
+    pub audit: Option<(&'a str, &'a str)>,
+    /// Alerts the sign-in sends (an emergency account used), written with the session.
+    pub messages: &'a [OutboxMessage],
+}
+
+/// What a session made through Keycloak keeps: the role its Keycloak roles map to, the
+/// provider's tokens sealed with a key from the session id, and when to check again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OidcSession<'a> {
+    pub role: Role,
+    pub sealed: &'a str,
+    pub recheck_at: DateTime<Utc>,
+}
+
+/// A Keycloak sign-in under way, between sending the browser there and its return.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OidcLogin {
+    /// SHA-256 (hex) of the flow cookie's value, which only that browser holds.
+    pub browser_hash: String,
+    pub state: String,
+    pub nonce: String,
+    pub pkce_verifier: String,
+    /// The staff page to land on.
+    pub next: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// How a Keycloak session's check with the provider came out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Recheck<'a> {
+    /// Still allowed: its (new) role, fresh sealed tokens and the next check.
+    Keep {
+        role: Role,
+        sealed: &'a str,
+        recheck_at: DateTime<Utc>,
+    },
+    /// No longer allowed (no mapped role, or Keycloak refused): the session ends, and
+    /// the audit log says why.
+    End { why: &'a str },
 }
 
 /// An account to add: its sign-in name, the name public pages show for what it writes
@@ -251,6 +294,15 @@ pub struct SessionRecord {
     pub role: Role,
     pub csrf_token: String,
     pub expires_at: DateTime<Utc>,
+    /// For a session made through Keycloak: its sealed tokens and next check.
+    pub oidc: Option<OidcState>,
+}
+
+/// What a Keycloak session keeps about the provider's side.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OidcState {
+    pub sealed: String,
+    pub recheck_at: DateTime<Utc>,
 }
 
 /// What disabling an account did.
@@ -520,6 +572,29 @@ pub trait Store: Send + Sync + 'static {
     async fn session(&self, id_hash: &str, now: DateTime<Utc>) -> Result<Option<SessionRecord>>;
     /// Ends a session (signing out); no error if it is already gone.
     async fn delete_session(&self, id_hash: &str) -> Result<()>;
+    /// Keeps a Keycloak sign-in under way, and forgets those that have expired.
+    async fn save_oidc_login(&self, login: &OidcLogin) -> Result<()>;
+    /// Takes (so it is used once) the sign-in under way for this browser, if not expired.
+    async fn take_oidc_login(
+        &self,
+        browser_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<OidcLogin>>;
+    /// Claims a Keycloak session's due check, moving `recheck_at` to `until` so that
+    /// requests at the same moment do not all ask Keycloak; `false` if another has it.
+    async fn claim_recheck(
+        &self,
+        id_hash: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Records how a Keycloak session's check came out (audited when it ends).
+    async fn recheck_session(
+        &self,
+        id_hash: &str,
+        outcome: Recheck<'_>,
+        change: Change<'_>,
+    ) -> Result<()>;
     /// Adds an API token by its hash; `None` when the name is taken. `location` is a
     /// prober token's one location.
     async fn create_token(

@@ -497,6 +497,36 @@ impl Store for SqliteStore {
         self.remove_session(id_hash).await
     }
 
+    async fn save_oidc_login(&self, login: &super::OidcLogin) -> Result<()> {
+        self.insert_oidc_login(login).await
+    }
+
+    async fn take_oidc_login(
+        &self,
+        browser_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<super::OidcLogin>> {
+        self.remove_oidc_login(browser_hash, now).await
+    }
+
+    async fn claim_recheck(
+        &self,
+        id_hash: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool> {
+        self.claim_session_recheck(id_hash, now, until).await
+    }
+
+    async fn recheck_session(
+        &self,
+        id_hash: &str,
+        outcome: super::Recheck<'_>,
+        change: Change<'_>,
+    ) -> Result<()> {
+        self.write_recheck(id_hash, outcome, change).await
+    }
+
     async fn create_token(
         &self,
         token: NewToken<'_>,
