@@ -117,9 +117,9 @@ impl<'a> Past<'a> {
                 .flatten()
                 .any(|t| t.from < end && start < t.to)
         };
-        // A pause falls due every six weeks or so and waits for the next calm day, so
-        // every 90 days hold at least one whatever today is.
-        let mut due = false;
+        // A pause falls due on the first day and every six weeks or so after, and waits
+        // for the next calm day, so the strip holds one whatever today is.
+        let mut due = true;
         let pauses = (1..=DAYS)
             .rev()
             .map(|back| today - Duration::days(back))
