@@ -267,7 +267,11 @@ pub fn session_cookie_name(secure: bool) -> &'static str {
 /// The session id from the request's cookies, if any. On an https site only the
 /// `__Host-` cookie counts.
 pub fn session_id(headers: &HeaderMap, secure: bool) -> Option<&str> {
-    let wanted = session_cookie_name(secure);
+    cookie(headers, session_cookie_name(secure))
+}
+
+/// The value of the cookie called `wanted`, if the request carries it and it is not empty.
+pub fn cookie<'h>(headers: &'h HeaderMap, wanted: &str) -> Option<&'h str> {
     headers
         .get_all(header::COOKIE)
         .iter()

@@ -245,16 +245,7 @@ fn flow_cookie_name(secure: bool) -> &'static str {
 }
 
 fn flow_id(headers: &HeaderMap, secure: bool) -> Option<&str> {
-    let wanted = flow_cookie_name(secure);
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == wanted)
-        .map(|(_, value)| value.trim_matches('"'))
-        .filter(|value| !value.is_empty())
+    crate::auth::cookie(headers, flow_cookie_name(secure))
 }
 
 fn set_cookie(response: &mut Response, cookie: &str) {

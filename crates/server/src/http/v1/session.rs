@@ -407,24 +407,7 @@ roles_claim = "roles"
     /// Without a socket there is no client address; sign-in must still work and count.
     #[tokio::test]
     async fn sign_in_works_without_a_client_address() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).await.unwrap();
-        let config = Config::parse("test.toml", "").unwrap();
-        let state = crate::AppState::new(std::sync::Arc::new(store), config, false)
-            .await
-            .unwrap();
-        crate::auth::add_account(
-            state.store.as_ref(),
-            &tis_core::account::AccountInput {
-                name: "jo".into(),
-                display_name: None,
-                role: tis_core::Role::Editor,
-                password: "a long enough password".into(),
-            },
-            crate::store::Change::now("test"),
-        )
-        .await
-        .unwrap();
+        let (_dir, state) = state_with("").await;
         let app = crate::app(state, None);
         let post = |password: &str| {
             Request::post("/api/v1/session")
