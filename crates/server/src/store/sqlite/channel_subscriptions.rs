@@ -10,7 +10,7 @@ use tis_core::wire::{ChannelSubscription, NewsKind, SubscriptionChannel};
 
 use super::alerts::insert_message;
 use super::rows::{audit, commit_audited};
-use super::subscriptions::{delete_subscriber, set_services};
+use super::subscriptions::{choices, delete_subscriber, set_services};
 use super::{SqliteStore, opt_time, time, ts};
 use crate::alerts::outbox::new_message_id;
 use crate::store::{Change, OutboxMessage, Result};
@@ -252,24 +252,7 @@ async fn channel_subscription(
     let Some(kind) = SubscriptionChannel::parse(row.get("kind")) else {
         return Ok(None);
     };
-    let services: Vec<String> = if row.get::<bool, _>("all_services") {
-        Vec::new()
-    } else {
-        sqlx::query("SELECT service FROM subscriber_services WHERE subscriber = ? ORDER BY service")
-            .bind(id)
-            .fetch_all(&mut **tx)
-            .await?
-            .iter()
-            .map(|r| r.get("service"))
-            .collect()
-    };
-    let mut kinds = Vec::new();
-    if row.get::<bool, _>("incidents") {
-        kinds.push(NewsKind::Incidents);
-    }
-    if row.get::<bool, _>("maintenance") {
-        kinds.push(NewsKind::Maintenance);
-    }
+    let (services, kinds) = choices(tx, id, &row).await?;
     Ok(Some(ChannelSubscription {
         id,
         kind,

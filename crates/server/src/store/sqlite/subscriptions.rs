@@ -488,14 +488,13 @@ async fn subscriber_by_token(
         .map(|r| r.get("subscriber")))
 }
 
-async fn view_of(tx: &mut Transaction<'_, Sqlite>, id: i64) -> Result<Option<SubscriptionView>> {
-    let Some(row) = sqlx::query("SELECT * FROM subscribers WHERE id = ?")
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?
-    else {
-        return Ok(None);
-    };
+/// What subscriber `id`, read as `row`, chose: its services (none: all of TIS) and the
+/// kinds of news it gets. Email and channel subscribers alike.
+pub(super) async fn choices(
+    tx: &mut Transaction<'_, Sqlite>,
+    id: i64,
+    row: &sqlx::sqlite::SqliteRow,
+) -> Result<(Vec<String>, Vec<NewsKind>)> {
     let services: Vec<String> = if row.get::<bool, _>("all_services") {
         Vec::new()
     } else {
@@ -514,6 +513,18 @@ async fn view_of(tx: &mut Transaction<'_, Sqlite>, id: i64) -> Result<Option<Sub
     if row.get::<bool, _>("maintenance") {
         kinds.push(NewsKind::Maintenance);
     }
+    Ok((services, kinds))
+}
+
+async fn view_of(tx: &mut Transaction<'_, Sqlite>, id: i64) -> Result<Option<SubscriptionView>> {
+    let Some(row) = sqlx::query("SELECT * FROM subscribers WHERE id = ?")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let (services, kinds) = choices(tx, id, &row).await?;
     Ok(Some(SubscriptionView {
         services,
         kinds,
