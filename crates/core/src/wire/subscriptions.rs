@@ -242,10 +242,15 @@ impl SubscriberCounts {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SubscriberLookup {
-    /// The email address, in any case, at most 254 characters.
+    /// The whole email address, in any case, at most 254 characters.
     #[cfg_attr(
         feature = "openapi",
-        schema(min_length = 1, max_length = 254, example = "trainee@example.nhs.uk")
+        schema(
+            min_length = 1,
+            max_length = 254,
+            pattern = "@",
+            example = "trainee@example.nhs.uk"
+        )
     )]
     pub email: String,
 }
@@ -253,7 +258,8 @@ pub struct SubscriberLookup {
 impl SubscriberLookup {
     /// The address as subscriptions keep it (trimmed, lower case), or what to fix.
     pub fn address(&self) -> Result<String, FieldError> {
-        let email = self.email.trim().to_lowercase();
+        // Measured before lower case, which can lengthen a few letters.
+        let email = self.email.trim();
         if email.is_empty() {
             Err(FieldError::new(
                 "email",
@@ -270,7 +276,7 @@ impl SubscriberLookup {
                 "Enter a whole email address, like name@example.nhs.uk.",
             ))
         } else {
-            Ok(email)
+            Ok(email.to_lowercase())
         }
     }
 }
