@@ -117,10 +117,10 @@ impl<'a> Past<'a> {
                 .flatten()
                 .any(|t| t.from < end && start < t.to)
         };
-        // A pause falls due on the first day and every six weeks or so after, and waits
-        // for the next calm day, so the strip holds one whatever today is.
+        // A pause falls due on the strip's first day and every six weeks or so after,
+        // and waits for the next calm day, so the strip holds one whatever today is.
         let mut due = true;
-        let pauses = (1..=DAYS)
+        let pauses = (1..DAYS)
             .rev()
             .map(|back| today - Duration::days(back))
             .filter_map(|date| {
