@@ -28,6 +28,18 @@ impl TestApp {
     }
 }
 
+/// An app with the config `text` and an empty store, with no probes running.
+pub async fn app_with_config(text: &str) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = SqliteStore::open(dir.path()).await.expect("store opens");
+    let config = Config::parse("test.toml", text).expect("config");
+    let state = AppState::new(std::sync::Arc::new(store), config, false)
+        .await
+        .expect("state");
+    let router = tis_status::app(state.clone(), None);
+    TestApp::over(state, router, dir)
+}
+
 /// The demo services and records, with no probes running (status is "unknown").
 pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -6,9 +6,7 @@ use axum::http::StatusCode;
 use chrono::Utc;
 use serde_json::{Value, json};
 use tis_core::Role;
-use tis_status::AppState;
-use tis_status::config::Config;
-use tis_status::store::{Lane, SqliteStore};
+use tis_status::store::Lane;
 use tis_status::subscriptions::{NewSubscription, TokenPurpose};
 
 use crate::helpers::{Auth, TestApp};
@@ -51,14 +49,7 @@ timeout = "2s"
 "#;
 
 async fn offering_app() -> TestApp {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = SqliteStore::open(dir.path()).await.expect("store opens");
-    let config = Config::parse("test.toml", CONFIG).expect("config");
-    let state = AppState::new(std::sync::Arc::new(store), config, false)
-        .await
-        .expect("state");
-    let router = tis_status::app(state.clone(), None);
-    TestApp::over(state, router, dir)
+    crate::helpers::app_with_config(CONFIG).await
 }
 
 /// Subscribes `email` the way the form does, and confirms it as its link would when
