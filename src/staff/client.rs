@@ -6,7 +6,7 @@ use std::cell::RefCell;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tis_core::account::{SessionInfo, SignIn};
+use tis_core::account::{SessionInfo, SignIn, SignInOptions, SignedOut};
 use tis_core::wire::RevisionInfo;
 use tis_core::wire::{Glossary, ReportDiff};
 use tis_core::wire::{
@@ -126,14 +126,22 @@ pub async fn sign_in(name: &str, password: &str) -> Result<SessionInfo, ApiError
     }
 }
 
-/// Signs out; the cookie is cleared even if the sign-in had already ended.
-pub async fn sign_out() -> Result<(), ApiError> {
+/// Signs out; the cookie is cleared even if the sign-in had already ended. After a
+/// Keycloak sign-in, the address at Keycloak that ends its sign-in too.
+pub async fn sign_out() -> Result<Option<String>, ApiError> {
     let result = send("DELETE", "/api/v1/session", None).await;
     forget();
     match result {
-        Ok(_) | Err(ApiError::SignedOut) => Ok(()),
+        // A 204 has no body: a password sign-in, with nothing to end elsewhere.
+        Ok(answer) => Ok(answer.json::<SignedOut>().ok().map(|s| s.end_session_url)),
+        Err(ApiError::SignedOut) => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// The ways this server offers to sign in.
+pub async fn sign_in_options() -> Result<SignInOptions, ApiError> {
+    get("/api/v1/session/options").await
 }
 
 pub async fn services() -> Result<ServiceList, ApiError> {
@@ -276,6 +284,27 @@ pub async fn send_test_alert(channel: &str) -> Result<tis_core::alert::Delivery,
 /// reports (support role).
 pub async fn service_probes(id: &str) -> Result<tis_core::wire::StaffServiceDetail, ApiError> {
     get(&format!("/api/v1/services/{id}/probes")).await
+}
+
+/// How many people get emails about each service: counts only (support role).
+pub async fn subscriber_counts() -> Result<tis_core::wire::SubscriberCounts, ApiError> {
+    get("/api/v1/subscribers").await
+}
+
+/// Whether an address gets emails, and its choices (admin role). Sent in the body, so
+/// that the address is in no URL.
+pub async fn look_up_subscriber(email: &str) -> Result<tis_core::wire::SubscriberFound, ApiError> {
+    let lookup = tis_core::wire::SubscriberLookup {
+        email: email.to_string(),
+    };
+    write("POST", "/api/v1/subscribers/lookup", &lookup).await
+}
+
+/// Removes a subscriber and the emails waiting for it (admin role).
+pub async fn remove_subscriber(id: i64) -> Result<tis_core::wire::SubscriberRemoved, ApiError> {
+    send("DELETE", &format!("/api/v1/subscribers/{id}"), None)
+        .await?
+        .json()
 }
 
 /// Every webhook, Teams and Slack subscription (admin role).

@@ -13,6 +13,7 @@ mod report_draft;
 mod revisions;
 mod services;
 mod session;
+mod subscribers;
 mod subscriptions;
 
 use leptos::prelude::*;
@@ -22,7 +23,7 @@ use leptos_router::hooks::{use_location, use_params_map};
 use leptos_router::{MatchNestedRoutes, path};
 use tis_core::ServiceState;
 
-use session::{Session, SignInAgain, SignInForm, SignOutButton, role_words};
+use session::{Session, SignInAgain, SignInChoices, SignOutButton, role_words};
 
 pub use session::SignInPage;
 
@@ -90,6 +91,7 @@ pub fn StaffRoutes() -> impl MatchNestedRoutes + Clone {
             <Route path=path!("subscriptions") view=subscriptions::SubscriptionsPage />
             <Route path=path!("services") view=services::ServiceList />
             <Route path=path!("services/:id") view=services::ServicePage />
+            <Route path=path!("subscribers") view=subscribers::SubscribersPage />
         </ParentRoute>
     }
     .into_inner()
@@ -231,7 +233,8 @@ fn StaffFrame() -> impl IntoView {
                         <Title text="Sign in" />
                         <h1>"Sign in to manage TIS Status"</h1>
                         <p>"These pages are for TIS support staff and the TIS team."</p>
-                        <SignInForm button="Sign in" on_signed_in=move |info| session.who.set(Some(info)) />
+                        <SignInChoices next=Signal::derive(move || location.pathname.get())
+                            on_signed_in=move |info| session.who.set(Some(info)) />
                     }.into_any()
                 } else {
                     view! {
@@ -265,7 +268,10 @@ fn StaffBar() -> impl IntoView {
                 <li><A href="/manage/incidents">"Incidents"</A></li>
                 <li><A href="/manage/glossary">"Glossary"</A></li>
                 <li><A href="/manage/alerts">"Alerts"</A></li>
-                <li><A href="/manage/subscriptions">"Subscriptions"</A></li>
+                // Two kinds of subscriber, side by side: readers' emails (counts), and
+                // other teams' webhooks and channels.
+                <li><A href="/manage/subscribers">"Email subscribers"</A></li>
+                <li><A href="/manage/subscriptions">"Team subscriptions"</A></li>
                 <li><A href="/manage/services">"Services"</A></li>
             </ul>
             <p class="staff-who">{who} " " <SignOutButton /></p>

@@ -159,18 +159,51 @@ pub fn SignInForm(
 }
 
 /// Shown over the page when the sign-in ends mid-task: sign in again without leaving it.
+/// Where staff sign in with their TIS account, that way leaves the page for Keycloak's and
+/// comes back to it, with what was typed kept in this browser; the emergency account's
+/// form stays in place below it.
 #[component]
 pub fn SignInAgain() -> impl IntoView {
     let session = Session::get();
+    let options = LocalResource::new(client::sign_in_options);
+    let location = leptos_router::hooks::use_location();
     move || {
         session.expired.get().then(|| {
             let name = session.who.with_untracked(|w| w.as_ref().map(|i| i.name.clone()));
+            let form = move |name: String| {
+                view! {
+                    <SignInForm name button="Sign in and save"
+                        on_signed_in=move |info| session.signed_in(info) />
+                }
+            };
+            let tis_account = options
+                .get()
+                .and_then(Result::ok)
+                .and_then(|o| o.tis_account);
+            let ways = match tis_account {
+                Some(start) => {
+                    let href = format!(
+                        "{start}?next={}",
+                        js_sys::encode_uri_component(&location.pathname.get_untracked())
+                    );
+                    view! {
+                        <p>"Your sign-in has ended, so your last change was not saved. What you typed is kept in this browser: sign in again, then save it."</p>
+                        <p><a class="button sign-in-tis" href=href rel="external">"Sign in with your TIS account"</a></p>
+                        <h3>"Keycloak not working? Use your emergency account"</h3>
+                        {form(String::new())}
+                    }
+                    .into_any()
+                }
+                None => view! {
+                    <p>"Your sign-in has ended, so your last change was not saved. Everything you typed is still here. Sign in again and it will be saved."</p>
+                    {form(name.unwrap_or_default())}
+                }
+                .into_any(),
+            };
             view! {
                 <section class="sign-in-again" aria-labelledby="sign-in-again">
                     <h2 id="sign-in-again" tabindex="-1">"Sign in again to carry on"</h2>
-                    <p>"Your sign-in has ended, so your last change was not saved. Everything you typed is still here. Sign in again and it will be saved."</p>
-                    <SignInForm name=name.unwrap_or_default() button="Sign in and save"
-                        on_signed_in=move |info| session.signed_in(info) />
+                    {ways}
                 </section>
             }
         })
@@ -210,12 +243,48 @@ pub fn SignInPage() -> impl IntoView {
                 }.into_any(),
                 None => view! {
                     <p>"For TIS support staff and the TIS team: post notices, tell users about incidents and write incident reports."</p>
-                    <SignInForm button="Sign in" on_signed_in=on_signed_in.clone() />
+                    <SignInChoices next=Signal::derive(next) on_signed_in=on_signed_in.clone() />
                     <p class="field-hint">"You do not need to sign in to see whether TIS is working. "
                         <a href="/">"See the live status"</a>"."</p>
                 }.into_any(),
             }}
         </div>
+    }
+}
+
+/// The ways in: "Sign in with your TIS account" (Keycloak) when the server offers it,
+/// with the password form below it as the emergency way; else the password form alone.
+#[component]
+pub fn SignInChoices(
+    /// The staff page to land on.
+    #[prop(into)]
+    next: Signal<String>,
+    /// Called once signed in with a password.
+    #[prop(into)]
+    on_signed_in: Callback<SessionInfo>,
+) -> impl IntoView {
+    let options = LocalResource::new(client::sign_in_options);
+    view! {
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || options.get().map(|answer| match answer {
+                Ok(tis_core::account::SignInOptions { tis_account: Some(start), .. }) => {
+                    let href = format!("{start}?next={}", js_sys::encode_uri_component(&next.get()));
+                    // `rel="external"`: the router would otherwise take the click as a page
+                    // of its own, and the browser must go to the server (then Keycloak).
+                    view! {
+                        <p><a class="button sign-in-tis" href=href rel="external">"Sign in with your TIS account"</a></p>
+                        <p class="field-hint">"Use the name and password you use for TIS."</p>
+                        <section class="sign-in-emergency" aria-labelledby="emergency-heading">
+                            <h2 id="emergency-heading">"Keycloak not working? Use your emergency account"</h2>
+                            <p>"Only if signing in with your TIS account does not work. The TIS team is told each time an emergency account is used."</p>
+                            <SignInForm button="Sign in with emergency account" on_signed_in=on_signed_in />
+                        </section>
+                    }.into_any()
+                }
+                // Without Keycloak (or when the server cannot say), passwords are the way in.
+                _ => view! { <SignInForm button="Sign in" on_signed_in=on_signed_in /> }.into_any(),
+            })}
+        </Transition>
     }
 }
 
@@ -239,12 +308,15 @@ pub fn SignOutButton() -> impl IntoView {
     let asking = RwSignal::new(false);
     let sign_out = Action::new_local(move |_: &()| async move {
         match client::sign_out().await {
-            Ok(()) => {
+            Ok(provider) => {
                 client::drafts::clear_all();
                 session.who.set(None);
-                // A full load, so nothing of the signed-in pages stays in memory.
+                // A full load, so nothing of the signed-in pages stays in memory; after a
+                // Keycloak sign-in, by way of Keycloak, which ends its sign-in too and
+                // sends the browser back to the sign-in page.
+                let to = provider.unwrap_or_else(|| "/sign-in".to_string());
                 if let Some(w) = web_sys::window() {
-                    let _ = w.location().set_href("/sign-in");
+                    let _ = w.location().set_href(&to);
                 }
             }
             Err(e) => problem.set(Some(e.to_string())),

@@ -58,13 +58,13 @@ export function cli(data, args, input = '') {
  * and returned in `tokens`; `accounts` ({ name: role }) are made with `tis-status
  * account add`, each with the password PASSWORD, as an operator does.
  */
-export async function startServer({ roles = [], accounts = {}, config } = {}) {
+export async function startServer({ roles = [], accounts = {}, config, listen = '127.0.0.1:0' } = {}) {
   const data = mkdtempSync(join(tmpdir(), 'tis-status-test-'));
   const tokens = {};
   for (const role of roles) tokens[role] = cli(data, ['token', 'create', '--name', `test-${role}`, '--role', role]);
   for (const [name, role] of Object.entries(accounts)) cli(data, ['account', 'add', name, '--role', role], `${PASSWORD}\n`);
   const server = { data, tokens, config, url: null, child: null, log: '' };
-  await run(server, '127.0.0.1:0');
+  await run(server, listen);
   return {
     get url() { return server.url; },
     tokens,

@@ -62,7 +62,7 @@ function verify(secret, m) {
 test('an admin adds a webhook for another team, sees its secret once, tests it and removes it', async () => {
   const { page, context } = await chrome.open();
   await signIn(page, server.url, 'ada');
-  await page.getByRole('link', { name: 'Subscriptions', exact: true }).click();
+  await page.getByRole('link', { name: 'Team subscriptions', exact: true }).click();
   await page.getByRole('heading', { name: 'Subscriptions for other teams', level: 1 }).waitFor();
   await page.getByText('No other team is subscribed yet.').waitFor();
 

@@ -1,4 +1,4 @@
-//! Plain HTTP/1.1 over std's TCP, both ways: a client for GETs to our own server and to
+//! Plain HTTP/1.1 over std's TCP, both ways: a client for requests to our own server and to
 //! nginx, and the small local servers the benchmarks point probes and alerts at.
 //!
 //! xtask stays std-only so that it compiles in seconds on a fresh machine; every answer
@@ -41,18 +41,37 @@ pub fn get(addr: &str, path: &str) -> Result<Response> {
 /// `GET http://ADDR/PATH` with extra request `headers`, on a fresh connection; a chunked
 /// body is joined.
 pub fn request(addr: &str, path: &str, headers: &[(&str, &str)]) -> Result<Response> {
-    let fail = |e: std::io::Error| format!("GET http://{addr}{path}: {e}");
+    send(addr, "GET", path, headers, None)
+}
+
+/// `METHOD http://ADDR/PATH` with `headers` and, if given, a JSON `body`, on a fresh
+/// connection; a chunked answer is joined.
+pub fn send(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Result<Response> {
+    let fail = |e: std::io::Error| format!("{method} http://{addr}{path}: {e}");
     let mut stream = TcpStream::connect(addr).map_err(fail)?;
     stream.set_read_timeout(Some(READ_TIMEOUT)).map_err(fail)?;
-    let mut head = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
+    if let Some(body) = body {
+        head.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
     head.push_str("\r\n");
+    head.push_str(body.unwrap_or_default());
     stream.write_all(head.as_bytes()).map_err(fail)?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).map_err(fail)?;
-    parse_response(&raw).map_err(|e| format!("GET http://{addr}{path}: {e}"))
+    parse_response(&raw).map_err(|e| format!("{method} http://{addr}{path}: {e}"))
 }
 
 fn parse_response(raw: &[u8]) -> std::result::Result<Response, &'static str> {

@@ -7,6 +7,7 @@ mod bench;
 mod bench_alerts;
 mod bench_page;
 mod bench_probes;
+mod bench_subscribers;
 mod bench_surge;
 mod bootstrap;
 mod fuzz;
@@ -56,6 +57,11 @@ commands:
                   and whether the probes kept their schedule
   bench alerts    seconds from the token endpoint breaking to the Teams message
                   arriving, and how fast a backlog of 1,000 alerts drains
+  bench subscribers [--subscribers N] [--send-rate RATE] [--server BIN]
+                  an incident update to 10,000 confirmed email subscribers (N) through
+                  a real SMTP server (aiosmtpd): how long the request took, the
+                  fan-out, until every email arrived, and the rate achieved against
+                  [subscriptions] send_rate (RATE, default 200/s; `none` leaves it out)
   bootstrap       only install what is missing
 ";
 
@@ -84,6 +90,7 @@ fn main() -> ExitCode {
             Some("page") => bench_page::bench_page(&rest[1..]),
             Some("surge") => bench_surge::bench(&rest[1..]),
             Some("alerts") => bench_alerts::bench(),
+            Some("subscribers") => bench_subscribers::bench(&rest[1..]),
             _ => bench::bench()
                 .and_then(|()| bench_probes::bench(&[]))
                 .and_then(|()| bench_page::bench_page(&[]))

@@ -241,6 +241,28 @@ pub struct SessionInfo {
     pub csrf_token: Option<String>,
 }
 
+/// `GET /api/v1/session/options`: the ways to sign in this server offers, so the sign-in
+/// page can offer "Sign in with your TIS account" only where it works.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignInOptions {
+    /// Staff sign in through Keycloak: the address that starts it, a link to follow (the
+    /// browser is sent on to Keycloak). Absent when not set up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tis_account: Option<String>,
+    /// Whether a password sign-in is an emergency (break-glass) one, told to the team:
+    /// true when Keycloak sign-in is set up.
+    pub password_is_emergency: bool,
+}
+
+/// `DELETE /api/v1/session` after a Keycloak sign-in: where to send the browser so that
+/// Keycloak ends its sign-in too (RP-initiated logout).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignedOut {
+    pub end_session_url: String,
+}
+
 /// `POST /api/v1/accounts`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -31,6 +31,9 @@ pub enum AlertKind {
     /// The checks from one location cannot reach TIS (none of its canaries answer), so
     /// its failed checks could not check; told once for the location, not per service.
     CutOff,
+    /// Someone signed in with a local (break-glass) account while Keycloak sign-in is set
+    /// up: the team should know, as it means Keycloak is down or an account is misused.
+    EmergencySignIn,
 }
 
 impl AlertKind {
@@ -47,6 +50,7 @@ impl AlertKind {
             AlertKind::CertificateRenewed => "certificate_renewed",
             AlertKind::Test => "test",
             AlertKind::CutOff => "cut_off",
+            AlertKind::EmergencySignIn => "emergency_sign_in",
         }
     }
 
@@ -63,6 +67,7 @@ impl AlertKind {
             AlertKind::CertificateRenewed => "Certificate renewed",
             AlertKind::Test => "Test",
             AlertKind::CutOff => "Checks cut off",
+            AlertKind::EmergencySignIn => "Emergency sign-in",
         }
     }
 

@@ -183,6 +183,15 @@ impl TimelineKind {
     }
 }
 
+/// A count with its noun: "1 subscriber", "2 subscribers", "0 emails".
+pub fn counted(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 words!(ProblemType {
     NotFound => "/problems/not-found", "Not found";
     Unreadable => "/problems/unreadable", "The request could not be read";
@@ -326,5 +335,15 @@ mod tests {
         );
         assert_eq!(ReportStatus::parse("inreview"), None);
         assert_eq!(ActionStatus::parse("InProgress"), None);
+    }
+
+    #[test]
+    fn a_count_takes_the_noun_its_number_needs() {
+        assert_eq!(counted(0, "email", "emails"), "0 emails");
+        assert_eq!(counted(1, "address", "addresses"), "1 address");
+        assert_eq!(
+            counted(10_000, "subscriber", "subscribers"),
+            "10000 subscribers"
+        );
     }
 }

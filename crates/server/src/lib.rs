@@ -46,6 +46,8 @@ pub struct AppState {
     pub trends: trends::LatestTrends,
     /// Woken when messages are written to the outbox, so they go out at once.
     pub outbox: Arc<tokio::sync::Notify>,
+    /// Staff sign-in through Keycloak, when `[auth.oidc]` sets it up.
+    pub oidc: Option<Arc<auth::oidc::Oidc>>,
     /// Counts and timings for `/metrics`.
     pub metrics: metrics::Metrics,
 }
@@ -57,7 +59,11 @@ impl AppState {
         config: Config,
         demo: bool,
     ) -> Result<AppState, error::AppError> {
+        let oidc = auth::oidc::Oidc::from_config(&config)
+            .map_err(error::AppError::Internal)?
+            .map(Arc::new);
         let mut state = AppState {
+            oidc,
             store,
             config: Arc::new(config),
             demo,
@@ -103,7 +109,8 @@ pub fn app(state: AppState, assets: Option<PathBuf>) -> Router {
     let routes = Router::new()
         .merge(pages)
         // Also without the app's files: every email's unsubscribe link must work.
-        .merge(http::subscribe::router(template))
+        .merge(http::subscribe::router(template.clone()))
+        .merge(http::oidc::router(template))
         .merge(http::ops::router())
         .merge(metrics::router())
         .merge(http::v1::openapi::api_router(&state.config))

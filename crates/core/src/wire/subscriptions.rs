@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::FieldError;
+use crate::words::counted;
 
 /// The kinds of news a subscriber can ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -154,4 +155,161 @@ pub fn is_token(token: &str) -> bool {
         && token
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Confirmed subscribers, counted by the kinds of news they asked for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewsCounts {
+    pub subscribers: u64,
+    /// Of them, those who get incident emails.
+    pub incidents: u64,
+    /// Of them, those who get planned-maintenance emails.
+    pub maintenance: u64,
+}
+
+impl NewsCounts {
+    /// Both counts together: the subscribers one piece of news about a service reaches
+    /// are those who chose it and those of all of TIS.
+    pub fn plus(self, other: NewsCounts) -> NewsCounts {
+        NewsCounts {
+            subscribers: self.subscribers + other.subscribers,
+            incidents: self.incidents + other.incidents,
+            maintenance: self.maintenance + other.maintenance,
+        }
+    }
+}
+
+/// The subscribers of one service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ServiceSubscribers {
+    /// The service's id.
+    pub service: String,
+    pub name: String,
+    /// Those who chose this service by name.
+    pub chosen: NewsCounts,
+    /// Everyone news of this service reaches: those who chose it, and those of all of
+    /// TIS.
+    pub reached: NewsCounts,
+}
+
+/// How many people get emails, for staff: counts only, never an address.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SubscriberCounts {
+    /// Whether this server offers subscriptions (`[subscriptions]` in its config).
+    pub offered: bool,
+    /// Confirmed subscribers, of any service.
+    pub confirmed: u64,
+    /// Addresses given but not yet confirmed: sent nothing but the confirmation, and
+    /// forgotten after 48 hours.
+    pub unconfirmed: u64,
+    /// Messages to subscribers waiting to be sent.
+    pub waiting_messages: u64,
+    /// The most messages to subscribers sent in a given time, as the config says it
+    /// ("10/s").
+    pub send_rate: String,
+    /// Confirmed subscribers of all of TIS.
+    pub all_of_tis: NewsCounts,
+    /// Each service, in the order of the page.
+    pub services: Vec<ServiceSubscribers>,
+}
+
+impl SubscriberCounts {
+    /// The send rate in words for staff: "10/s" is "at most 10 emails a second". The
+    /// server writes the rate as its config reads it, with one of these three units; any
+    /// other is shown as written.
+    pub fn send_rate_words(&self) -> String {
+        let Some((n, unit)) = self.send_rate.split_once('/') else {
+            return self.send_rate.clone();
+        };
+        let per = match unit {
+            "s" => "a second",
+            "min" => "a minute",
+            "h" => "an hour",
+            _ => return self.send_rate.clone(),
+        };
+        match n.parse() {
+            Ok(n) => format!("at most {} {per}", counted(n, "email", "emails")),
+            Err(_) => self.send_rate.clone(),
+        }
+    }
+}
+
+/// An address an admin asks about.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SubscriberLookup {
+    /// The whole email address, in any case, at most 254 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 254,
+            pattern = "@",
+            example = "trainee@example.nhs.uk"
+        )
+    )]
+    pub email: String,
+}
+
+impl SubscriberLookup {
+    /// The address as subscriptions keep it (trimmed, lower case), or what to fix.
+    pub fn address(&self) -> Result<String, FieldError> {
+        // Measured before lower case, which can lengthen a few letters.
+        let email = self.email.trim();
+        if email.is_empty() {
+            Err(FieldError::new(
+                "email",
+                "Enter the email address to look for.",
+            ))
+        } else if email.chars().count() > EMAIL_MAX {
+            Err(FieldError::new(
+                "email",
+                format!("An email address is at most {EMAIL_MAX} characters long."),
+            ))
+        } else if !email.contains('@') {
+            Err(FieldError::new(
+                "email",
+                "Enter a whole email address, like name@example.nhs.uk.",
+            ))
+        } else {
+            Ok(email.to_lowercase())
+        }
+    }
+}
+
+/// A subscriber an admin found by address: its choices and times, and what is waiting
+/// to be sent to it. The address itself is not repeated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SubscriberRecord {
+    /// What `DELETE /api/v1/subscribers/{id}` removes.
+    pub id: i64,
+    /// When the address was first given.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When it was confirmed; none while it waits for confirmation.
+    pub confirmed_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Service ids; empty for all of TIS.
+    pub services: Vec<String>,
+    pub kinds: Vec<NewsKind>,
+    /// Messages queued for it and not yet sent.
+    pub waiting_messages: u64,
+}
+
+/// The answer to a lookup: the subscriber, or none when the address gets no emails.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SubscriberFound {
+    pub subscriber: Option<SubscriberRecord>,
+}
+
+/// What removing a subscriber did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SubscriberRemoved {
+    /// Messages that were waiting for it and now will not be sent.
+    pub messages_dropped: u64,
 }

@@ -363,3 +363,30 @@ fn a_token_lifetime_written_with_a_point_is_taken_and_a_fraction_is_not() {
     assert_eq!(input.expires_in_days, None);
     assert!(read(r#"{"name": "ci", "role": "support", "expires_in_days": 1.5}"#).is_err());
 }
+
+#[test]
+fn a_send_rate_reads_as_words_for_staff() {
+    let counts = |rate: &str| super::SubscriberCounts {
+        offered: true,
+        confirmed: 0,
+        unconfirmed: 0,
+        waiting_messages: 0,
+        send_rate: rate.into(),
+        all_of_tis: super::NewsCounts::default(),
+        services: Vec::new(),
+    };
+    assert_eq!(
+        counts("10/s").send_rate_words(),
+        "at most 10 emails a second"
+    );
+    assert_eq!(
+        counts("1/min").send_rate_words(),
+        "at most 1 email a minute"
+    );
+    assert_eq!(
+        counts("20000/h").send_rate_words(),
+        "at most 20000 emails an hour"
+    );
+    // A rate this build does not know how to say is shown as the config wrote it.
+    assert_eq!(counts("10/day").send_rate_words(), "10/day");
+}

@@ -12,7 +12,8 @@ use tis_core::alert::Alert;
 
 use super::channels::{SEND_TIMEOUT, Sender};
 use crate::AppState;
-use crate::store::{DeliveryFailure, OutboxEntry};
+use crate::store::{DeliveryFailure, Lane, OutboxEntry};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 /// How long a sender holds a message: longer than a try can take.
@@ -22,11 +23,14 @@ fn lease() -> Duration {
 
 /// Messages taken per look, and sent at once.
 const BATCH: u32 = 64;
-const AT_ONCE: usize = 16;
+pub const AT_ONCE: usize = 16;
 /// Tries before giving up: with the backoff below, about two hours of trying.
 pub const MAX_ATTEMPTS: u32 = 20;
 /// The longest wait between looks when nothing wakes the worker.
 const IDLE: StdDuration = StdDuration::from_secs(1);
+/// Messages to subscribers taken per look: about this much sending at the configured
+/// rate, so that a batch is sent well within its lease however slow the rate.
+const PACED_BATCH_SECS: f64 = 2.0;
 
 /// The wait before try `attempts + 1`: 2 s, 4 s, 8 s … at most 10 minutes.
 pub fn backoff(attempts: u32) -> Duration {
@@ -34,7 +38,9 @@ pub fn backoff(attempts: u32) -> Duration {
     Duration::seconds(seconds)
 }
 
-/// Delivers outbox messages until `shutdown` is cancelled.
+/// Delivers outbox messages until `shutdown` is cancelled: team alerts as fast as they
+/// come, and messages to subscribers apart from them at `[subscriptions] send_rate`, so
+/// that a fan-out to thousands never holds an alert up.
 pub async fn run(state: AppState, shutdown: CancellationToken) {
     let sender = Arc::new(Sender::new(&state.config));
     // This store belongs to this one server, so any message still held is held by a
@@ -47,32 +53,104 @@ pub async fn run(state: AppState, shutdown: CancellationToken) {
         ),
         Err(e) => tracing::error!(error = %e, "could not release the outbox"),
     }
+    let rate = state
+        .config
+        .subscriptions
+        .as_ref()
+        .map(|s| s.send_rate)
+        .unwrap_or_default();
+    // One steady message every interval, never a burst: a mail server that limits a
+    // sender counts like this too.
+    let pace = governor::Quota::with_period(rate.interval())
+        .map(|quota| Arc::new(governor::RateLimiter::direct(quota)));
+    let paced_batch = (rate.per_second() * PACED_BATCH_SECS).clamp(1.0, f64::from(BATCH)) as u32;
+    // Every write wakes the worker with `notify_one`; each lane has its own wake-up, so
+    // that one lane busy sending takes no wake-up from the other.
+    let (alerts, subscribers) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    let wake = async {
+        loop {
+            tokio::select! {
+                _ = state.outbox.notified() => {
+                    alerts.notify_one();
+                    subscribers.notify_one();
+                }
+                () = shutdown.cancelled() => return,
+            }
+        }
+    };
+    tokio::join!(
+        wake,
+        lane(
+            state.clone(),
+            sender.clone(),
+            Lane::Alerts,
+            alerts.clone(),
+            BATCH,
+            None,
+            shutdown.clone(),
+        ),
+        lane(
+            state.clone(),
+            sender.clone(),
+            Lane::Subscribers,
+            subscribers.clone(),
+            paced_batch,
+            pace,
+            shutdown.clone(),
+        ),
+    );
+}
+
+/// Sends the messages of one lane, each after `pace` allows it, if paced.
+async fn lane(
+    state: AppState,
+    sender: Arc<Sender>,
+    lane: Lane,
+    wake: Arc<Notify>,
+    batch: u32,
+    pace: Option<Arc<governor::DefaultDirectRateLimiter>>,
+    shutdown: CancellationToken,
+) {
     loop {
         if shutdown.is_cancelled() {
             return;
         }
         let now = Utc::now();
-        let batch = match state.store.claim_outbox(now, lease(), BATCH).await {
-            Ok(batch) => batch,
+        let claimed = match state.store.claim_outbox(lane, now, lease(), batch).await {
+            Ok(claimed) => claimed,
             Err(e) => {
                 tracing::error!(error = %e, "could not read the outbox");
                 Vec::new()
             }
         };
-        if batch.is_empty() {
-            let wait = match state.store.outbox_next_due().await {
+        if claimed.is_empty() {
+            let wait = match state.store.outbox_next_due(lane).await {
                 Ok(Some(due)) => (due - Utc::now()).to_std().unwrap_or_default().min(IDLE),
                 _ => IDLE,
             };
             tokio::select! {
-                _ = state.outbox.notified() => {}
+                _ = wake.notified() => {}
                 _ = tokio::time::sleep(wait) => {}
                 () = shutdown.cancelled() => return,
             }
             continue;
         }
-        let full = batch.len() == BATCH as usize;
-        futures_util::stream::iter(batch)
+        let full = claimed.len() == batch as usize;
+        // Each message waits its turn before it is started, and several are in flight at
+        // once, so the rate holds however long the mail server takes to answer. On
+        // shutdown no new message is started; those not started are let go at the next
+        // start, never having been sent.
+        futures_util::stream::iter(claimed)
+            .then(|entry| {
+                let pace = pace.clone();
+                async move {
+                    if let Some(pace) = pace {
+                        pace.until_ready().await;
+                    }
+                    entry
+                }
+            })
+            .take_until(shutdown.clone().cancelled_owned())
             .map(|entry| {
                 let state = state.clone();
                 let sender = sender.clone();

@@ -86,6 +86,55 @@ pub fn test_alert(actor: &str, base_url: &str, at: DateTime<Utc>) -> Alert {
     }
 }
 
+/// Tells the team that `name` signed in with a local (break-glass) account at `at`: who
+/// and when, never anything they typed.
+pub fn emergency_sign_in_alert(name: &str, base_url: &str, at: DateTime<Utc>) -> Alert {
+    let base = base_url.trim_end_matches('/');
+    Alert {
+        kind: AlertKind::EmergencySignIn,
+        title: format!("{name} signed in with an emergency account"),
+        summary: format!(
+            "{name} signed in to TIS Status with a local emergency account instead of their \
+             TIS account. That is expected only while Keycloak is not working; if it is \
+             working, check with {name} that it was them."
+        ),
+        facts: vec![
+            AlertFact {
+                label: "Account".into(),
+                value: name.to_string(),
+            },
+            AlertFact {
+                label: "Signed in".into(),
+                value: tis_core::time::uk_date_time(at),
+            },
+        ],
+        affected: Vec::new(),
+        services: Vec::new(),
+        links: vec![AlertLink {
+            label: "Staff pages".into(),
+            url: format!("{base}/manage"),
+        }],
+        at,
+    }
+}
+
+/// The channels that hear about emergency sign-ins: those of every `[[alert]]` that
+/// covers all services (the team's own channels), or, when no alert covers all, every
+/// channel any alert sends to, so that the team hears somewhere.
+pub fn emergency_channels(rules: &[crate::config::AlertRule]) -> Vec<String> {
+    let everything: Vec<&crate::config::AlertRule> =
+        rules.iter().filter(|r| r.services.is_empty()).collect();
+    let chosen: Vec<&crate::config::AlertRule> = if everything.is_empty() {
+        rules.iter().collect()
+    } else {
+        everything
+    };
+    let mut channels: Vec<String> = chosen.iter().flat_map(|r| r.channels.clone()).collect();
+    channels.sort();
+    channels.dedup();
+    channels
+}
+
 /// A stored message as staff see it.
 pub fn delivery(entry: &OutboxEntry, now: DateTime<Utc>) -> Option<Delivery> {
     let alert: Alert = serde_json::from_str(&entry.message.payload).ok()?;

@@ -4,6 +4,7 @@
 //! is for public reads that show more to staff.
 
 pub mod limiter;
+pub mod oidc;
 pub mod role;
 pub use limiter::SignInLimiter;
 pub use role::WithRole;
@@ -44,6 +45,8 @@ pub enum SecretError {
     Random(getrandom::Error),
     #[error("password hashing failed: {0}")]
     Hash(argon2::password_hash::Error),
+    #[error("the provider's tokens could not be sealed")]
+    Seal,
 }
 
 impl From<SecretError> for AppError {
@@ -243,7 +246,7 @@ pub fn same_secret(sent: &str, expected: &str) -> bool {
 
 /// Compares in time that does not depend on where the inputs differ, so a CSRF token
 /// cannot be guessed byte by byte.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -264,7 +267,11 @@ pub fn session_cookie_name(secure: bool) -> &'static str {
 /// The session id from the request's cookies, if any. On an https site only the
 /// `__Host-` cookie counts.
 pub fn session_id(headers: &HeaderMap, secure: bool) -> Option<&str> {
-    let wanted = session_cookie_name(secure);
+    cookie(headers, session_cookie_name(secure))
+}
+
+/// The value of the cookie called `wanted`, if the request carries it and it is not empty.
+pub fn cookie<'h>(headers: &'h HeaderMap, wanted: &str) -> Option<&'h str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -377,11 +384,16 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Credenti
         return Ok(None);
     };
     let id_hash = sha256_hex(id);
-    let session = state
+    let mut session = state
         .store
         .session(&id_hash, now)
         .await?
         .ok_or(AppError::Unauthorized)?;
+    if let Some(oidc) = &session.oidc
+        && oidc.recheck_at <= now
+    {
+        session.role = recheck(state, id, &id_hash, &session, now).await?;
+    }
     // The cookie is sent by the browser on its own; the header only by our page, which
     // alone can read the token. SameSite=Strict already stops most cross-site writes; this
     // stops the rest (older browsers, sibling sites).
@@ -403,6 +415,74 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Credenti
         },
         session: Some((id_hash, session)),
     }))
+}
+
+/// How long one request may hold a due check of a Keycloak session: others meanwhile go
+/// on with the role it had, rather than all asking Keycloak at once.
+const RECHECK_CLAIM: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
+
+/// Checks a Keycloak session's roles with Keycloak, as its age requires: the role it holds
+/// now, or `Unauthorized` once Keycloak no longer gives one (or cannot say: then the
+/// person signs in again, or with their emergency account while Keycloak is down).
+async fn recheck(
+    state: &AppState,
+    id: &str,
+    id_hash: &str,
+    session: &SessionRecord,
+    now: chrono::DateTime<Utc>,
+) -> Result<Role, AppError> {
+    if !state
+        .store
+        .claim_recheck(id_hash, now, now + RECHECK_CLAIM)
+        .await?
+    {
+        return Ok(session.role);
+    }
+    let sealed = session.oidc.as_ref().map(|o| o.sealed.as_str());
+    let outcome = match (&state.oidc, sealed.and_then(|s| oidc::unseal(s, id))) {
+        (None, _) => Err("Keycloak sign-in is no longer set up".to_string()),
+        (Some(_), None) => Err("its Keycloak tokens could not be read".to_string()),
+        (Some(provider), Some(tokens)) => match provider.refresh(&tokens, &session.account).await {
+            Ok(vouched) => match vouched.role {
+                Some(role) => Ok((role, vouched.tokens, provider.config.recheck_after)),
+                None => Err("Keycloak no longer gives this person a role here".to_string()),
+            },
+            Err(e) => Err(e.to_string()),
+        },
+    };
+    let change = Change {
+        actor: &session.account,
+        at: now,
+    };
+    match outcome {
+        Ok((role, tokens, after)) => {
+            let sealed = oidc::seal(&tokens, id)?;
+            state
+                .store
+                .recheck_session(
+                    id_hash,
+                    crate::store::Recheck::Keep {
+                        role,
+                        sealed: &sealed,
+                        recheck_at: now + after.as_chrono(),
+                    },
+                    change,
+                )
+                .await?;
+            if role != session.role {
+                tracing::info!(name = %session.account, was = %session.role, now = %role, "role changed in Keycloak");
+            }
+            Ok(role)
+        }
+        Err(why) => {
+            tracing::info!(name = %session.account, why = %why, "Keycloak sign-in ended at its check");
+            state
+                .store
+                .recheck_session(id_hash, crate::store::Recheck::End { why: &why }, change)
+                .await?;
+            Err(AppError::Unauthorized)
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for Credentials {

@@ -2,6 +2,7 @@
 //! every problem is reported with the file, the line and the field.
 
 mod alerts;
+mod auth;
 mod layout;
 mod metrics;
 mod server;
@@ -9,6 +10,7 @@ mod store;
 mod subscriptions;
 
 pub use alerts::*;
+pub use auth::{DEFAULT_RECHECK_AFTER, OidcConfig};
 pub(crate) use layout::Layout;
 pub use metrics::MetricsConfig;
 pub use server::*;
@@ -42,6 +44,8 @@ pub struct Config {
     pub canaries: Vec<tis_core::service::Canary>,
     /// Email subscriptions for readers, when offered.
     pub subscriptions: Option<SubscriptionsConfig>,
+    /// Staff sign-in through Keycloak, when set up (`[auth.oidc]`).
+    pub oidc: Option<OidcConfig>,
     /// `/metrics` for Prometheus, when turned on.
     pub metrics: Option<MetricsConfig>,
     /// Where the records are kept: the SQLite file in `data_dir` by default.
@@ -67,6 +71,7 @@ struct File {
     #[serde(default)]
     subscriptions: Option<SubscriptionsConfig>,
     #[serde(default)]
+    auth: Option<auth::RawAuth>,
     metrics: Option<MetricsConfig>,
     #[serde(default)]
     store: Option<StoreConfig>,
@@ -381,6 +386,13 @@ impl Config {
                 });
             }
         }
+        let oidc = auth::check(
+            text,
+            file.auth,
+            file.server.public_url.is_some(),
+            env,
+            &mut problems,
+        );
         let mut metrics = file.metrics;
         if let Some(metrics) = &mut metrics {
             metrics.token = env(&metrics.token_env);
@@ -420,6 +432,7 @@ impl Config {
             alerts,
             canaries,
             subscriptions: file.subscriptions,
+            oidc,
             metrics,
             store: file.store.unwrap_or_default(),
         })

@@ -381,3 +381,16 @@ fn store_mistakes_name_the_line_the_field_and_what_to_do() {
     let err = Config::parse("my.toml", text).unwrap_err().to_string();
     assert!(err.contains("host") && err.contains("line 2"), "{err}");
 }
+
+#[test]
+fn a_bad_send_rate_names_the_file_line_and_field_and_says_how_to_write_it() {
+    let text = "[server]\npublic_url = \"https://status.example\"\n\n[smtp]\nhost = \"127.0.0.1\"\nfrom = \"TIS Status <status@example.nhs.uk>\"\n\n[subscriptions]\nsend_rate = \"10 a second\"\n";
+    let shown = Config::parse("my.toml", text).unwrap_err().to_string();
+    assert!(shown.contains("my.toml, line 9"), "{shown}");
+    assert!(shown.contains("send_rate"), "{shown}");
+    assert!(shown.contains("like \"10/s\""), "{shown}");
+    let good = text.replace("10 a second", "600/min");
+    let config = Config::parse("my.toml", &good).unwrap();
+    let rate = config.subscriptions.unwrap().send_rate;
+    assert_eq!(rate.per_second(), 10.0);
+}

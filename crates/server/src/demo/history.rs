@@ -117,11 +117,19 @@ impl<'a> Past<'a> {
                 .flatten()
                 .any(|t| t.from < end && start < t.to)
         };
-        let pauses = (1..=DAYS)
+        // A pause falls due on the strip's first day and every six weeks or so after,
+        // and waits for the next calm day, so the strip holds one whatever today is.
+        let mut due = true;
+        let pauses = (1..DAYS)
             .rev()
             .map(|back| today - Duration::days(back))
-            .filter(|date| calm(*date))
-            .filter_map(pause_on)
+            .filter_map(|date| {
+                due |= pause_due(date);
+                (due && calm(date)).then(|| {
+                    due = false;
+                    pause_on(date)
+                })
+            })
             .collect();
         Past {
             services,
@@ -376,18 +384,20 @@ fn worst<'t>(troubles: impl Iterator<Item = &'t Trouble>) -> Option<&'t Trouble>
     troubles.max_by_key(|t| t.status.severity())
 }
 
-/// The status server's own updates: every six weeks or so, a few minutes early in the
-/// morning when nothing was checked. Shown as no data, never as down.
-fn pause_on(date: NaiveDate) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+/// Whether the status server's own update falls due on `date`: every 41 days.
+fn pause_due(date: NaiveDate) -> bool {
+    date.num_days_from_ce() % 41 == 17
+}
+
+/// The status server's own update on `date`: a few minutes early in the morning when
+/// nothing was checked. Shown as no data, never as down.
+fn pause_on(date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
     let day_number = i64::from(date.num_days_from_ce());
-    if day_number % 41 != 17 {
-        return None;
-    }
     let seed = seed_of("pause") ^ day_number as u64;
     let start_minute = 6 * 60 + (unit(seed) * 40.0) as i64;
     let length = 3 + (unit(seed ^ 1) * 7.0) as i64;
     let from = uk_day_bounds(date).0 + Duration::minutes(start_minute);
-    Some((from, from + Duration::minutes(length)))
+    (from, from + Duration::minutes(length))
 }
 
 /// When a probe runs: every interval, at its own offset within the interval.

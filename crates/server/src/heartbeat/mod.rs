@@ -248,6 +248,18 @@ pub fn judge(heartbeat: &Heartbeat, record: &HeartbeatRecord, now: DateTime<Utc>
     Verdict::down(ErrorKind::Missed, reason, detail)
 }
 
+/// Why a heartbeat is down, from the kind of failure its latest result records: for a
+/// reading whose fresh look at the job says otherwise because its record changed a moment
+/// after it was judged (a token made just then), so a service shown down always says why.
+pub fn reason_of(heartbeat: &Heartbeat, kind: Option<ErrorKind>) -> String {
+    let job = &heartbeat.job;
+    match kind {
+        Some(ErrorKind::Unfinished) => format!("{job} has not finished"),
+        Some(ErrorKind::JobFailed) => format!("{job} reported a failure"),
+        _ => format!("{job} has not reported in time"),
+    }
+}
+
 fn words(d: Duration) -> String {
     let ms = u64::try_from(d.num_milliseconds()).unwrap_or(0);
     tis_core::service::duration_words(tis_core::service::HumanDuration::from_millis(ms))

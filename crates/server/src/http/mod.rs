@@ -7,6 +7,7 @@ pub mod error;
 pub mod feeds;
 pub mod headers;
 pub mod listen;
+pub mod oidc;
 pub mod ops;
 pub mod page;
 pub mod subscribe;

@@ -25,7 +25,7 @@ use crate::subscriptions::{self, Refused};
 
 /// The app's page to write these pages into; a bare page when the app is not served.
 #[derive(Clone)]
-struct Pages(Option<Arc<Template>>);
+pub(crate) struct Pages(pub(crate) Option<Arc<Template>>);
 
 pub fn router(template: Option<Arc<Template>>) -> Router<AppState> {
     Router::new()
@@ -38,7 +38,12 @@ pub fn router(template: Option<Arc<Template>>) -> Router<AppState> {
 }
 
 /// A page for this one request: never kept by a cache (it may hold a token).
-fn page(template: &Pages, status: StatusCode, title: &str, nodes: Vec<Node>) -> Response {
+pub(crate) fn page(
+    template: &Pages,
+    status: StatusCode,
+    title: &str,
+    nodes: Vec<Node>,
+) -> Response {
     let html = match &template.0 {
         Some(template) => one_off(template, title, &nodes),
         None => format!(

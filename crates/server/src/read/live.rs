@@ -178,12 +178,13 @@ pub async fn service_states(state: &AppState, now: DateTime<Utc>) -> Result<Live
         for (i, health) in healths.iter().enumerate() {
             // Judged as of the newest result read, which the judging task may have written
             // a moment after `now`: the reason must be the one that made it down.
-            let judged_at = by_probe
+            let newest = by_probe
                 .get(probe_id(&service.id, i).as_str())
-                .and_then(|l| l.values().flatten().map(|r| r.at).max())
-                .map_or(now, |newest| newest.max(now));
+                .and_then(|l| l.values().flatten().max_by_key(|r| r.at));
+            let judged_at = newest.map_or(now, |r| r.at.max(now));
+            let kind = newest.and_then(|r| r.error_kind);
             if *health == ProbeHealth::Down
-                && let Some(reason) = heartbeat_reason(state, service, i, judged_at).await
+                && let Some(reason) = heartbeat_reason(state, service, i, judged_at, kind).await
             {
                 own_reasons.entry(service.id.clone()).or_insert(reason);
             }
@@ -329,16 +330,24 @@ pub async fn warnings(
 }
 
 /// Why the heartbeat that is probe `index` of `service` is down, in public words, if it
-/// is a heartbeat and its reports still say so.
+/// is a heartbeat: from its reports, or, when they no longer say it is down (they changed
+/// a moment after it was judged), from `kind`, the failure its latest result records.
 async fn heartbeat_reason(
     state: &AppState,
     service: &tis_core::Service,
     index: usize,
     now: DateTime<Utc>,
+    kind: Option<tis_core::ErrorKind>,
 ) -> Option<String> {
     let heartbeat = crate::heartbeat::Heartbeat::of(service, index)?;
-    let record = state.store.heartbeat(&heartbeat.id).await.ok()?;
-    crate::heartbeat::judge(&heartbeat, &record, now).reason
+    let judged = match state.store.heartbeat(&heartbeat.id).await {
+        Ok(record) => crate::heartbeat::judge(&heartbeat, &record, now).reason,
+        Err(e) => {
+            tracing::warn!(error = %e, heartbeat = %heartbeat.id, "could not read the heartbeat's reports");
+            None
+        }
+    };
+    Some(judged.unwrap_or_else(|| crate::heartbeat::reason_of(&heartbeat, kind)))
 }
 
 /// How often the watcher looks at the snapshot; it only works when that has changed,

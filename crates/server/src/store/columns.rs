@@ -331,13 +331,8 @@ pub fn worth_noting_use(last: Option<DateTime<Utc>>, at: DateTime<Utc>) -> bool 
 
 /// A webhook, Teams or Slack subscription's row, with its services read apart; `None`
 /// when its kind is not one this version sends to.
-pub fn channel_subscription_from(
-    row: &impl Columns,
-    services: Vec<String>,
-) -> Result<Option<ChannelSubscription>> {
-    let Some(kind) = SubscriptionChannel::parse(&row.text("kind")?) else {
-        return Ok(None);
-    };
+/// The kinds of news a subscriber's row says it gets.
+pub fn news_kinds(row: &impl Columns) -> Result<Vec<NewsKind>> {
     let mut kinds = Vec::new();
     if row.flag("incidents")? {
         kinds.push(NewsKind::Incidents);
@@ -345,13 +340,23 @@ pub fn channel_subscription_from(
     if row.flag("maintenance")? {
         kinds.push(NewsKind::Maintenance);
     }
+    Ok(kinds)
+}
+
+pub fn channel_subscription_from(
+    row: &impl Columns,
+    services: Vec<String>,
+) -> Result<Option<ChannelSubscription>> {
+    let Some(kind) = SubscriptionChannel::parse(&row.text("kind")?) else {
+        return Ok(None);
+    };
     Ok(Some(ChannelSubscription {
         id: row.int("id")?,
         kind,
         name: row.opt_text("name")?.unwrap_or_default(),
         url: shown_url(&row.text("address")?),
         services,
-        kinds,
+        kinds: news_kinds(row)?,
         status_changes: row.flag("status_changes")?,
         created_at: row.time("created_at")?,
         created_by: row.opt_text("created_by")?.unwrap_or_default(),

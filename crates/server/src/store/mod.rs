@@ -205,6 +205,30 @@ pub struct OutboxMessage {
     pub payload: String,
 }
 
+/// Subscribers counted, as the store keeps them: confirmed ones only in the counts by
+/// kind of news.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SubscriberTally {
+    pub confirmed: u64,
+    pub unconfirmed: u64,
+    /// Messages to subscribers not yet sent.
+    pub waiting_messages: u64,
+    pub all_of_tis: tis_core::wire::NewsCounts,
+    /// Those who chose each service by name, by service id.
+    pub by_service: Vec<(String, tis_core::wire::NewsCounts)>,
+}
+
+/// Which messages a sender takes from the outbox: team alerts and messages to
+/// subscribers are sent apart, each at its own pace, so that an alert never waits behind
+/// a queue of subscriber mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// Everything but messages to subscribers.
+    Alerts,
+    /// Messages to subscribers, paced by `[subscriptions] send_rate`.
+    Subscribers,
+}
+
 /// A message in the outbox, with how its delivery is going.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxEntry {
@@ -238,10 +262,53 @@ pub type AlertDecider = Box<dyn FnOnce(Option<String>) -> AlertPlan + Send>;
 pub struct NewSession<'a> {
     /// SHA-256 (hex) of the id in the cookie.
     pub id_hash: &'a str,
+    /// A local account's name; or, with `oidc`, the Keycloak user's name.
     pub account: &'a str,
+    /// Signed in through Keycloak rather than with a local account.
+    pub oidc: Option<OidcSession<'a>>,
     pub csrf_token: &'a str,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// What the audit log says of this sign-in: action and detail, as `account` did it.
+    pub audit: Option<(&'a str, &'a str)>,
+    /// Alerts the sign-in sends (an emergency account used), written with the session.
+    pub messages: &'a [OutboxMessage],
+}
+
+/// What a session made through Keycloak keeps: the role its Keycloak roles map to, the
+/// provider's tokens sealed with a key from the session id, and when to check again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OidcSession<'a> {
+    pub role: Role,
+    pub sealed: &'a str,
+    pub recheck_at: DateTime<Utc>,
+}
+
+/// A Keycloak sign-in under way, between sending the browser there and its return.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OidcLogin {
+    /// SHA-256 (hex) of the flow cookie's value, which only that browser holds.
+    pub browser_hash: String,
+    pub state: String,
+    pub nonce: String,
+    pub pkce_verifier: String,
+    /// The staff page to land on.
+    pub next: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// How a Keycloak session's check with the provider came out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Recheck<'a> {
+    /// Still allowed: its (new) role, fresh sealed tokens and the next check.
+    Keep {
+        role: Role,
+        sealed: &'a str,
+        recheck_at: DateTime<Utc>,
+    },
+    /// No longer allowed (no mapped role, or Keycloak refused): the session ends, and
+    /// the audit log says why.
+    End { why: &'a str },
 }
 
 /// An account to add: its sign-in name, the name public pages show for what it writes
@@ -309,6 +376,15 @@ pub struct SessionRecord {
     pub role: Role,
     pub csrf_token: String,
     pub expires_at: DateTime<Utc>,
+    /// For a session made through Keycloak: its sealed tokens and next check.
+    pub oidc: Option<OidcState>,
+}
+
+/// What a Keycloak session keeps about the provider's side.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OidcState {
+    pub sealed: String,
+    pub recheck_at: DateTime<Utc>,
 }
 
 /// What disabling an account did.
@@ -427,8 +503,17 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
         lead: chrono::Duration,
     ) -> Result<u64>;
-    /// Subscribers confirmed, and waiting for confirmation.
-    async fn subscriber_counts(&self) -> Result<(u64, u64)>;
+    /// How many subscribers there are and what they asked for: counts only.
+    async fn subscriber_counts(&self) -> Result<SubscriberTally>;
+    /// The email subscriber with `address` (lower case), if any.
+    async fn find_subscriber(
+        &self,
+        address: &str,
+    ) -> Result<Option<tis_core::wire::SubscriberRecord>>;
+    /// Removes subscriber `id` (its choices, link tokens and waiting messages) with an
+    /// audit line naming the address only by its hash, in one transaction; the messages
+    /// dropped, or `None` when there was no such subscriber.
+    async fn remove_subscriber(&self, id: i64, change: Change<'_>) -> Result<Option<u64>>;
 
     // ---- webhook, Teams and Slack subscriptions (made by admins) ----
 
@@ -478,10 +563,11 @@ pub trait Store: Send + Sync + 'static {
     /// Puts messages in the outbox that a person asked for (a test alert), with an audit
     /// log line, in one transaction.
     async fn enqueue_messages(&self, messages: &[OutboxMessage], change: Change<'_>) -> Result<()>;
-    /// Takes up to `limit` messages that are due and held by no sender, holding each
-    /// until `now + lease` and counting the try.
+    /// Takes up to `limit` messages of `lane` that are due and held by no sender, holding
+    /// each until `now + lease` and counting the try.
     async fn claim_outbox(
         &self,
+        lane: Lane,
         now: DateTime<Utc>,
         lease: chrono::Duration,
         limit: u32,
@@ -493,8 +579,8 @@ pub trait Store: Send + Sync + 'static {
     /// Lets go of every message held by a sender; returns how many. Only for a store that
     /// one server owns, at start-up: any sender then is a process that has died.
     async fn release_outbox_claims(&self) -> Result<u64>;
-    /// When the next message not yet delivered falls due, if any.
-    async fn outbox_next_due(&self) -> Result<Option<DateTime<Utc>>>;
+    /// When the next message of `lane` not yet delivered falls due, if any.
+    async fn outbox_next_due(&self, lane: Lane) -> Result<Option<DateTime<Utc>>>;
     /// The newest messages, newest first, at most `limit`.
     async fn outbox(&self, limit: u32) -> Result<Vec<OutboxEntry>>;
     /// How many messages of each kind wait to be delivered (neither delivered nor given
@@ -568,6 +654,29 @@ pub trait Store: Send + Sync + 'static {
     async fn session(&self, id_hash: &str, now: DateTime<Utc>) -> Result<Option<SessionRecord>>;
     /// Ends a session (signing out); no error if it is already gone.
     async fn delete_session(&self, id_hash: &str) -> Result<()>;
+    /// Keeps a Keycloak sign-in under way, and forgets those that have expired.
+    async fn save_oidc_login(&self, login: &OidcLogin) -> Result<()>;
+    /// Takes (so it is used once) the sign-in under way for this browser, if not expired.
+    async fn take_oidc_login(
+        &self,
+        browser_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<OidcLogin>>;
+    /// Claims a Keycloak session's due check, moving `recheck_at` to `until` so that
+    /// requests at the same moment do not all ask Keycloak; `false` if another has it.
+    async fn claim_recheck(
+        &self,
+        id_hash: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Records how a Keycloak session's check came out (audited when it ends).
+    async fn recheck_session(
+        &self,
+        id_hash: &str,
+        outcome: Recheck<'_>,
+        change: Change<'_>,
+    ) -> Result<()>;
     /// Adds an API token by its hash; `None` when the name is taken. `location` is a
     /// prober token's one location.
     async fn create_token(

@@ -43,6 +43,16 @@ pub async fn test_store(dir: &std::path::Path) -> SharedStore {
     }
 }
 
+/// An app with the config `text` and an empty store, with no probes running.
+pub async fn app_with_config(text: &str) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = test_store(dir.path()).await;
+    let config = Config::parse("test.toml", text).expect("config");
+    let state = AppState::new(store, config, false).await.expect("state");
+    let router = tis_status::app(state.clone(), None);
+    TestApp::over(state, router, dir)
+}
+
 /// The demo services and records, with no probes running (status is "unknown").
 pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -18,5 +18,6 @@ mod reads;
 mod request_ids;
 mod retention;
 mod staff;
+mod subscribers;
 mod subscriptions;
 mod writes;

@@ -5,8 +5,6 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::{Value, json};
-use tis_status::AppState;
-use tis_status::config::Config;
 
 use crate::helpers::{Answer, TestApp, spawn_app};
 
@@ -35,12 +33,7 @@ timeout = "2s"
 "#;
 
 async fn offering_app() -> TestApp {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = crate::helpers::test_store(dir.path()).await;
-    let config = Config::parse("test.toml", CONFIG).expect("config");
-    let state = AppState::new(store, config, false).await.expect("state");
-    let router = tis_status::app(state.clone(), None);
-    TestApp::over(state, router, dir)
+    crate::helpers::app_with_config(CONFIG).await
 }
 
 async fn post(app: &TestApp, path: &str, body: Value) -> Answer {

@@ -286,9 +286,10 @@ public_url = \"http://127.0.0.1\"\ntrusted_proxies = [\"127.0.0.1\"]\n",
     while let Some(status) = guesses.join_next().await {
         *answers.entry(status.unwrap()).or_insert(0) += 1;
     }
-    assert_eq!(
-        answers.keys().copied().collect::<Vec<_>>(),
-        [401, 429],
+    // 503 is the bounded queue of password checks saying "try again in a moment", which
+    // a busy machine may say to some of a hundred guesses at once.
+    assert!(
+        answers.contains_key(&429) && answers.keys().all(|s| [401, 429, 503].contains(s)),
         "each guessing address is held back after a few tries: {answers:?}"
     );
     // The person, from their own computer behind the same proxy, gets in.

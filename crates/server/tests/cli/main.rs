@@ -17,6 +17,7 @@ mod postgres;
 mod postgres_server;
 mod probes;
 mod restart;
+mod send_rate;
 mod subscriptions;
 
 use helpers::{OutputText, Server, tis_status, write};

@@ -8,7 +8,7 @@ use crate::helpers::{
     Server, SmtpServer, closed_port, create_token, healthy_target, tis_status, write,
 };
 
-const PUBLIC: &str = "https://status.example.nhs.uk";
+pub(crate) const PUBLIC: &str = "https://status.example.nhs.uk";
 
 fn config(target: &str, smtp_port: u16) -> String {
     let mut text = format!(
@@ -46,14 +46,14 @@ timeout = "2s"
 
 /// A message's text with quoted-printable soft line breaks and `=3D` undone, so that
 /// links read as they do in a mail client.
-fn readable(mail: &str) -> String {
+pub(crate) fn readable(mail: &str) -> String {
     mail.replace("=\r\n", "")
         .replace("=\n", "")
         .replace("=3D", "=")
 }
 
 /// The first link in `mail` that starts with `prefix`, up to the end of its token.
-fn link(mail: &str, prefix: &str) -> String {
+pub(crate) fn link(mail: &str, prefix: &str) -> String {
     let text = readable(mail);
     let at = text
         .find(prefix)
@@ -63,22 +63,22 @@ fn link(mail: &str, prefix: &str) -> String {
     rest[..token_at + 43].to_string()
 }
 
-fn header<'a>(mail: &'a str, name: &str) -> Option<&'a str> {
+pub(crate) fn header<'a>(mail: &'a str, name: &str) -> Option<&'a str> {
     mail.lines()
         .find_map(|l| l.strip_prefix(&format!("{name}: ")))
         .map(str::trim)
 }
 
-fn to(mail: &str) -> &str {
+pub(crate) fn to(mail: &str) -> &str {
     header(mail, "To").unwrap_or_default()
 }
 
-fn subject(mail: &str) -> &str {
+pub(crate) fn subject(mail: &str) -> &str {
     header(mail, "Subject").unwrap_or_default()
 }
 
 /// Subscribes as the plain HTML form does, with JavaScript off.
-async fn subscribe_by_form(client: &reqwest::Client, server: &Server, form: &str) {
+pub(crate) async fn subscribe_by_form(client: &reqwest::Client, server: &Server, form: &str) {
     let answer = client
         .post(format!("{}/subscribe", server.url))
         .header("content-type", "application/x-www-form-urlencoded")
@@ -91,7 +91,7 @@ async fn subscribe_by_form(client: &reqwest::Client, server: &Server, form: &str
 }
 
 /// Follows the confirmation link in `mail` as a reader does: opens it, presses Confirm.
-async fn confirm(client: &reqwest::Client, server: &Server, mail: &str) {
+pub(crate) async fn confirm(client: &reqwest::Client, server: &Server, mail: &str) {
     let url = link(mail, &format!("{PUBLIC}/subscriptions/confirm?token="));
     let local = url.replace(PUBLIC, &server.url);
     let page = client.get(&local).send().await.unwrap();
@@ -118,7 +118,7 @@ async fn confirm(client: &reqwest::Client, server: &Server, mail: &str) {
     );
 }
 
-async fn open_incident(
+pub(crate) async fn open_incident(
     server: &Server,
     token: &str,
     title: &str,
@@ -146,7 +146,7 @@ async fn open_incident(
     id
 }
 
-async fn post_update(server: &Server, token: &str, id: i64, status: &str, words: &str) {
+pub(crate) async fn post_update(server: &Server, token: &str, id: i64, status: &str, words: &str) {
     let posted = reqwest::Client::new()
         .post(format!("{}/api/v1/incidents/{id}/updates", server.url))
         .bearer_auth(token)

@@ -10,6 +10,7 @@ pub mod webhook;
 use std::time::Duration;
 
 use chrono::Utc;
+use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use tis_core::alert::{Alert, ChannelKind};
@@ -19,10 +20,16 @@ use crate::config::{ChannelConfig, Config, SmtpConfig, SmtpTls};
 /// How long one try may take before it counts as failed.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Connections to the mail server kept open for the next message: a fan-out to
+/// thousands of subscribers is then one SMTP session per connection, not one per email.
+const SMTP_CONNECTIONS: u32 = super::deliver::AT_ONCE as u32;
+
 /// Sends alerts to the configured channels.
 pub struct Sender {
     http: reqwest::Client,
     smtp: Option<SmtpConfig>,
+    /// Made once from `[smtp]`, with its pool of connections; or why it cannot be.
+    mail: Option<Result<AsyncSmtpTransport<Tokio1Executor>, String>>,
 }
 
 impl Sender {
@@ -37,6 +44,7 @@ impl Sender {
         Sender {
             http,
             smtp: config.smtp.clone(),
+            mail: config.smtp.as_ref().map(transport),
         }
     }
 
@@ -164,29 +172,13 @@ impl Sender {
             .map_err(|e| format!("the sender address in [smtp] from cannot be used: {e}"))
     }
 
-    /// One try at handing `message` to the mail server of `[smtp]`.
+    /// One try at handing `message` to the mail server of `[smtp]`, over a connection
+    /// kept from an earlier message when there is one.
     pub async fn send_mail(&self, message: lettre::Message) -> Result<(), String> {
-        let smtp = self
-            .smtp
-            .as_ref()
-            .ok_or("there is no [smtp] table in the config to send email through")?;
-        let builder = match smtp.tls {
-            SmtpTls::None => {
-                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(smtp.host.as_str())
-            }
-            SmtpTls::Starttls => {
-                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host)
-                    .map_err(|e| format!("cannot use STARTTLS with {}: {e}", smtp.host))?
-            }
-            SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host)
-                .map_err(|e| format!("cannot use TLS with {}: {e}", smtp.host))?,
+        let (Some(smtp), Some(mail)) = (&self.smtp, &self.mail) else {
+            return Err("there is no [smtp] table in the config to send email through".into());
         };
-        let mut builder = builder.port(smtp.port).timeout(Some(SEND_TIMEOUT));
-        if let (Some(user), Some(password)) = (&smtp.username_env, &smtp.password_env) {
-            builder =
-                builder.credentials(Credentials::new(env_secret(user)?, env_secret(password)?));
-        }
-        let transport = builder.build();
+        let transport = mail.as_ref().map_err(Clone::clone)?;
         transport.send(message).await.map_err(|e| {
             format!(
                 "the mail server {}:{} did not take it: {}",
@@ -197,6 +189,28 @@ impl Sender {
         })?;
         Ok(())
     }
+}
+
+/// The transport for `[smtp]`, pooling its connections. Its secrets are read once, here:
+/// the environment of a running server does not change.
+fn transport(smtp: &SmtpConfig) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+    let builder = match smtp.tls {
+        SmtpTls::None => {
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(smtp.host.as_str())
+        }
+        SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host)
+            .map_err(|e| format!("cannot use STARTTLS with {}: {e}", smtp.host))?,
+        SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host)
+            .map_err(|e| format!("cannot use TLS with {}: {e}", smtp.host))?,
+    };
+    let mut builder = builder
+        .port(smtp.port)
+        .timeout(Some(SEND_TIMEOUT))
+        .pool_config(PoolConfig::new().max_size(SMTP_CONNECTIONS));
+    if let (Some(user), Some(password)) = (&smtp.username_env, &smtp.password_env) {
+        builder = builder.credentials(Credentials::new(env_secret(user)?, env_secret(password)?));
+    }
+    Ok(builder.build())
 }
 
 /// A secret from the environment, or why it cannot be had.

@@ -4,17 +4,10 @@
 use chrono::{DateTime, Utc};
 use tis_core::alert::{Alert, AlertFact, AlertKind, AlertLink};
 use tis_core::time::{format_duration, uk_date_time, uk_time, zone_label};
+use tis_core::words::counted;
 use tis_core::{Incident, ServiceState, Status};
 
 use super::{Open, View, name_of};
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
-}
 
 /// How long, in words, with less than a minute said so.
 fn lasted(from: DateTime<Utc>, to: DateTime<Utc>) -> String {
@@ -79,7 +72,7 @@ pub(super) fn outage(
     } else {
         format!(
             "{} {} affected because of it: {}.",
-            plural(names.len(), "service", "services"),
+            counted(names.len() as u64, "service", "services"),
             if names.len() == 1 { "is" } else { "are" },
             names.join(", ")
         )
@@ -133,7 +126,7 @@ pub(super) fn recovered(view: &View, id: &str, open: &Open) -> Alert {
     if !names.is_empty() {
         summary.push_str(&format!(
             " {} affected because of it: {}.",
-            plural(names.len(), "service was", "services were"),
+            counted(names.len() as u64, "service was", "services were"),
             names.join(", ")
         ));
     }

@@ -115,6 +115,31 @@ fn a_few_minutes_unchecked_are_no_data_never_down() {
 }
 
 #[test]
+fn a_demo_started_on_any_day_has_a_short_gap_on_a_calm_day() {
+    let (services, incidents) = demo();
+    // Each day from September 2026 until 80 days after the demo's open incident began
+    // (23 November 2026): after that no day of the strip is calm.
+    let mut now = at("2026-09-01T12:00:00Z");
+    while now < at("2027-02-10T12:00:00Z") {
+        let past = Past::new(&services, &incidents, now);
+        // The uptime strip: today and the 89 days before it.
+        let strip = uk_day_bounds(uk_date_of(now) - Duration::days(DAYS - 1)).0;
+        assert!(
+            past.pauses.iter().any(|(from, _)| *from >= strip),
+            "a demo started at {now} shows no gap"
+        );
+        for (from, to) in &past.pauses {
+            let mut troubles = past.troubles.values().flatten();
+            assert!(
+                !troubles.any(|t| t.from < *to && *from < t.to),
+                "a gap at {from} falls in an incident"
+            );
+        }
+        now += Duration::days(1);
+    }
+}
+
+#[test]
 fn each_incident_takes_its_services_down_and_brings_them_back_with_the_reason() {
     let (services, incidents) = demo();
     let changes = past(&services, &incidents).status_changes();

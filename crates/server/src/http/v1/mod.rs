@@ -14,6 +14,7 @@ pub mod openapi_rules;
 pub mod probes;
 pub mod services;
 mod session;
+pub mod subscribers;
 pub mod subscriptions;
 pub mod summary;
 
@@ -51,6 +52,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(heartbeats::router())
         .merge(alerts::router())
         .merge(subscriptions::router())
+        .merge(subscribers::router())
         .merge(channel_subscriptions::router())
         .merge(crate::http::v1::events::router())
         .fallback(|| async { AppError::NotFound("such API address".into()) })

@@ -9,7 +9,9 @@ use tis_core::StatusChange;
 use super::status::insert_status_change;
 use super::{PgStore, lock, ts};
 use crate::store::columns::entry_from;
-use crate::store::{AlertDecider, AlertPlan, DeliveryFailure, OutboxEntry, OutboxMessage, Result};
+use crate::store::{
+    AlertDecider, AlertPlan, DeliveryFailure, Lane, OutboxEntry, OutboxMessage, Result,
+};
 
 /// The one key the alert rules keep their memory under.
 const RULES_KEY: &str = "rules";
@@ -56,6 +58,7 @@ impl PgStore {
 
     pub(super) async fn claim_due(
         &self,
+        lane: Lane,
         now: DateTime<Utc>,
         lease: chrono::Duration,
         limit: u32,
@@ -66,6 +69,7 @@ impl PgStore {
                           WHERE delivered_at IS NULL AND gave_up_at IS NULL
                             AND next_attempt_at <= $2
                             AND (claimed_until IS NULL OR claimed_until < $2)
+                            AND (kind = $4) = $5
                           ORDER BY next_attempt_at, id LIMIT $3
                           FOR UPDATE SKIP LOCKED)
              RETURNING *",
@@ -73,6 +77,8 @@ impl PgStore {
         .bind(ts(now + lease))
         .bind(ts(now))
         .bind(i64::from(limit))
+        .bind(crate::subscriptions::KIND)
+        .bind(lane == Lane::Subscribers)
         .fetch_all(&self.pool)
         .await?;
         let mut entries: Vec<OutboxEntry> = rows.iter().map(entry_from).collect::<Result<_>>()?;
@@ -127,12 +133,15 @@ impl PgStore {
         Ok(done.rows_affected())
     }
 
-    pub(super) async fn next_due(&self) -> Result<Option<DateTime<Utc>>> {
+    pub(super) async fn next_due(&self, lane: Lane) -> Result<Option<DateTime<Utc>>> {
         // GREATEST ignores a NULL claim, so an unclaimed message is due at its own time.
         Ok(sqlx::query_scalar(
             "SELECT MIN(GREATEST(next_attempt_at, claimed_until))
-             FROM outbox WHERE delivered_at IS NULL AND gave_up_at IS NULL",
+             FROM outbox WHERE delivered_at IS NULL AND gave_up_at IS NULL
+               AND (kind = $1) = $2",
         )
+        .bind(crate::subscriptions::KIND)
+        .bind(lane == Lane::Subscribers)
         .fetch_one(&self.pool)
         .await?)
     }

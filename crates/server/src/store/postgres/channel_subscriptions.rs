@@ -9,7 +9,7 @@ use tis_core::StatusChange;
 use tis_core::wire::{ChannelSubscription, NewsKind, SubscriptionChannel};
 
 use super::alerts::insert_message;
-use super::subscriptions::{delete_subscriber, set_services};
+use super::subscriptions::{chosen_services, delete_subscriber, set_services};
 use super::{PgStore, audit, commit_audited, ts};
 use crate::alerts::outbox::new_message_id;
 use crate::store::columns::{Columns, channel_subscription_from};
@@ -258,15 +258,6 @@ async fn channel_subscription(
     else {
         return Ok(None);
     };
-    let services: Vec<String> = if row.flag("all_services")? {
-        Vec::new()
-    } else {
-        sqlx::query_scalar(
-            "SELECT service FROM subscriber_services WHERE subscriber = $1 ORDER BY service",
-        )
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?
-    };
+    let services = chosen_services(conn, id, &row).await?;
     channel_subscription_from(&row, services)
 }

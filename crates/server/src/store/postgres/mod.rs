@@ -281,8 +281,19 @@ impl Store for PgStore {
         self.queue_due_maintenance(now, lead).await
     }
 
-    async fn subscriber_counts(&self) -> Result<(u64, u64)> {
+    async fn subscriber_counts(&self) -> Result<super::SubscriberTally> {
         self.count_subscribers().await
+    }
+
+    async fn find_subscriber(
+        &self,
+        address: &str,
+    ) -> Result<Option<tis_core::wire::SubscriberRecord>> {
+        self.find_by_address(address).await
+    }
+
+    async fn remove_subscriber(&self, id: i64, change: Change<'_>) -> Result<Option<u64>> {
+        self.remove_by_staff(id, change).await
     }
 
     async fn record_status_and_alerts(
@@ -316,11 +327,12 @@ impl Store for PgStore {
 
     async fn claim_outbox(
         &self,
+        lane: super::Lane,
         now: DateTime<Utc>,
         lease: chrono::Duration,
         limit: u32,
     ) -> Result<Vec<super::OutboxEntry>> {
-        self.claim_due(now, lease, limit).await
+        self.claim_due(lane, now, lease, limit).await
     }
 
     async fn outbox_delivered(&self, id: i64, at: DateTime<Utc>) -> Result<()> {
@@ -335,8 +347,8 @@ impl Store for PgStore {
         self.release_claims().await
     }
 
-    async fn outbox_next_due(&self) -> Result<Option<DateTime<Utc>>> {
-        self.next_due().await
+    async fn outbox_next_due(&self, lane: super::Lane) -> Result<Option<DateTime<Utc>>> {
+        self.next_due(lane).await
     }
 
     async fn outbox(&self, limit: u32) -> Result<Vec<super::OutboxEntry>> {
@@ -639,6 +651,36 @@ impl Store for PgStore {
         self.remove_session(id_hash).await
     }
 
+    async fn save_oidc_login(&self, login: &super::OidcLogin) -> Result<()> {
+        self.insert_oidc_login(login).await
+    }
+
+    async fn take_oidc_login(
+        &self,
+        browser_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<super::OidcLogin>> {
+        self.remove_oidc_login(browser_hash, now).await
+    }
+
+    async fn claim_recheck(
+        &self,
+        id_hash: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool> {
+        self.claim_session_recheck(id_hash, now, until).await
+    }
+
+    async fn recheck_session(
+        &self,
+        id_hash: &str,
+        outcome: super::Recheck<'_>,
+        change: Change<'_>,
+    ) -> Result<()> {
+        self.write_recheck(id_hash, outcome, change).await
+    }
+
     async fn create_token(
         &self,
         token: NewToken<'_>,
@@ -750,8 +792,10 @@ mod tests {
         let lease = chrono::Duration::minutes(1);
         let mut claimed = Vec::new();
         loop {
-            let (from_a, from_b) =
-                tokio::join!(a.claim_outbox(now, lease, 3), b.claim_outbox(now, lease, 3));
+            let (from_a, from_b) = tokio::join!(
+                a.claim_outbox(crate::store::Lane::Alerts, now, lease, 3),
+                b.claim_outbox(crate::store::Lane::Alerts, now, lease, 3)
+            );
             let (from_a, from_b) = (from_a.unwrap(), from_b.unwrap());
             if from_a.is_empty() && from_b.is_empty() {
                 break;

@@ -5,14 +5,14 @@
 use chrono::{DateTime, Duration, Utc};
 use sqlx::PgConnection;
 use tis_core::Notice;
-use tis_core::wire::{NewsKind, SubscriptionView};
+use tis_core::wire::{NewsCounts, NewsKind, SubscriberRecord, SubscriptionView};
 
 use super::alerts::insert_message;
 use super::rows::select_notices;
-use super::{PgStore, lock, ts};
+use super::{PgStore, audit, lock, ts};
 use crate::alerts::outbox::new_message_id;
-use crate::store::columns::Columns;
-use crate::store::{OutboxMessage, Result};
+use crate::store::columns::{Columns, news_kinds};
+use crate::store::{Change, OutboxMessage, Result, SubscriberTally};
 use crate::subscriptions::news::{is_maintenance, timed_events};
 use crate::subscriptions::{
     self, CONFIRMATIONS_PER_DAY, NewSubscription, News, NewsEvent, Payload, TokenPurpose,
@@ -224,13 +224,111 @@ impl PgStore {
         Ok(queued)
     }
 
-    pub(super) async fn count_subscribers(&self) -> Result<(u64, u64)> {
-        let (confirmed, waiting): (i64, i64) = sqlx::query_as(
-            "SELECT COUNT(confirmed_at), COUNT(*) - COUNT(confirmed_at) FROM subscribers",
+    /// Every count of email subscribers in one read transaction, so they agree with each
+    /// other (REPEATABLE READ: one snapshot for all its statements). Other teams' webhooks
+    /// and channels share the table and are not counted.
+    pub(super) async fn count_subscribers(&self) -> Result<SubscriberTally> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+        let (confirmed, unconfirmed): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(confirmed_at), COUNT(*) - COUNT(confirmed_at)
+             FROM subscribers WHERE kind = $1",
         )
-        .fetch_one(&self.pool)
+        .bind(EMAIL)
+        .fetch_one(&mut *tx)
         .await?;
-        Ok((confirmed as u64, waiting as u64))
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM outbox o JOIN subscribers s ON o.channel = 'subscriber/' || s.id
+             WHERE o.kind = $1 AND o.delivered_at IS NULL AND o.gave_up_at IS NULL AND s.kind = $2",
+        )
+        .bind(subscriptions::KIND)
+        .bind(EMAIL)
+        .fetch_one(&mut *tx)
+        .await?;
+        let all = sqlx::query(
+            "SELECT COUNT(*) AS subscribers, COUNT(*) FILTER (WHERE incidents) AS incidents,
+                    COUNT(*) FILTER (WHERE maintenance) AS maintenance
+             FROM subscribers WHERE kind = $1 AND confirmed_at IS NOT NULL AND all_services",
+        )
+        .bind(EMAIL)
+        .fetch_one(&mut *tx)
+        .await?;
+        let by_service = sqlx::query(
+            "SELECT ss.service, COUNT(*) AS subscribers,
+                    COUNT(*) FILTER (WHERE s.incidents) AS incidents,
+                    COUNT(*) FILTER (WHERE s.maintenance) AS maintenance
+             FROM subscriber_services ss JOIN subscribers s ON s.id = ss.subscriber
+             WHERE s.kind = $1 AND s.confirmed_at IS NOT NULL AND NOT s.all_services
+             GROUP BY ss.service",
+        )
+        .bind(EMAIL)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| Ok((r.text("service")?, news_counts(r)?)))
+        .collect::<Result<_>>()?;
+        Ok(SubscriberTally {
+            confirmed: confirmed as u64,
+            unconfirmed: unconfirmed as u64,
+            waiting_messages: waiting as u64,
+            all_of_tis: news_counts(&all)?,
+            by_service,
+        })
+    }
+
+    pub(super) async fn find_by_address(&self, address: &str) -> Result<Option<SubscriberRecord>> {
+        let mut tx = self.pool.begin().await?;
+        let Some(row) =
+            sqlx::query("SELECT id, created_at FROM subscribers WHERE kind = $1 AND address = $2")
+                .bind(EMAIL)
+                .bind(address)
+                .fetch_optional(&mut *tx)
+                .await?
+        else {
+            return Ok(None);
+        };
+        let id = row.int("id")?;
+        let created_at = row.time("created_at")?;
+        let Some(view) = view_of(&mut tx, id).await? else {
+            return Ok(None);
+        };
+        Ok(Some(SubscriberRecord {
+            id,
+            created_at,
+            confirmed_at: view.confirmed_at,
+            services: view.services,
+            kinds: view.kinds,
+            waiting_messages: waiting_for(&mut tx, id).await?,
+        }))
+    }
+
+    /// Removes email subscriber `id` for a member of staff: with its tokens and waiting
+    /// messages, and an audit line that names the subscriber by number only (see the
+    /// SQLite store).
+    pub(super) async fn remove_by_staff(&self, id: i64, change: Change<'_>) -> Result<Option<u64>> {
+        let mut tx = self.write().await?;
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM subscribers WHERE id = $1 AND kind = $2 FOR UPDATE")
+                .bind(id)
+                .bind(EMAIL)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if found.is_none() {
+            return Ok(None);
+        }
+        let dropped = delete_subscriber(&mut tx, id).await?;
+        audit(
+            &mut tx,
+            &change,
+            "subscriber.remove",
+            &subscriptions::channel(id),
+            &format!("{dropped} waiting messages dropped"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(dropped))
     }
 }
 
@@ -378,44 +476,68 @@ async fn view_of(conn: &mut PgConnection, id: i64) -> Result<Option<Subscription
     else {
         return Ok(None);
     };
-    let services: Vec<String> = if row.flag("all_services")? {
-        Vec::new()
-    } else {
-        sqlx::query_scalar(
-            "SELECT service FROM subscriber_services WHERE subscriber = $1 ORDER BY service",
-        )
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?
-    };
-    let mut kinds = Vec::new();
-    if row.flag("incidents")? {
-        kinds.push(NewsKind::Incidents);
-    }
-    if row.flag("maintenance")? {
-        kinds.push(NewsKind::Maintenance);
-    }
     Ok(Some(SubscriptionView {
-        services,
-        kinds,
+        services: chosen_services(conn, id, &row).await?,
+        kinds: news_kinds(&row)?,
         confirmed_at: row.opt_time("confirmed_at")?,
     }))
 }
 
-/// Deletes a subscriber with everything about it, and the messages still waiting for
-/// it, so that nothing more is sent.
-pub(super) async fn delete_subscriber(conn: &mut PgConnection, id: i64) -> Result<()> {
-    sqlx::query(
+/// The services subscriber `id`, read as `row`, chose (none: all of TIS). Email and
+/// channel subscribers alike.
+pub(super) async fn chosen_services(
+    conn: &mut PgConnection,
+    id: i64,
+    row: &sqlx::postgres::PgRow,
+) -> Result<Vec<String>> {
+    if row.flag("all_services")? {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_scalar(
+        "SELECT service FROM subscriber_services WHERE subscriber = $1 ORDER BY service",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// Deletes a subscriber with everything about it (its choices and link tokens go with
+/// it), and the messages still waiting for it, so that nothing more is sent. Returns the
+/// messages dropped.
+pub(super) async fn delete_subscriber(conn: &mut PgConnection, id: i64) -> Result<u64> {
+    let dropped = sqlx::query(
         "DELETE FROM outbox WHERE kind = $1 AND channel = $2
            AND delivered_at IS NULL AND gave_up_at IS NULL",
     )
     .bind(subscriptions::KIND)
     .bind(subscriptions::channel(id))
     .execute(&mut *conn)
-    .await?;
+    .await?
+    .rows_affected();
     sqlx::query("DELETE FROM subscribers WHERE id = $1")
         .bind(id)
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    Ok(dropped)
+}
+
+/// Messages waiting for subscriber `id`.
+async fn waiting_for(conn: &mut PgConnection, id: i64) -> Result<u64> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM outbox
+         WHERE kind = $1 AND channel = $2 AND delivered_at IS NULL AND gave_up_at IS NULL",
+    )
+    .bind(subscriptions::KIND)
+    .bind(subscriptions::channel(id))
+    .fetch_one(conn)
+    .await?;
+    Ok(n as u64)
+}
+
+fn news_counts(row: &sqlx::postgres::PgRow) -> Result<NewsCounts> {
+    Ok(NewsCounts {
+        subscribers: row.int("subscribers")? as u64,
+        incidents: row.int("incidents")? as u64,
+        maintenance: row.int("maintenance")? as u64,
+    })
 }

@@ -8,7 +8,8 @@ use tis_core::account::{Account, ApiToken};
 use super::{SqliteStore, commit_audited, ts};
 use crate::store::columns::{Columns, account_from, role, token_from, worth_noting_use};
 use crate::store::{
-    Change, Disabled, NewAccount, NewSession, NewToken, Result, SessionRecord, StoreError,
+    Change, Disabled, NewAccount, NewSession, NewToken, OidcLogin, OidcState, Recheck, Result,
+    SessionRecord, StoreError,
 };
 
 impl SqliteStore {
@@ -125,22 +126,52 @@ impl SqliteStore {
             .bind(ts(session.created_at))
             .execute(&mut *tx)
             .await?;
-        let done = sqlx::query(
-            "INSERT INTO sessions (id_hash, account, csrf_token, created_at, expires_at)
-             SELECT ?, id, ?, ?, ? FROM accounts WHERE name = ? AND disabled_at IS NULL",
-        )
-        .bind(session.id_hash)
-        .bind(session.csrf_token)
-        .bind(ts(session.created_at))
-        .bind(ts(session.expires_at))
-        .bind(session.account)
-        .execute(&mut *tx)
-        .await?;
+        let done =
+            match &session.oidc {
+                None => sqlx::query(
+                    "INSERT INTO sessions (id_hash, account, csrf_token, created_at, expires_at)
+                     SELECT ?, id, ?, ?, ? FROM accounts WHERE name = ? AND disabled_at IS NULL",
+                )
+                .bind(session.id_hash)
+                .bind(session.csrf_token)
+                .bind(ts(session.created_at))
+                .bind(ts(session.expires_at))
+                .bind(session.account)
+                .execute(&mut *tx)
+                .await?,
+                Some(oidc) => sqlx::query(
+                    "INSERT INTO sessions (id_hash, person, person_role, oidc_sealed, recheck_at,
+                                           csrf_token, created_at, expires_at)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                )
+                .bind(session.id_hash)
+                .bind(session.account)
+                .bind(oidc.role.as_str())
+                .bind(oidc.sealed)
+                .bind(ts(oidc.recheck_at))
+                .bind(session.csrf_token)
+                .bind(ts(session.created_at))
+                .bind(ts(session.expires_at))
+                .execute(&mut *tx)
+                .await?,
+            };
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!(
                 "active account \"{}\"",
                 session.account
             )));
+        }
+        // The audit line and any alert are written with the session, so a sign-in is
+        // never kept without its record, nor an emergency one without telling the team.
+        if let Some((action, detail)) = session.audit {
+            let change = Change {
+                actor: session.account,
+                at: session.created_at,
+            };
+            super::audit(&mut tx, &change, action, "session", detail).await?;
+        }
+        for message in session.messages {
+            super::alerts::insert_message(&mut tx, message, session.created_at).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -151,10 +182,14 @@ impl SqliteStore {
         id_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<SessionRecord>> {
+        // A local account's session lasts while the account is active; a Keycloak one
+        // has no account, and is checked with Keycloak instead (see `auth::oidc`).
         let row = sqlx::query(
-            "SELECT a.name, a.role, s.csrf_token, s.expires_at
-             FROM sessions s JOIN accounts a ON a.id = s.account
-             WHERE s.id_hash = ? AND s.expires_at > ? AND a.disabled_at IS NULL",
+            "SELECT COALESCE(a.name, s.person) AS name, COALESCE(a.role, s.person_role) AS role,
+                    s.csrf_token, s.expires_at, s.oidc_sealed, s.recheck_at
+             FROM sessions s LEFT JOIN accounts a ON a.id = s.account
+             WHERE s.id_hash = ? AND s.expires_at > ?
+               AND (s.person IS NOT NULL OR a.disabled_at IS NULL)",
         )
         .bind(id_hash)
         .bind(ts(now))
@@ -166,6 +201,10 @@ impl SqliteStore {
                 role: role(&row.text("role")?)?,
                 csrf_token: row.text("csrf_token")?,
                 expires_at: row.time("expires_at")?,
+                oidc: match (row.opt_text("oidc_sealed")?, row.opt_time("recheck_at")?) {
+                    (Some(sealed), Some(recheck_at)) => Some(OidcState { sealed, recheck_at }),
+                    _ => None,
+                },
             })
         })
         .transpose()
@@ -176,6 +215,108 @@ impl SqliteStore {
             .bind(id_hash)
             .execute(&self.pool)
             .await?;
+        Ok(())
+    }
+
+    pub(super) async fn insert_oidc_login(&self, login: &OidcLogin) -> Result<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM oidc_logins WHERE expires_at <= ?")
+            .bind(ts(Utc::now()))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO oidc_logins (browser_hash, state, nonce, pkce_verifier, next, expires_at)
+             VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT (browser_hash) DO UPDATE SET state = excluded.state,
+                 nonce = excluded.nonce, pkce_verifier = excluded.pkce_verifier,
+                 next = excluded.next, expires_at = excluded.expires_at",
+        )
+        .bind(&login.browser_hash)
+        .bind(&login.state)
+        .bind(&login.nonce)
+        .bind(&login.pkce_verifier)
+        .bind(&login.next)
+        .bind(ts(login.expires_at))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(super) async fn remove_oidc_login(
+        &self,
+        browser_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<OidcLogin>> {
+        // One statement takes it, so a code replayed at the same moment finds nothing.
+        let row = sqlx::query("DELETE FROM oidc_logins WHERE browser_hash = ? RETURNING *")
+            .bind(browser_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let login = OidcLogin {
+            browser_hash: row.get("browser_hash"),
+            state: row.get("state"),
+            nonce: row.get("nonce"),
+            pkce_verifier: row.get("pkce_verifier"),
+            next: row.get("next"),
+            expires_at: row.time("expires_at")?,
+        };
+        Ok((login.expires_at > now).then_some(login))
+    }
+
+    pub(super) async fn claim_session_recheck(
+        &self,
+        id_hash: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool> {
+        let done =
+            sqlx::query("UPDATE sessions SET recheck_at = ? WHERE id_hash = ? AND recheck_at <= ?")
+                .bind(ts(until))
+                .bind(id_hash)
+                .bind(ts(now))
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(super) async fn write_recheck(
+        &self,
+        id_hash: &str,
+        outcome: Recheck<'_>,
+        change: Change<'_>,
+    ) -> Result<()> {
+        let mut tx = self.write().await?;
+        match outcome {
+            Recheck::Keep {
+                role,
+                sealed,
+                recheck_at,
+            } => {
+                sqlx::query(
+                    "UPDATE sessions SET person_role = ?, oidc_sealed = ?, recheck_at = ?
+                     WHERE id_hash = ? AND person IS NOT NULL",
+                )
+                .bind(role.as_str())
+                .bind(sealed)
+                .bind(ts(recheck_at))
+                .bind(id_hash)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+            }
+            Recheck::End { why } => {
+                let done = sqlx::query("DELETE FROM sessions WHERE id_hash = ?")
+                    .bind(id_hash)
+                    .execute(&mut *tx)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Ok(());
+                }
+                commit_audited(tx, &change, "sign_in.ended", "session", why).await?;
+            }
+        }
         Ok(())
     }
 
@@ -426,9 +567,12 @@ mod tests {
             .create_session(&NewSession {
                 id_hash: "s1",
                 account: "ann",
+                oidc: None,
                 csrf_token: "c",
                 created_at: now,
                 expires_at: now + chrono::TimeDelta::hours(1),
+                audit: None,
+                messages: &[],
             })
             .await
             .unwrap();
@@ -470,9 +614,12 @@ mod tests {
             .create_session(&NewSession {
                 id_hash: "s",
                 account: "jo",
+                oidc: None,
                 csrf_token: "c",
                 created_at: now,
                 expires_at: now + chrono::TimeDelta::minutes(5),
+                audit: None,
+                messages: &[],
             })
             .await
             .unwrap();

@@ -6,7 +6,9 @@ use tis_core::StatusChange;
 
 use super::status::insert_status_change;
 use super::{SqliteStore, entry_from, opt_time, ts};
-use crate::store::{AlertDecider, AlertPlan, DeliveryFailure, OutboxEntry, OutboxMessage, Result};
+use crate::store::{
+    AlertDecider, AlertPlan, DeliveryFailure, Lane, OutboxEntry, OutboxMessage, Result,
+};
 
 /// The one key the alert rules keep their memory under.
 const RULES_KEY: &str = "rules";
@@ -51,6 +53,7 @@ impl SqliteStore {
 
     pub(super) async fn claim_due(
         &self,
+        lane: Lane,
         now: DateTime<Utc>,
         lease: chrono::Duration,
         limit: u32,
@@ -62,12 +65,15 @@ impl SqliteStore {
                           WHERE delivered_at IS NULL AND gave_up_at IS NULL
                             AND next_attempt_at <= ?2
                             AND (claimed_until IS NULL OR claimed_until < ?2)
+                            AND (kind = ?4) = ?5
                           ORDER BY next_attempt_at, id LIMIT ?3)
              RETURNING *",
         )
         .bind(ts(now + lease))
         .bind(ts(now))
         .bind(limit)
+        .bind(crate::subscriptions::KIND)
+        .bind(lane == Lane::Subscribers)
         .fetch_all(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -119,11 +125,14 @@ impl SqliteStore {
         Ok(done.rows_affected())
     }
 
-    pub(super) async fn next_due(&self) -> Result<Option<DateTime<Utc>>> {
+    pub(super) async fn next_due(&self, lane: Lane) -> Result<Option<DateTime<Utc>>> {
         let row = sqlx::query(
             "SELECT MIN(COALESCE(MAX(next_attempt_at, claimed_until), next_attempt_at)) AS due
-             FROM outbox WHERE delivered_at IS NULL AND gave_up_at IS NULL",
+             FROM outbox WHERE delivered_at IS NULL AND gave_up_at IS NULL
+               AND (kind = ?1) = ?2",
         )
+        .bind(crate::subscriptions::KIND)
+        .bind(lane == Lane::Subscribers)
         .fetch_one(&self.pool)
         .await?;
         opt_time(row.get("due"))

@@ -10,7 +10,7 @@ use tis_core::wire::{ChannelSubscription, NewsKind, SubscriptionChannel};
 
 use super::alerts::insert_message;
 use super::rows::{audit, commit_audited};
-use super::subscriptions::{delete_subscriber, set_services};
+use super::subscriptions::{chosen_services, delete_subscriber, set_services};
 use super::{SqliteStore, ts};
 use crate::alerts::outbox::new_message_id;
 use crate::store::{Change, OutboxMessage, Result};
@@ -249,17 +249,7 @@ async fn channel_subscription(
     else {
         return Ok(None);
     };
-    let services: Vec<String> = if row.get::<bool, _>("all_services") {
-        Vec::new()
-    } else {
-        sqlx::query("SELECT service FROM subscriber_services WHERE subscriber = ? ORDER BY service")
-            .bind(id)
-            .fetch_all(&mut **tx)
-            .await?
-            .iter()
-            .map(|r| r.get("service"))
-            .collect()
-    };
+    let services = chosen_services(tx, id, &row).await?;
     crate::store::columns::channel_subscription_from(&row, services)
 }
 

@@ -500,6 +500,36 @@ impl Store for SqliteStore {
         self.remove_session(id_hash).await
     }
 
+    async fn save_oidc_login(&self, login: &super::OidcLogin) -> Result<()> {
+        self.insert_oidc_login(login).await
+    }
+
+    async fn take_oidc_login(
+        &self,
+        browser_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<super::OidcLogin>> {
+        self.remove_oidc_login(browser_hash, now).await
+    }
+
+    async fn claim_recheck(
+        &self,
+        id_hash: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool> {
+        self.claim_session_recheck(id_hash, now, until).await
+    }
+
+    async fn recheck_session(
+        &self,
+        id_hash: &str,
+        outcome: super::Recheck<'_>,
+        change: Change<'_>,
+    ) -> Result<()> {
+        self.write_recheck(id_hash, outcome, change).await
+    }
+
     async fn create_token(
         &self,
         token: NewToken<'_>,
@@ -588,11 +618,12 @@ impl Store for SqliteStore {
 
     async fn claim_outbox(
         &self,
+        lane: super::Lane,
         now: DateTime<Utc>,
         lease: chrono::Duration,
         limit: u32,
     ) -> Result<Vec<super::OutboxEntry>> {
-        self.claim_due(now, lease, limit).await
+        self.claim_due(lane, now, lease, limit).await
     }
 
     async fn outbox_delivered(&self, id: i64, at: DateTime<Utc>) -> Result<()> {
@@ -607,8 +638,8 @@ impl Store for SqliteStore {
         self.release_claims().await
     }
 
-    async fn outbox_next_due(&self) -> Result<Option<DateTime<Utc>>> {
-        self.next_due().await
+    async fn outbox_next_due(&self, lane: super::Lane) -> Result<Option<DateTime<Utc>>> {
+        self.next_due(lane).await
     }
 
     async fn outbox(&self, limit: u32) -> Result<Vec<super::OutboxEntry>> {
@@ -669,8 +700,19 @@ impl Store for SqliteStore {
         self.queue_due_maintenance(now, lead).await
     }
 
-    async fn subscriber_counts(&self) -> Result<(u64, u64)> {
+    async fn subscriber_counts(&self) -> Result<super::SubscriberTally> {
         self.count_subscribers().await
+    }
+
+    async fn find_subscriber(
+        &self,
+        address: &str,
+    ) -> Result<Option<tis_core::wire::SubscriberRecord>> {
+        self.find_by_address(address).await
+    }
+
+    async fn remove_subscriber(&self, id: i64, change: Change<'_>) -> Result<Option<u64>> {
+        self.remove_by_staff(id, change).await
     }
 
     async fn export(&self) -> Result<Export> {
