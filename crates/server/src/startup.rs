@@ -72,10 +72,10 @@ impl Application {
             location = config.location(),
             "starting the probes"
         );
-        let stop = shutdown.clone();
+        let (stop, lessee) = (shutdown.clone(), store.clone());
+        let location = config.location().to_string();
         tasks.spawn(async move {
-            let stats = tis_prober::run(probes, checker, results_tx, stop, options).await;
-            tracing::info!("prober stopped: {stats}");
+            probe_while_leased(lessee, location, probes, checker, results_tx, options, stop).await;
             "prober"
         });
 
@@ -104,6 +104,11 @@ impl Application {
         let (s, c) = (|| state.clone(), || shutdown.clone());
         start(&mut tasks, "trends", trends::keep_fresh(s(), c()));
         start(&mut tasks, "snapshots", snapshot::keep_fresh(s(), c()));
+        let (follower, rebuild, stop) = (state.clone(), state.clone(), c());
+        start(&mut tasks, "other replicas' changes", async move {
+            let changed: crate::store::OnChange = std::sync::Arc::new(move || rebuild.changed());
+            follower.store.follow_changes(changed, stop).await;
+        });
         start(&mut tasks, "status changes", live::record_changes(s(), c()));
         start(
             &mut tasks,
@@ -174,6 +179,61 @@ impl Application {
                 Ok(name) => tracing::debug!(task = name, "stopped"),
                 Err(e) => tracing::error!(error = %e, "a task failed while stopping"),
             }
+        }
+    }
+}
+
+/// Runs the probes while this server holds the lease on its location's probes, taking
+/// it again whenever it is lost, until `stop`. With several replicas on one database
+/// exactly one probes each location; the others wait, and one takes over when the
+/// holder dies. A store one server owns grants the lease at once.
+async fn probe_while_leased(
+    store: crate::SharedStore,
+    location: String,
+    probes: Vec<tis_prober::Scheduled>,
+    checker: tis_prober::Checker,
+    results: mpsc::Sender<tis_core::ProbeResult>,
+    options: tis_prober::RunOptions,
+    stop: CancellationToken,
+) {
+    if probes.is_empty() {
+        return;
+    }
+    let checker = std::sync::Arc::new(checker);
+    loop {
+        let lease = match store.lead_probes(&location, &stop).await {
+            Ok(Some(lease)) => lease,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::error!(error = %e, location, "cannot ask for the probe lease");
+                tokio::select! {
+                    () = tokio::time::sleep(std::time::Duration::from_secs(1)) => continue,
+                    () = stop.cancelled() => return,
+                }
+            }
+        };
+        tracing::info!(location, "this server runs the probes of its location");
+        let running = stop.child_token();
+        let run = tis_prober::run(
+            probes.clone(),
+            checker.clone(),
+            results.clone(),
+            running.clone(),
+            options.clone(),
+        );
+        tokio::pin!(run);
+        let stats = tokio::select! {
+            stats = &mut run => stats,
+            () = lease.lost.cancelled() => {
+                running.cancel();
+                run.await
+            }
+        };
+        tracing::info!(location, "prober stopped: {stats}");
+        // Dropping the lease lets another server take it.
+        drop(lease);
+        if stop.is_cancelled() {
+            return;
         }
     }
 }

@@ -396,12 +396,60 @@ pub enum Disabled {
     LastAdmin,
 }
 
+/// The right to run the probes of one location, held by one server of those sharing a
+/// store. It ends when `lost` is cancelled (the store cannot vouch for it any longer) or
+/// when it is dropped, which lets another server take it.
+pub struct ProbeLease {
+    pub lost: tokio_util::sync::CancellationToken,
+    _release: tokio_util::sync::DropGuard,
+}
+
+impl ProbeLease {
+    /// A lease held until `release` is cancelled (when the lease is dropped); whoever
+    /// keeps it cancels `lost` when it can no longer vouch for it.
+    pub fn new(
+        lost: tokio_util::sync::CancellationToken,
+        release: tokio_util::sync::CancellationToken,
+    ) -> ProbeLease {
+        ProbeLease {
+            lost,
+            _release: release.drop_guard(),
+        }
+    }
+
+    /// A lease nobody else can want: a store that one server owns.
+    pub fn sole() -> ProbeLease {
+        let token = tokio_util::sync::CancellationToken::new();
+        ProbeLease::new(tokio_util::sync::CancellationToken::new(), token)
+    }
+}
+
+/// Called when another server wrote something readers may see.
+pub type OnChange = std::sync::Arc<dyn Fn() + Send + Sync>;
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Whether anyone has written notices or incidents yet.
     async fn is_empty(&self) -> Result<bool>;
     /// Whether the store answers at all (for readiness checks).
     async fn ping(&self) -> Result<()>;
+
+    /// Waits until this server may run the probes of `location`, of all the servers
+    /// sharing this store; `None` once `stop` is cancelled. A store that one server owns
+    /// grants it at once.
+    async fn lead_probes(
+        &self,
+        _location: &str,
+        _stop: &tokio_util::sync::CancellationToken,
+    ) -> Result<Option<ProbeLease>> {
+        Ok(Some(ProbeLease::sole()))
+    }
+
+    /// Calls `changed` whenever another server sharing this store writes something
+    /// readers see, until `stop` is cancelled. A store that one server owns has no other
+    /// writers (this server's own writes say so themselves) and returns at once.
+    async fn follow_changes(&self, _changed: OnChange, _stop: tokio_util::sync::CancellationToken) {
+    }
 
     async fn add_probe_results(&self, results: &[ProbeResult]) -> Result<()>;
     /// Results of every probe since `since`, oldest first.

@@ -16,6 +16,7 @@ mod postgres;
 #[allow(dead_code)]
 mod postgres_server;
 mod probes;
+mod replicas;
 mod restart;
 mod send_rate;
 mod subscriptions;

@@ -7,7 +7,7 @@ use sqlx::PgConnection;
 use tis_core::StatusChange;
 
 use super::status::insert_status_change;
-use super::{PgStore, lock, ts};
+use super::{PgStore, enum_text, lock, ts};
 use crate::store::columns::entry_from;
 use crate::store::{
     AlertDecider, AlertPlan, DeliveryFailure, Lane, OutboxEntry, OutboxMessage, Result,
@@ -27,11 +27,26 @@ impl PgStore {
         // changed: the lock is taken before the memory is read (it may not exist yet, so
         // a row lock could not cover the first look).
         lock(&mut tx, "alerts.rules").await?;
+        // Every replica watches the same results, so each sees a service change; only the
+        // first to get here records it (and tells subscribers), as a change of what is
+        // stored: one that finds the service already at that status is another's.
+        let mut fresh = Vec::with_capacity(changes.len());
         for c in changes {
+            let stored: Option<String> = sqlx::query_scalar(
+                "SELECT to_status FROM status_changes WHERE service = $1
+                 ORDER BY at DESC, id DESC LIMIT 1",
+            )
+            .bind(&c.service)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if stored.as_deref() == Some(enum_text(&c.to).as_str()) {
+                continue;
+            }
             insert_status_change(&mut tx, c, 0).await?;
+            fresh.push(c.clone());
         }
         // Subscribers who asked for status changes hear of each in the same transaction.
-        super::channel_subscriptions::queue_status_news(&mut tx, changes, Utc::now()).await?;
+        super::channel_subscriptions::queue_status_news(&mut tx, &fresh, Utc::now()).await?;
         let memory: Option<String> =
             sqlx::query_scalar("SELECT value FROM alert_memory WHERE key = $1")
                 .bind(RULES_KEY)

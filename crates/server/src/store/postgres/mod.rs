@@ -27,6 +27,8 @@ mod channel_subscriptions;
 mod export;
 mod glossary;
 mod heartbeats;
+// Several replicas on one database: change notifications and the probe lease.
+mod replicas;
 mod status;
 mod subscriptions;
 
@@ -122,6 +124,22 @@ impl Store for PgStore {
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    async fn lead_probes(
+        &self,
+        location: &str,
+        stop: &tokio_util::sync::CancellationToken,
+    ) -> Result<Option<super::ProbeLease>> {
+        self.take_probe_lease(location, stop).await
+    }
+
+    async fn follow_changes(
+        &self,
+        changed: super::OnChange,
+        stop: tokio_util::sync::CancellationToken,
+    ) {
+        self.follow(changed, stop).await
     }
 
     async fn add_probe_results(&self, results: &[ProbeResult]) -> Result<()> {
