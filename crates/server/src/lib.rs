@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 pub mod heartbeat;
 pub mod http;
+pub mod limits;
 pub mod metrics;
 pub mod read;
 pub mod startup;

@@ -1,6 +1,8 @@
 //! How sign-in resists guessing without letting a stranger lock staff out.
 //!
-//! Nothing here is a hard lockout. Failed sign-ins are counted three ways, in memory:
+//! Nothing here is a hard lockout. Failed sign-ins are counted three ways, in the store,
+//! so that every server sharing it sees the same counts (a guesser cannot spread attempts
+//! over replicas):
 //! - per client and name: after [`PAIR_FREE`] failures that client must wait before
 //!   trying that name again, twice as long after each further failure (1 s, 2 s, 4 s …,
 //!   at most [`MAX_WAIT`]). Only that client is held back, so the person whose name it is
@@ -13,19 +15,21 @@
 //!
 //! "Client" is the address the request came from, read through `[server] trusted_proxies`
 //! (see [`crate::http::client`]); without it, everyone behind one proxy is one client.
-//! Each count is forgotten [`FAILURE_WINDOW`] after its last failure, and each map holds
-//! at most [`MAX_KEYS`] entries, so memory stays bounded under a flood of made-up names.
-//! The password checks themselves queue for two places; past [`MAX_WAITING`] waiting,
-//! a sign-in is told to try again in a moment rather than wait without end.
+//! Each count is forgotten [`FAILURE_WINDOW`] after its last failure, when its row is
+//! deleted, so the table stays bounded under a flood of made-up names. The rules are
+//! plain functions of the counts ([`verdict`]); the store runs them inside the
+//! transaction that counts. The password checks themselves queue for two places on each
+//! server (they are about this machine's CPU); past [`MAX_WAITING`] waiting, a sign-in
+//! is told to try again in a moment rather than wait without end.
 
-use std::collections::HashMap;
-use std::hash::Hash;
 use std::net::IpAddr;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use tokio::sync::{Semaphore, SemaphorePermit};
+
+use crate::store::{Result, Store};
 
 /// Failures a client may make for one name before it has to wait.
 pub const PAIR_FREE: u32 = 5;
@@ -39,98 +43,82 @@ pub const MAX_WAIT: Duration = Duration::from_secs(5 * 60);
 pub const MAX_SLOWING: Duration = Duration::from_secs(2);
 /// How long a count is kept after its last failure.
 pub const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
-/// Entries kept in each count, at most.
-pub const MAX_KEYS: usize = 10_000;
 /// Password checks at once: each takes 19 MiB and a core for a moment, and readers of the
 /// status page need the rest.
 const CHECKS_AT_ONCE: usize = 2;
 /// Sign-ins waiting for a password check, at most.
 pub const MAX_WAITING: usize = 32;
 
-/// Failures of one key.
-#[derive(Debug, Clone, Copy)]
-struct Record {
-    count: u32,
-    last: Instant,
+/// Failures of one key still counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Failures {
+    pub count: u32,
+    pub last: DateTime<Utc>,
 }
 
-/// Failures by key, bounded.
-#[derive(Debug)]
-struct Counts<K> {
-    map: HashMap<K, Record>,
+/// The failures counted for an attempt's three keys.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SignInCounts {
+    pub pair: Option<Failures>,
+    pub client: Option<Failures>,
+    pub name: Option<Failures>,
 }
 
-impl<K: Hash + Eq + Clone> Counts<K> {
-    fn new() -> Self {
-        Counts {
-            map: HashMap::new(),
+/// The store's keys of an attempt by `client` on `name`, namespaced so that a name can
+/// never be taken for an address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInKeys {
+    pub pair: String,
+    pub client: String,
+    pub name: String,
+}
+
+/// Whether an attempt is counted, given the counts before it and the time.
+pub type CountsIt = fn(&SignInCounts, DateTime<Utc>) -> bool;
+
+impl SignInKeys {
+    pub fn new(client: Option<IpAddr>, name: &str) -> SignInKeys {
+        // Bounded, so that long made-up names cannot fill the table.
+        let name: String = name.chars().take(80).collect();
+        let client = client.map_or_else(|| "-".to_string(), |c| c.to_string());
+        SignInKeys {
+            pair: format!("pair/{client}/{name}"),
+            client: format!("client/{client}"),
+            name: format!("name/{name}"),
         }
     }
 
-    /// The failures of `key` still counted at `now`.
-    fn count(&self, key: &K, now: Instant) -> Option<Record> {
-        self.map
-            .get(key)
-            .copied()
-            .filter(|r| now.saturating_duration_since(r.last) < FAILURE_WINDOW)
+    /// The three keys, in the order of [`SignInKeys::counts`]'s fields.
+    pub fn all(&self) -> [&str; 3] {
+        [&self.pair, &self.client, &self.name]
     }
 
-    fn add(&mut self, key: K, now: Instant) {
-        if !self.map.contains_key(&key) && self.map.len() >= MAX_KEYS {
-            self.map
-                .retain(|_, r| now.saturating_duration_since(r.last) < FAILURE_WINDOW);
-            if self.map.len() >= MAX_KEYS {
-                // Still full of fresh failures: a flood. The entry least recently failed
-                // goes, which frees the memory and costs the flood the least.
-                if let Some(oldest) = self
-                    .map
-                    .iter()
-                    .min_by_key(|(_, r)| r.last)
-                    .map(|(k, _)| k.clone())
-                {
-                    self.map.remove(&oldest);
-                }
-            }
+    /// The counts of the rows the store read: `(key, count, last failure in ms)`.
+    pub fn counts(&self, rows: &[(String, i64, i64)]) -> SignInCounts {
+        let of = |key: &str| {
+            rows.iter()
+                .find(|(k, _, _)| k == key)
+                .map(|(_, count, last)| Failures {
+                    count: u32::try_from(*count).unwrap_or(u32::MAX),
+                    last: DateTime::from_timestamp_millis(*last).unwrap_or_default(),
+                })
+        };
+        SignInCounts {
+            pair: of(&self.pair),
+            client: of(&self.client),
+            name: of(&self.name),
         }
-        let count = self.count(&key, now).map_or(0, |r| r.count);
-        self.map.insert(
-            key,
-            Record {
-                count: count.saturating_add(1),
-                last: now,
-            },
-        );
-    }
-
-    /// Takes back one failure (an attempt that turned out right).
-    fn take_back(&mut self, key: &K) {
-        if let Some(r) = self.map.get_mut(key) {
-            r.count = r.count.saturating_sub(1);
-            if r.count == 0 {
-                self.map.remove(key);
-            }
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.map.len()
     }
 }
 
 /// How long a key with `record` must wait after its last failure, once past `free`.
-fn backoff(record: Option<Record>, free: u32, now: Instant) -> Option<Duration> {
+fn backoff(record: Option<Failures>, free: u32, now: DateTime<Utc>) -> Option<Duration> {
     let r = record?;
     let over = r.count.checked_sub(free)?;
     let wait = Duration::from_secs(1u64 << over.min(16)).min(MAX_WAIT);
-    let left = wait.saturating_sub(now.saturating_duration_since(r.last));
+    let since = (now - r.last).to_std().unwrap_or_default();
+    let left = wait.saturating_sub(since);
     (!left.is_zero()).then_some(left)
-}
-
-#[derive(Debug)]
-struct Failures {
-    by_pair: Counts<(Option<IpAddr>, String)>,
-    by_client: Counts<Option<IpAddr>>,
-    by_name: Counts<String>,
 }
 
 /// What the limiter says about an attempt.
@@ -142,10 +130,33 @@ pub enum Verdict {
     Wait { secs: u64 },
 }
 
-/// Counts failed sign-ins (see the module's documentation) and queues password checks.
+/// The rules: what an attempt at `now` is told, given the failures counted before it.
+pub fn verdict(counts: &SignInCounts, now: DateTime<Utc>) -> Verdict {
+    let wait = [
+        backoff(counts.pair, PAIR_FREE, now),
+        backoff(counts.client, CLIENT_FREE, now),
+    ]
+    .into_iter()
+    .flatten()
+    .max();
+    if let Some(wait) = wait {
+        return Verdict::Wait {
+            secs: wait.as_secs_f64().ceil().max(1.0) as u64,
+        };
+    }
+    let slowed = match counts.name {
+        Some(r) if r.count >= NAME_FREE => {
+            (Duration::from_millis(250) * (r.count - NAME_FREE + 1)).min(MAX_SLOWING)
+        }
+        _ => Duration::ZERO,
+    };
+    Verdict::Go { slowed }
+}
+
+/// Counts failed sign-ins in the store (see the module's documentation) and queues this
+/// server's password checks.
 #[derive(Debug)]
 pub struct SignInLimiter {
-    failures: Mutex<Failures>,
     checks: Semaphore,
     waiting: AtomicUsize,
 }
@@ -153,11 +164,6 @@ pub struct SignInLimiter {
 impl Default for SignInLimiter {
     fn default() -> Self {
         SignInLimiter {
-            failures: Mutex::new(Failures {
-                by_pair: Counts::new(),
-                by_client: Counts::new(),
-                by_name: Counts::new(),
-            }),
             checks: Semaphore::new(CHECKS_AT_ONCE),
             waiting: AtomicUsize::new(0),
         }
@@ -173,57 +179,44 @@ pub struct CheckPermit<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QueueFull;
 
-fn key(name: &str) -> String {
-    // Bounded, so that long made-up names cannot fill memory.
-    name.chars().take(80).collect()
-}
-
 impl SignInLimiter {
     /// Says whether `client` may try `name` now, and counts the attempt as failed until
-    /// [`SignInLimiter::succeeded`] says otherwise: checking and counting in one step,
-    /// so attempts sent all at once cannot slip past before the first of them fails.
-    /// A refused attempt is not counted, so waiting is never made longer by trying.
-    pub fn attempt(&self, client: Option<IpAddr>, name: &str, now: Instant) -> Verdict {
-        let mut f = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let name = key(name);
-        let pair = (client, name.clone());
-        let wait = [
-            backoff(f.by_pair.count(&pair, now), PAIR_FREE, now),
-            backoff(f.by_client.count(&client, now), CLIENT_FREE, now),
-        ]
-        .into_iter()
-        .flatten()
-        .max();
-        if let Some(wait) = wait {
-            return Verdict::Wait {
-                secs: wait.as_secs_f64().ceil().max(1.0) as u64,
-            };
-        }
-        let slowed = match f.by_name.count(&name, now) {
-            Some(r) if r.count >= NAME_FREE => {
-                (Duration::from_millis(250) * (r.count - NAME_FREE + 1)).min(MAX_SLOWING)
-            }
-            _ => Duration::ZERO,
-        };
-        f.by_pair.add(pair, now);
-        f.by_client.add(client, now);
-        f.by_name.add(name, now);
-        Verdict::Go { slowed }
+    /// [`SignInLimiter::succeeded`] says otherwise: checking and counting in one
+    /// transaction, so attempts sent all at once, to any of the servers, cannot slip past
+    /// before the first of them fails. A refused attempt is not counted, so waiting is
+    /// never made longer by trying.
+    pub async fn attempt(
+        &self,
+        store: &dyn Store,
+        client: Option<IpAddr>,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Verdict> {
+        let keys = SignInKeys::new(client, name);
+        let before = store
+            .count_sign_in(&keys, now, FAILURE_WINDOW, |counts, now| {
+                matches!(verdict(counts, now), Verdict::Go { .. })
+            })
+            .await?;
+        Ok(verdict(&before, now))
     }
 
     /// The password was right: this client's typos for this name are forgotten, and the
     /// attempt is taken back from the other counts. Failures by others stay counted.
-    pub fn succeeded(&self, client: Option<IpAddr>, name: &str) {
-        let mut f = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let name = key(name);
-        f.by_pair.map.remove(&(client, name.clone()));
-        f.by_client.take_back(&client);
-        f.by_name.take_back(&name);
+    pub async fn succeeded(
+        &self,
+        store: &dyn Store,
+        client: Option<IpAddr>,
+        name: &str,
+    ) -> Result<()> {
+        store
+            .sign_in_succeeded(&SignInKeys::new(client, name))
+            .await
     }
 
     /// Waits for a place to check a password, unless [`MAX_WAITING`] sign-ins already
     /// wait.
-    pub async fn queue(&self) -> Result<CheckPermit<'_>, QueueFull> {
+    pub async fn queue(&self) -> std::result::Result<CheckPermit<'_>, QueueFull> {
         if self.waiting.fetch_add(1, Ordering::SeqCst) >= MAX_WAITING {
             self.waiting.fetch_sub(1, Ordering::SeqCst);
             return Err(QueueFull);
@@ -233,12 +226,6 @@ impl SignInLimiter {
         permit
             .map(|p| CheckPermit { _permit: p })
             .map_err(|_| QueueFull)
-    }
-
-    /// Entries held in each count: by client and name, by client, by name.
-    pub fn sizes(&self) -> (usize, usize, usize) {
-        let f = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        (f.by_pair.len(), f.by_client.len(), f.by_name.len())
     }
 }
 
@@ -254,6 +241,7 @@ pub fn name_in_log(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::SqliteStore;
 
     fn ip(n: u8) -> Option<IpAddr> {
         Some(IpAddr::from([10, 0, 0, n]))
@@ -266,87 +254,116 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_client_that_keeps_failing_on_a_name_waits_longer_each_time_and_only_it() {
-        let l = SignInLimiter::default();
-        let t = Instant::now();
+    /// A limiter counting in a real SQLite store of its own (kept in the guard).
+    async fn limiter() -> (tempfile::TempDir, SqliteStore, SignInLimiter) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        (dir, store, SignInLimiter::default())
+    }
+
+    /// Now, to the millisecond the store keeps.
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).unwrap()
+    }
+
+    fn secs(n: u64) -> chrono::TimeDelta {
+        chrono::TimeDelta::from_std(Duration::from_secs(n)).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_client_that_keeps_failing_on_a_name_waits_longer_each_time_and_only_it() {
+        let (_dir, s, l) = limiter().await;
+        let try_at =
+            async |client, name: &str, t| waits(l.attempt(&s, client, name, t).await.unwrap());
+        let t = now();
         for _ in 0..PAIR_FREE {
-            assert_eq!(waits(l.attempt(ip(1), "jo", t)), None);
+            assert_eq!(try_at(ip(1), "jo", t).await, None);
         }
-        assert_eq!(waits(l.attempt(ip(1), "jo", t)), Some(1));
+        assert_eq!(try_at(ip(1), "jo", t).await, Some(1));
         assert_eq!(
-            waits(l.attempt(ip(1), "jo", t)),
+            try_at(ip(1), "jo", t).await,
             Some(1),
             "a refused attempt does not make the wait longer"
         );
-        let t = t + Duration::from_secs(1);
-        assert_eq!(
-            waits(l.attempt(ip(1), "jo", t)),
-            None,
-            "after the wait, a try"
-        );
-        assert_eq!(
-            waits(l.attempt(ip(1), "jo", t)),
-            Some(2),
-            "then twice as long"
-        );
+        let t = t + secs(1);
+        assert_eq!(try_at(ip(1), "jo", t).await, None, "after the wait, a try");
+        assert_eq!(try_at(ip(1), "jo", t).await, Some(2), "then twice as long");
         // Another client, or another name, is not held back.
-        assert_eq!(waits(l.attempt(ip(2), "jo", t)), None);
-        assert_eq!(waits(l.attempt(ip(1), "ann", t)), None);
+        assert_eq!(try_at(ip(2), "jo", t).await, None);
+        assert_eq!(try_at(ip(1), "ann", t).await, None);
         // Signing in forgets this client's typos for the name.
-        l.succeeded(ip(1), "jo");
-        assert_eq!(waits(l.attempt(ip(1), "jo", t)), None);
+        l.succeeded(&s, ip(1), "jo").await.unwrap();
+        assert_eq!(try_at(ip(1), "jo", t).await, None);
     }
 
-    #[test]
-    fn the_longest_wait_is_bounded_and_counts_are_forgotten_after_the_window() {
-        let l = SignInLimiter::default();
-        let mut t = Instant::now();
+    #[tokio::test]
+    async fn the_longest_wait_is_bounded_and_counts_are_forgotten_after_the_window() {
+        let (_dir, s, l) = limiter().await;
+        let mut t = now();
         for _ in 0..40 {
-            if let Verdict::Wait { secs } = l.attempt(ip(1), "jo", t) {
-                assert!(Duration::from_secs(secs) <= MAX_WAIT);
-                t += Duration::from_secs(secs);
+            if let Verdict::Wait { secs: n } = l.attempt(&s, ip(1), "jo", t).await.unwrap() {
+                assert!(Duration::from_secs(n) <= MAX_WAIT);
+                t += secs(n);
             }
         }
-        let later = t + FAILURE_WINDOW;
-        assert_eq!(waits(l.attempt(ip(1), "jo", later)), None);
+        let later = t + secs(FAILURE_WINDOW.as_secs());
+        assert_eq!(
+            waits(l.attempt(&s, ip(1), "jo", later).await.unwrap()),
+            None
+        );
     }
 
-    #[test]
-    fn one_client_trying_many_names_is_held_back() {
-        let l = SignInLimiter::default();
-        let t = Instant::now();
+    #[tokio::test]
+    async fn one_client_trying_many_names_is_held_back() {
+        let (_dir, s, l) = limiter().await;
+        let t = now();
         for n in 0..CLIENT_FREE {
-            assert_eq!(waits(l.attempt(ip(1), &format!("name{n}"), t)), None);
+            let v = l.attempt(&s, ip(1), &format!("name{n}"), t).await.unwrap();
+            assert_eq!(waits(v), None);
         }
-        assert!(waits(l.attempt(ip(1), "someone-else", t)).is_some());
-        assert_eq!(waits(l.attempt(ip(2), "someone-else", t)), None);
+        assert!(waits(l.attempt(&s, ip(1), "someone-else", t).await.unwrap()).is_some());
+        assert_eq!(
+            waits(l.attempt(&s, ip(2), "someone-else", t).await.unwrap()),
+            None
+        );
     }
 
-    #[test]
-    fn a_name_guessed_from_many_clients_is_slowed_but_never_refused() {
-        let l = SignInLimiter::default();
-        let t = Instant::now();
+    #[tokio::test]
+    async fn a_name_guessed_from_many_clients_is_slowed_but_never_refused() {
+        let (_dir, s, l) = limiter().await;
+        let t = now();
         for n in 0..200u32 {
             let client = Some(IpAddr::from([10, 1, (n / 250) as u8, (n % 250) as u8]));
-            assert_eq!(waits(l.attempt(client, "priya", t)), None);
+            assert_eq!(
+                waits(l.attempt(&s, client, "priya", t).await.unwrap()),
+                None
+            );
         }
-        match l.attempt(ip(9), "priya", t) {
+        match l.attempt(&s, ip(9), "priya", t).await.unwrap() {
             Verdict::Go { slowed } => assert_eq!(slowed, MAX_SLOWING),
             other => panic!("the owner must be let through: {other:?}"),
         }
     }
 
-    #[test]
-    fn memory_stays_bounded_under_a_flood_of_made_up_names() {
-        let l = SignInLimiter::default();
-        let t = Instant::now();
-        for n in 0..(MAX_KEYS as u32 + 500) {
+    #[tokio::test]
+    async fn the_table_stays_bounded_under_a_flood_of_made_up_names() {
+        let (_dir, s, l) = limiter().await;
+        let rows = async || -> i64 {
+            sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_failures")
+                .fetch_one(s.pool())
+                .await
+                .unwrap()
+        };
+        let t = now();
+        for n in 0..300u32 {
             let client = Some(IpAddr::from(n.to_be_bytes()));
-            let _ = l.attempt(client, &format!("x{n}"), t);
+            l.attempt(&s, client, &format!("x{n}"), t).await.unwrap();
         }
-        let (pairs, clients, names) = l.sizes();
-        assert!(pairs <= MAX_KEYS && clients <= MAX_KEYS && names <= MAX_KEYS);
+        assert_eq!(rows().await, 900, "three counts an attempt while they last");
+        // A window on, the flood's counts are gone, and the next attempt is counted alone.
+        let later = t + secs(FAILURE_WINDOW.as_secs());
+        l.attempt(&s, ip(1), "jo", later).await.unwrap();
+        assert_eq!(rows().await, 3);
     }
 
     #[tokio::test]

@@ -598,6 +598,31 @@ pub trait Store: Send + Sync + 'static {
         at: DateTime<Utc>,
     ) -> Result<()>;
 
+    // ---- rate limits, counted here so that every server sharing the store agrees ----
+
+    /// Takes one request of `key`'s allowance at `now_ms` (GCRA, see [`crate::limits`]),
+    /// in one statement, so that two servers cannot both take the last one: `None` when
+    /// taken, or the milliseconds until one is free. Keys full again are deleted.
+    async fn take_allowance(
+        &self,
+        key: &str,
+        allowance: crate::limits::Allowance,
+        now_ms: i64,
+    ) -> Result<Option<i64>>;
+    /// Counts a sign-in attempt as failed on its three keys when `counts_it` says so of
+    /// the failures counted before it, all in one transaction, and returns those counts.
+    /// Counts `window` past their last failure are deleted first.
+    async fn count_sign_in(
+        &self,
+        keys: &crate::auth::limiter::SignInKeys,
+        now: DateTime<Utc>,
+        window: std::time::Duration,
+        counts_it: crate::auth::limiter::CountsIt,
+    ) -> Result<crate::auth::limiter::SignInCounts>;
+    /// A sign-in was right: forgets the client's failures for the name, and takes the
+    /// attempt back from the client's and the name's counts, in one transaction.
+    async fn sign_in_succeeded(&self, keys: &crate::auth::limiter::SignInKeys) -> Result<()>;
+
     // ---- alerts and the outbox ----
 
     /// Keeps status changes, runs the alert rules on what they remember, and keeps what

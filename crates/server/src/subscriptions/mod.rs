@@ -127,18 +127,15 @@ pub struct NewSubscription {
 }
 
 /// Subscription requests per client address: a burst of [`CLIENT_BURST`], then one
-/// every [`CLIENT_EVERY_SECS`]. In memory, for the whole process, shared by the API and
-/// the page's form, so neither is a way round the other.
+/// every [`CLIENT_EVERY_SECS`]. Counted in the store, so shared by every replica, and by
+/// the API and the page's form, so none is a way round another.
 pub const CLIENT_BURST: u32 = 10;
 pub const CLIENT_EVERY_SECS: u64 = 30;
-
-static CLIENT_LIMITER: std::sync::LazyLock<governor::DefaultKeyedRateLimiter<std::net::IpAddr>> =
-    std::sync::LazyLock::new(|| {
-        let quota = governor::Quota::with_period(std::time::Duration::from_secs(CLIENT_EVERY_SECS))
-            .expect("a period above zero")
-            .allow_burst(std::num::NonZeroU32::new(CLIENT_BURST).expect("a burst above zero"));
-        governor::DefaultKeyedRateLimiter::keyed(quota)
-    });
+const CLIENT_LIMIT: crate::limits::RateLimit = crate::limits::RateLimit {
+    name: "subscribe",
+    burst: CLIENT_BURST,
+    every: std::time::Duration::from_secs(CLIENT_EVERY_SECS),
+};
 
 /// Why a subscription request was not taken.
 #[derive(Debug)]
@@ -160,7 +157,6 @@ pub async fn take(
     client: std::net::IpAddr,
     request: &tis_core::wire::SubscriptionRequest,
 ) -> Result<(), Refused> {
-    use governor::clock::{Clock, DefaultClock};
     use tis_core::wire::NewsKind;
     let known: Vec<&str> = state
         .config
@@ -184,14 +180,17 @@ pub async fn take(
     if state.config.subscriptions.is_none() {
         return Err(Refused::NotOffered);
     }
-    CLIENT_LIMITER.check_key(&client).map_err(|not_until| {
-        Refused::TooFast(
-            not_until
-                .wait_time_from(DefaultClock::default().now())
-                .as_secs()
-                + 1,
+    let wait = CLIENT_LIMIT
+        .take(
+            state.store.as_ref(),
+            &client.to_string(),
+            chrono::Utc::now(),
         )
-    })?;
+        .await
+        .map_err(Refused::Store)?;
+    if let Some(secs) = wait {
+        return Err(Refused::TooFast(secs));
+    }
     let mut services = request.services.clone();
     services.sort();
     services.dedup();

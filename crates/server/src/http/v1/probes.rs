@@ -2,16 +2,11 @@
 //! `GET /api/v1/status-changes`: when services went into or out of trouble, for incident
 //! timelines.
 
-use std::num::NonZeroU32;
-use std::sync::Arc;
-
+use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
 use chrono::{DateTime, Duration, Utc};
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota};
 use serde::{Deserialize, Serialize};
 use tis_core::service::DETAIL_MAX_CHARS;
 use tis_core::status::{StatusChange, probe_id};
@@ -29,44 +24,26 @@ use crate::auth::role::Prober;
 use crate::http::error::AppError;
 use crate::http::v1::ApiQuery;
 use crate::http::v1::answer::Reader;
+use crate::limits::RateLimit;
 
 /// Most results one push may carry.
 pub const PUSH_MAX: usize = 1000;
 
-/// Pushes one token may make: a burst of this many, then one every
-/// [`PUSH_EVERY_MS`]. A prober sends at most about one push a second, so only a broken
-/// or hostile one meets the limit; it bounds what one token can make us store.
+/// Pushes one token may make: a burst of this many, then one every half second. A
+/// prober sends at most about one push a second, so only a broken or hostile one meets
+/// the limit; it bounds what one token can make us store. Counted in the store by the
+/// token's name, so every replica counts the same pushes.
 const PUSH_BURST: u32 = 60;
-const PUSH_EVERY_MS: u64 = 500;
-
-/// Pushes per token, in memory. Keys are names of tokens that passed authentication, so
-/// there are only as many as there are tokens.
-struct PushLimiter(DefaultKeyedRateLimiter<String>);
-
-impl Default for PushLimiter {
-    fn default() -> Self {
-        let quota = Quota::with_period(std::time::Duration::from_millis(PUSH_EVERY_MS))
-            .expect("a period above zero")
-            .allow_burst(NonZeroU32::new(PUSH_BURST).expect("a burst above zero"));
-        PushLimiter(DefaultKeyedRateLimiter::keyed(quota))
-    }
-}
-
-impl PushLimiter {
-    /// `Err(seconds to wait)` when `who` has pushed too often.
-    fn check(&self, who: &str) -> Result<(), u64> {
-        self.0.check_key(&who.to_string()).map_err(|not_until| {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
-            wait.as_secs() + 1
-        })
-    }
-}
+const PUSH_LIMIT: RateLimit = RateLimit {
+    name: "push",
+    burst: PUSH_BURST,
+    every: std::time::Duration::from_millis(500),
+};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(push))
         .routes(routes!(status_changes))
-        .layer(Extension(Arc::new(PushLimiter::default())))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -98,20 +75,22 @@ struct Push {
 )]
 async fn push(
     State(state): State<AppState>,
-    Extension(limiter): Extension<Arc<PushLimiter>>,
     WithRole(actor, _): WithRole<Prober>,
     body: Result<Json<Push>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    limiter
-        .check(&actor.name)
-        .map_err(|retry_after_secs| AppError::TooFast {
+    let wait = PUSH_LIMIT
+        .take(state.store.as_ref(), &actor.name, Utc::now())
+        .await?;
+    if let Some(retry_after_secs) = wait {
+        return Err(AppError::TooFast {
             retry_after_secs,
             detail: format!(
                 "This token pushed results more than {PUSH_BURST} times in a short while. \
                  Wait {retry_after_secs} seconds, then send them again in fewer, larger \
                  batches (up to {PUSH_MAX} results each)."
             ),
-        })?;
+        });
+    }
     let Json(mut push) = body?;
     // A prober token speaks for its own location; anyone else (an admin) pushing without
     // one is known by their name, so that two sources are never taken for one location.

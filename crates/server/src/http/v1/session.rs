@@ -2,7 +2,6 @@
 //! cookie and answers with the CSRF token that writes made with the cookie must carry.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -23,7 +22,7 @@ use crate::http::v1::ApiJson;
 use crate::store::{NewSession, OutboxMessage};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    // One limiter per app, so each test app (and each server) counts its own failures.
+    // Failures are counted in the store; the password-check queue is this server's own.
     let limiter = Arc::new(SignInLimiter::default());
     OpenApiRouter::new()
         .routes(routes!(who, sign_in, sign_out))
@@ -64,7 +63,8 @@ async fn sign_in(
     // Names are lower case; people type them as they like.
     let name = input.name.trim().to_lowercase();
     let account = {
-        match limiter.attempt(client, &name, Instant::now()) {
+        let store = state.store.as_ref();
+        match limiter.attempt(store, client, &name, Utc::now()).await? {
             Verdict::Wait { secs } => {
                 tracing::info!(name = %name_in_log(&name), client = ?client, wait_secs = secs, "sign-in held back");
                 return Err(AppError::TooManyAttempts {
@@ -80,7 +80,7 @@ async fn sign_in(
         })?;
         let account = auth::check_sign_in(state.store.as_ref(), &name, &input.password).await?;
         if account.is_some() {
-            limiter.succeeded(client, &name);
+            limiter.succeeded(store, client, &name).await?;
         }
         account
     };

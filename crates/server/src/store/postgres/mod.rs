@@ -27,6 +27,8 @@ mod channel_subscriptions;
 mod export;
 mod glossary;
 mod heartbeats;
+// Rate limits: allowances and failed sign-ins, shared by every replica.
+mod limits;
 // Several replicas on one database: change notifications and the probe lease.
 mod replicas;
 mod status;
@@ -312,6 +314,29 @@ impl Store for PgStore {
 
     async fn remove_subscriber(&self, id: i64, change: Change<'_>) -> Result<Option<u64>> {
         self.remove_by_staff(id, change).await
+    }
+
+    async fn take_allowance(
+        &self,
+        key: &str,
+        allowance: crate::limits::Allowance,
+        now_ms: i64,
+    ) -> Result<Option<i64>> {
+        self.take_one(key, allowance, now_ms).await
+    }
+
+    async fn count_sign_in(
+        &self,
+        keys: &crate::auth::limiter::SignInKeys,
+        now: DateTime<Utc>,
+        window: std::time::Duration,
+        counts_it: crate::auth::limiter::CountsIt,
+    ) -> Result<crate::auth::limiter::SignInCounts> {
+        self.count_failure(keys, now, window, counts_it).await
+    }
+
+    async fn sign_in_succeeded(&self, keys: &crate::auth::limiter::SignInKeys) -> Result<()> {
+        self.forget_failure(keys).await
     }
 
     async fn record_status_and_alerts(

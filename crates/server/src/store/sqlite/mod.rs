@@ -35,6 +35,8 @@ mod channel_subscriptions;
 
 // Heartbeat tokens and the reports batch jobs send.
 mod heartbeats;
+// Rate limits: allowances and failed sign-ins.
+mod limits;
 // Consistent copies while the store is in use.
 mod backup;
 pub use backup::{BackupSummary, db_path};
@@ -585,6 +587,29 @@ impl Store for SqliteStore {
 
     async fn latest_status_changes(&self) -> Result<Vec<tis_core::StatusChange>> {
         self.select_latest_status_changes().await
+    }
+
+    async fn take_allowance(
+        &self,
+        key: &str,
+        allowance: crate::limits::Allowance,
+        now_ms: i64,
+    ) -> Result<Option<i64>> {
+        self.take_one(key, allowance, now_ms).await
+    }
+
+    async fn count_sign_in(
+        &self,
+        keys: &crate::auth::limiter::SignInKeys,
+        now: DateTime<Utc>,
+        window: std::time::Duration,
+        counts_it: crate::auth::limiter::CountsIt,
+    ) -> Result<crate::auth::limiter::SignInCounts> {
+        self.count_failure(keys, now, window, counts_it).await
+    }
+
+    async fn sign_in_succeeded(&self, keys: &crate::auth::limiter::SignInKeys) -> Result<()> {
+        self.forget_failure(keys).await
     }
 
     async fn record_status_and_alerts(
