@@ -65,3 +65,108 @@ impl RateLimit {
         Ok(wait.map(|ms| u64::try_from(ms).unwrap_or(0) / 1000 + 1))
     }
 }
+
+/// What every store must do with allowances and sign-in counts, checked against each
+/// (`store::sqlite::limits`, `store::postgres::limits`) with two servers on one store.
+#[cfg(test)]
+pub(crate) mod checks {
+    use std::net::IpAddr;
+
+    use futures_util::future::join_all;
+
+    use super::*;
+    use crate::auth::limiter::{PAIR_FREE, SignInLimiter, Verdict};
+
+    const LIMIT: RateLimit = RateLimit {
+        name: "test",
+        burst: 5,
+        every: Duration::from_secs(10),
+    };
+
+    /// Requests sent to `a` and `b` at once take the burst once between them, and those
+    /// refused are told how long to wait; a period later there is one more, on either.
+    pub async fn two_servers_share_one_allowance(a: &dyn Store, b: &dyn Store) {
+        let now = Utc::now();
+        let takes = (0..2 * LIMIT.burst).map(|n| {
+            let store = if n % 2 == 0 { a } else { b };
+            LIMIT.take(store, "10.0.0.1", now)
+        });
+        let answers: Vec<Option<u64>> = join_all(takes)
+            .await
+            .into_iter()
+            .map(|r| r.expect("the store answers"))
+            .collect();
+        let taken = answers.iter().filter(|w| w.is_none()).count();
+        assert_eq!(
+            taken, LIMIT.burst as usize,
+            "one burst between them: {answers:?}"
+        );
+        assert!(
+            answers.iter().flatten().all(|secs| *secs == 11),
+            "each refused is told to wait the period (and a second, as Retry-After rounds up): {answers:?}"
+        );
+        // Another client has its own allowance.
+        assert_eq!(LIMIT.take(a, "10.0.0.2", now).await.unwrap(), None);
+        let later = now + chrono::TimeDelta::seconds(10);
+        assert_eq!(LIMIT.take(b, "10.0.0.1", later).await.unwrap(), None);
+        assert_eq!(LIMIT.take(a, "10.0.0.1", later).await.unwrap(), Some(11));
+        // Left alone, the allowance fills again.
+        let much_later = now + chrono::TimeDelta::minutes(5);
+        for _ in 0..LIMIT.burst {
+            assert_eq!(LIMIT.take(a, "10.0.0.1", much_later).await.unwrap(), None);
+        }
+    }
+
+    /// Failed sign-ins sent to `a` and `b` at once are counted together: exactly the
+    /// free ones go, then either server tells the client to wait, until it signs in.
+    pub async fn two_servers_count_the_same_sign_in_failures(a: &dyn Store, b: &dyn Store) {
+        let limiter = SignInLimiter::default();
+        let client = Some(IpAddr::from([10, 0, 0, 1]));
+        let now = Utc::now();
+        let attempts = (0..2 * PAIR_FREE).map(|n| {
+            let store = if n % 2 == 0 { a } else { b };
+            limiter.attempt(store, client, "jo", now)
+        });
+        let verdicts: Vec<Verdict> = join_all(attempts)
+            .await
+            .into_iter()
+            .map(|r| r.expect("the store answers"))
+            .collect();
+        let went = verdicts
+            .iter()
+            .filter(|v| matches!(v, Verdict::Go { .. }))
+            .count();
+        assert_eq!(went, PAIR_FREE as usize, "{verdicts:?}");
+        for store in [a, b] {
+            assert_eq!(
+                limiter.attempt(store, client, "jo", now).await.unwrap(),
+                Verdict::Wait { secs: 1 }
+            );
+        }
+        limiter.succeeded(b, client, "jo").await.unwrap();
+        assert!(matches!(
+            limiter.attempt(a, client, "jo", now).await.unwrap(),
+            Verdict::Go { .. }
+        ));
+    }
+
+    /// Rows whose allowance is full again say nothing and go: `rows` counts the table's.
+    pub async fn keys_whose_allowance_is_full_again_are_deleted(
+        a: &dyn Store,
+        rows: impl AsyncFn() -> i64,
+    ) {
+        let limit = RateLimit {
+            name: "test",
+            burst: 2,
+            every: Duration::from_secs(1),
+        };
+        let now = Utc::now();
+        for n in 0..50 {
+            limit.take(a, &format!("10.0.0.{n}"), now).await.unwrap();
+        }
+        assert_eq!(rows().await, 50);
+        let later = now + chrono::TimeDelta::seconds(2);
+        limit.take(a, "10.0.0.1", later).await.unwrap();
+        assert_eq!(rows().await, 1, "only the key just taken from is left");
+    }
+}

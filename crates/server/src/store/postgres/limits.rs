@@ -109,3 +109,40 @@ impl PgStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::database;
+    use super::*;
+    use crate::limits::checks;
+
+    /// Two replicas: two stores with pools of their own on one database.
+    #[tokio::test]
+    async fn two_replicas_share_one_allowance() {
+        let (_server, url) = database().await;
+        let a = PgStore::open(&url, None).await.unwrap();
+        let b = PgStore::open(&url, None).await.unwrap();
+        checks::two_servers_share_one_allowance(&a, &b).await;
+    }
+
+    #[tokio::test]
+    async fn two_replicas_count_the_same_sign_in_failures() {
+        let (_server, url) = database().await;
+        let a = PgStore::open(&url, None).await.unwrap();
+        let b = PgStore::open(&url, None).await.unwrap();
+        checks::two_servers_count_the_same_sign_in_failures(&a, &b).await;
+    }
+
+    #[tokio::test]
+    async fn keys_whose_allowance_is_full_again_are_deleted() {
+        let (_server, url) = database().await;
+        let a = PgStore::open(&url, None).await.unwrap();
+        let rows = async || -> i64 {
+            sqlx::query_scalar("SELECT COUNT(*) FROM rate_limits")
+                .fetch_one(a.pool())
+                .await
+                .unwrap()
+        };
+        checks::keys_whose_allowance_is_full_again_are_deleted(&a, rows).await;
+    }
+}

@@ -800,7 +800,7 @@ mod tests {
 
     /// A server for these tests: the one `TIS_STATUS_TEST_POSTGRES` names, else one of
     /// their own (kept in the returned guard), and a new database in it.
-    async fn database() -> (Option<TestPostgres>, String) {
+    pub(super) async fn database() -> (Option<TestPostgres>, String) {
         let (own, server) = match std::env::var(URL_ENV) {
             Ok(url) if !url.is_empty() => (None, url),
             _ => {

@@ -99,3 +99,41 @@ impl SqliteStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::checks;
+
+    /// Two pools on one file, as two processes would open it.
+    async fn two() -> (tempfile::TempDir, SqliteStore, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let a = SqliteStore::open(dir.path()).await.unwrap();
+        let b = SqliteStore::open(dir.path()).await.unwrap();
+        (dir, a, b)
+    }
+
+    #[tokio::test]
+    async fn two_servers_share_one_allowance() {
+        let (_dir, a, b) = two().await;
+        checks::two_servers_share_one_allowance(&a, &b).await;
+    }
+
+    #[tokio::test]
+    async fn two_servers_count_the_same_sign_in_failures() {
+        let (_dir, a, b) = two().await;
+        checks::two_servers_count_the_same_sign_in_failures(&a, &b).await;
+    }
+
+    #[tokio::test]
+    async fn keys_whose_allowance_is_full_again_are_deleted() {
+        let (_dir, a, _b) = two().await;
+        let rows = async || -> i64 {
+            sqlx::query_scalar("SELECT COUNT(*) FROM rate_limits")
+                .fetch_one(a.pool())
+                .await
+                .unwrap()
+        };
+        checks::keys_whose_allowance_is_full_again_are_deleted(&a, rows).await;
+    }
+}
