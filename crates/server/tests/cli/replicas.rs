@@ -11,7 +11,9 @@ use serde_json::json;
 use tis_status::store::{PgStore, Store};
 
 use crate::alerts::{Receiver, Target, verify_with};
-use crate::helpers::{OutputText, Server, tis_status, write};
+use crate::helpers::{
+    OutputText, Server, closed_port, sign_in, tis_status, tis_status_with_stdin, write,
+};
 use crate::http::EventStream;
 use crate::postgres_server::TestPostgres;
 
@@ -323,4 +325,222 @@ async fn two_replicas_share_news_at_once_and_one_takes_over_the_probes_when_the_
         1,
         "one change to down, not one per replica: {changes:?}"
     );
+}
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// Two replicas' config: no services, the records at `url`, the client address read
+/// from the load balancer's `X-Forwarded-For` (it is on 127.0.0.1 here), and email
+/// subscriptions offered (mail to a port nobody answers: only the asking matters here).
+fn staff_config(dir: &Path, url: &str) -> PathBuf {
+    write(
+        dir,
+        "tis.toml",
+        &format!(
+            r#"[server]
+public_url = "http://127.0.0.1"
+trusted_proxies = ["127.0.0.1"]
+
+[store]
+url = "{url}"
+
+[smtp]
+host = "127.0.0.1"
+port = {port}
+tls = "none"
+from = "TIS Status <tis-status@example.nhs.uk>"
+
+[subscriptions]
+"#,
+            port = closed_port(),
+        ),
+    )
+}
+
+/// A password account made with the CLI on the database the config names.
+fn account(config: &Path, data: &Path, name: &str, role: &str) {
+    let out = tis_status_with_stdin(
+        &[
+            "account",
+            "add",
+            name,
+            "--role",
+            role,
+            "--config",
+            config.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(out.status.success(), "account add: {}", out.stderr_text());
+}
+
+/// A planned maintenance notice, as staff post one.
+fn maintenance() -> serde_json::Value {
+    let starts = Utc::now() + chrono::TimeDelta::days(7);
+    json!({
+        "title": "Planned maintenance on Sunday",
+        "body": "TIS will be unavailable from 8am to 10am.",
+        "kind": "planned_maintenance",
+        "severity": "low",
+        "services": [],
+        "audience": "everyone",
+        "starts_at": starts.to_rfc3339(),
+        "ends_at": (starts + chrono::TimeDelta::hours(2)).to_rfc3339(),
+        "published": true
+    })
+}
+
+/// Who `server` says is signed in with `cookie`: the status and the name, if any.
+async fn who(server: &Server, cookie: &str) -> (u16, Option<String>) {
+    let answer = reqwest::Client::new()
+        .get(format!("{}/api/v1/session", server.url))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("the replica answers");
+    let status = answer.status().as_u16();
+    let body: serde_json::Value = answer.json().await.unwrap_or_default();
+    (status, body["name"].as_str().map(str::to_string))
+}
+
+/// `POST /api/v1/session` to `server` from `client`, as the load balancer says.
+async fn sign_in_from(server: &Server, client: &str, password: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{}/api/v1/session", server.url))
+        .header("x-forwarded-for", client)
+        .json(&json!({"name": "sam", "password": password}))
+        .send()
+        .await
+        .expect("the replica answers")
+}
+
+/// The seconds a refusal says to wait, checking it is the 429 problem a client expects.
+async fn told_to_wait(answer: reqwest::Response, says: &str) -> u64 {
+    assert_eq!(answer.status(), 429);
+    assert_eq!(answer.headers()["content-type"], "application/problem+json");
+    let wait: u64 = answer.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .expect("Retry-After is whole seconds");
+    let problem: serde_json::Value = answer.json().await.unwrap();
+    let detail = problem["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains(says), "{problem}");
+    wait
+}
+
+#[tokio::test]
+async fn a_person_signed_in_on_one_replica_is_signed_in_on_the_other_until_they_sign_out_on_either()
+{
+    let pg = TestPostgres::start().expect("a test PostgreSQL starts");
+    let dir = tempfile::tempdir().unwrap();
+    let config = staff_config(dir.path(), &pg.url());
+    let (data_a, data_b) = (dir.path().join("a"), dir.path().join("b"));
+    account(&config, &data_a, "sam", "support");
+    let a = Server::start(&config, &data_a).await;
+    let b = Server::start(&config, &data_b).await;
+
+    // The load balancer sends the sign-in to one replica and what follows to the other.
+    let signed_in = sign_in(&a.url, "sam", PASSWORD).await;
+    assert_eq!(who(&b, &signed_in.cookie).await, (200, Some("sam".into())));
+    let posted = reqwest::Client::new()
+        .post(format!("{}/api/v1/notices", b.url))
+        .header("cookie", &signed_in.cookie)
+        .header("x-csrf-token", &signed_in.csrf_token)
+        .json(&maintenance())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), 201, "{}", posted.text().await.unwrap());
+    let on_a: serde_json::Value = reqwest::get(format!("{}/api/v1/notices?state=upcoming", a.url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        on_a.to_string().contains("Planned maintenance on Sunday"),
+        "{on_a}"
+    );
+
+    // Signing out on the second ends the session on the first too.
+    let signed_out = reqwest::Client::new()
+        .delete(format!("{}/api/v1/session", b.url))
+        .header("cookie", &signed_in.cookie)
+        .header("x-csrf-token", &signed_in.csrf_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_out.status(), 204);
+    assert_eq!(who(&a, &signed_in.cookie).await, (401, None));
+    assert_eq!(who(&b, &signed_in.cookie).await, (401, None));
+    let refused = reqwest::Client::new()
+        .post(format!("{}/api/v1/notices", a.url))
+        .header("cookie", &signed_in.cookie)
+        .header("x-csrf-token", &signed_in.csrf_token)
+        .json(&maintenance())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401, "a write with the ended session");
+}
+
+#[tokio::test]
+async fn a_client_that_used_up_its_allowance_on_one_replica_is_told_to_wait_on_the_other() {
+    let pg = TestPostgres::start().expect("a test PostgreSQL starts");
+    let dir = tempfile::tempdir().unwrap();
+    let config = staff_config(dir.path(), &pg.url());
+    let (data_a, data_b) = (dir.path().join("a"), dir.path().join("b"));
+    account(&config, &data_a, "sam", "support");
+    let a = Server::start(&config, &data_a).await;
+    let b = Server::start(&config, &data_b).await;
+
+    // A guesser's wrong passwords on one replica make the other hold it back, even with
+    // the right password; the person, from their own computer, still gets in there.
+    let guesser = "203.0.113.9";
+    for _ in 0..5 {
+        let wrong = sign_in_from(&a, guesser, "guess").await;
+        assert_eq!(wrong.status(), 401);
+    }
+    let held = sign_in_from(&b, guesser, PASSWORD).await;
+    let wait = told_to_wait(held, "Wait").await;
+    assert!(
+        (1..=2).contains(&wait),
+        "after five failures, a second or so: {wait}"
+    );
+    let own = sign_in_from(&b, "198.51.100.7", PASSWORD).await;
+    assert_eq!(own.status(), 200, "{}", own.text().await.unwrap());
+
+    // A client that asked for emails its whole burst on one replica is refused by the
+    // other, for about a period.
+    let subscribe = |server: &Server, n: u32| {
+        reqwest::Client::new()
+            .post(format!("{}/api/v1/subscriptions", server.url))
+            .header("x-forwarded-for", guesser)
+            .json(&json!({"email": format!("person{n}@example.nhs.uk"), "kinds": ["incidents"]}))
+            .send()
+    };
+    for n in 0..10 {
+        let asked = subscribe(&a, n).await.unwrap();
+        assert_eq!(
+            asked.status(),
+            202,
+            "request {n}: {}",
+            asked.text().await.unwrap()
+        );
+    }
+    let refused = subscribe(&b, 10).await.unwrap();
+    let wait = told_to_wait(refused, "asked for emails more than 10 times").await;
+    assert!((20..=31).contains(&wait), "a period, 30 seconds: {wait}");
+    // Another client still may.
+    let other = reqwest::Client::new()
+        .post(format!("{}/api/v1/subscriptions", b.url))
+        .header("x-forwarded-for", "198.51.100.7")
+        .json(&json!({"email": "priya@example.nhs.uk", "kinds": ["incidents"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 202);
 }
