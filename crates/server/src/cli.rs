@@ -452,11 +452,12 @@ async fn serve(
     if let Some(job) = job {
         job.start(app.addr());
     }
+    let stop = shutdown_signal();
     println!(
         "TIS Status is running at http://{}/ (press Ctrl+C to stop)",
         app.addr()
     );
-    app.run_until_stopped(shutdown_signal()).await;
+    app.run_until_stopped(stop).await;
     Ok(())
 }
 
@@ -485,6 +486,7 @@ async fn probe(
         None => None,
     };
     let probes = tis_prober::schedule(&config.services);
+    let stop = shutdown_signal();
     println!(
         "Probing {} services ({} probes) from {}, pushing results to {} (press Ctrl+C to stop)",
         config.services.len(),
@@ -508,7 +510,7 @@ async fn probe(
         options,
     ));
     let pusher = tokio::spawn(tis_prober::push::push(results_rx, target));
-    shutdown_signal().await;
+    stop.await;
     tracing::info!("stopping: pushing what is left");
     shutdown.cancel();
     if let Ok(stats) = prober.await {
@@ -524,25 +526,25 @@ async fn probe(
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// Resolves on Ctrl+C or SIGTERM. The handlers are in place when this returns, before
+/// the future is first polled: a SIGTERM that comes just after the server says it is
+/// running (an orchestrator stopping a replica it has just started) must stop it
+/// cleanly, not kill it.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        if let Some(mut term) = term {
+            tokio::select! {
+                _ = ctrl_c => {}
+                _ = term.recv() => {}
+            }
+            return;
         }
+        let _ = ctrl_c.await;
     }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
 }
 
 /// `account add NAME --role ROLE`: the password comes from standard input, never from the
