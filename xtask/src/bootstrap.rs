@@ -40,6 +40,7 @@ pub fn ensure(root: &Path, needs: Needs) -> Result {
     if needs == Needs::Everything {
         chromium()?;
         python_test_tools()?;
+        postgresql()?;
     }
     println!(
         "xtask: toolchain ready ({:.1?} spent checking and installing)",
@@ -230,6 +231,19 @@ fn chromium() -> Result {
         return Ok(());
     }
     apt_install(&missing)
+}
+
+/// Debian's PostgreSQL server, which the API tests run against as well as SQLite; the
+/// package's own cluster is not used (the tests make their own, see `tests/support`).
+pub(crate) fn postgresql() -> Result {
+    if crate::postgres::TestPostgres::installed() {
+        return Ok(());
+    }
+    println!(
+        "xtask: PostgreSQL 15 is missing ({}/initdb): the API tests run on it as well as on SQLite, so Debian's postgresql package is installed now",
+        crate::postgres::BIN_DIR
+    );
+    apt_install(&["postgresql"])
 }
 
 pub(crate) fn apt_install(packages: &[&str]) -> Result {

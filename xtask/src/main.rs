@@ -13,6 +13,10 @@ mod bootstrap;
 mod fuzz;
 mod harness;
 mod http;
+// The one way to start a throw-away PostgreSQL, shared with the server's own tests.
+#[path = "../../crates/server/tests/support/postgres.rs"]
+#[allow(dead_code)]
+mod postgres;
 
 use std::env;
 use std::ffi::OsString;
@@ -31,6 +35,8 @@ commands:
                   e.g. -- --listen 127.0.0.1:9000 --data /tmp/x --config my.toml)
   test            install what is missing, then run every test: unit, integration and
                   browser tests in headless Chromium
+  test postgres   only the second run of the API integration tests: on a throw-away
+                  PostgreSQL 15 (Debian's package, installed when missing)
   build           install what is missing and build the app and the server
   fuzz            only the API fuzzing step of `test`: schemathesis against a real
                   server, every operation of /api/v1/openapi.json
@@ -65,7 +71,17 @@ fn main() -> ExitCode {
     let rest: Vec<OsString> = args.collect();
     let result = match command.as_deref() {
         Some("run") => run(&rest),
-        Some("test") => test(),
+        Some("test") => match rest.first().and_then(|a| a.to_str()) {
+            Some("postgres") => bootstrap::postgresql().and_then(|()| {
+                let mut tally = Tally::default();
+                step("the API integration tests on PostgreSQL", || {
+                    api_on_postgres(&root(), &mut tally)
+                })?;
+                println!("tests: {} passed, {} failed", tally.passed, tally.failed);
+                Ok(())
+            }),
+            _ => test(),
+        },
         Some("build") => bootstrap::ensure(&root(), Needs::Build)
             .and_then(|()| build_all(Profile::Release))
             .map(|_| ()),
@@ -181,6 +197,9 @@ fn test() -> Result {
             .args(["--", "--test-threads=4"]);
         tally.run(cmd)
     })?;
+    step("the API integration tests again, on PostgreSQL", || {
+        api_on_postgres(&root, &mut tally)
+    })?;
     let built = build_all(Profile::Debug)?;
 
     step(
@@ -210,6 +229,29 @@ fn test() -> Result {
     );
     println!("tests: {} passed, {} failed", tally.passed, tally.failed);
     Ok(())
+}
+
+/// The API integration suite on a PostgreSQL server of its own, started for the run
+/// (each test makes its own database in it) and stopped after.
+fn api_on_postgres(root: &Path, tally: &mut Tally) -> Result {
+    let mut pg = postgres::TestPostgres::start()?;
+    println!("xtask: PostgreSQL 15 started for the tests at {}", pg.url());
+    let mut cmd = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.current_dir(root)
+        .args([
+            "test",
+            "-p",
+            "tis-status-server",
+            "--test",
+            "api",
+            "--locked",
+        ])
+        .env(postgres::URL_ENV, pg.url())
+        .args(["--", "--test-threads=4"]);
+    let ran = tally.run(cmd);
+    pg.stop()?;
+    println!("xtask: the test PostgreSQL is stopped and its files deleted");
+    ran
 }
 
 /// Test counts read from the runners' own summary lines, for one closing line.

@@ -108,12 +108,12 @@ impl std::fmt::Display for RunStats {
 /// waiting and in-flight checks are dropped at once and their results not sent.
 pub async fn run(
     probes: Vec<Scheduled>,
-    checker: Checker,
+    checker: impl Into<Arc<Checker>>,
     sink: mpsc::Sender<ProbeResult>,
     shutdown: CancellationToken,
     options: RunOptions,
 ) -> RunStats {
-    let checker = Arc::new(checker);
+    let checker: Arc<Checker> = checker.into();
     let permits = Arc::new(Semaphore::new(options.max_concurrent.max(1)));
     let stats = Arc::new(Mutex::new(RunStats::default()));
     let location = options.location.map(Arc::<str>::from);

@@ -12,7 +12,7 @@ use crate::config::{Config, ConfigError, Secrets};
 
 use crate::demo;
 use crate::startup::{Application, Settings};
-use crate::store::{Change, SqliteStore, Store, import};
+use crate::store::{Change, SqliteStore, import};
 
 #[derive(Parser)]
 #[command(
@@ -269,6 +269,11 @@ async fn dispatch(command: Command) -> Result<(), String> {
         }
         Command::Backup { place, out } => {
             let (config, _) = load_config(&place, None, Secrets::NotNeeded)?;
+            if config.store.choice()? != crate::config::StoreChoice::Sqlite {
+                return Err(
+                    "tis-status backup copies the SQLite store; this config keeps its records in PostgreSQL ([store]): back that up with PostgreSQL's own pg_dump, or your provider's snapshots".into(),
+                );
+            }
             let data = data_dir(&place, &config);
             let store = SqliteStore::open_for_backup(&data)
                 .await
@@ -295,7 +300,7 @@ async fn dispatch(command: Command) -> Result<(), String> {
                 std::fs::read_to_string(&file).map_err(|e| format!("cannot read {source}: {e}"))?;
             let export = import::parse(&source, &text).map_err(|e| e.to_string())?;
             import::import(
-                &store,
+                store.as_ref(),
                 &source,
                 &export,
                 &service_ids(&config),
@@ -345,11 +350,10 @@ fn data_dir(place: &Place, config: &Config) -> PathBuf {
     }
 }
 
-async fn open_store(place: &Place, config: &Config) -> Result<SqliteStore, String> {
-    let dir = data_dir(place, config);
-    SqliteStore::open(&dir)
-        .await
-        .map_err(|e| format!("cannot open the store in {}: {e}", dir.display()))
+/// The store the config names: PostgreSQL at `[store] url`, or the SQLite file in the
+/// data directory.
+async fn open_store(place: &Place, config: &Config) -> Result<crate::SharedStore, String> {
+    crate::store::open(&config.store, &data_dir(place, config)).await
 }
 
 /// A file size as people read it: "820 KB", "14.2 MB".
@@ -419,9 +423,9 @@ async fn serve(
     let store = open_store(&place, &config).await?;
     let mut job = None;
     if is_demo {
-        demo::load_records(&store, &config).await?;
+        demo::load_records(store.as_ref(), &config).await?;
         let stopped = broken == Some(demo::Break::EsrJob);
-        job = Some(demo::job::prepare(&store, &config, stopped).await?);
+        job = Some(demo::job::prepare(store.as_ref(), &config, stopped).await?);
     }
     let checker = match estate {
         Some(estate) => {
@@ -448,11 +452,12 @@ async fn serve(
     if let Some(job) = job {
         job.start(app.addr());
     }
+    let stop = shutdown_signal();
     println!(
         "TIS Status is running at http://{}/ (press Ctrl+C to stop)",
         app.addr()
     );
-    app.run_until_stopped(shutdown_signal()).await;
+    app.run_until_stopped(stop).await;
     Ok(())
 }
 
@@ -481,6 +486,7 @@ async fn probe(
         None => None,
     };
     let probes = tis_prober::schedule(&config.services);
+    let stop = shutdown_signal();
     println!(
         "Probing {} services ({} probes) from {}, pushing results to {} (press Ctrl+C to stop)",
         config.services.len(),
@@ -504,7 +510,7 @@ async fn probe(
         options,
     ));
     let pusher = tokio::spawn(tis_prober::push::push(results_rx, target));
-    shutdown_signal().await;
+    stop.await;
     tracing::info!("stopping: pushing what is left");
     shutdown.cancel();
     if let Ok(stats) = prober.await {
@@ -520,25 +526,25 @@ async fn probe(
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// Resolves on Ctrl+C or SIGTERM. The handlers are in place when this returns, before
+/// the future is first polled: a SIGTERM that comes just after the server says it is
+/// running (an orchestrator stopping a replica it has just started) must stop it
+/// cleanly, not kill it.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        if let Some(mut term) = term {
+            tokio::select! {
+                _ = ctrl_c => {}
+                _ = term.recv() => {}
+            }
+            return;
         }
+        let _ = ctrl_c.await;
     }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
 }
 
 /// `account add NAME --role ROLE`: the password comes from standard input, never from the
@@ -559,7 +565,7 @@ async fn account_add(
         role,
         password,
     };
-    let account = crate::auth::add_account(&store, &input, cli_change())
+    let account = crate::auth::add_account(store.as_ref(), &input, cli_change())
         .await
         .map_err(|e| format!("cannot add account \"{}\": {}", input.name, cli_error(e)))?;
     let shown = tis_core::account::public_author(account.display_name.as_deref());
@@ -589,9 +595,10 @@ async fn token_create(
         location,
         expires_in_days,
     };
-    let (token, info) = crate::auth::create_token(&store, &input, config.location(), cli_change())
-        .await
-        .map_err(|e| format!("cannot create token \"{}\": {}", input.name, cli_error(e)))?;
+    let (token, info) =
+        crate::auth::create_token(store.as_ref(), &input, config.location(), cli_change())
+            .await
+            .map_err(|e| format!("cannot create token \"{}\": {}", input.name, cli_error(e)))?;
     println!("{token}");
     let place_words = info
         .location
@@ -615,7 +622,7 @@ async fn heartbeat_token(place: Place, probe: &str) -> Result<(), String> {
     let (config, _) = load_config(&place, None, Secrets::NotNeeded)?;
     let store = open_store(&place, &config).await?;
     let (token, replaced) =
-        crate::heartbeat::make_token(&store, &config.services, probe, cli_change())
+        crate::heartbeat::make_token(store.as_ref(), &config.services, probe, cli_change())
             .await
             .map_err(|e| format!("cannot make a token for heartbeat \"{probe}\": {e}"))?;
     println!("{token}");

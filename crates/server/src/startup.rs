@@ -5,7 +5,6 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
@@ -15,12 +14,11 @@ use crate::AppState;
 use crate::alerts::deliver;
 use crate::config::Config;
 use crate::read::{live, snapshot, trends};
-use crate::store::SqliteStore;
 
 /// What `serve` needs once its config and store are ready.
 pub struct Settings {
     pub config: Config,
-    pub store: SqliteStore,
+    pub store: crate::SharedStore,
     /// Whether this is the built-in demo (the page says its data is not real).
     pub demo: bool,
     /// Looks up the secret a probe's config names; the process environment by default.
@@ -74,16 +72,14 @@ impl Application {
             location = config.location(),
             "starting the probes"
         );
-        let stop = shutdown.clone();
-        tasks.spawn(async move {
-            let stats = tis_prober::run(probes, checker, results_tx, stop, options).await;
-            tracing::info!("prober stopped: {stats}");
-            "prober"
-        });
-
-        let state = AppState::new(Arc::new(store), config, demo)
+        let state = AppState::new(store, config, demo)
             .await
             .map_err(|e| format!("cannot load the stored data: {e}"))?;
+        let (stop, lessee) = (shutdown.clone(), state.clone());
+        tasks.spawn(async move {
+            probe_while_leased(lessee, probes, checker, results_tx, options, stop).await;
+            "prober"
+        });
         let writer = state.clone();
         tasks.spawn(async move {
             // Results that arrive together are written in one transaction. The prober's
@@ -106,6 +102,11 @@ impl Application {
         let (s, c) = (|| state.clone(), || shutdown.clone());
         start(&mut tasks, "trends", trends::keep_fresh(s(), c()));
         start(&mut tasks, "snapshots", snapshot::keep_fresh(s(), c()));
+        let (follower, rebuild, stop) = (state.clone(), state.clone(), c());
+        start(&mut tasks, "other replicas' changes", async move {
+            let changed: crate::store::OnChange = std::sync::Arc::new(move || rebuild.changed());
+            follower.store.follow_changes(changed, stop).await;
+        });
         start(&mut tasks, "status changes", live::record_changes(s(), c()));
         start(
             &mut tasks,
@@ -176,6 +177,63 @@ impl Application {
                 Ok(name) => tracing::debug!(task = name, "stopped"),
                 Err(e) => tracing::error!(error = %e, "a task failed while stopping"),
             }
+        }
+    }
+}
+
+/// Runs the probes while this server holds the lease on its location's probes, taking
+/// it again whenever it is lost, until `stop`. With several replicas on one database
+/// exactly one probes each location; the others wait, and one takes over when the
+/// holder dies. A store one server owns grants the lease at once.
+async fn probe_while_leased(
+    state: AppState,
+    probes: Vec<tis_prober::Scheduled>,
+    checker: tis_prober::Checker,
+    results: mpsc::Sender<tis_core::ProbeResult>,
+    options: tis_prober::RunOptions,
+    stop: CancellationToken,
+) {
+    if probes.is_empty() {
+        return;
+    }
+    let checker = std::sync::Arc::new(checker);
+    let location = state.config.location().to_string();
+    loop {
+        let lease = match state.store.lead_probes(&location, &stop).await {
+            Ok(Some(lease)) => lease,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::error!(error = %e, location, "cannot ask for the probe lease");
+                tokio::select! {
+                    () = tokio::time::sleep(std::time::Duration::from_secs(1)) => continue,
+                    () = stop.cancelled() => return,
+                }
+            }
+        };
+        tracing::info!(location, "this server runs the probes of its location");
+        state.metrics.set_probes_running(true);
+        let running = stop.child_token();
+        let run = tis_prober::run(
+            probes.clone(),
+            checker.clone(),
+            results.clone(),
+            running.clone(),
+            options.clone(),
+        );
+        tokio::pin!(run);
+        let stats = tokio::select! {
+            stats = &mut run => stats,
+            () = lease.lost.cancelled() => {
+                running.cancel();
+                run.await
+            }
+        };
+        state.metrics.set_probes_running(false);
+        tracing::info!(location, "prober stopped: {stats}");
+        // Dropping the lease lets another server take it.
+        drop(lease);
+        if stop.is_cancelled() {
+            return;
         }
     }
 }

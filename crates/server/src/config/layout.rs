@@ -10,6 +10,7 @@ pub(crate) struct Layout {
     channels: Vec<std::ops::Range<usize>>,
     alerts: Vec<std::ops::Range<usize>>,
     canaries: Vec<std::ops::Range<usize>>,
+    store: Option<std::ops::Range<usize>>,
 }
 
 struct ServiceLines {
@@ -28,6 +29,7 @@ impl Layout {
             channels: Vec::new(),
             alerts: Vec::new(),
             canaries: Vec::new(),
+            store: None,
         };
         // What the lines from here on belong to.
         enum In {
@@ -39,6 +41,7 @@ impl Layout {
             Channel,
             Alert,
             Canary,
+            Store,
         }
         let mut now = In::Nothing;
         for (i, line) in lines.iter().enumerate() {
@@ -70,6 +73,9 @@ impl Layout {
                 } else if header.starts_with("[[alert]]") {
                     layout.alerts.push(i..i + 1);
                     In::Alert
+                } else if header.starts_with("[store]") {
+                    layout.store = Some(i..i + 1);
+                    In::Store
                 } else if header.starts_with("[[canary]]") {
                     layout.canaries.push(i..i + 1);
                     In::Canary
@@ -115,6 +121,11 @@ impl Layout {
                         r.end = i + 1;
                     }
                 }
+                In::Store => {
+                    if let Some(r) = &mut layout.store {
+                        r.end = i + 1;
+                    }
+                }
             }
         }
         layout
@@ -150,6 +161,11 @@ impl Layout {
 
     pub(super) fn server_field(&self, text: &str, field: &str) -> Option<usize> {
         Layout::find(text, self.server.as_ref()?, field)
+    }
+
+    /// The line of a field of `[store]`.
+    pub(super) fn store_field(&self, text: &str, field: &str) -> Option<usize> {
+        Layout::find(text, self.store.as_ref()?, field)
     }
 
     /// The line of a field of `[smtp]`.

@@ -6,6 +6,7 @@ mod auth;
 mod layout;
 mod metrics;
 mod server;
+mod store;
 mod subscriptions;
 
 pub use alerts::*;
@@ -13,6 +14,7 @@ pub use auth::{DEFAULT_RECHECK_AFTER, OidcConfig};
 pub(crate) use layout::Layout;
 pub use metrics::MetricsConfig;
 pub use server::*;
+pub use store::{StoreChoice, StoreConfig};
 pub use subscriptions::SubscriptionsConfig;
 
 use std::fmt;
@@ -46,6 +48,8 @@ pub struct Config {
     pub oidc: Option<OidcConfig>,
     /// `/metrics` for Prometheus, when turned on.
     pub metrics: Option<MetricsConfig>,
+    /// Where the records are kept: the SQLite file in `data_dir` by default.
+    pub store: StoreConfig,
 }
 
 #[derive(Deserialize)]
@@ -69,6 +73,8 @@ struct File {
     #[serde(default)]
     auth: Option<auth::RawAuth>,
     metrics: Option<MetricsConfig>,
+    #[serde(default)]
+    store: Option<StoreConfig>,
 }
 
 /// A `[[service]]` as written, its probes not yet read: each probe is read on its own,
@@ -410,6 +416,9 @@ impl Config {
                 });
             }
         }
+        if let Some(store) = &file.store {
+            store.check(text, &layout, env, &mut problems);
+        }
         if !problems.is_empty() {
             return Err(fail(problems));
         }
@@ -425,6 +434,7 @@ impl Config {
             subscriptions: file.subscriptions,
             oidc,
             metrics,
+            store: file.store.unwrap_or_default(),
         })
     }
 

@@ -319,6 +319,70 @@ fn a_canary_problem_names_the_file_line_and_field() {
 }
 
 #[test]
+fn without_a_store_table_the_sqlite_file_is_used_and_a_url_chooses_postgres() {
+    let config = Config::parse("my.toml", "[server]\n").unwrap();
+    assert_eq!(config.store.choice(), Ok(StoreChoice::Sqlite));
+    let text = "[store]\nurl = \"postgres://tis@db.internal:5432/tis_status\"\n";
+    let config = Config::parse("my.toml", text).unwrap();
+    assert_eq!(
+        config.store.choice(),
+        Ok(StoreChoice::Postgres(
+            "postgres://tis@db.internal:5432/tis_status".into()
+        ))
+    );
+}
+
+#[test]
+fn store_mistakes_name_the_line_the_field_and_what_to_do() {
+    let text =
+        "[server]\nlisten = \"127.0.0.1:80\"\n\n[store]\nurl = \"postgres://tis:hunter2@db/tis\"\n";
+    let err = Config::parse("my.toml", text).unwrap_err().to_string();
+    assert!(
+        err.contains("my.toml, line 5: [store] url: holds a password"),
+        "{err}"
+    );
+    assert!(
+        err.contains("url_env"),
+        "says where the password goes: {err}"
+    );
+    assert!(
+        !err.contains("hunter2"),
+        "the password is not repeated: {err}"
+    );
+
+    let text = "[store]\nurl = \"mysql://db/tis\"\n";
+    let err = Config::parse("my.toml", text).unwrap_err().to_string();
+    assert!(
+        err.contains("line 2: [store] url: must start with postgres://"),
+        "{err}"
+    );
+
+    let text = "[store]\nurl_env = \"TIS_DB_URL\"\n";
+    let err = Config::parse_env("my.toml", text, &|_| None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("line 2: [store] url_env: the environment variable TIS_DB_URL is not set"),
+        "{err}"
+    );
+    let ok = Config::parse_env("my.toml", text, &|name| {
+        (name == "TIS_DB_URL").then(|| "postgres://tis:secret@db/tis".to_string())
+    });
+    assert!(ok.is_ok(), "a password belongs in the variable");
+
+    let text = "[store]\nurl = \"postgres://db/tis\"\nurl_env = \"TIS_DB_URL\"\n";
+    let err = Config::parse("my.toml", text).unwrap_err().to_string();
+    assert!(
+        err.contains("line 3: [store] url_env: give url or url_env, not both"),
+        "{err}"
+    );
+
+    let text = "[store]\nhost = \"db\"\n";
+    let err = Config::parse("my.toml", text).unwrap_err().to_string();
+    assert!(err.contains("host") && err.contains("line 2"), "{err}");
+}
+
+#[test]
 fn a_bad_send_rate_names_the_file_line_and_field_and_says_how_to_write_it() {
     let text = "[server]\npublic_url = \"https://status.example\"\n\n[smtp]\nhost = \"127.0.0.1\"\nfrom = \"TIS Status <status@example.nhs.uk>\"\n\n[subscriptions]\nsend_rate = \"10 a second\"\n";
     let shown = Config::parse("my.toml", text).unwrap_err().to_string();

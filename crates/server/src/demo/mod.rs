@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::config::Config;
-use crate::store::{Change, SqliteStore, Store, import};
+use crate::store::{Change, Store, import};
 
 /// Demo incidents and notices, loaded through the same import path users use.
 pub const DEMO_RECORDS: &str = include_str!("../../demo/records.json");
@@ -146,7 +146,7 @@ pub struct DemoEstate {
 
 /// Loads the demo's records and made-up past into a new store; a store that already has
 /// data is left as it is.
-pub async fn load_records(store: &SqliteStore, config: &Config) -> Result<(), String> {
+pub async fn load_records(store: &dyn Store, config: &Config) -> Result<(), String> {
     if !store.is_empty().await.map_err(|e| e.to_string())? {
         return Ok(());
     }

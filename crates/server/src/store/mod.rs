@@ -1,7 +1,9 @@
 //! The store: where everything lasting is kept. A trait, so that a PostgreSQL backend can
 //! sit beside the embedded SQLite one; every write is one transaction.
 
+pub mod columns;
 pub mod import;
+mod postgres;
 mod sqlite;
 
 use async_trait::async_trait;
@@ -15,6 +17,7 @@ use tis_core::{
 };
 use tis_core::{Role, account::Account, account::ApiToken};
 
+pub use postgres::PgStore;
 pub use sqlite::{BackupSummary, DB_FILE, SqliteStore, db_path};
 
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +28,21 @@ pub enum StoreError {
     Db(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The database's tables are not ones this version can work on; nothing was changed.
+    #[error("{0}")]
+    Schema(String),
+    /// No database server answered at the address: why, and what to check.
+    #[error(
+        "the database cannot be reached: {0}. Check that PostgreSQL is running at that \
+         address and that [store] url (or the variable url_env names) is right"
+    )]
+    Unreachable(String),
+    /// The database server answered and would not let us in: its reason, and what to check.
+    #[error(
+        "the database refused the connection: {0}. Check the user, password and database \
+         name in [store] url (or in the variable url_env names)"
+    )]
+    Refused(String),
     #[error("stored data could not be read: {0}")]
     Corrupt(String),
     /// A backup could not be made; the message says why and what to do.
@@ -109,6 +127,70 @@ pub fn incident_of(
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A migrator's refusal in words an operator can act on: a store whose recorded
+/// migrations this version does not know (a newer `tis-status` changed its tables, or a
+/// migration file was edited) is left as it is, and the server does not start on it.
+pub(crate) fn schema_problem(e: sqlx::migrate::MigrateError) -> StoreError {
+    use sqlx::migrate::MigrateError;
+    match e {
+        MigrateError::VersionMissing(v) => StoreError::Schema(format!(
+            "the store's tables were changed by a newer version of tis-status: it records \
+             migration {v:04}, which this version does not know. Nothing was changed. Run \
+             that newer version (or a later one) on this store"
+        )),
+        MigrateError::VersionMismatch(v) => StoreError::Schema(format!(
+            "migration {v:04} recorded in the store is not the one this version has (its \
+             text differs): the store was made by a different build of tis-status. Nothing \
+             was changed. Run the build that made it"
+        )),
+        MigrateError::Dirty(v) => StoreError::Schema(format!(
+            "migration {v:04} was started on this store and did not finish. Nothing more \
+             was changed. Restore the store from a backup taken before it"
+        )),
+        other => StoreError::Migrate(other),
+    }
+}
+
+/// Opens the store `config` names, bringing its tables up to date: the PostgreSQL
+/// database at `[store] url` (or the URL in `url_env`), or else the SQLite file in
+/// `data_dir`. The answer says which, and where, when it cannot.
+pub async fn open(
+    config: &crate::config::StoreConfig,
+    data_dir: &std::path::Path,
+) -> std::result::Result<crate::SharedStore, String> {
+    match config.choice()? {
+        crate::config::StoreChoice::Sqlite => match SqliteStore::open(data_dir).await {
+            Ok(store) => Ok(std::sync::Arc::new(store)),
+            Err(e) => Err(format!(
+                "cannot open the store in {}: {e}",
+                data_dir.display()
+            )),
+        },
+        crate::config::StoreChoice::Postgres(url) => match PgStore::open(&url, None).await {
+            Ok(store) => Ok(std::sync::Arc::new(store)),
+            Err(e) => Err(format!(
+                "cannot open the PostgreSQL store at {}: {e}",
+                without_password(&url)
+            )),
+        },
+    }
+}
+
+/// A database URL fit to print: its password, if any, left out.
+pub fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, path) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((user, host)) if user.contains(':') => {
+            let user = user.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}{path}")
+        }
+        _ => url.to_string(),
+    }
+}
 
 /// A message to send, written to the outbox in the same transaction as what caused it.
 #[derive(Debug, Clone, PartialEq)]
@@ -314,12 +396,60 @@ pub enum Disabled {
     LastAdmin,
 }
 
+/// The right to run the probes of one location, held by one server of those sharing a
+/// store. It ends when `lost` is cancelled (the store cannot vouch for it any longer) or
+/// when it is dropped, which lets another server take it.
+pub struct ProbeLease {
+    pub lost: tokio_util::sync::CancellationToken,
+    _release: tokio_util::sync::DropGuard,
+}
+
+impl ProbeLease {
+    /// A lease held until `release` is cancelled (when the lease is dropped); whoever
+    /// keeps it cancels `lost` when it can no longer vouch for it.
+    pub fn new(
+        lost: tokio_util::sync::CancellationToken,
+        release: tokio_util::sync::CancellationToken,
+    ) -> ProbeLease {
+        ProbeLease {
+            lost,
+            _release: release.drop_guard(),
+        }
+    }
+
+    /// A lease nobody else can want: a store that one server owns.
+    pub fn sole() -> ProbeLease {
+        let token = tokio_util::sync::CancellationToken::new();
+        ProbeLease::new(tokio_util::sync::CancellationToken::new(), token)
+    }
+}
+
+/// Called when another server wrote something readers may see.
+pub type OnChange = std::sync::Arc<dyn Fn() + Send + Sync>;
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Whether anyone has written notices or incidents yet.
     async fn is_empty(&self) -> Result<bool>;
     /// Whether the store answers at all (for readiness checks).
     async fn ping(&self) -> Result<()>;
+
+    /// Waits until this server may run the probes of `location`, of all the servers
+    /// sharing this store; `None` once `stop` is cancelled. A store that one server owns
+    /// grants it at once.
+    async fn lead_probes(
+        &self,
+        _location: &str,
+        _stop: &tokio_util::sync::CancellationToken,
+    ) -> Result<Option<ProbeLease>> {
+        Ok(Some(ProbeLease::sole()))
+    }
+
+    /// Calls `changed` whenever another server sharing this store writes something
+    /// readers see, until `stop` is cancelled. A store that one server owns has no other
+    /// writers (this server's own writes say so themselves) and returns at once.
+    async fn follow_changes(&self, _changed: OnChange, _stop: tokio_util::sync::CancellationToken) {
+    }
 
     async fn add_probe_results(&self, results: &[ProbeResult]) -> Result<()>;
     /// Results of every probe since `since`, oldest first.
@@ -624,4 +754,65 @@ pub trait Store: Send + Sync + 'static {
     async fn export(&self) -> Result<Export>;
     /// Writes an already checked export in one transaction: all of it, or none.
     async fn import(&self, export: &Export, change: Change<'_>) -> Result<()>;
+}
+
+/// The revisions an import adds beside those in the file. Every save is a revision, and
+/// the latest is the current report: a file whose current report is not its latest
+/// revision (hand-written, or from elsewhere) gets one more revision, so that later edits
+/// have a base to start from.
+pub(crate) fn revisions_to_add(export: &Export, change: &Change<'_>) -> Vec<Revision> {
+    let mut added = Vec::new();
+    for i in &export.incidents {
+        let Some(report) = &i.report else { continue };
+        let latest = export
+            .revisions
+            .iter()
+            .filter(|r| r.incident == i.id)
+            .max_by_key(|r| r.number);
+        if latest.is_some_and(|r| &r.report == report) {
+            continue;
+        }
+        added.push(Revision {
+            incident: i.id,
+            number: latest.map_or(1, |r| r.number + 1),
+            author: report
+                .authors
+                .first()
+                .cloned()
+                .unwrap_or_else(|| change.actor.to_string()),
+            at: change.at,
+            report: report.clone(),
+        });
+    }
+    added
+}
+
+/// What a file held, for the audit log.
+pub(crate) fn counts(export: &Export) -> String {
+    format!(
+        "{} notices, {} incidents, {} revisions, {}{} status changes, {} days of uptime, {} \
+         audit log lines",
+        export.notices.len(),
+        export.incidents.len(),
+        export.revisions.len(),
+        if export.glossary.is_some() {
+            "the glossary, "
+        } else {
+            ""
+        },
+        export.status_changes.len(),
+        export.daily_uptime.len(),
+        export.audit_log.len(),
+    )
+}
+
+/// How long a run took, when `ping` ends one whose start is the newest report before it.
+pub(crate) fn run_ms(ping: &NewPing<'_>, before: &HeartbeatRecord) -> Option<u64> {
+    use tis_core::PingKind;
+    match (ping.kind, before.pings.first()) {
+        (PingKind::Success | PingKind::Fail, Some(last)) if last.kind == PingKind::Start => {
+            u64::try_from((ping.at - last.at).num_milliseconds()).ok()
+        }
+        _ => None,
+    }
 }

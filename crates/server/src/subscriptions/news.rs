@@ -118,3 +118,31 @@ impl News {
 pub fn is_maintenance(notice: &Notice) -> bool {
     notice.published && notice.kind == tis_core::NoticeKind::PlannedMaintenance
 }
+
+/// The time-driven news of a maintenance notice: each event, when it is due, and until
+/// when it is still worth sending.
+pub fn timed_events(
+    notice: &Notice,
+    lead: chrono::Duration,
+) -> Vec<(NewsEvent, DateTime<Utc>, DateTime<Utc>)> {
+    let mut out = vec![
+        (
+            NewsEvent::MaintenanceSoon,
+            notice.starts_at - lead,
+            notice.starts_at,
+        ),
+        (
+            NewsEvent::MaintenanceStarted,
+            notice.starts_at,
+            notice.ends_at.unwrap_or(DateTime::<Utc>::MAX_UTC),
+        ),
+    ];
+    if let Some(end) = notice.ends_at {
+        out.push((
+            NewsEvent::MaintenanceEnded,
+            end,
+            end + chrono::Duration::hours(1),
+        ));
+    }
+    out
+}

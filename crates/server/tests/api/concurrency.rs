@@ -1,8 +1,5 @@
 //! Many people writing at once, as during an outage: every write is stored, none is
 //! refused because another landed first.
-
-use std::sync::Arc;
-
 use chrono::Utc;
 use tis_core::incident::AffectedService;
 use tis_core::wire::{IncidentInput, NoticeInput, ReportSave, UpdateInput};
@@ -10,12 +7,12 @@ use tis_core::{
     Audience, Impact, IncidentStatus, NoticeKind, NoticeSeverity, ProbeResult, Report,
     ReportStatus, Status,
 };
-use tis_status::store::{Change, SqliteStore, Store};
+use tis_status::store::Change;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn writes_at_the_same_moment_are_all_stored() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = Arc::new(SqliteStore::open(dir.path()).await.expect("store opens"));
+    let store = crate::helpers::test_store(dir.path()).await;
     let mut tasks = Vec::new();
     for n in 0..40 {
         let store = store.clone();
@@ -90,7 +87,7 @@ fn notice_input(title: &str) -> NoticeInput {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn mixed_writes_to_one_incident_at_the_same_moment_lose_nothing() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = Arc::new(SqliteStore::open(dir.path()).await.expect("store opens"));
+    let store = crate::helpers::test_store(dir.path()).await;
     let incident = store
         .create_incident(
             &incident_input("Bulk upload is not working"),

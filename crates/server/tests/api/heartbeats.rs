@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use tis_status::config::Config;
 use tis_status::startup::{Application, Settings};
-use tis_status::store::{Change, SqliteStore, Store};
+use tis_status::store::{Change, Store};
 
 /// How long a condition may take to come true on a busy machine.
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -70,7 +70,7 @@ impl Drop for Server {
 async fn server() -> Server {
     let config = Config::parse("heartbeats.toml", CONFIG).expect("the config reads");
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = SqliteStore::open(dir.path()).await.expect("store opens");
+    let store = crate::helpers::test_store(dir.path()).await;
     let app = Application::build(Settings {
         config: config.clone(),
         store,

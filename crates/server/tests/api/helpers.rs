@@ -1,4 +1,6 @@
-//! An app over a real SQLite file in a temporary directory, driven with `oneshot`.
+//! An app over a real store, driven with `oneshot`: a SQLite file in a temporary
+//! directory, or, when `TIS_STATUS_TEST_POSTGRES` names a PostgreSQL server (as `cargo
+//! xtask test` does for its second run of this suite), a database of its own there.
 
 use axum::Router;
 use axum::body::Body;
@@ -6,9 +8,10 @@ use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tis_status::AppState;
+use tis_status::SharedStore;
 use tis_status::config::Config;
 use tis_status::store::import;
-use tis_status::store::{Change, SqliteStore};
+use tis_status::store::{Change, PgStore, SqliteStore};
 use tower::ServiceExt;
 
 pub struct TestApp {
@@ -28,14 +31,24 @@ impl TestApp {
     }
 }
 
+/// A new, empty store for one test: a database of its own on the PostgreSQL server
+/// `TIS_STATUS_TEST_POSTGRES` names, else the SQLite file in `dir`.
+pub async fn test_store(dir: &std::path::Path) -> SharedStore {
+    match std::env::var(crate::postgres::URL_ENV) {
+        Ok(server) if !server.is_empty() => {
+            let url = crate::pg_database::fresh_database(&server, "api").await;
+            std::sync::Arc::new(PgStore::open(&url, None).await.expect("store opens"))
+        }
+        _ => std::sync::Arc::new(SqliteStore::open(dir).await.expect("store opens")),
+    }
+}
+
 /// An app with the config `text` and an empty store, with no probes running.
 pub async fn app_with_config(text: &str) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = SqliteStore::open(dir.path()).await.expect("store opens");
+    let store = test_store(dir.path()).await;
     let config = Config::parse("test.toml", text).expect("config");
-    let state = AppState::new(std::sync::Arc::new(store), config, false)
-        .await
-        .expect("state");
+    let state = AppState::new(store, config, false).await.expect("state");
     let router = tis_status::app(state.clone(), None);
     TestApp::over(state, router, dir)
 }
@@ -43,12 +56,12 @@ pub async fn app_with_config(text: &str) -> TestApp {
 /// The demo services and records, with no probes running (status is "unknown").
 pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = SqliteStore::open(dir.path()).await.expect("store opens");
+    let store = test_store(dir.path()).await;
     let config = Config::demo("http://127.0.0.1:9").expect("demo config");
     let export = import::parse("demo", tis_status::demo::DEMO_RECORDS).expect("demo parses");
     let ids: Vec<&str> = config.services.iter().map(|s| s.id.as_str()).collect();
     import::import(
-        &store,
+        store.as_ref(),
         "demo",
         &export,
         &ids,
@@ -59,9 +72,7 @@ pub async fn spawn_app() -> TestApp {
     )
     .await
     .expect("demo imports");
-    let state = AppState::new(std::sync::Arc::new(store), config, true)
-        .await
-        .expect("state");
+    let state = AppState::new(store, config, true).await.expect("state");
     let router = tis_status::app(state.clone(), None);
     TestApp {
         state,

@@ -1,4 +1,5 @@
-//! The JSON API through `oneshot`, over a real SQLite file.
+//! The JSON API through `oneshot`, over a real store: SQLite, or PostgreSQL when
+//! `TIS_STATUS_TEST_POSTGRES` names a server (see `helpers::test_store`).
 
 mod concurrency;
 mod glossary;
@@ -6,6 +7,11 @@ mod heartbeats;
 mod helpers;
 mod openapi;
 mod pages;
+#[path = "../support/pg_database.rs"]
+mod pg_database;
+#[path = "../support/postgres.rs"]
+#[allow(dead_code)]
+mod postgres;
 mod privacy;
 mod reach;
 mod reads;

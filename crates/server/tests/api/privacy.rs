@@ -16,8 +16,8 @@ use tis_core::{ProbeKind, Role};
 use tis_status::config::Config;
 use tis_status::demo::{self, Break};
 use tis_status::startup::{Application, Settings};
+use tis_status::store::Change;
 use tis_status::store::import;
-use tis_status::store::{Change, SqliteStore};
 use tower::ServiceExt;
 
 use crate::helpers::{Auth, TestApp};
@@ -55,10 +55,10 @@ async fn broken_demo() -> BrokenDemo {
         probe.timeout = tis_core::service::HumanDuration::from_millis(1500);
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = SqliteStore::open(dir.path()).await.expect("store opens");
+    let store = crate::helpers::test_store(dir.path()).await;
     let export = import::parse("demo", demo::DEMO_RECORDS).expect("demo parses");
     let ids: Vec<&str> = config.services.iter().map(|s| s.id.as_str()).collect();
-    import::import(&store, "demo", &export, &ids, Change::now("demo"))
+    import::import(store.as_ref(), "demo", &export, &ids, Change::now("demo"))
         .await
         .expect("demo imports");
     let assets = tempfile::tempdir().expect("assets dir");

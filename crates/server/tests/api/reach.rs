@@ -7,7 +7,6 @@ use tis_core::service::not_checked_detail;
 use tis_core::{ErrorKind, ProbeResult, Status};
 use tis_status::AppState;
 use tis_status::config::Config;
-use tis_status::store::SqliteStore;
 
 const CONFIG: &str = r#"
 [[service]]
@@ -25,11 +24,9 @@ timeout = "1s"
 
 async fn app() -> (AppState, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = SqliteStore::open(dir.path()).await.expect("store opens");
+    let store = crate::helpers::test_store(dir.path()).await;
     let config = Config::parse("test.toml", CONFIG).expect("test config");
-    let state = AppState::new(std::sync::Arc::new(store), config, false)
-        .await
-        .expect("state");
+    let state = AppState::new(store, config, false).await.expect("state");
     (state, dir)
 }
 

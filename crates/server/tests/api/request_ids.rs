@@ -113,6 +113,10 @@ async fn every_log_line_of_a_request_names_it_and_no_secret_is_logged() {
         // A current-thread runtime: the whole request runs on this thread, under this
         // subscriber.
         let _guard = tracing::subscriber::set_default(subscriber);
+        // Other tests' threads may have registered a log call site while no subscriber
+        // wanted it, caching "never" over the rebuild that `set_default` made: this one's
+        // lines would then go nowhere. Asking again now makes them come here.
+        tracing::callsite::rebuild_interest_cache();
         app.send(
             Request::post("/api/v1/notices")
                 .header("x-request-id", "support-42")

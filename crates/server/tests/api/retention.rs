@@ -6,7 +6,6 @@ use tis_core::ProbeResult;
 use tis_core::uptime::uk_date_of;
 use tis_status::AppState;
 use tis_status::config::Config;
-use tis_status::store::SqliteStore;
 
 fn result(at: DateTime<Utc>, ok: bool) -> ProbeResult {
     ProbeResult {
@@ -24,14 +23,12 @@ fn result(at: DateTime<Utc>, ok: bool) -> ProbeResult {
 
 async fn app_keeping(days: Option<u32>) -> (AppState, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = SqliteStore::open(dir.path()).await.expect("store opens");
+    let store = crate::helpers::test_store(dir.path()).await;
     let mut config = Config::demo("http://127.0.0.1:9").expect("demo config");
     if let Some(days) = days {
         config.server.retention_days = days;
     }
-    let state = AppState::new(std::sync::Arc::new(store), config, false)
-        .await
-        .expect("state");
+    let state = AppState::new(store, config, false).await.expect("state");
     (state, dir)
 }
 

@@ -126,6 +126,11 @@ impl Receiver {
         Receiver { state, url }
     }
 
+    /// Holds the next request without answering, until its sender goes.
+    pub(crate) fn hold_next(&self) {
+        self.state.hold_next.store(true, Ordering::SeqCst);
+    }
+
     pub(crate) fn all(&self) -> Vec<Received> {
         self.state.got.lock().unwrap().clone()
     }
@@ -790,7 +795,7 @@ async fn a_receiver_that_fails_twice_gets_the_alert_once_with_the_same_id_on_eac
 #[tokio::test]
 async fn a_server_killed_mid_send_delivers_after_restart_once() {
     let receiver = Receiver::start().await;
-    receiver.state.hold_next.store(true, Ordering::SeqCst);
+    receiver.hold_next();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let (channels, env) = http_channels(&receiver);

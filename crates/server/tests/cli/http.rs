@@ -244,13 +244,13 @@ async fn hashed_files_are_cached_for_a_year_and_the_page_is_revalidated() {
 }
 
 /// Reads a server-sent event stream as text, a chunk at a time.
-struct EventStream {
+pub(crate) struct EventStream {
     response: reqwest::Response,
     seen: String,
 }
 
 impl EventStream {
-    async fn open(url: &str) -> EventStream {
+    pub(crate) async fn open(url: &str) -> EventStream {
         let response = get(url, &[("accept", "text/event-stream")]).await;
         assert_eq!(response.status(), StatusCode::OK);
         assert!(text(response.headers(), header::CONTENT_TYPE).starts_with("text/event-stream"));
@@ -262,7 +262,11 @@ impl EventStream {
 
     /// Reads until `done` holds for everything read since the last call, or `limit`
     /// passes; returns what was read (and forgets it).
-    async fn read_until(&mut self, limit: Duration, done: impl Fn(&str) -> bool) -> String {
+    pub(crate) async fn read_until(
+        &mut self,
+        limit: Duration,
+        done: impl Fn(&str) -> bool,
+    ) -> String {
         let deadline = tokio::time::Instant::now() + limit;
         while !done(&self.seen) {
             match tokio::time::timeout_at(deadline, self.response.chunk()).await {

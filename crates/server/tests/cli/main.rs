@@ -11,7 +11,12 @@ mod heartbeats;
 mod helpers;
 mod http;
 mod ops;
+mod postgres;
+#[path = "../support/postgres.rs"]
+#[allow(dead_code)]
+mod postgres_server;
 mod probes;
+mod replicas;
 mod restart;
 mod send_rate;
 mod subscriptions;

@@ -3,19 +3,14 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
-use tis_core::Role;
 use tis_core::account::{Account, ApiToken};
 
-use super::{SqliteStore, commit_audited, opt_time, time, ts};
+use super::{SqliteStore, commit_audited, ts};
+use crate::store::columns::{Columns, account_from, role, token_from, worth_noting_use};
 use crate::store::{
     Change, Disabled, NewAccount, NewSession, NewToken, OidcLogin, OidcState, Recheck, Result,
     SessionRecord, StoreError,
 };
-
-/// How stale `last_used_at` may get: recording every use would turn each pushed probe
-/// result into two writes, and a minute is precise enough to tell a token is in use.
-const LAST_USED_PRECISION: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
 
 impl SqliteStore {
     pub(super) async fn insert_account(
@@ -201,14 +196,12 @@ impl SqliteStore {
         .fetch_optional(&self.pool)
         .await?;
         row.map(|row| {
-            let sealed: Option<String> = row.get("oidc_sealed");
-            let recheck_at = opt_time(row.get("recheck_at"))?;
             Ok(SessionRecord {
-                account: row.get("name"),
-                role: role(row.get("role"))?,
-                csrf_token: row.get("csrf_token"),
-                expires_at: time(row.get("expires_at"))?,
-                oidc: match (sealed, recheck_at) {
+                account: row.text("name")?,
+                role: role(&row.text("role")?)?,
+                csrf_token: row.text("csrf_token")?,
+                expires_at: row.time("expires_at")?,
+                oidc: match (row.opt_text("oidc_sealed")?, row.opt_time("recheck_at")?) {
                     (Some(sealed), Some(recheck_at)) => Some(OidcState { sealed, recheck_at }),
                     _ => None,
                 },
@@ -267,7 +260,7 @@ impl SqliteStore {
             nonce: row.get("nonce"),
             pkce_verifier: row.get("pkce_verifier"),
             next: row.get("next"),
-            expires_at: time(row.get("expires_at"))?,
+            expires_at: row.time("expires_at")?,
         };
         Ok((login.expires_at > now).then_some(login))
     }
@@ -422,10 +415,7 @@ impl SqliteStore {
         if token.expires_at.is_some_and(|end| end <= at) {
             return Ok(None);
         }
-        if token
-            .last_used_at
-            .is_none_or(|last| at - last >= LAST_USED_PRECISION)
-        {
+        if worth_noting_use(token.last_used_at, at) {
             sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
                 .bind(ts(at))
                 .bind(token.id)
@@ -437,38 +427,11 @@ impl SqliteStore {
     }
 }
 
-fn role(text: String) -> Result<Role> {
-    text.parse()
-        .map_err(|e: String| StoreError::Corrupt(format!("role: {e}")))
-}
-
-fn account_from(row: &SqliteRow) -> Result<Account> {
-    Ok(Account {
-        name: row.get("name"),
-        display_name: row.get("display_name"),
-        role: role(row.get("role"))?,
-        created_at: time(row.get("created_at"))?,
-        disabled_at: opt_time(row.get("disabled_at"))?,
-    })
-}
-
-fn token_from(row: &SqliteRow) -> Result<ApiToken> {
-    Ok(ApiToken {
-        id: row.get("id"),
-        name: row.get("name"),
-        role: role(row.get("role"))?,
-        location: row.get("location"),
-        created_at: time(row.get("created_at"))?,
-        last_used_at: opt_time(row.get("last_used_at"))?,
-        expires_at: opt_time(row.get("expires_at"))?,
-        revoked_at: opt_time(row.get("revoked_at"))?,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::store::Store;
+    use tis_core::Role;
 
     async fn store() -> (tempfile::TempDir, SqliteStore) {
         let dir = tempfile::tempdir().unwrap();

@@ -1,12 +1,11 @@
 //! The outbox and the alert rules' memory in the SQLite store.
 
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, Transaction};
 use tis_core::StatusChange;
 
 use super::status::insert_status_change;
-use super::{SqliteStore, opt_time, time, ts};
+use super::{SqliteStore, entry_from, opt_time, ts};
 use crate::store::{
     AlertDecider, AlertPlan, DeliveryFailure, Lane, OutboxEntry, OutboxMessage, Result,
 };
@@ -180,23 +179,4 @@ pub(super) async fn insert_message(
     .execute(&mut **tx)
     .await?;
     Ok(())
-}
-
-fn entry_from(row: &SqliteRow) -> Result<OutboxEntry> {
-    Ok(OutboxEntry {
-        id: row.get("id"),
-        message: OutboxMessage {
-            message_id: row.get("message_id"),
-            kind: row.get("kind"),
-            channel: row.get("channel"),
-            payload: row.get("payload"),
-        },
-        created_at: time(row.get("created_at"))?,
-        attempts: row.get::<i64, _>("attempts").try_into().unwrap_or(u32::MAX),
-        next_attempt_at: time(row.get("next_attempt_at"))?,
-        claimed_until: opt_time(row.get("claimed_until"))?,
-        delivered_at: opt_time(row.get("delivered_at"))?,
-        gave_up_at: opt_time(row.get("gave_up_at"))?,
-        last_error: row.get("last_error"),
-    })
 }

@@ -10,11 +10,11 @@ use tis_core::wire::{ChannelSubscription, NewsKind, SubscriptionChannel};
 
 use super::alerts::insert_message;
 use super::rows::{audit, commit_audited};
-use super::subscriptions::{choices, delete_subscriber, set_services};
-use super::{SqliteStore, opt_time, time, ts};
+use super::subscriptions::{chosen_services, delete_subscriber, set_services};
+use super::{SqliteStore, ts};
 use crate::alerts::outbox::new_message_id;
 use crate::store::{Change, OutboxMessage, Result};
-use crate::subscriptions::hooks::{Hook, NewHook, shown_url};
+use crate::subscriptions::hooks::{Hook, NewHook};
 use crate::subscriptions::{self, Payload, StatusNews};
 
 /// The kinds that are channel subscriptions, for `IN (…)`.
@@ -249,26 +249,8 @@ async fn channel_subscription(
     else {
         return Ok(None);
     };
-    let Some(kind) = SubscriptionChannel::parse(row.get("kind")) else {
-        return Ok(None);
-    };
-    let (services, kinds) = choices(tx, id, &row).await?;
-    Ok(Some(ChannelSubscription {
-        id,
-        kind,
-        name: row.get::<Option<String>, _>("name").unwrap_or_default(),
-        url: shown_url(&row.get::<String, _>("address")),
-        services,
-        kinds,
-        status_changes: row.get("status_changes"),
-        created_at: time(row.get("created_at"))?,
-        created_by: row
-            .get::<Option<String>, _>("created_by")
-            .unwrap_or_default(),
-        last_delivered_at: opt_time(row.get("last_delivered_at"))?,
-        last_error: row.get("last_error"),
-        paused_at: opt_time(row.get("paused_at"))?,
-    }))
+    let services = chosen_services(tx, id, &row).await?;
+    crate::store::columns::channel_subscription_from(&row, services)
 }
 
 #[cfg(test)]

@@ -2,15 +2,14 @@
 //! server runs is consistent (no revision without its incident), and written in one, so
 //! an import lands whole or not at all.
 
-use tis_core::Revision;
 use tis_core::export::{EXPORT_VERSION, Export};
 
 use super::glossary::{select_glossary, write_glossary};
-use super::status::{change_from, insert_status_change};
+use super::status::insert_status_change;
 use super::{
-    SqliteStore, audit_from, commit_audited, daily_uptime_from, insert_daily_uptime, insert_notice,
-    insert_revision, insert_update, next_id, select_incidents, select_notices, select_revisions,
-    ts, write_incident_row,
+    SqliteStore, audit_from, change_from, commit_audited, daily_uptime_from, insert_daily_uptime,
+    insert_notice, insert_revision, insert_update, next_id, select_incidents, select_notices,
+    select_revisions, ts, write_incident_row,
 };
 use crate::store::{Change, Result};
 
@@ -71,30 +70,7 @@ impl SqliteStore {
         for r in &export.revisions {
             insert_revision(&mut tx, r).await?;
         }
-        // Every save is a revision, and the latest is the current report. A file whose
-        // current report is not its latest revision (hand-written, or from elsewhere) gets
-        // one more revision, so that later edits have a base to start from.
-        for i in &export.incidents {
-            let Some(report) = &i.report else { continue };
-            let latest = export
-                .revisions
-                .iter()
-                .filter(|r| r.incident == i.id)
-                .max_by_key(|r| r.number);
-            if latest.is_some_and(|r| &r.report == report) {
-                continue;
-            }
-            let revision = Revision {
-                incident: i.id,
-                number: latest.map_or(1, |r| r.number + 1),
-                author: report
-                    .authors
-                    .first()
-                    .cloned()
-                    .unwrap_or_else(|| change.actor.to_string()),
-                at: change.at,
-                report: report.clone(),
-            };
+        for revision in super::super::revisions_to_add(export, &change) {
             insert_revision(&mut tx, &revision).await?;
         }
         if let Some(g) = &export.glossary {
@@ -125,27 +101,15 @@ impl SqliteStore {
             .execute(&mut *tx)
             .await?;
         }
-        commit_audited(tx, &change, "import", "store", &counts(export)).await
+        commit_audited(
+            tx,
+            &change,
+            "import",
+            "store",
+            &super::super::counts(export),
+        )
+        .await
     }
-}
-
-/// What a file held, for the audit log.
-fn counts(export: &Export) -> String {
-    format!(
-        "{} notices, {} incidents, {} revisions, {}{} status changes, {} days of uptime, {} \
-         audit log lines",
-        export.notices.len(),
-        export.incidents.len(),
-        export.revisions.len(),
-        if export.glossary.is_some() {
-            "the glossary, "
-        } else {
-            ""
-        },
-        export.status_changes.len(),
-        export.daily_uptime.len(),
-        export.audit_log.len(),
-    )
 }
 
 #[cfg(test)]

@@ -2,13 +2,10 @@
 //! and the probe results the server writes down from them, each read and write in one
 //! transaction.
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, Transaction};
-use tis_core::{HeartbeatPing, PingKind, ProbeResult};
+use sqlx::{Sqlite, Transaction};
+use tis_core::{HeartbeatPing, ProbeResult};
 
-use super::{
-    SqliteStore, audit, enum_text, from_text, insert_result, opt_time, result_from, time, ts,
-};
+use super::{SqliteStore, audit, enum_text, insert_result, opt_time, ping_from, result_from, ts};
 use crate::store::{Change, HeartbeatDecider, HeartbeatJudge, HeartbeatRecord, NewPing, Result};
 
 /// Reports kept per heartbeat: enough for a few weeks of a nightly job's start and end,
@@ -64,12 +61,7 @@ impl SqliteStore {
             return Ok(None);
         }
         let before = record(&mut tx, ping.probe).await?;
-        let run_ms = match (ping.kind, before.pings.first()) {
-            (PingKind::Success | PingKind::Fail, Some(last)) if last.kind == PingKind::Start => {
-                u64::try_from((ping.at - last.at).num_milliseconds()).ok()
-            }
-            _ => None,
-        };
+        let run_ms = crate::store::run_ms(&ping, &before);
         sqlx::query(
             "INSERT INTO heartbeat_pings (probe, kind, at, message, run_ms) VALUES (?, ?, ?, ?, ?)",
         )
@@ -151,16 +143,5 @@ async fn read_record(conn: &mut sqlx::SqliteConnection, probe: &str) -> Result<H
     Ok(HeartbeatRecord {
         token_since: opt_time(token_since)?,
         pings: rows.iter().map(ping_from).collect::<Result<_>>()?,
-    })
-}
-
-fn ping_from(row: &SqliteRow) -> Result<HeartbeatPing> {
-    Ok(HeartbeatPing {
-        at: time(row.get("at"))?,
-        kind: from_text(&row.get::<String, _>("kind"))?,
-        message: row.get("message"),
-        run_ms: row
-            .get::<Option<i64>, _>("run_ms")
-            .and_then(|ms| u64::try_from(ms).ok()),
     })
 }

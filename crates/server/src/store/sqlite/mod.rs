@@ -101,7 +101,10 @@ impl SqliteStore {
                 "copied the store before updating its tables for this version"
             );
         }
-        migrator.run(&store.pool).await?;
+        migrator
+            .run(&store.pool)
+            .await
+            .map_err(crate::store::schema_problem)?;
         Ok(store)
     }
 

@@ -5,13 +5,15 @@
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-use sqlx::sqlite::{SqliteConnection, SqliteRow};
+use sqlx::sqlite::SqliteConnection;
 use sqlx::{Row, Sqlite, Transaction};
-use tis_core::{DailyUptime, Incident, IncidentUpdate, Notice, ProbeResult, Revision};
+use tis_core::{DailyUptime, Incident, IncidentUpdate, Notice, Revision};
 
-use crate::store::{AuditEntry, Change, Result, StoreError};
+pub(super) use crate::store::columns::{
+    audit_from, change_from, daily_uptime_from, entry_from, enum_text, incident_from, json,
+    notice_from, ping_from, result_from, revision_from, to_json, update_from,
+};
+use crate::store::{Change, Result, StoreError};
 
 /// One notice, read on the connection of the transaction that is about to change it, so
 /// nothing can land between the read and the write.
@@ -224,128 +226,6 @@ pub(super) async fn insert_revision(tx: &mut Transaction<'_, Sqlite>, r: &Revisi
     .execute(&mut **tx)
     .await?;
     Ok(())
-}
-
-pub(super) fn result_from(row: &SqliteRow) -> Result<ProbeResult> {
-    Ok(ProbeResult {
-        probe: row.get("probe"),
-        service: row.get("service"),
-        at: time(row.get("at"))?,
-        ok: row.get("ok"),
-        latency_ms: row.get("latency_ms"),
-        error_kind: row
-            .get::<Option<String>, _>("error_kind")
-            .map(|k| from_text(&k))
-            .transpose()?,
-        detail: row.get("detail"),
-        degraded: row.get("degraded"),
-        location: row.get("location"),
-    })
-}
-
-pub(super) fn notice_from(row: &SqliteRow) -> Result<Notice> {
-    Ok(Notice {
-        id: row.get("id"),
-        title: row.get("title"),
-        body: row.get("body"),
-        kind: from_text(row.get("kind"))?,
-        severity: from_text(row.get("severity"))?,
-        services: json(row.get("services"))?,
-        starts_at: time(row.get("starts_at"))?,
-        ends_at: opt_time(row.get("ends_at"))?,
-        audience: from_text(row.get("audience"))?,
-        published: row.get("published"),
-        author: row.get("author"),
-        created_at: time(row.get("created_at"))?,
-        updated_at: time(row.get("updated_at"))?,
-    })
-}
-
-pub(super) fn incident_from(row: &SqliteRow) -> Result<Incident> {
-    Ok(Incident {
-        id: row.get("id"),
-        title: row.get("title"),
-        status: from_text(row.get("status"))?,
-        impact: from_text(row.get("impact"))?,
-        affected: json(row.get("affected"))?,
-        started_at: time(row.get("started_at"))?,
-        detected_at: opt_time(row.get("detected_at"))?,
-        resolved_at: opt_time(row.get("resolved_at"))?,
-        next_update_at: opt_time(row.get("next_update_at"))?,
-        updates: Vec::new(),
-        report: row
-            .get::<Option<String>, _>("report")
-            .map(|r| json(&r))
-            .transpose()?,
-    })
-}
-
-pub(super) fn revision_from(row: &SqliteRow) -> Result<Revision> {
-    Ok(Revision {
-        incident: row.get("incident"),
-        number: row.get("number"),
-        author: row.get("author"),
-        at: time(row.get("at"))?,
-        report: json(row.get("report"))?,
-    })
-}
-
-pub(super) fn daily_uptime_from(row: &SqliteRow) -> Result<DailyUptime> {
-    let date: String = row.get("date");
-    Ok(DailyUptime {
-        service: row.get("service"),
-        date: date
-            .parse()
-            .map_err(|e| StoreError::Corrupt(format!("date \"{date}\": {e}")))?,
-        checks: row.get("checks"),
-        failed_checks: row.get("failed_checks"),
-        minutes: row.get("minutes"),
-        minutes_down: row.get("minutes_down"),
-        minutes_degraded: row.get("minutes_degraded"),
-        minutes_no_data: row.get("minutes_no_data"),
-        median_latency_ms: row.get("median_latency_ms"),
-        p95_latency_ms: row.get("p95_latency_ms"),
-    })
-}
-
-pub(super) fn audit_from(row: &SqliteRow) -> Result<AuditEntry> {
-    Ok(AuditEntry {
-        at: time(row.get("at"))?,
-        actor: row.get("actor"),
-        action: row.get("action"),
-        target: row.get("target"),
-        detail: row.get("detail"),
-    })
-}
-
-pub(super) fn update_from(row: &SqliteRow) -> Result<IncidentUpdate> {
-    Ok(IncidentUpdate {
-        at: time(row.get("at"))?,
-        status: from_text(row.get("status"))?,
-        body: row.get("body"),
-        author: row.get("author"),
-    })
-}
-
-/// The snake_case name serde gives a unit enum variant.
-pub(super) fn enum_text<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        other => unreachable!("enum_text is only for unit enum variants, got {other:?}"),
-    }
-}
-
-pub(super) fn from_text<T: DeserializeOwned>(text: &str) -> Result<T> {
-    serde_json::from_value(serde_json::Value::String(text.to_string()))
-        .map_err(|e| StoreError::Corrupt(format!("\"{text}\": {e}")))
-}
-
-pub(super) fn to_json<T: Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_else(|e| unreachable!("domain types serialize: {e}"))
-}
-
-pub(super) fn json<T: DeserializeOwned>(text: &str) -> Result<T> {
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 pub(super) fn time(text: String) -> Result<DateTime<Utc>> {

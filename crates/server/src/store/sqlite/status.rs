@@ -1,11 +1,10 @@
 //! Status changes in the SQLite store: when a service went into or out of trouble.
 
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Sqlite, Transaction};
 use tis_core::StatusChange;
 
-use super::{SqliteStore, enum_text, from_text, time, ts};
+use super::{SqliteStore, change_from, enum_text, ts};
 use crate::store::Result;
 
 impl SqliteStore {
@@ -77,15 +76,4 @@ pub(super) async fn insert_status_change(
     .execute(&mut **tx)
     .await?;
     Ok(())
-}
-
-pub(super) fn change_from(row: &SqliteRow) -> Result<StatusChange> {
-    Ok(StatusChange {
-        service: row.get("service"),
-        at: time(row.get("at"))?,
-        from: from_text(row.get("from_status"))?,
-        to: from_text(row.get("to_status"))?,
-        reason: row.get("reason"),
-        detail: row.get("detail"),
-    })
 }

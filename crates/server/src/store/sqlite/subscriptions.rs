@@ -11,8 +11,9 @@ use super::alerts::insert_message;
 use super::rows::{audit, select_notices};
 use super::{SqliteStore, opt_time, time, ts};
 use crate::alerts::outbox::new_message_id;
+use crate::store::columns::news_kinds;
 use crate::store::{Change, OutboxMessage, Result, SubscriberTally};
-use crate::subscriptions::news::is_maintenance;
+use crate::subscriptions::news::{is_maintenance, timed_events};
 use crate::subscriptions::{
     self, CONFIRMATIONS_PER_DAY, NewSubscription, News, NewsEvent, Payload, TokenPurpose,
 };
@@ -318,27 +319,6 @@ impl SqliteStore {
     }
 }
 
-/// The time-driven news of a maintenance notice: each event, when it is due, and until
-/// when it is still worth sending.
-fn timed_events(notice: &Notice, lead: Duration) -> Vec<(NewsEvent, DateTime<Utc>, DateTime<Utc>)> {
-    let mut out = vec![
-        (
-            NewsEvent::MaintenanceSoon,
-            notice.starts_at - lead,
-            notice.starts_at,
-        ),
-        (
-            NewsEvent::MaintenanceStarted,
-            notice.starts_at,
-            notice.ends_at.unwrap_or(DateTime::<Utc>::MAX_UTC),
-        ),
-    ];
-    if let Some(end) = notice.ends_at {
-        out.push((NewsEvent::MaintenanceEnded, end, end + Duration::hours(1)));
-    }
-    out
-}
-
 async fn already_done(
     tx: &mut Transaction<'_, Sqlite>,
     notice: i64,
@@ -488,32 +468,27 @@ async fn subscriber_by_token(
         .map(|r| r.get("subscriber")))
 }
 
-/// What subscriber `id`, read as `row`, chose: its services (none: all of TIS) and the
-/// kinds of news it gets. Email and channel subscribers alike.
-pub(super) async fn choices(
+/// The services subscriber `id`, read as `row`, chose (none: all of TIS). Email and
+/// channel subscribers alike.
+pub(super) async fn chosen_services(
     tx: &mut Transaction<'_, Sqlite>,
     id: i64,
     row: &sqlx::sqlite::SqliteRow,
-) -> Result<(Vec<String>, Vec<NewsKind>)> {
-    let services: Vec<String> = if row.get::<bool, _>("all_services") {
-        Vec::new()
-    } else {
-        sqlx::query("SELECT service FROM subscriber_services WHERE subscriber = ? ORDER BY service")
-            .bind(id)
-            .fetch_all(&mut **tx)
-            .await?
-            .iter()
-            .map(|r| r.get("service"))
-            .collect()
-    };
-    let mut kinds = Vec::new();
-    if row.get::<bool, _>("incidents") {
-        kinds.push(NewsKind::Incidents);
+) -> Result<Vec<String>> {
+    if row.get::<bool, _>("all_services") {
+        return Ok(Vec::new());
     }
-    if row.get::<bool, _>("maintenance") {
-        kinds.push(NewsKind::Maintenance);
-    }
-    Ok((services, kinds))
+    Ok(
+        sqlx::query(
+            "SELECT service FROM subscriber_services WHERE subscriber = ? ORDER BY service",
+        )
+        .bind(id)
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|r| r.get("service"))
+        .collect(),
+    )
 }
 
 async fn view_of(tx: &mut Transaction<'_, Sqlite>, id: i64) -> Result<Option<SubscriptionView>> {
@@ -524,10 +499,9 @@ async fn view_of(tx: &mut Transaction<'_, Sqlite>, id: i64) -> Result<Option<Sub
     else {
         return Ok(None);
     };
-    let (services, kinds) = choices(tx, id, &row).await?;
     Ok(Some(SubscriptionView {
-        services,
-        kinds,
+        services: chosen_services(tx, id, &row).await?,
+        kinds: news_kinds(&row)?,
         confirmed_at: opt_time(row.get("confirmed_at"))?,
     }))
 }
