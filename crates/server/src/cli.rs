@@ -197,10 +197,16 @@ enum TokenCommand {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // `migrate` reads whole tables in one statement each, which sqlx would warn about as
+    // slow statements; its own lines say what it did.
+    let quiet = if matches!(cli.command, Command::Migrate { .. }) {
+        "info,sqlx=error,tower_http=warn"
+    } else {
+        "info,sqlx=warn,tower_http=warn"
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| quiet.into()),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -314,7 +314,10 @@ async fn a_store_moved_to_postgresql_answers_as_it_did_on_sqlite() {
         .unwrap();
     assert_eq!(second.status(), 201, "{}", second.text().await.unwrap());
     let second: Value = second.json().await.unwrap();
-    assert_eq!(second["id"], exported["notices"][0]["id"].as_i64().unwrap() + 1);
+    assert_eq!(
+        second["id"],
+        exported["notices"][0]["id"].as_i64().unwrap() + 1
+    );
     let tokens = client
         .get(format!("{}/api/v1/tokens", server.url))
         .bearer_auth(&admin)
@@ -359,14 +362,32 @@ async fn a_database_that_already_holds_data_is_refused_and_left_as_it_was() {
     assert!(said.contains("1 row in api_tokens"), "{said}");
     assert!(said.contains(" in audit_log"), "{said}");
     assert!(
-        said.contains("migrate copies into an empty database only: make a new database and run it again"),
+        said.contains(
+            "migrate copies into an empty database only: make a new database and run it again"
+        ),
         "{said}"
     );
     assert_eq!(row_counts(&pg.url()).await, held, "nothing changed");
+
+    // A database that is not there, in PostgreSQL's own words.
+    let (server, _) = pg
+        .url()
+        .rsplit_once('/')
+        .map(|(s, d)| (s.to_string(), d.to_string()))
+        .unwrap();
+    let out = migrate(&format!("{server}/tis_status_typo"), &sqlite_config, &data);
+    assert_eq!(out.status.code(), Some(1));
+    let said = out.stderr_text();
+    assert!(said.contains("refused the connection"), "{said}");
+    assert!(
+        said.contains("\"tis_status_typo\" does not exist"),
+        "{said}"
+    );
+    assert!(said.contains("make the database first"), "{said}");
 }
 
 #[tokio::test]
-async fn a_database_that_cannot_be_reached_is_named_without_its_password() {
+async fn a_missing_or_newer_store_and_an_unreachable_database_are_named_without_the_password() {
     let target = healthy_target().await;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
@@ -393,4 +414,92 @@ async fn a_database_that_cannot_be_reached_is_named_without_its_password() {
     );
     assert!(said.contains("Nothing was copied"), "{said}");
     assert!(!said.contains("s3cret-words"), "{said}");
+
+    // A store a newer tis-status changed: run that version instead.
+    let db = format!("sqlite://{}", data.join("tis-status.db").display());
+    let mut sqlite = sqlx::SqliteConnection::connect(&db).await.unwrap();
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+         VALUES (9999, 'from a later version', 1, x'00', 1)",
+    )
+    .execute(&mut sqlite)
+    .await
+    .unwrap();
+    drop(sqlite);
+    let out = migrate(&url, &sqlite_config, &data);
+    assert_eq!(out.status.code(), Some(1));
+    let said = out.stderr_text();
+    assert!(
+        said.contains("changed by a newer version of tis-status"),
+        "{said}"
+    );
+    assert!(said.contains("9999"), "{said}");
+    assert!(!said.contains("s3cret-words"), "{said}");
+}
+
+/// A SQLite store with a token in it, and a PostgreSQL database with this version's
+/// tables, which `change` then alters as a faulty target or a missing migration would.
+async fn store_and_altered_target(pg: &TestPostgres, data: &Path, change: &str) {
+    create_token(data, "admin-script", "admin");
+    let target = tis_status::store::PgStore::open(&pg.url(), None)
+        .await
+        .expect("the tables are made");
+    sqlx::raw_sql(change)
+        .execute(target.pool())
+        .await
+        .expect("the target is altered");
+}
+
+#[tokio::test]
+async fn a_copy_that_does_not_read_back_as_it_was_is_not_kept() {
+    let Some(pg) = postgres() else { return };
+    let target = healthy_target().await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (sqlite_config, _) = configs(dir.path(), &target, &pg.url());
+    // A target that quietly changes what it is given.
+    store_and_altered_target(
+        &pg,
+        &data,
+        "CREATE FUNCTION shout() RETURNS trigger LANGUAGE plpgsql AS
+           $$ BEGIN NEW.name := upper(NEW.name); RETURN NEW; END $$;
+         CREATE TRIGGER shout BEFORE INSERT ON api_tokens FOR EACH ROW EXECUTE FUNCTION shout();",
+    )
+    .await;
+
+    let out = migrate(&pg.url(), &sqlite_config, &data);
+    assert_eq!(out.status.code(), Some(1));
+    let said = out.stderr_text();
+    assert!(
+        said.contains(
+            "the copy of api_tokens read back from PostgreSQL differs from the SQLite rows"
+        ),
+        "{said}"
+    );
+    assert!(said.contains("nothing was copied"), "{said}");
+    let held: i64 = row_counts(&pg.url()).await.iter().map(|(_, n)| n).sum();
+    assert_eq!(held, 0, "no table kept any row");
+}
+
+#[tokio::test]
+async fn a_column_one_store_lacks_stops_the_copy_rather_than_being_dropped() {
+    let Some(pg) = postgres() else { return };
+    let target = healthy_target().await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (sqlite_config, _) = configs(dir.path(), &target, &pg.url());
+    store_and_altered_target(&pg, &data, "ALTER TABLE api_tokens DROP COLUMN location").await;
+
+    let out = migrate(&pg.url(), &sqlite_config, &data);
+    assert_eq!(out.status.code(), Some(1));
+    let said = out.stderr_text();
+    assert!(
+        said.contains(
+            "the columns of table api_tokens that SQLite has and PostgreSQL lacks: location"
+        ),
+        "{said}"
+    );
+    assert!(said.contains("nothing was copied"), "{said}");
+    let held: i64 = row_counts(&pg.url()).await.iter().map(|(_, n)| n).sum();
+    assert_eq!(held, 0);
 }
