@@ -337,8 +337,9 @@ pub async fn copy(from: &SqliteStore, to: &PgStore) -> Result<Vec<TableCopy>, Co
             rows: sent.rows,
         });
     }
+    // The read ends first: once the copy is committed, nothing may report it failed.
+    drop(read);
     write.commit().await?;
-    read.rollback().await?;
     Ok(copied)
 }
 
