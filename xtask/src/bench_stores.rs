@@ -50,6 +50,9 @@ const INCIDENT: &str = "Bulk upload is failing";
 const BATCHES: [usize; 3] = [1, 16, 256];
 const DEFAULT_SECONDS: u64 = 10;
 const WRITER: &str = "store_writes";
+/// `/metrics` says how many summaries each replica answered behind the balancer.
+const METRICS_ENV: &str = "TIS_BENCH_METRICS_TOKEN";
+const METRICS_TOKEN: &str = "bench-metrics";
 
 pub fn bench(args: &[std::ffi::OsString]) -> Result {
     let seconds = seconds(args)?;
@@ -245,6 +248,7 @@ fn config_text(target: &str, store: Option<&str>) -> String {
     let mut text = String::from(
         "# Written by cargo xtask bench stores.\n[server]\nlocation = \"bench\"\nretention_days = 2\n",
     );
+    text.push_str(&format!("\n[metrics]\ntoken_env = \"{METRICS_ENV}\"\n"));
     if let Some(url) = store {
         text.push_str(&format!("\n[store]\nurl = \"{url}\"\n"));
     }
@@ -300,7 +304,11 @@ fn start(bin: &Path, config: &Path, data: &Path, seed: bool) -> Result<harness::
     } else {
         None
     };
-    let server = Serve::new(bin, data).arg("--config").arg(config).start()?;
+    let server = Serve::new(bin, data)
+        .arg("--config")
+        .arg(config)
+        .env(METRICS_ENV, METRICS_TOKEN)
+        .start()?;
     if let Some(token) = token {
         write_records(&server.addr, &token)?;
     }
@@ -391,7 +399,8 @@ fn measured(name: &'static str, addr: &str) -> Result<Run> {
 
 /// How many summaries the server at `addr` has answered, by its own `/metrics`.
 fn summaries_answered(addr: &str) -> Result<u64> {
-    let response = http::get(addr, "/metrics")?;
+    let auth = format!("Bearer {METRICS_TOKEN}");
+    let response = http::request(addr, "/metrics", &[("Authorization", &auth)])?;
     if response.status != 200 {
         return Err(format!("{addr}/metrics answered {}", response.status));
     }
