@@ -183,7 +183,8 @@ pub fn bench(args: &[std::ffi::OsString]) -> Result {
         );
     }
     println!(
-        "two replicas: the first answered {} of the summaries, the second {}",
+        "two replicas, by their own /metrics: the first answered {} summaries, the second {} \
+         (warm-up included)",
         shares[0], shares[1]
     );
     println!();
