@@ -83,7 +83,8 @@ pub fn bench(args: &[std::ffi::OsString]) -> Result {
     )?;
     let load_before = load();
 
-    // Declared first, so dropped last: the servers stop before their database does.
+    // The directory and the database come before the servers, so they are dropped after
+    // them (also on an early return): the servers stop before their database does.
     let scratch = Scratch::new("bench-stores")?;
     // nginx's workers run as an unprivileged user and must reach its directory.
     bench::set_mode(scratch.path(), 0o755)?;
