@@ -6,7 +6,6 @@
 //! are stopped at the end, also when something fails half-way.
 
 use std::fs;
-use std::io::Read;
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -17,11 +16,11 @@ use crate::{Result, bootstrap, describe, http, root, step};
 
 const WRK: &str = "/usr/bin/wrk";
 const NGINX: &str = "/usr/sbin/nginx";
-const THREADS: &str = "2";
-const CONNECTIONS: &str = "64";
-const DURATION: &str = "10s";
+pub(crate) const THREADS: &str = "2";
+pub(crate) const CONNECTIONS: &str = "64";
+pub(crate) const DURATION: &str = "10s";
 /// A short run first, so neither server is measured cold.
-const WARM_UP: &str = "2s";
+pub(crate) const WARM_UP: &str = "2s";
 /// wrk stops by itself after DURATION; this only guards against a hung run.
 const WRK_LIMIT: Duration = Duration::from_secs(40);
 /// The target from issue 3: at least this fraction of nginx's throughput.
@@ -123,7 +122,7 @@ pub fn bench() -> Result {
 
 /// wrk and nginx from Debian, installed for the benchmark only (nothing else needs them);
 /// skipped when already there. Says which versions it measures with.
-fn tools() -> Result {
+pub(crate) fn tools() -> Result {
     let mut missing = Vec::new();
     if !Path::new(WRK).is_file() {
         missing.push("wrk");
@@ -159,7 +158,7 @@ fn tools() -> Result {
     Ok(())
 }
 
-fn set_mode(path: &Path, mode: u32) -> Result {
+pub(crate) fn set_mode(path: &Path, mode: u32) -> Result {
     use std::os::unix::fs::PermissionsExt;
     fs::set_permissions(path, fs::Permissions::from_mode(mode))
         .map_err(|e| format!("cannot set permissions of {}: {e}", path.display()))
@@ -176,9 +175,9 @@ fn endpoint(addr: &str) -> Result<(String, Vec<u8>)> {
     Err("neither /api/v1/summary nor /api/v1/services answered 200".into())
 }
 
-struct Nginx {
+pub(crate) struct Nginx {
     _process: Running,
-    addr: String,
+    pub(crate) addr: String,
 }
 
 impl Nginx {
@@ -200,8 +199,53 @@ impl Nginx {
             d = d.parent().unwrap_or(dir);
         }
         set_mode(&file, 0o644)?;
+        Nginx::run(dir, |addr| {
+            format!(
+                "types {{ }}
+    default_type application/json;
+    server {{
+        listen {addr};
+        root {www};
+    }}",
+                www = www.display()
+            )
+        })
+    }
+
+    /// nginx with its own files under `dir` as a load balancer in front of `upstreams`
+    /// (`127.0.0.1:PORT` each), taking turns, over kept-alive connections as a balancer
+    /// in production would (a new connection per request would measure the handshakes).
+    pub(crate) fn balance(dir: &Path, upstreams: &[&str]) -> Result<Nginx> {
+        fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        set_mode(dir, 0o755)?;
+        let servers: String = upstreams
+            .iter()
+            .map(|u| format!("        server {u};\n"))
+            .collect();
+        Nginx::run(dir, |addr| {
+            format!(
+                "upstream replicas {{
+{servers}        keepalive 128;
+    }}
+    server {{
+        listen {addr};
+        location / {{
+            proxy_pass http://replicas;
+            proxy_http_version 1.1;
+            proxy_set_header Connection \"\";
+            proxy_set_header Host $host;
+        }}
+    }}"
+            )
+        })
+    }
+
+    /// nginx with its prefix, config, pid and log files under `dir`, listening on a free
+    /// port on 127.0.0.1 with the `site` its caller writes for that address, inside `http`.
+    fn run(dir: &Path, site: impl FnOnce(&str) -> String) -> Result<Nginx> {
         let port = free_port()?;
         let addr = format!("127.0.0.1:{port}");
+        let site = site(&addr);
         // One worker per core like our runtime; no access log, as ours keeps none either.
         let conf = format!(
             "daemon off;
@@ -219,16 +263,10 @@ http {{
     fastcgi_temp_path {dir}/fastcgi;
     uwsgi_temp_path {dir}/uwsgi;
     scgi_temp_path {dir}/scgi;
-    types {{ }}
-    default_type application/json;
-    server {{
-        listen {addr};
-        root {www};
-    }}
+    {site}
 }}
 ",
             dir = dir.display(),
-            www = www.display(),
         );
         let conf_path = dir.join("nginx.conf");
         fs::write(&conf_path, conf)
@@ -261,16 +299,16 @@ http {{
     }
 }
 
-struct Run {
-    name: &'static str,
-    requests_per_sec: f64,
-    p50_ms: f64,
-    p99_ms: f64,
-    errors: u64,
+pub(crate) struct Run {
+    pub(crate) name: &'static str,
+    pub(crate) requests_per_sec: f64,
+    pub(crate) p50_ms: f64,
+    pub(crate) p99_ms: f64,
+    pub(crate) errors: u64,
 }
 
 /// A warm-up, then the measured wrk run.
-fn measure(name: &'static str, addr: &str, path: &str) -> Result<Run> {
+pub(crate) fn measure(name: &'static str, addr: &str, path: &str) -> Result<Run> {
     let url = format!("http://{addr}{path}");
     wrk(&url, WARM_UP)?;
     let out = step(&format!("wrk against {name}"), || wrk(&url, DURATION))?;
@@ -291,32 +329,8 @@ fn wrk(url: &str, duration: &str) -> Result<String> {
         "5s",
         "--latency",
         url,
-    ])
-    .stdout(Stdio::piped())
-    .stderr(Stdio::inherit());
-    let shown = describe(&cmd);
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("could not start {shown}: {e}"))?;
-    let finished = poll(WRK_LIMIT, Duration::from_millis(100), || {
-        Ok(matches!(child.try_wait(), Ok(Some(_))))
-    })?;
-    if !finished {
-        let _ = child.kill();
-        let _ = child.wait();
-        return Err(format!("{shown} did not finish in {WRK_LIMIT:?}"));
-    }
-    let mut out = String::new();
-    if let Some(mut stdout) = child.stdout.take() {
-        stdout
-            .read_to_string(&mut out)
-            .map_err(|e| format!("{shown}: {e}"))?;
-    }
-    let status = child.wait().map_err(|e| format!("{shown}: {e}"))?;
-    if !status.success() {
-        return Err(format!("{shown} exited with {status}:\n{out}"));
-    }
-    Ok(out)
+    ]);
+    harness::output_within(cmd, WRK_LIMIT)
 }
 
 fn parse_wrk(name: &'static str, out: &str) -> Result<Run> {
@@ -368,7 +382,7 @@ fn parse_duration_ms(text: &str) -> Option<f64> {
     number.trim().parse::<f64>().ok().map(|n| n * factor)
 }
 
-fn millis(ms: f64) -> String {
+pub(crate) fn millis(ms: f64) -> String {
     format!("{ms:.2} ms")
 }
 

@@ -66,7 +66,7 @@ pub fn bench(args: &[std::ffi::OsString]) -> Result {
     let first = start(&server_bin, &config, &data, &scratch.join("1.log"))?;
     drop(first);
     let (started_at, next_week) = seed(&data, count)?;
-    let token = editor_token(&server_bin, &data)?;
+    let token = harness::editor_token(&server_bin, &["--data".as_ref(), data.as_os_str()])?;
     let log = scratch.join("2.log");
     let server = start(&server_bin, &config, &data, &log)?;
     let auth = format!("Bearer {token}");
@@ -272,23 +272,6 @@ fn start(bin: &Path, config: &Path, data: &Path, log: &Path) -> Result<harness::
         .start()
 }
 
-fn editor_token(bin: &Path, data: &Path) -> Result<String> {
-    let out = Command::new(bin)
-        .args([
-            "token", "create", "--name", "bench", "--role", "editor", "--data",
-        ])
-        .arg(data)
-        .output()
-        .map_err(|e| format!("cannot run tis-status token create: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "tis-status token create: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
-
 /// Writes `count` confirmed subscribers into the stopped server's store, and returns five
 /// minutes ago and a week from now as RFC 3339 (xtask has no calendar of its own).
 fn seed(data: &Path, count: usize) -> Result<(String, String)> {
@@ -393,7 +376,7 @@ fn unix_now() -> f64 {
         .unwrap_or_default()
 }
 
-fn number_after(text: &str, key: &str) -> Option<u64> {
+pub(crate) fn number_after(text: &str, key: &str) -> Option<u64> {
     let rest = &text[text.find(key)? + key.len()..];
     let digits: String = rest
         .trim_start()

@@ -309,6 +309,53 @@ impl Server {
     }
 }
 
+/// Runs `command` to its end, at most `limit` (then it is killed), and returns what it
+/// wrote on stdout; an error if it failed, saying what it wrote.
+pub fn output_within(mut command: Command, limit: Duration) -> Result<String> {
+    use std::io::Read;
+    command.stdout(Stdio::piped()).stderr(Stdio::inherit());
+    let shown = describe(&command);
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("could not start {shown}: {e}"))?;
+    let finished = poll(limit, Duration::from_millis(100), || {
+        Ok(matches!(child.try_wait(), Ok(Some(_))))
+    })?;
+    if !finished {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(format!("{shown} did not finish in {limit:?}"));
+    }
+    let mut out = String::new();
+    if let Some(mut stdout) = child.stdout.take() {
+        stdout
+            .read_to_string(&mut out)
+            .map_err(|e| format!("{shown}: {e}"))?;
+    }
+    let status = child.wait().map_err(|e| format!("{shown}: {e}"))?;
+    if !status.success() {
+        return Err(format!("{shown} exited with {status}:\n{out}"));
+    }
+    Ok(out)
+}
+
+/// A new editor's API token from `tis-status token create`, on the store that `place`
+/// names (`--data DIR`, and `--config FILE` for a store the config names).
+pub fn editor_token(bin: &Path, place: &[&std::ffi::OsStr]) -> Result<String> {
+    let out = Command::new(bin)
+        .args(["token", "create", "--name", "bench", "--role", "editor"])
+        .args(place)
+        .output()
+        .map_err(|e| format!("cannot run tis-status token create: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "tis-status token create: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
 /// A port on 127.0.0.1 that was free a moment ago, for programs that cannot be told to
 /// pick their own and say which (nginx).
 pub fn free_port() -> Result<u16> {

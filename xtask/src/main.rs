@@ -7,6 +7,7 @@ mod bench;
 mod bench_alerts;
 mod bench_page;
 mod bench_probes;
+mod bench_stores;
 mod bench_subscribers;
 mod bench_surge;
 mod bootstrap;
@@ -42,7 +43,7 @@ commands:
                   server, every operation of /api/v1/openapi.json
   bench           the summary endpoint against nginx serving the same bytes (wrk,
                   127.0.0.1 only), and the app's wasm and JS sizes as served; then
-                  the probes and page benchmarks below
+                  the probes, page, alerts and stores benchmarks below
   bench probes [--seconds N]
                   500 probes every 30 s against local targets: the server's CPU and
                   memory (/usr/bin/time -v) and how late checks start (default 180 s)
@@ -57,6 +58,14 @@ commands:
                   and whether the probes kept their schedule
   bench alerts    seconds from the token endpoint breaking to the Teams message
                   arriving, and how fast a backlog of 1,000 alerts drains
+  bench stores [--seconds N]
+                  SQLite beside PostgreSQL 15 (a throw-away cluster, durable
+                  commits): summary requests per second (wrk) from one server on
+                  SQLite, one replica on PostgreSQL, nginx in front of it, and nginx
+                  balancing two replicas on one database; then probe results per
+                  second each store sustains, in batches of 1, 16 and 256 as the
+                  server's writer makes them, N seconds each (default 10), with each
+                  batch's latency and a count of what was kept
   bench subscribers [--subscribers N] [--send-rate RATE] [--server BIN]
                   an incident update to 10,000 confirmed email subscribers (N) through
                   a real SMTP server (aiosmtpd): how long the request took, the
@@ -91,10 +100,12 @@ fn main() -> ExitCode {
             Some("surge") => bench_surge::bench(&rest[1..]),
             Some("alerts") => bench_alerts::bench(),
             Some("subscribers") => bench_subscribers::bench(&rest[1..]),
+            Some("stores") => bench_stores::bench(&rest[1..]),
             _ => bench::bench()
                 .and_then(|()| bench_probes::bench(&[]))
                 .and_then(|()| bench_page::bench_page(&[]))
-                .and_then(|()| bench_alerts::bench()),
+                .and_then(|()| bench_alerts::bench())
+                .and_then(|()| bench_stores::bench(&[])),
         },
         Some("fuzz") => bootstrap::ensure(&root(), Needs::Everything)
             .and_then(|()| build_all(Profile::Debug))

@@ -569,7 +569,7 @@ fn edits(a: &str, b: &str) -> usize {
 }
 
 /// "10,000", as GOV.UK writes numbers of four digits and more.
-fn thousands(n: usize) -> String {
+pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

@@ -99,6 +99,25 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// Copy the whole SQLite store into an empty PostgreSQL database, in one transaction,
+    /// checked against the SQLite rows before it is kept. Then set [store] url to use it.
+    Migrate {
+        /// The database to copy into, e.g. postgres://tis@db.internal:5432/tis_status.
+        /// A password here can be seen by other users of this machine: prefer --to-env.
+        #[arg(
+            long,
+            value_name = "URL",
+            required_unless_present = "to_env",
+            conflicts_with = "to_env"
+        )]
+        to: Option<String>,
+        /// The environment variable holding the database's whole URL, password included
+        /// (as [store] url_env does).
+        #[arg(long, value_name = "VAR")]
+        to_env: Option<String>,
+        #[command(flatten)]
+        place: Place,
+    },
     /// Load an export file. Everything is checked first: a bad file changes nothing.
     Import {
         /// The export file to read.
@@ -178,10 +197,16 @@ enum TokenCommand {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // `migrate` reads whole tables in one statement each, which sqlx would warn about as
+    // slow statements; its own lines say what it did.
+    let quiet = if matches!(cli.command, Command::Migrate { .. }) {
+        "info,sqlx=error,tower_http=warn"
+    } else {
+        "info,sqlx=warn,tower_http=warn"
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| quiet.into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -292,6 +317,7 @@ async fn dispatch(command: Command) -> Result<(), String> {
             );
             Ok(())
         }
+        Command::Migrate { to, to_env, place } => migrate(place, to, to_env).await,
         Command::Import { file, place } => {
             let (config, _) = load_config(&place, None, Secrets::NotNeeded)?;
             let store = open_store(&place, &config).await?;
@@ -317,6 +343,91 @@ async fn dispatch(command: Command) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// `migrate --to URL`: the SQLite store `place` names, copied into the PostgreSQL
+/// database at the URL (or the URL in the variable `--to-env` names).
+async fn migrate(place: Place, to: Option<String>, to_env: Option<String>) -> Result<(), String> {
+    use crate::store::StoreError;
+    use crate::store::migrate::CopyError;
+    let url = match (to, to_env) {
+        (Some(url), _) => url,
+        (None, Some(name)) => std::env::var(&name)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| {
+                format!(
+                    "--to-env {name}: the environment variable {name} is not set: set it to the database's URL, postgres://user:password@host:5432/database"
+                )
+            })?,
+        (None, None) => {
+            return Err(
+                "give the database to copy into: --to postgres://user@host:5432/database, or --to-env VAR".into(),
+            );
+        }
+    };
+    let shown = crate::store::without_password(&url);
+    crate::config::check_database_url(&url).map_err(|e| format!("--to {shown}: {e}"))?;
+    let (config, _) = load_config(&place, None, Secrets::NotNeeded)?;
+    let data = data_dir(&place, &config);
+    let db = crate::store::db_path(&data);
+    if !db.is_file() {
+        return Err(format!(
+            "there is no SQLite store at {}: give the data directory the server uses, with --data or the config's data_dir. Nothing was copied",
+            db.display()
+        ));
+    }
+    // Brought up to date as `serve` would (with its copy to backups/ first), so the rows
+    // read are in this version's tables, which the PostgreSQL ones twin.
+    let from = SqliteStore::open(&data)
+        .await
+        .map_err(|e| format!("cannot open the store in {}: {e}", data.display()))?;
+    let to = crate::store::PgStore::open(&url, None)
+        .await
+        .map_err(|e| match e {
+            StoreError::Unreachable(why) => format!(
+                "the PostgreSQL database at {shown} cannot be reached: {why}. Check that PostgreSQL is running at that address and that the URL given to migrate is right. Nothing was copied"
+            ),
+            StoreError::Refused(why) => format!(
+                "the PostgreSQL database at {shown} refused the connection: {why}. Check the user, password and database name in the URL given to migrate (make the database first if it does not exist). Nothing was copied"
+            ),
+            other => format!("cannot open the PostgreSQL database at {shown}: {other}"),
+        })?;
+    let copied = crate::store::migrate::copy(&from, &to)
+        .await
+        .map_err(|e| match e {
+            CopyError::NotEmpty(_) => format!(
+                "the PostgreSQL database {shown} {e}. migrate copies into an empty database only: make a new database and run it again. Nothing was changed"
+            ),
+            other => format!("cannot copy {} into {shown}: {other}", db.display()),
+        })?;
+    println!("Copied from {} into {shown}:", db.display());
+    let count =
+        |rows: u64| tis_core::validate::thousands(usize::try_from(rows).unwrap_or(usize::MAX));
+    let mut empty = Vec::new();
+    for table in &copied {
+        match table.rows {
+            0 => empty.push(table.table.as_str()),
+            1 => println!("  {}: 1 row", table.table),
+            n => println!("  {}: {} rows", table.table, count(n)),
+        }
+    }
+    if !empty.is_empty() {
+        println!("  Empty, so nothing to copy: {}", empty.join(", "));
+    }
+    let total: u64 = copied.iter().map(|t| t.rows).sum();
+    let next = if shown == url {
+        format!("Set [store] url = \"{url}\" in your config to use it.")
+    } else {
+        "To use it, put this URL in an environment variable and name it with [store] url_env in your config (a password never goes in the file).".to_string()
+    };
+    println!(
+        "Copied {} {} from {} into {shown}. {next}",
+        count(total),
+        if total == 1 { "row" } else { "rows" },
+        db.display()
+    );
+    Ok(())
 }
 
 /// The config named by `--config`, or the built-in demo probing `estate`. Secrets are
@@ -452,11 +563,12 @@ async fn serve(
     if let Some(job) = job {
         job.start(app.addr());
     }
+    let stop = shutdown_signal();
     println!(
         "TIS Status is running at http://{}/ (press Ctrl+C to stop)",
         app.addr()
     );
-    app.run_until_stopped(shutdown_signal()).await;
+    app.run_until_stopped(stop).await;
     Ok(())
 }
 
@@ -485,6 +597,7 @@ async fn probe(
         None => None,
     };
     let probes = tis_prober::schedule(&config.services);
+    let stop = shutdown_signal();
     println!(
         "Probing {} services ({} probes) from {}, pushing results to {} (press Ctrl+C to stop)",
         config.services.len(),
@@ -508,7 +621,7 @@ async fn probe(
         options,
     ));
     let pusher = tokio::spawn(tis_prober::push::push(results_rx, target));
-    shutdown_signal().await;
+    stop.await;
     tracing::info!("stopping: pushing what is left");
     shutdown.cancel();
     if let Ok(stats) = prober.await {
@@ -524,25 +637,25 @@ async fn probe(
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// Resolves on Ctrl+C or SIGTERM. The handlers are in place when this returns, before
+/// the future is first polled: a SIGTERM that comes just after the server says it is
+/// running (an orchestrator stopping a replica it has just started) must stop it
+/// cleanly, not kill it.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        if let Some(mut term) = term {
+            tokio::select! {
+                _ = ctrl_c => {}
+                _ = term.recv() => {}
+            }
+            return;
         }
+        let _ = ctrl_c.await;
     }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
 }
 
 /// `account add NAME --role ROLE`: the password comes from standard input, never from the

@@ -85,6 +85,7 @@ struct Inner {
     outbox_waiting: Family<KindLabels, Gauge>,
     live_streams: Gauge,
     snapshot_age: Gauge,
+    probes_running: Gauge,
 }
 
 impl Default for Metrics {
@@ -157,6 +158,12 @@ impl Metrics {
             Unit::Seconds,
             snapshot_age.clone(),
         );
+        let probes_running = Gauge::default();
+        registry.register(
+            "probes_running",
+            "1 while this server runs the probes of its location, 0 while another replica on the same database does and this one waits to take over",
+            probes_running.clone(),
+        );
         Metrics {
             inner: Arc::new(Inner {
                 registry,
@@ -168,8 +175,14 @@ impl Metrics {
                 outbox_waiting,
                 live_streams,
                 snapshot_age,
+                probes_running,
             }),
         }
+    }
+
+    /// Whether this server runs its location's probes now.
+    pub fn set_probes_running(&self, running: bool) {
+        self.inner.probes_running.set(i64::from(running));
     }
 
     /// Counts results as they are stored, wherever they came from: this server's probes,

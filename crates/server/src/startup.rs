@@ -72,16 +72,14 @@ impl Application {
             location = config.location(),
             "starting the probes"
         );
-        let (stop, lessee) = (shutdown.clone(), store.clone());
-        let location = config.location().to_string();
-        tasks.spawn(async move {
-            probe_while_leased(lessee, location, probes, checker, results_tx, options, stop).await;
-            "prober"
-        });
-
         let state = AppState::new(store, config, demo)
             .await
             .map_err(|e| format!("cannot load the stored data: {e}"))?;
+        let (stop, lessee) = (shutdown.clone(), state.clone());
+        tasks.spawn(async move {
+            probe_while_leased(lessee, probes, checker, results_tx, options, stop).await;
+            "prober"
+        });
         let writer = state.clone();
         tasks.spawn(async move {
             // Results that arrive together are written in one transaction. The prober's
@@ -188,8 +186,7 @@ impl Application {
 /// exactly one probes each location; the others wait, and one takes over when the
 /// holder dies. A store one server owns grants the lease at once.
 async fn probe_while_leased(
-    store: crate::SharedStore,
-    location: String,
+    state: AppState,
     probes: Vec<tis_prober::Scheduled>,
     checker: tis_prober::Checker,
     results: mpsc::Sender<tis_core::ProbeResult>,
@@ -200,8 +197,9 @@ async fn probe_while_leased(
         return;
     }
     let checker = std::sync::Arc::new(checker);
+    let location = state.config.location().to_string();
     loop {
-        let lease = match store.lead_probes(&location, &stop).await {
+        let lease = match state.store.lead_probes(&location, &stop).await {
             Ok(Some(lease)) => lease,
             Ok(None) => return,
             Err(e) => {
@@ -213,6 +211,7 @@ async fn probe_while_leased(
             }
         };
         tracing::info!(location, "this server runs the probes of its location");
+        state.metrics.set_probes_running(true);
         let running = stop.child_token();
         let run = tis_prober::run(
             probes.clone(),
@@ -229,6 +228,7 @@ async fn probe_while_leased(
                 run.await
             }
         };
+        state.metrics.set_probes_running(false);
         tracing::info!(location, "prober stopped: {stats}");
         // Dropping the lease lets another server take it.
         drop(lease);

@@ -14,7 +14,7 @@ pub use auth::{DEFAULT_RECHECK_AFTER, OidcConfig};
 pub(crate) use layout::Layout;
 pub use metrics::MetricsConfig;
 pub use server::*;
-pub use store::{StoreChoice, StoreConfig};
+pub use store::{StoreChoice, StoreConfig, check_database_url};
 pub use subscriptions::SubscriptionsConfig;
 
 use std::fmt;

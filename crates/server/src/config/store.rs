@@ -91,6 +91,12 @@ impl StoreConfig {
     }
 }
 
+/// Whether `url`, given where a password may be (an environment variable, or the command
+/// line of `migrate --to`), is one PostgreSQL can be reached at.
+pub fn check_database_url(url: &str) -> Result<(), String> {
+    check_url(url, false)
+}
+
 /// Whether `url` is one PostgreSQL can be reached at; `in_file` refuses a password.
 fn check_url(url: &str, in_file: bool) -> Result<(), String> {
     let Some(rest) = url

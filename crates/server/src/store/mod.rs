@@ -3,6 +3,7 @@
 
 pub mod columns;
 pub mod import;
+pub mod migrate;
 mod postgres;
 mod sqlite;
 

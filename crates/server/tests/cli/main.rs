@@ -10,6 +10,7 @@ mod demo;
 mod heartbeats;
 mod helpers;
 mod http;
+mod migrate;
 mod ops;
 mod postgres;
 #[path = "../support/postgres.rs"]

@@ -20,6 +20,7 @@ use crate::postgres_server::TestPostgres;
 /// The probe interval: the shortest a config may give.
 const INTERVAL: Duration = Duration::from_secs(5);
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const METRICS_TOKEN: &str = "metrics-reader-token";
 
 /// One probed service, its records at `url`, its alerts to a signed webhook.
 fn config(dir: &Path, url: &str, target: &Target) -> PathBuf {
@@ -32,6 +33,9 @@ public_url = "https://status.example"
 
 [store]
 url = "{url}"
+
+[metrics]
+token_env = "TEST_METRICS_TOKEN"
 
 [[channel]]
 id = "ops-hook"
@@ -93,6 +97,23 @@ async fn status(server: &Server) -> String {
         .to_string()
 }
 
+/// What `/metrics` says of whether `server` runs the probes: 1 or 0.
+async fn probes_running(server: &Server) -> String {
+    let text = reqwest::Client::new()
+        .get(format!("{}/metrics", server.url))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .expect("the replica answers")
+        .text()
+        .await
+        .expect("text");
+    text.lines()
+        .find_map(|l| l.strip_prefix("tis_status_probes_running "))
+        .unwrap_or_else(|| panic!("no tis_status_probes_running in {text}"))
+        .to_string()
+}
+
 /// When each probe result in the database was checked, oldest first.
 async fn checked_at(store: &PgStore) -> Vec<DateTime<Utc>> {
     let since = Utc::now() - chrono::TimeDelta::hours(1);
@@ -143,6 +164,7 @@ async fn two_replicas_share_news_at_once_and_one_takes_over_the_probes_when_the_
     let env = [
         ("TEST_HOOK_URL", format!("{}/hook", receiver.url)),
         ("TEST_HOOK_SECRET", SECRET.to_string()),
+        ("TEST_METRICS_TOKEN", METRICS_TOKEN.to_string()),
     ];
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let support = token(&config, &data_a, "support");
@@ -204,8 +226,11 @@ async fn two_replicas_share_news_at_once_and_one_takes_over_the_probes_when_the_
         "heard after {took:?}, and the other replica shows it: {notices:#}"
     );
 
-    // Both run for a few checks, which only one of them makes (see below).
+    // Both run for a few checks, which only one of them makes (see below); operators
+    // see which.
     checks_after(&store, Utc::now(), 3).await;
+    assert_eq!(probes_running(&a).await, "1");
+    assert_eq!(probes_running(&b).await, "0");
 
     // The service fails; the alert goes out, and the replica that runs the probes is
     // killed while the receiver has not yet answered it.
@@ -241,6 +266,7 @@ async fn two_replicas_share_news_at_once_and_one_takes_over_the_probes_when_the_
     // And keeps checking, as one prober.
     checks_after(&store, taken_over, 2).await;
     shown.push(status(&b).await);
+    assert_eq!(probes_running(&b).await, "1");
     assert!(
         shown.iter().all(|s| s != "unknown" && !s.is_empty()),
         "the service showed as not known during the takeover: {shown:?}"

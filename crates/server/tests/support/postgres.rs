@@ -31,7 +31,19 @@ impl TestPostgres {
     }
 
     /// Makes a cluster and starts its server; the caller owns it until it is dropped.
+    /// It does not wait for its writes to reach the disk (test data is thrown away).
     pub fn start() -> Result<TestPostgres, String> {
+        TestPostgres::start_with(false)
+    }
+
+    /// The same, but committing as a production server does (`fsync`, synchronous
+    /// commit, full-page writes: PostgreSQL's defaults), for benchmarks whose figures
+    /// are compared with SQLite's, which waits for the disk on every commit.
+    pub fn start_durable() -> Result<TestPostgres, String> {
+        TestPostgres::start_with(true)
+    }
+
+    fn start_with(durable: bool) -> Result<TestPostgres, String> {
         if !TestPostgres::installed() {
             return Err(format!(
                 "PostgreSQL 15 is not installed ({BIN_DIR}/initdb is missing): apt-get install -y postgresql"
@@ -68,10 +80,14 @@ impl TestPostgres {
         let mut last = String::new();
         for _ in 0..3 {
             pg.port = free_port()?;
-            // Test data is thrown away: durability is not worth the time here.
+            // Test data is thrown away: unless asked, durability is not worth the time.
+            let fast = if durable {
+                ""
+            } else {
+                " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            };
             let options = format!(
-                "-c listen_addresses=127.0.0.1 -p {} -k {} -c fsync=off -c synchronous_commit=off \
-                 -c full_page_writes=off -c max_connections=400",
+                "-c listen_addresses=127.0.0.1 -p {} -k {} -c max_connections=400{fast}",
                 pg.port,
                 pg.dir.display()
             );

@@ -41,7 +41,7 @@ impl PgStore {
             // as this connection stays open, and goes with it when this process dies.
             let conn = match asking.take() {
                 Some(conn) => Ok(conn),
-                None => PgConnection::connect_with(&self.pool.connect_options()).await,
+                None => lease_connection(self).await,
             };
             match conn {
                 Ok(mut conn) => {
@@ -122,6 +122,23 @@ impl PgStore {
             }
         }
     }
+}
+
+/// A connection of its own for the lease. A replica whose machine vanishes (power gone,
+/// network cut) sends no goodbye: PostgreSQL would hold its lock until the operating
+/// system's keepalive gives up, two hours by default. These settings make PostgreSQL
+/// probe an idle connection after 2 seconds and drop it after 3 unanswered probes, so
+/// the lock goes within about 5 seconds and another replica takes over.
+async fn lease_connection(store: &PgStore) -> std::result::Result<PgConnection, sqlx::Error> {
+    let mut conn = PgConnection::connect_with(&store.pool.connect_options()).await?;
+    for setting in [
+        "SET tcp_keepalives_idle = 2",
+        "SET tcp_keepalives_interval = 1",
+        "SET tcp_keepalives_count = 3",
+    ] {
+        sqlx::query(setting).execute(&mut conn).await?;
+    }
+    Ok(conn)
 }
 
 /// Holds the lease on `conn` until it is dropped (then the connection is closed, which
