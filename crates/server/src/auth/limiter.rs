@@ -78,8 +78,10 @@ pub type CountsIt = fn(&SignInCounts, DateTime<Utc>) -> bool;
 
 impl SignInKeys {
     pub fn new(client: Option<IpAddr>, name: &str) -> SignInKeys {
-        // Bounded, so that long made-up names cannot fill the table.
-        let name: String = name.chars().take(80).collect();
+        // The name as a hash: what people type there is sometimes their password, and
+        // the table goes into backups and copies. A hash is also of bounded length, so
+        // long made-up names cannot fill the table.
+        let name = super::sha256_hex(name);
         let client = client.map_or_else(|| "-".to_string(), |c| c.to_string());
         SignInKeys {
             pair: format!("pair/{client}/{name}"),
