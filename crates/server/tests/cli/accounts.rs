@@ -4,28 +4,11 @@
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    OutputText, Server, add_account, config_at, contains, create_token, post_session, sign_in,
-    store_bytes, tis_status, tis_status_with_stdin,
+    OutputText, Server, add_account, config_at, contains, create_token, planned_maintenance,
+    post_session, sign_in, store_bytes, tis_status, tis_status_with_stdin,
 };
 
 const PASSWORD: &str = "correct horse battery staple";
-
-/// Maintenance next week, so it is listed as upcoming whatever today is.
-fn notice() -> Value {
-    let starts = chrono::Utc::now() + chrono::Duration::days(7);
-    let ends = starts + chrono::Duration::hours(2);
-    json!({
-        "title": "Planned maintenance on Sunday",
-        "body": "TIS will be unavailable from 8am to 10am.",
-        "kind": "planned_maintenance",
-        "severity": "low",
-        "services": [],
-        "audience": "everyone",
-        "starts_at": starts.to_rfc3339(),
-        "ends_at": ends.to_rfc3339(),
-        "published": true
-    })
-}
 
 #[tokio::test]
 async fn a_support_account_made_with_the_cli_signs_in_and_posts_a_notice() {
@@ -69,7 +52,7 @@ async fn a_support_account_made_with_the_cli_signs_in_and_posts_a_notice() {
     let without_csrf = client
         .post(&url)
         .header("cookie", &signed_in.cookie)
-        .json(&notice())
+        .json(&planned_maintenance())
         .send()
         .await
         .unwrap();
@@ -83,7 +66,7 @@ async fn a_support_account_made_with_the_cli_signs_in_and_posts_a_notice() {
         .post(&url)
         .header("cookie", &signed_in.cookie)
         .header("x-csrf-token", &signed_in.csrf_token)
-        .json(&notice())
+        .json(&planned_maintenance())
         .send()
         .await
         .unwrap();
@@ -190,7 +173,7 @@ async fn a_token_is_printed_once_works_for_its_role_only_and_only_its_hash_is_ke
     let posted = client
         .post(format!("{}/api/v1/notices", server.url))
         .bearer_auth(&token)
-        .json(&notice())
+        .json(&planned_maintenance())
         .send()
         .await
         .unwrap();
@@ -216,7 +199,7 @@ async fn a_token_is_printed_once_works_for_its_role_only_and_only_its_hash_is_ke
     let wrong = client
         .post(format!("{}/api/v1/notices", server.url))
         .bearer_auth("tis_not-a-real-token")
-        .json(&notice())
+        .json(&planned_maintenance())
         .send()
         .await
         .unwrap();

@@ -424,3 +424,33 @@ recover_after = 1
 "#
     )
 }
+
+/// Planned maintenance next week, as staff post it: listed as upcoming whatever today is.
+pub fn planned_maintenance() -> Value {
+    let starts = chrono::Utc::now() + chrono::TimeDelta::days(7);
+    json!({
+        "title": "Planned maintenance on Sunday",
+        "body": "TIS will be unavailable from 8am to 10am.",
+        "kind": "planned_maintenance",
+        "severity": "low",
+        "services": [],
+        "audience": "everyone",
+        "starts_at": starts.to_rfc3339(),
+        "ends_at": (starts + chrono::TimeDelta::hours(2)).to_rfc3339(),
+        "published": true
+    })
+}
+
+/// A known problem with bulk upload, as support posts one.
+pub fn known_problem() -> Value {
+    json!({
+        "title": "Bulk upload is slow",
+        "body": "We are looking into it.",
+        "kind": "known_problem",
+        "severity": "medium",
+        "services": ["bulk-upload"],
+        "starts_at": "2026-12-01T10:47:00Z",
+        "audience": "everyone",
+        "published": true
+    })
+}

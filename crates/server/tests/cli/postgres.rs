@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use tis_status::store::{Change, PgStore, Store};
 
-use crate::helpers::{OutputText, Server, closed_port, healthy_target, tis_status, write};
+use crate::helpers::{
+    OutputText, Server, closed_port, healthy_target, known_problem, tis_status, write,
+};
 use crate::postgres_server::TestPostgres;
 
 /// One probed service, its records in the PostgreSQL database at `url`.
@@ -34,20 +36,6 @@ timeout = "1s"
 "#
         ),
     )
-}
-
-/// A notice as support would post it.
-fn notice() -> serde_json::Value {
-    serde_json::json!({
-        "title": "Bulk upload is slow",
-        "body": "We are looking into it.",
-        "kind": "known_problem",
-        "severity": "medium",
-        "services": ["bulk-upload"],
-        "starts_at": "2026-12-01T10:47:00Z",
-        "audience": "everyone",
-        "published": true
-    })
 }
 
 /// `serve` that is expected to stop by itself: its output once it has, or a failure if it
@@ -131,7 +119,7 @@ async fn the_server_refuses_a_database_a_newer_version_migrated_and_keeps_its_re
     let dir = tempfile::tempdir().unwrap();
     // The database as this version leaves it, with a record in it...
     let store = PgStore::open(&pg.url(), None).await.expect("store opens");
-    let input: tis_core::wire::NoticeInput = serde_json::from_value(notice()).unwrap();
+    let input: tis_core::wire::NoticeInput = serde_json::from_value(known_problem()).unwrap();
     store
         .create_notice(&input, Change::now("support"))
         .await
@@ -242,7 +230,7 @@ async fn the_command_line_and_the_server_work_on_the_database_the_config_names()
     let posted = reqwest::Client::new()
         .post(format!("{}/api/v1/notices", server.url))
         .bearer_auth(&token)
-        .json(&notice())
+        .json(&known_problem())
         .send()
         .await
         .unwrap();

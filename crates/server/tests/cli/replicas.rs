@@ -12,7 +12,8 @@ use tis_status::store::{PgStore, Store};
 
 use crate::alerts::{Receiver, Target, verify_with};
 use crate::helpers::{
-    OutputText, Server, closed_port, sign_in, tis_status, tis_status_with_stdin, write,
+    OutputText, Server, closed_port, known_problem, planned_maintenance, sign_in, tis_status,
+    tis_status_with_stdin, write,
 };
 use crate::http::EventStream;
 use crate::postgres_server::TestPostgres;
@@ -190,16 +191,7 @@ async fn two_replicas_share_news_at_once_and_one_takes_over_the_probes_when_the_
     let posted = reqwest::Client::new()
         .post(format!("{}/api/v1/notices", a.url))
         .bearer_auth(&support)
-        .json(&json!({
-            "title": "Bulk upload is slow",
-            "body": "We are looking into it.",
-            "kind": "known_problem",
-            "severity": "medium",
-            "services": ["bulk-upload"],
-            "starts_at": "2026-12-01T10:47:00Z",
-            "audience": "everyone",
-            "published": true
-        }))
+        .json(&known_problem())
         .send()
         .await
         .unwrap();
@@ -402,22 +394,6 @@ fn account(config: &Path, data: &Path, name: &str, role: &str) {
     assert!(out.status.success(), "account add: {}", out.stderr_text());
 }
 
-/// A planned maintenance notice, as staff post one.
-fn maintenance() -> serde_json::Value {
-    let starts = Utc::now() + chrono::TimeDelta::days(7);
-    json!({
-        "title": "Planned maintenance on Sunday",
-        "body": "TIS will be unavailable from 8am to 10am.",
-        "kind": "planned_maintenance",
-        "severity": "low",
-        "services": [],
-        "audience": "everyone",
-        "starts_at": starts.to_rfc3339(),
-        "ends_at": (starts + chrono::TimeDelta::hours(2)).to_rfc3339(),
-        "published": true
-    })
-}
-
 /// Who `server` says is signed in with `cookie`: the status and the name, if any.
 async fn who(server: &Server, cookie: &str) -> (u16, Option<String>) {
     let answer = reqwest::Client::new()
@@ -475,7 +451,7 @@ async fn a_person_signed_in_on_one_replica_is_signed_in_on_the_other_until_they_
         .post(format!("{}/api/v1/notices", b.url))
         .header("cookie", &signed_in.cookie)
         .header("x-csrf-token", &signed_in.csrf_token)
-        .json(&maintenance())
+        .json(&planned_maintenance())
         .send()
         .await
         .unwrap();
@@ -496,7 +472,7 @@ async fn a_person_signed_in_on_one_replica_is_signed_in_on_the_other_until_they_
         .post(format!("{}/api/v1/notices", a.url))
         .header("cookie", &signed_in.cookie)
         .header("x-csrf-token", &signed_in.csrf_token)
-        .json(&maintenance())
+        .json(&planned_maintenance())
         .send()
         .await
         .unwrap();
