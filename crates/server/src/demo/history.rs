@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use tis_core::status::probe_id;
 use tis_core::uptime::{uk_date_of, uk_day_bounds};
-use tis_core::{DailyUptime, ErrorKind, Incident, ProbeKind, ProbeResult, Service};
+use tis_core::{DailyUptime, ErrorKind, Incident, IncidentStatus, ProbeKind, ProbeResult, Service};
 use tis_core::{Status, StatusChange};
 
 use crate::demo::{latency_at, seed_of, typical_latency, unit};
@@ -317,7 +317,17 @@ impl<'a> Past<'a> {
 /// also listed is shown as affected because of it, the way the live page would say it.
 fn troubles_of(services: &[Service], incident: &Incident, now: DateTime<Utc>) -> Vec<Trouble> {
     let from = incident.started_at;
-    let to = incident.resolved_at.unwrap_or(now).min(now);
+    // Trouble lasts until the fix: the incident's end, or, while it is still open, the
+    // first update saying a fix is in and being watched. An incident left open for
+    // weeks of watching (the demo's late emails) then troubles its first days only, and
+    // the strip has calm days again whatever today is.
+    let fixed = incident
+        .updates
+        .iter()
+        .filter(|u| u.status == IncidentStatus::Monitoring)
+        .map(|u| u.at)
+        .min();
+    let to = incident.resolved_at.or(fixed).unwrap_or(now).min(now);
     if from >= to {
         return Vec::new();
     }
