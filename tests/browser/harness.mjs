@@ -232,3 +232,13 @@ export async function screenshot(page, name) {
 export function minutesFromNow(minutes) {
   return new Date(Date.now() + minutes * 60_000).toISOString();
 }
+
+/**
+ * Tomorrow's UK date, as a date field takes it (`2026-12-03`): the calendar day after
+ * today in London, which is not always 24 hours away (the clocks change on two days a year).
+ */
+export function ukTomorrow() {
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(new Date());
+  const [year, month, day] = today.split('-').map(Number);
+  return new Date(Date.UTC(year, month - 1, day + 1)).toISOString().slice(0, 10);
+}

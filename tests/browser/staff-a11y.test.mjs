@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startBrowser, artifacts, startServer, signIn, staffGet, accessibilityProblems, PASSWORD } from './harness.mjs';
+import { startBrowser, artifacts, startServer, signIn, staffGet, accessibilityProblems, PASSWORD, ukTomorrow } from './harness.mjs';
 
 let server;
 let chrome;
@@ -73,8 +73,7 @@ test('axe-core finds nothing wrong on any staff page, empty, with problems, or f
   await page.getByLabel('Reference data').selectOption('degraded');
   await page.getByLabel('First update for users').fill('Reference data pages are slow to load. We are looking into it.');
   await page.getByLabel('When will users hear from you next?').selectOption('at');
-  const tomorrow = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(new Date(Date.now() + 24 * 3600_000));
-  await page.getByLabel('Next update by (UK time)').fill(`${tomorrow}T09:00`);
+  await page.getByLabel('Next update by (UK time)').fill(`${ukTomorrow()}T09:00`);
   await noViolations(page, 'open an incident, filled in');
   await page.getByRole('button', { name: 'Open the incident and tell users' }).click();
   await page.getByRole('heading', { name: 'Reference data is slow' }).waitFor();

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startBrowser, artifacts, startServer, signIn, staffGet, UK_TIME } from './harness.mjs';
+import { startBrowser, artifacts, startServer, signIn, staffGet, UK_TIME, ukTomorrow } from './harness.mjs';
 
 let server;
 let chrome;
@@ -109,9 +109,7 @@ test('support posts updates to an open incident but cannot open one', async () =
   await page.getByLabel('Next update by (UK time)').fill('2020-01-01T09:00');
   await page.getByRole('button', { name: 'Post the update', exact: true }).click();
   await page.locator('.problem-summary').getByText(/The next update must not be before the latest one/).waitFor();
-  const tomorrow = new Date(Date.now() + 24 * 3600_000);
-  const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(tomorrow);
-  await page.getByLabel('Next update by (UK time)').fill(`${day}T09:00`);
+  await page.getByLabel('Next update by (UK time)').fill(`${ukTomorrow()}T09:00`);
   await page.getByRole('button', { name: 'Post the update', exact: true }).click();
   await page.getByText('Update posted: “Cause found”.').waitFor();
   const { body } = await staffGet(page, server.url, `/api/v1/incidents/${id}`);
