@@ -149,12 +149,15 @@ fn no_such(id: i64) -> AppError {
 }
 
 /// Removes a channel subscription (admin role): nothing more is sent to it.
+// The parameter is `subscription_id`, not `id`, so that the document says whose id it
+// is: tools that chain calls by name (schemathesis's link inference) took a bare `id`
+// under `/channels/` for the alert channels' ids in `GET /api/v1/alerts`, which are words.
 #[utoipa::path(
     delete,
-    path = "/subscriptions/channels/{id}",
+    path = "/subscriptions/channels/{subscription_id}",
     operation_id = "remove_channel_subscription",
     tag = "subscriptions",
-    params(("id" = i64, Path, description = "The subscription id, as GET /api/v1/subscriptions/channels lists it")),
+    params(("subscription_id" = i64, Path, description = "The subscription id, as GET /api/v1/subscriptions/channels lists it")),
     security(("session" = [], "csrf" = []), ("token" = [])),
     responses(
         (status = 200, description = "Removed; this is what it was", body = ChannelSubscription),
@@ -183,10 +186,10 @@ async fn remove(
 /// a paused subscription.
 #[utoipa::path(
     post,
-    path = "/subscriptions/channels/{id}/test",
+    path = "/subscriptions/channels/{subscription_id}/test",
     operation_id = "test_channel_subscription",
     tag = "subscriptions",
-    params(("id" = i64, Path, description = "The subscription id, as GET /api/v1/subscriptions/channels lists it")),
+    params(("subscription_id" = i64, Path, description = "The subscription id, as GET /api/v1/subscriptions/channels lists it")),
     security(("session" = [], "csrf" = []), ("token" = [])),
     responses(
         (status = 202, description = "Queued for delivery", body = ChannelSubscription),
